@@ -35,7 +35,9 @@ public abstract class ActorBase
     protected ITimerScheduler Timers => _cell.Timers;
 
     /// <summary>Handles a message with the initial behaviour; returns false when not handled.</summary>
-    protected internal abstract bool Receive(object message);
+    protected abstract bool Receive(object message);
+
+    internal bool AroundReceive(object message) => Receive(message);
 
     /// <summary>Called when the actor did not handle a message: a <see cref="Terminated"/> becomes a <see cref="DeathPactException"/>, anything else is published as <see cref="UnhandledMessage"/>.</summary>
     protected virtual void Unhandled(object message)
@@ -49,17 +51,27 @@ public abstract class ActorBase
 
     internal void CallUnhandled(object message) => Unhandled(message);
 
+    internal SupervisorStrategy AroundSupervisorStrategy() => SupervisorStrategy();
+
+    internal void AroundPreStart() => PreStart();
+
+    internal void AroundPostStop() => PostStop();
+
+    internal void AroundPreRestart(Exception reason, object? message) => PreRestart(reason, message);
+
+    internal void AroundPostRestart(Exception reason) => PostRestart(reason);
+
     /// <summary>The strategy used for this actor's children.</summary>
-    protected internal virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.DefaultStrategy;
+    protected virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.DefaultStrategy;
 
     /// <summary>Called once when the instance starts (also after a restart, through <see cref="PostRestart"/>).</summary>
-    protected internal virtual void PreStart() { }
+    protected virtual void PreStart() { }
 
     /// <summary>Called once after the actor stopped (its children have stopped before).</summary>
-    protected internal virtual void PostStop() { }
+    protected virtual void PostStop() { }
 
     /// <summary>Called on the failed instance before it is replaced. Default: stop all children, then <see cref="PostStop"/>.</summary>
-    protected internal virtual void PreRestart(Exception reason, object? message)
+    protected virtual void PreRestart(Exception reason, object? message)
     {
         foreach (var child in Context.Children)
         {
@@ -70,7 +82,7 @@ public abstract class ActorBase
     }
 
     /// <summary>Called on the fresh instance after a restart. Default: <see cref="PreStart"/>.</summary>
-    protected internal virtual void PostRestart(Exception reason) => PreStart();
+    protected virtual void PostRestart(Exception reason) => PreStart();
 
     /// <summary>Replaces the behaviour for the following messages.</summary>
     protected void Become(Receive receive) => Context.Become(receive);
@@ -86,7 +98,7 @@ public abstract class UntypedActor : ActorBase
     protected abstract void OnReceive(object message);
 
     /// <inheritdoc />
-    protected internal sealed override bool Receive(object message)
+    protected sealed override bool Receive(object message)
     {
         OnReceive(message);
         return true;

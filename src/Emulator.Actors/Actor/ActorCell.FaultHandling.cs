@@ -23,7 +23,7 @@ internal sealed partial class ActorCell
     internal bool IsTerminating => _terminating;
 
     private SupervisorStrategy Strategy =>
-        _strategy ??= Props.SupervisorStrategy ?? _actor?.SupervisorStrategy() ?? Actors.SupervisorStrategy.DefaultStrategy;
+        _strategy ??= Props.SupervisorStrategy ?? _actor?.AroundSupervisorStrategy() ?? Actors.SupervisorStrategy.DefaultStrategy;
 
     private void Create()
     {
@@ -32,7 +32,7 @@ internal sealed partial class ActorCell
             var created = NewActor();
             _actor = created;
             _strategy = null;
-            created.PreStart();
+            created.AroundPreStart();
             if (_receiveTimeout is not null)
             {
                 ResetReceiveTimeout();
@@ -94,7 +94,7 @@ internal sealed partial class ActorCell
         var failedActor = _actor;
         try
         {
-            failedActor.PreRestart(cause, _failedMessage);
+            failedActor.AroundPreRestart(cause, _failedMessage);
         }
         catch (Exception e)
         {
@@ -131,7 +131,7 @@ internal sealed partial class ActorCell
             var fresh = NewActor();
             _actor = fresh;
             _strategy = null;
-            fresh.PostRestart(cause);
+            fresh.AroundPostRestart(cause);
             if (_receiveTimeout is not null)
             {
                 ResetReceiveTimeout();
@@ -190,7 +190,7 @@ internal sealed partial class ActorCell
             if (actor is not null)
             {
                 _stash?.UnstashAll();
-                actor.PostStop();
+                actor.AroundPostStop();
             }
         }
         catch (Exception e)

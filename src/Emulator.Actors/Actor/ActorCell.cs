@@ -115,7 +115,7 @@ internal sealed partial class ActorCell : IActorContext
             SendToDeadLetters(_currentEnvelope);
             return;
         }
-        var handled = _behaviorStack is { Count: > 0 } stack ? stack.Peek()(message) : actor.Receive(message);
+        var handled = _behaviorStack is { Count: > 0 } stack ? stack.Peek()(message) : actor.AroundReceive(message);
         if (!handled)
         {
             actor.CallUnhandled(message);

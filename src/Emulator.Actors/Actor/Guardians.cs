@@ -8,9 +8,9 @@ namespace Emulator.Actors;
 /// </summary>
 internal sealed class RootGuardian : UntypedActor
 {
-    protected internal override SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.StoppingStrategy;
 
-    protected internal override void PreStart()
+    protected override void PreStart()
     {
         Context.Watch(Context.Child("user")!);
         Context.Watch(Context.Child("system")!);
@@ -33,7 +33,7 @@ internal sealed class RootGuardian : UntypedActor
     }
 
     // The root keeps its children through restarts (there are none: failures stop it).
-    protected internal override void PreRestart(Exception reason, object? message) { }
+    protected override void PreRestart(Exception reason, object? message) { }
 }
 
 /// <summary><c>/user</c> and <c>/system</c>: parents of top-level actors, supervising them with the default strategy.</summary>

@@ -86,7 +86,7 @@ public abstract class ReceiveActor : ActorBase
     }
 
     /// <inheritdoc />
-    protected internal sealed override bool Receive(object message)
+    protected sealed override bool Receive(object message)
     {
         _building = null;
         return _current.Invoke(message);

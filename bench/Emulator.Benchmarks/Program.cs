@@ -1,0 +1,14 @@
+using Emulator.Benchmarks;
+
+// The bench command: `dotnet run -c Release --project bench/Emulator.Benchmarks -- <scenario...>`.
+var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["actors"] = ActorBenchmarks.Run,
+};
+
+if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Emulator.Benchmarks <{string.Join('|', scenarios.Keys)}> [options]");
+    return 2;
+}
+return run(args[1..]);

@@ -29,6 +29,7 @@ public static class ActorBenchmarks
             {
                 var (rate, bytesPerMessage) = PingPong.Measure(pairs, inFlight, warmup, measure);
                 results[i] = rate;
+                Console.Error.WriteLine($"  ping-pong {pairs}x{inFlight} run {i + 1}: {Table.Format(rate)} msg/s, {bytesPerMessage:0.###} B/msg");
                 if (pairs == 4 && inFlight == 1000)
                 {
                     allocations[i] = bytesPerMessage;
@@ -53,6 +54,7 @@ public static class ActorBenchmarks
             bigPause[i] = result.GcPause.TotalSeconds;
             retained[i] = result.RetainedBytesPerActor;
             shutdown[i] = result.Shutdown.TotalSeconds;
+            Console.Error.WriteLine($"  spawn run {i + 1}: flat {Table.Format(flat[i])}/s, tree {Table.Format(tree[i])}/s, big {Table.Format(big[i])}/s, pause {bigPause[i]:0.00} s, retained {retained[i]:0} B, shutdown {shutdown[i]:0.00} s");
         }
         rows.Add(new Row("spawn flat 100k from main thread", "actors/s", flat, "36.9 k", true, 36_900));
         rows.Add(new Row("spawn tree 1000 x 100", "actors/s", tree, "70.4 k", true, 70_400));

@@ -268,7 +268,7 @@ internal sealed partial class ActorCell
         var noChildrenLeft = RemoveChild(child);
         try
         {
-            Strategy.HandleChildTerminated(this, child, Children.ToArray());
+            Strategy.HandleChildTerminated(this, child);
         }
         catch (Exception e)
         {

@@ -93,7 +93,7 @@ public abstract class SupervisorStrategy
     internal abstract void ProcessFailure(ActorCell parent, bool restart, IActorRef child, Exception cause, ChildRestartStats stats, IReadOnlyList<ChildRestartStats> children);
 
     /// <summary>Called when a child has stopped.</summary>
-    internal virtual void HandleChildTerminated(ActorCell parent, IActorRef child, IReadOnlyList<IActorRef> children) { }
+    internal virtual void HandleChildTerminated(ActorCell parent, IActorRef child) { }
 
     internal bool RequestRestartPermission(ChildRestartStats stats, ActorCell parent) =>
         stats.RequestRestartPermission(MaxNrOfRetries, WithinTimeRange, parent.System.Scheduler.Clock.Elapsed);

@@ -58,6 +58,15 @@ internal sealed partial class ActorCell : IActorContext
 
     internal Envelope? CurrentEnvelope => _hasCurrentEnvelope ? _currentEnvelope : null;
 
+    /// <summary>Replaces the current envelope (so that <c>Sender</c> answers for a deferred handler); returns the previous one.</summary>
+    internal Envelope? SwapCurrentEnvelope(Envelope? envelope)
+    {
+        var previous = CurrentEnvelope;
+        _hasCurrentEnvelope = envelope.HasValue;
+        _currentEnvelope = envelope ?? default;
+        return previous;
+    }
+
     internal object? CurrentMessage => _hasCurrentEnvelope ? _currentEnvelope.Message : null;
 
     internal IActorRef? SenderOrNull => _hasCurrentEnvelope ? _currentEnvelope.Sender : null;

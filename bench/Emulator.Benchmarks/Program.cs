@@ -4,6 +4,7 @@ using Emulator.Benchmarks;
 var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["actors"] = ActorBenchmarks.Run,
+    ["persistence"] = PersistenceStores.Run,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

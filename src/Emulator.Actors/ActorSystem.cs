@@ -125,19 +125,14 @@ public sealed class ActorSystem : IActorRefFactory, IDisposable
     /// <summary>Selects the actor(s) at <paramref name="path"/>.</summary>
     public ActorSelection ActorSelection(ActorPath path) => Actors.ActorSelection.Create(this, _root, path.ToStringWithoutAddress());
 
-    /// <summary>Stops an actor asynchronously.</summary>
+    /// <summary>Stops an actor asynchronously (after the message it is processing).</summary>
     public void Stop(IActorRef actor)
     {
+        // A system message, never a change to the parent's state from this thread: the parent learns of the stop
+        // through the child's termination notice, and the child's name stays taken until then.
         if (actor is InternalActorRef internalRef)
         {
-            if (internalRef.Parent is LocalActorRef parent)
-            {
-                parent.Cell.Stop(actor);
-            }
-            else
-            {
-                internalRef.Stop();
-            }
+            internalRef.Stop();
         }
     }
 

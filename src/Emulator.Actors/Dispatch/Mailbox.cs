@@ -222,7 +222,7 @@ public abstract class Mailbox : IThreadPoolWorkItem
         finally
         {
             SetAsIdle();
-            _dispatcher.RegisterForExecution(this, hasMessageHint: false, hasSystemMessageHint: false);
+            _dispatcher.RegisterForExecution(this, hasMessageHint: false, hasSystemMessageHint: false, afterOwnTurn: true);
         }
     }
 

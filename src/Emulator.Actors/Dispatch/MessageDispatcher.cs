@@ -20,25 +20,30 @@ public abstract class MessageDispatcher
     /// <summary>How many user messages an actor processes before it yields its thread.</summary>
     public int Throughput { get; }
 
-    internal void RegisterForExecution(Mailbox mailbox, bool hasMessageHint, bool hasSystemMessageHint)
+    internal void RegisterForExecution(Mailbox mailbox, bool hasMessageHint, bool hasSystemMessageHint, bool afterOwnTurn = false)
     {
         if (mailbox.CanBeScheduledForExecution(hasMessageHint, hasSystemMessageHint) && mailbox.SetAsScheduled())
         {
-            ExecuteMailbox(mailbox);
+            ExecuteMailbox(mailbox, afterOwnTurn);
         }
     }
 
-    /// <summary>Arranges for <see cref="Mailbox.Execute"/> to be called once.</summary>
-    protected abstract void ExecuteMailbox(Mailbox mailbox);
+    /// <summary>
+    /// Arranges for <see cref="Mailbox.Execute"/> to be called once. <paramref name="afterOwnTurn"/> is true when the
+    /// mailbox still has work at the end of its own turn (it must queue behind others, for fairness).
+    /// </summary>
+    protected abstract void ExecuteMailbox(Mailbox mailbox, bool afterOwnTurn);
 }
 
 /// <summary>The default dispatcher: mailboxes run on the .NET thread pool.</summary>
 public sealed class ThreadPoolDispatcher(string id, int throughput) : MessageDispatcher(id, throughput)
 {
     /// <inheritdoc />
-    protected override void ExecuteMailbox(Mailbox mailbox) =>
-        // preferLocal keeps a ping-pong on one worker's queue; idle workers still steal the rest.
-        ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: true);
+    protected override void ExecuteMailbox(Mailbox mailbox, bool afterOwnTurn) =>
+        // A message just sent wakes its receiver on this worker's local queue (a ping-pong stays on one core; idle
+        // workers steal the rest). A mailbox that used up its turn goes to the global FIFO queue instead: the local
+        // queue is LIFO for its owner, and re-pushing there would let one busy actor starve the others.
+        ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: !afterOwnTurn);
 }
 
 /// <summary>
@@ -82,7 +87,7 @@ public sealed class DeterministicDispatcher : MessageDispatcher
     }
 
     /// <inheritdoc />
-    protected override void ExecuteMailbox(Mailbox mailbox)
+    protected override void ExecuteMailbox(Mailbox mailbox, bool afterOwnTurn)
     {
         lock (_gate)
         {

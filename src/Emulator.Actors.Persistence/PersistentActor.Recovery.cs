@@ -157,11 +157,17 @@ public abstract partial class PersistentActor
         LastSequenceNr = Math.Max(LastSequenceNr, Math.Min(finished.HighestSequenceNr, recovery.ToSequenceNr));
         // New events continue after everything stored, even when recovery stopped early.
         _nextSequenceNr = Math.Max(LastSequenceNr, finished.HighestSequenceNr) + 1;
+        // As in Akka, the RecoveryCompleted handler may already persist: recovery is over when it runs.
+        _phase = Phase.ProcessingCommands;
         if (!RecoverWith(RecoveryCompleted.Instance))
         {
             return;
         }
-        ChangeToProcessingCommands();
+        FlushBatch();
+        if (_phase == Phase.ProcessingCommands)
+        {
+            ChangeToProcessingCommands();
+        }
     }
 
     /// <summary>Runs <see cref="ReceiveRecover"/>; a throwing handler fails the recovery.</summary>

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace Emulator.ControlPlane.Store;
+
+/// <summary>The operation being admitted.</summary>
+public enum AdmissionOperation
+{
+    /// <summary>A new object.</summary>
+    Create,
+
+    /// <summary>A change to the main resource.</summary>
+    Update,
+
+    /// <summary>A change to the status subresource.</summary>
+    UpdateStatus,
+}
+
+/// <summary>
+/// Defaulting and validation applied by the store to every write, as the API server's type strategies and admission do.
+/// Implementations change <c>obj</c> in place (defaults) and throw <see cref="ApiStatusException"/> (422 Invalid) to refuse it.
+/// </summary>
+public interface IAdmission
+{
+    /// <summary>Defaults and validates <paramref name="obj"/>; <paramref name="old"/> is the stored version for updates.</summary>
+    void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation);
+}
+
+/// <summary>Admits everything unchanged (for tests of the store itself).</summary>
+public sealed class AdmitAll : IAdmission
+{
+    /// <summary>The single instance.</summary>
+    public static AdmitAll Instance { get; } = new();
+
+    /// <inheritdoc />
+    public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation) { }
+}

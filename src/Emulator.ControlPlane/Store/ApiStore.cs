@@ -1,0 +1,236 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Event;
+using Emulator.Actors.Persistence;
+
+namespace Emulator.ControlPlane.Store;
+
+/// <summary>
+/// The cluster's single source of truth (the emulator's etcd): a persistent actor holding every object. Each write is
+/// one journal event and its sequence number is the object's <c>resourceVersion</c>. Writes are applied to the
+/// in-memory state at once (so later commands see them: optimistic concurrency works back to back) and acknowledged,
+/// and published to watchers, only once the event is durable. A failed journal write stops the store; it then recovers
+/// exactly what was acknowledged.
+/// </summary>
+public sealed partial class ApiStore : PersistentActor
+{
+    /// <summary>Namespaces that always exist.</summary>
+    public static readonly IReadOnlyList<string> SystemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private static readonly ResourceType NamespaceType = new("", "v1", "namespaces", "Namespace", Namespaced: false);
+
+    private readonly Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> _objects = new(StringComparer.Ordinal);
+    private readonly IAdmission _admission;
+    private readonly IActorRef _watchHub;
+    private readonly int _snapshotEvery;
+    private long _nextResourceVersion = 1;
+    private long _eventsSinceSnapshot;
+    // Set by Commit: the reply waits for the journal (sent from the persist handler).
+    private bool _awaitingDurability;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="admission">Defaulting and validation.</param>
+    /// <param name="watchHub">Receives every durable change.</param>
+    /// <param name="snapshotEvery">Events between snapshots (keeps recovery fast).</param>
+    public ApiStore(IAdmission admission, IActorRef watchHub, int snapshotEvery = 50_000)
+    {
+        _admission = admission;
+        _watchHub = watchHub;
+        _snapshotEvery = snapshotEvery;
+    }
+
+    /// <inheritdoc />
+    public override string PersistenceId => "api-store";
+
+    /// <summary>Number of objects held (for diagnostics).</summary>
+    public int Count => _objects.Values.Sum(d => d.Count);
+
+    /// <inheritdoc />
+    protected override bool ReceiveRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: StoreSnapshot snapshot }:
+                _objects.Clear();
+                for (var i = 0; i < snapshot.Objects.Count; i++)
+                {
+                    Put(StoredObject.From(snapshot.Resources[i], snapshot.Objects[i]));
+                }
+                return true;
+            case ObjectStored stored:
+                Put(StoredObject.From(stored.Resource, stored.Json));
+                return true;
+            case ObjectRemoved removed:
+                Remove(removed.Resource, removed.Namespace, removed.Name);
+                return true;
+            case RecoveryCompleted:
+                _nextResourceVersion = LastSequenceNr + 1;
+                // Before any command: the system namespaces always exist.
+                CreateMissingSystemNamespaces();
+                return true;
+        }
+        return false;
+    }
+
+    /// <inheritdoc />
+    protected override bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case CreateObject create:
+                Reply(() => Create(create.Type, create.Object, create.DryRun));
+                return true;
+            case UpdateObject update:
+                Reply(() => Update(update.Type, update.Object, update.Scope, update.DryRun));
+                return true;
+            case DeleteObject delete:
+                Reply(() => Delete(delete.Type, delete.Namespace, delete.Name, delete.Options));
+                return true;
+            case GetObject get:
+                Sender.Tell(Find(get.Type.Key, get.Namespace, get.Name) is { } found
+                    ? new StoreReply(found, null)
+                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name)), Self);
+                return true;
+            case ListObjects list:
+                Sender.Tell(List(list), Self);
+                return true;
+            case SaveSnapshotSuccess success:
+                DeleteSnapshots(new Actors.Persistence.Snapshot.SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1, DateTimeOffset.MaxValue));
+                return true;
+            case SaveSnapshotFailure failure:
+                Log.Warning("Store snapshot at {SequenceNr} failed: {Reason}", failure.Metadata.SequenceNr, failure.Cause.Message);
+                return true;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Runs a command; a refusal (<see cref="ApiStatusException"/>) becomes an error reply, not a failure of the store.</summary>
+    private void Reply(Func<StoredObject?> command)
+    {
+        try
+        {
+            var result = command();
+            if (result is not null && !_awaitingDurability)
+            {
+                Sender.Tell(new StoreReply(result, null), Self);
+            }
+        }
+        catch (ApiStatusException e)
+        {
+            Sender.Tell(new StoreReply(null, e.Status), Self);
+        }
+        finally
+        {
+            _awaitingDurability = false;
+        }
+    }
+
+    private ListReply List(ListObjects list)
+    {
+        var items = new List<StoredObject>();
+        if (_objects.TryGetValue(list.Type.Key, out var all))
+        {
+            foreach (var obj in all.Values)
+            {
+                if ((list.Namespace is null || obj.Namespace == list.Namespace) && (list.Filter is null || list.Filter(obj)))
+                {
+                    items.Add(obj);
+                }
+            }
+        }
+        // Kubernetes lists are ordered by namespace, then name.
+        items.Sort(static (a, b) =>
+        {
+            var byNamespace = string.CompareOrdinal(a.Namespace, b.Namespace);
+            return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.Name, b.Name);
+        });
+        if (list.Limit > 0 && items.Count > list.Limit)
+        {
+            items.RemoveRange(list.Limit, items.Count - list.Limit);
+        }
+        return new ListReply(items, _nextResourceVersion - 1);
+    }
+
+    private StoredObject? Find(string resource, string? ns, string name) =>
+        _objects.TryGetValue(resource, out var all) && all.TryGetValue((ns ?? "", name), out var found) ? found : null;
+
+    private void Put(StoredObject obj)
+    {
+        if (!_objects.TryGetValue(obj.Resource, out var all))
+        {
+            _objects[obj.Resource] = all = [];
+        }
+        all[(obj.Namespace ?? "", obj.Name)] = obj;
+    }
+
+    private void Remove(string resource, string? ns, string name)
+    {
+        if (_objects.TryGetValue(resource, out var all))
+        {
+            all.Remove((ns ?? "", name));
+        }
+    }
+
+    /// <summary>
+    /// Makes a change durable: applies it now, then persists; the requester gets its reply and watchers the event
+    /// once it is stored.
+    /// </summary>
+    private void Commit(StoredObject obj, WatchEventType type, bool removed)
+    {
+        var requester = Sender.Equals(Self) ? Nobody.Instance : Sender;
+        var previous = Find(obj.Resource, obj.Namespace, obj.Name);
+        if (removed)
+        {
+            Remove(obj.Resource, obj.Namespace, obj.Name);
+            // A removal is a store event of its own: the DELETED object carries that event's resourceVersion.
+            var json = obj.ToJsonObject();
+            json["metadata"]!["resourceVersion"] = NextResourceVersion().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var final = StoredObject.From(obj.Resource, json);
+            PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, new WatchEvent(type, final, previous)));
+        }
+        else
+        {
+            Put(obj);
+            PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, new WatchEvent(type, obj, previous)));
+        }
+        _awaitingDurability = true;
+    }
+
+    private void Published(IActorRef requester, WatchEvent change)
+    {
+        var obj = change.Object;
+        if (!requester.IsNobody())
+        {
+            requester.Tell(new StoreReply(obj, null), Self);
+        }
+        _watchHub.Tell(change, Self);
+        if (++_eventsSinceSnapshot >= _snapshotEvery)
+        {
+            _eventsSinceSnapshot = 0;
+            var all = _objects.Values.SelectMany(d => d.Values).ToArray();
+            SaveSnapshot(new StoreSnapshot(all.Select(o => o.Resource).ToArray(), all.Select(o => o.Json).ToArray()));
+        }
+    }
+
+    private long NextResourceVersion() => _nextResourceVersion++;
+
+    private void CreateMissingSystemNamespaces()
+    {
+        foreach (var name in SystemNamespaces)
+        {
+            if (Find(NamespaceType.Key, null, name) is null)
+            {
+                var ns = new JsonObject
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Namespace",
+                    ["metadata"] = new JsonObject { ["name"] = name },
+                };
+                Create(NamespaceType, ns, dryRun: false);
+            }
+        }
+        _awaitingDurability = false;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+
+namespace Emulator.ControlPlane.Store;
+
+/// <summary>What the store needs to know about a resource type.</summary>
+/// <param name="Group">API group ("" for core).</param>
+/// <param name="Version">API version.</param>
+/// <param name="Resource">Plural resource name (<c>pods</c>).</param>
+/// <param name="Kind">Kind (<c>Pod</c>).</param>
+/// <param name="Namespaced">Whether objects live in namespaces.</param>
+/// <param name="HasStatus">Whether the type has a <c>status</c> subresource: then main-resource writes keep the stored status and status writes keep the rest.</param>
+public sealed record ResourceType(string Group, string Version, string Resource, string Kind, bool Namespaced, bool HasStatus = true)
+{
+    /// <summary><c>pods</c> or <c>deployments.apps</c>: the key of the type in the store.</summary>
+    public string Key => ApiStatus.Qualified(Resource, Group);
+
+    /// <summary><c>v1</c> or <c>apps/v1</c>.</summary>
+    public string ApiVersion => string.IsNullOrEmpty(Group) ? Version : $"{Group}/{Version}";
+}
+
+/// <summary>Identifies one stored object.</summary>
+public readonly record struct ObjectKey(string Resource, string? Namespace, string Name)
+{
+    /// <inheritdoc />
+    public override string ToString() => Namespace is null ? $"{Resource}/{Name}" : $"{Resource}/{Namespace}/{Name}";
+}
+
+/// <summary>Which part of an object an update writes.</summary>
+public enum UpdateScope
+{
+    /// <summary>The object without its status (the main resource).</summary>
+    Main,
+
+    /// <summary>Only the status (the <c>status</c> subresource).</summary>
+    Status,
+}
+
+/// <summary>Creates an object; replies <see cref="StoreReply"/>.</summary>
+public sealed record CreateObject(ResourceType Type, JsonObject Object, bool DryRun = false);
+
+/// <summary>
+/// Replaces an object; <c>metadata.resourceVersion</c>, when set, must be the stored one (optimistic concurrency).
+/// Replies <see cref="StoreReply"/>.
+/// </summary>
+public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateScope Scope = UpdateScope.Main, bool DryRun = false);
+
+/// <summary>How a delete proceeds.</summary>
+/// <param name="GracePeriodSeconds">For pods: how long until removal (null: the pod's own terminationGracePeriodSeconds).</param>
+/// <param name="PreconditionUid">Delete only this incarnation.</param>
+/// <param name="PreconditionResourceVersion">Delete only this version.</param>
+/// <param name="PropagationPolicy">Background, Foreground or Orphan (null: the type's default).</param>
+/// <param name="DryRun">Validate only; change nothing.</param>
+public sealed record DeleteOptions(long? GracePeriodSeconds = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null, string? PropagationPolicy = null, bool DryRun = false);
+
+/// <summary>Deletes (or starts deleting) an object; replies <see cref="StoreReply"/> with the object as it is after the call.</summary>
+public sealed record DeleteObject(ResourceType Type, string? Namespace, string Name, DeleteOptions Options);
+
+/// <summary>Reads one object; replies <see cref="StoreReply"/>.</summary>
+public sealed record GetObject(ResourceType Type, string? Namespace, string Name);
+
+/// <summary>Lists objects of a type (in a namespace, or all when null) matching a filter; replies <see cref="ListReply"/>.</summary>
+public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0);
+
+/// <summary>The answer to a single-object command: the object (UTF-8 JSON) or the failure.</summary>
+public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
+{
+    /// <summary>True when the command succeeded.</summary>
+    public bool IsSuccess => Error is null;
+}
+
+/// <summary>The answer to <see cref="ListObjects"/>: items and the store's resourceVersion at the time of the list.</summary>
+public sealed record ListReply(IReadOnlyList<StoredObject> Items, long ResourceVersion);
+
+/// <summary>Kinds of watch events.</summary>
+public enum WatchEventType
+{
+    /// <summary>Object created.</summary>
+    Added,
+
+    /// <summary>Object changed.</summary>
+    Modified,
+
+    /// <summary>Object removed.</summary>
+    Deleted,
+}
+
+/// <summary>A durable change, as watchers receive it; <see cref="Previous"/> is the version it replaced (for selector transitions).</summary>
+public sealed record WatchEvent(WatchEventType Type, StoredObject Object, StoredObject? Previous = null)
+{
+    /// <summary>The resourceVersion of the change.</summary>
+    public long ResourceVersion => Object.ResourceVersion;
+}

@@ -1,0 +1,119 @@
+using Emulator.Actors;
+
+namespace Emulator.ControlPlane.Store;
+
+/// <summary>
+/// Starts a watch: events of <paramref name="Resource"/> (null: every resource) in <paramref name="Namespace"/> (null: all)
+/// after <paramref name="FromResourceVersion"/> (0: only new events) that pass <paramref name="Filter"/> go to
+/// <paramref name="Subscriber"/> as <see cref="WatchEvent"/>s, in resourceVersion order.
+/// </summary>
+public sealed record StartWatch(string? Resource, string? Namespace, long FromResourceVersion, Func<StoredObject, bool>? Filter, IActorRef Subscriber);
+
+/// <summary>Ends a subscriber's watches.</summary>
+public sealed record StopWatch(IActorRef Subscriber);
+
+/// <summary>The watch could not start: the requested history is gone (410 Expired).</summary>
+public sealed record WatchExpired(ApiStatus Status);
+
+/// <summary>
+/// Fans the store's durable changes out to watchers, and keeps a window of recent changes so that a watch can resume
+/// from a resourceVersion (older than the window: 410 Expired, as the API server answers). With a filter, an object that
+/// starts or stops matching is reported as ADDED or DELETED, as Kubernetes does for selector watches.
+/// </summary>
+public sealed class WatchHub : UntypedActor
+{
+    private readonly Queue<WatchEvent> _window = new();
+    private readonly int _windowSize;
+    private readonly List<StartWatch> _watches = [];
+    private long _lastResourceVersion;
+
+    /// <summary>Creates the hub keeping the last <paramref name="windowSize"/> changes.</summary>
+    public WatchHub(int windowSize = 50_000) => _windowSize = windowSize;
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WatchEvent change:
+                _lastResourceVersion = change.ResourceVersion;
+                _window.Enqueue(change);
+                if (_window.Count > _windowSize)
+                {
+                    _window.Dequeue();
+                }
+                foreach (var watch in _watches)
+                {
+                    Deliver(watch, change);
+                }
+                break;
+            case StartWatch start:
+                Begin(start);
+                break;
+            case StopWatch stop:
+                _watches.RemoveAll(w => w.Subscriber.Equals(stop.Subscriber));
+                Context.Unwatch(stop.Subscriber);
+                break;
+            case Terminated terminated:
+                _watches.RemoveAll(w => w.Subscriber.Equals(terminated.ActorRef));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Begin(StartWatch start)
+    {
+        if (start.FromResourceVersion > 0 && start.FromResourceVersion < _lastResourceVersion)
+        {
+            var oldest = _window.Count > 0 ? _window.Peek().ResourceVersion : _lastResourceVersion + 1;
+            if (start.FromResourceVersion < oldest - 1)
+            {
+                start.Subscriber.Tell(new WatchExpired(ApiStatus.Expired(start.FromResourceVersion, oldest)), Self);
+                return;
+            }
+            foreach (var change in _window)
+            {
+                if (change.ResourceVersion > start.FromResourceVersion)
+                {
+                    Deliver(start, change);
+                }
+            }
+        }
+        _watches.Add(start);
+        Context.Watch(start.Subscriber);
+    }
+
+    private static void Deliver(StartWatch watch, WatchEvent change)
+    {
+        var obj = change.Object;
+        if ((watch.Resource is not null && watch.Resource != obj.Resource) || (watch.Namespace is not null && watch.Namespace != obj.Namespace))
+        {
+            return;
+        }
+        if (watch.Filter is not { } filter)
+        {
+            watch.Subscriber.Tell(change, null);
+            return;
+        }
+        var matches = change.Type != WatchEventType.Deleted && filter(obj);
+        var matched = change.Previous is { } previous && filter(previous);
+        if (change.Type == WatchEventType.Deleted)
+        {
+            if (matched || filter(obj))
+            {
+                watch.Subscriber.Tell(change, null);
+            }
+            return;
+        }
+        if (matches)
+        {
+            watch.Subscriber.Tell(matched || change.Type == WatchEventType.Added ? change : change with { Type = WatchEventType.Added }, null);
+        }
+        else if (matched)
+        {
+            watch.Subscriber.Tell(change with { Type = WatchEventType.Deleted }, null);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Emulator.Actors;
+using System.Text.Json.Nodes;
+using Emulator.Actors.Persistence;
+using Emulator.Actors.Persistence.Journal;
+using Emulator.Actors.Persistence.Serialization;
+using Emulator.Actors.Persistence.Snapshot;
+using Emulator.Actors.TestKit;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.ControlPlane.Tests;
+
+/// <summary>A deterministic system with an API store and watch hub on in-memory persistence.</summary>
+public abstract class ApiStoreTestKit : TestKitBase
+{
+    protected static readonly ResourceType Pods = new("", "v1", "pods", "Pod", Namespaced: true);
+    protected static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "ConfigMap", Namespaced: true, HasStatus: false);
+    protected static readonly ResourceType Deployments = new("apps", "v1", "deployments", "Deployment", Namespaced: true);
+    protected static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false);
+
+    protected ApiStoreTestKit(int snapshotEvery = 50_000)
+    {
+        SnapshotEvery = snapshotEvery;
+        Journal = new InMemoryJournalStore();
+        var serializer = new EventSerializer();
+        StoreSerialization.Register(serializer);
+        Persistence.StartAsync(Sys, new PersistenceSettings(Journal, new InMemorySnapshotStore(), serializer)).GetAwaiter().GetResult();
+        Hub = Sys.ActorOf(Props.Create(() => new WatchHub(100)), "watch-hub");
+        Store = StartStore();
+    }
+
+    protected int SnapshotEvery { get; }
+
+    protected InMemoryJournalStore Journal { get; }
+
+    protected IActorRef Hub { get; }
+
+    protected IActorRef Store { get; set; }
+
+    protected IActorRef StartStore(string name = "api-store") =>
+        Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, SnapshotEvery)), name);
+
+    protected StoreReply Send(object command)
+    {
+        Store.Tell(command, TestActor);
+        return ExpectMsg<StoreReply>();
+    }
+
+    protected StoredObject Ok(object command)
+    {
+        var reply = Send(command);
+        Assert.True(reply.IsSuccess, reply.Error?.Message);
+        return reply.Object!;
+    }
+
+    protected static JsonObject Object(string kind, string? ns, string name, JsonObject? spec = null, JsonObject? labels = null)
+    {
+        var metadata = new JsonObject { ["name"] = name };
+        if (ns is not null)
+        {
+            metadata["namespace"] = ns;
+        }
+        if (labels is not null)
+        {
+            metadata["labels"] = labels;
+        }
+        var obj = new JsonObject { ["kind"] = kind, ["metadata"] = metadata };
+        if (spec is not null)
+        {
+            obj["spec"] = spec;
+        }
+        return obj;
+    }
+
+    protected static JsonObject Pod(string name, string ns = "default", JsonObject? labels = null, string image = "nginx") =>
+        Object("Pod", ns, name, new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = image }) }, labels);
+}

@@ -1,5 +1,5 @@
-using Emulator.Actors;
 using System.Text.Json.Nodes;
+using Emulator.Actors;
 using Emulator.Actors.Persistence;
 using Emulator.Actors.Persistence.Journal;
 using Emulator.Actors.Persistence.Serialization;

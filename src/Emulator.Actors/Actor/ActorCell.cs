@@ -18,6 +18,8 @@ internal sealed partial class ActorCell : IActorContext
     private Stack<Receive>? _behaviorStack;
     private Envelope _currentEnvelope;
     private bool _hasCurrentEnvelope;
+    // Counts deliveries, so that a delivery can be told apart from another one carrying the same message.
+    private long _envelopeId;
     private ActorStash? _stash;
     private ActorTimers? _timers;
 
@@ -60,6 +62,9 @@ internal sealed partial class ActorCell : IActorContext
 
     internal object? CurrentMessage => _hasCurrentEnvelope ? _currentEnvelope.Message : null;
 
+    /// <summary>Identifies the delivery being processed; changes with every user message.</summary>
+    internal long CurrentEnvelopeId => _envelopeId;
+
     internal IActorRef? SenderOrNull => _hasCurrentEnvelope ? _currentEnvelope.Sender : null;
 
     public IActorRef Sender => (_hasCurrentEnvelope ? _currentEnvelope.Sender : null) ?? System.DeadLetters;
@@ -78,6 +83,7 @@ internal sealed partial class ActorCell : IActorContext
         _current = this;
         _currentEnvelope = envelope;
         _hasCurrentEnvelope = true;
+        _envelopeId++;
         var message = envelope.Message;
         try
         {

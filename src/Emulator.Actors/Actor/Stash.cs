@@ -31,13 +31,15 @@ public interface IStash
 internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
 {
     private readonly List<Envelope> _stashed = [];
+    // The delivery stashed last: stashing it again is an error, stashing an equal message delivered again is not.
+    private long _lastStashedEnvelopeId;
 
     public int Count => _stashed.Count;
 
     public void Stash()
     {
         var current = cell.CurrentEnvelope ?? throw new IllegalActorStateException("Stash() called outside message handling");
-        if (_stashed.Count > 0 && ReferenceEquals(_stashed[^1].Message, current.Message) && Equals(_stashed[^1].Sender, current.Sender))
+        if (cell.CurrentEnvelopeId == _lastStashedEnvelopeId)
         {
             throw new IllegalActorStateException($"Can't stash the same message [{current.Message}] more than once");
         }
@@ -45,6 +47,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         {
             throw new StashOverflowException($"Couldn't enqueue message [{current.Message}] to the stash of [{cell.Self}]: capacity {capacity} reached");
         }
+        _lastStashedEnvelopeId = cell.CurrentEnvelopeId;
         _stashed.Add(current);
     }
 

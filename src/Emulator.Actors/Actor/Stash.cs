@@ -59,7 +59,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         }
         var first = _stashed[0];
         _stashed.RemoveAt(0);
-        cell.Mailbox.EnqueueFirst([first]);
+        EnqueueFirst([first]);
     }
 
     public void UnstashAll()
@@ -68,7 +68,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         {
             return;
         }
-        cell.Mailbox.EnqueueFirst(_stashed.ToArray());
+        EnqueueFirst(_stashed.ToArray());
         _stashed.Clear();
     }
 
@@ -80,7 +80,20 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
             return;
         }
         _stashed.RemoveAll(e => predicate(e));
-        cell.Mailbox.EnqueueFirst(selected);
+        EnqueueFirst(selected);
+    }
+
+    /// <summary>Puts envelopes back at the head of the mailbox; an unstashed <see cref="Terminated"/> can be received again.</summary>
+    private void EnqueueFirst(Envelope[] envelopes)
+    {
+        cell.Mailbox.EnqueueFirst(envelopes);
+        foreach (var envelope in envelopes)
+        {
+            if (envelope.Message is Terminated terminated)
+            {
+                cell.TerminatedQueuedFor(terminated.ActorRef);
+            }
+        }
     }
 
     public IReadOnlyList<Envelope> ClearStash()

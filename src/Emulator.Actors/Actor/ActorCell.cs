@@ -95,7 +95,7 @@ internal sealed partial class ActorCell : IActorContext
             {
                 ReceiveMessage(message);
             }
-            if (_receiveTimeout is not null && message is not INotInfluenceReceiveTimeout)
+            if (_receiveTimeout is not null && InfluencesReceiveTimeout(message))
             {
                 ResetReceiveTimeout();
             }
@@ -111,6 +111,10 @@ internal sealed partial class ActorCell : IActorContext
             _current = previous;
         }
     }
+
+    /// <summary>A timer's envelope counts as the message it carries (Akka's TimerMsg and its NotInfluenceReceiveTimeout variant).</summary>
+    private static bool InfluencesReceiveTimeout(object message) =>
+        message is TimerMessage timer ? timer.Message is not INotInfluenceReceiveTimeout : message is not INotInfluenceReceiveTimeout;
 
     private void ReceiveMessage(object message)
     {

@@ -31,7 +31,7 @@ public sealed class ActorSelection
     {
         ArgumentNullException.ThrowIfNull(path);
         var text = path;
-        if (ActorPath.TryParse(path, out var absolute) && absolute is not null)
+        if (ActorPath.TryParse(path, validateElements: false, out var absolute) && absolute is not null)
         {
             if (absolute.Address.System != system.Name)
             {

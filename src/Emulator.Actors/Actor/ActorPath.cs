@@ -276,9 +276,15 @@ public sealed class ChildActorPath : ActorPath
     private readonly ActorPath _parent;
     private readonly int _depth;
 
-    /// <summary>Creates a child path.</summary>
+    /// <summary>Creates a child path; the name may not contain the separators '/' and '#'.</summary>
     public ChildActorPath(ActorPath parent, string name, long uid) : base(name, uid)
     {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('/') || name.Contains('#'))
+        {
+            throw new ArgumentException($"'/' separates path elements and '#' starts the uid: neither is legal in an actor path name [{name}]", nameof(name));
+        }
         _parent = parent;
         _depth = parent.Depth + 1;
     }

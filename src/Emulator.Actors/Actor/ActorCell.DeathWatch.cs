@@ -50,6 +50,9 @@ internal sealed partial class ActorCell
         return subject;
     }
 
+    /// <summary>A <see cref="Terminated"/> for <paramref name="subject"/> is back in the mailbox (unstashed): let it through once more.</summary>
+    internal void TerminatedQueuedFor(IActorRef subject) => (_terminatedQueued ??= []).TryAdd(subject, null);
+
     private void ReceivedTerminated(Terminated terminated)
     {
         if (_terminatedQueued is null || !_terminatedQueued.Remove(terminated.ActorRef, out var custom))

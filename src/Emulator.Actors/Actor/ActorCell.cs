@@ -18,6 +18,8 @@ internal sealed partial class ActorCell : IActorContext
     private Stack<Receive>? _behaviorStack;
     private Envelope _currentEnvelope;
     private bool _hasCurrentEnvelope;
+    // Counts deliveries, so that a delivery can be told apart from another one carrying the same message.
+    private long _envelopeId;
     private ActorStash? _stash;
     private ActorTimers? _timers;
 
@@ -69,6 +71,9 @@ internal sealed partial class ActorCell : IActorContext
 
     internal object? CurrentMessage => _hasCurrentEnvelope ? _currentEnvelope.Message : null;
 
+    /// <summary>Identifies the delivery being processed; changes with every user message.</summary>
+    internal long CurrentEnvelopeId => _envelopeId;
+
     internal IActorRef? SenderOrNull => _hasCurrentEnvelope ? _currentEnvelope.Sender : null;
 
     public IActorRef Sender => (_hasCurrentEnvelope ? _currentEnvelope.Sender : null) ?? System.DeadLetters;
@@ -87,6 +92,7 @@ internal sealed partial class ActorCell : IActorContext
         _current = this;
         _currentEnvelope = envelope;
         _hasCurrentEnvelope = true;
+        _envelopeId++;
         var message = envelope.Message;
         try
         {
@@ -98,7 +104,7 @@ internal sealed partial class ActorCell : IActorContext
             {
                 ReceiveMessage(message);
             }
-            if (_receiveTimeout is not null && message is not INotInfluenceReceiveTimeout)
+            if (_receiveTimeout is not null && InfluencesReceiveTimeout(message))
             {
                 ResetReceiveTimeout();
             }
@@ -114,6 +120,10 @@ internal sealed partial class ActorCell : IActorContext
             _current = previous;
         }
     }
+
+    /// <summary>A timer's envelope counts as the message it carries (Akka's TimerMsg and its NotInfluenceReceiveTimeout variant).</summary>
+    private static bool InfluencesReceiveTimeout(object message) =>
+        message is TimerMessage timer ? timer.Message is not INotInfluenceReceiveTimeout : message is not INotInfluenceReceiveTimeout;
 
     private void ReceiveMessage(object message)
     {

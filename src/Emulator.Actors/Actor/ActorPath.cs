@@ -175,10 +175,18 @@ public abstract partial class ActorPath : IEquatable<ActorPath>, IComparable<Act
     public static bool IsValidPathElement(string? name) =>
         !string.IsNullOrEmpty(name) && ElementRegex().IsMatch(name);
 
+    // Elements of a parsed path: the actor name syntax, also allowing the '$' names the kernel generates ($a, temp/$1).
+    [GeneratedRegex(@"^(?:[-\w:@&=+,.!~*'$_;]|%[0-9a-fA-F]{2})+$")]
+    private static partial Regex ParsedElementRegex();
+
     /// <summary>
-    /// Parses <c>emu://system/user/a</c> or <c>emu://system@host:port/user/a#uid</c>.
+    /// Parses <c>emu://system/user/a</c> or <c>emu://system@host:port/user/a#uid</c>; false when the text is malformed,
+    /// including elements that break the actor name syntax.
     /// </summary>
-    public static bool TryParse(string text, out ActorPath? path)
+    public static bool TryParse(string text, out ActorPath? path) => TryParse(text, validateElements: true, out path);
+
+    /// <summary>Parses; without <paramref name="validateElements"/> the elements may be anything (selection patterns).</summary>
+    internal static bool TryParse(string text, bool validateElements, out ActorPath? path)
     {
         path = null;
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
@@ -223,6 +231,10 @@ public abstract partial class ActorPath : IEquatable<ActorPath>, IComparable<Act
         }
         ActorPath result = new RootActorPath(address);
         var parts = elements.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (validateElements && !parts.All(p => ParsedElementRegex().IsMatch(p)))
+        {
+            return false;
+        }
         for (var i = 0; i < parts.Length; i++)
         {
             result = i == parts.Length - 1 ? result.Child(parts[i], uid) : result.Child(parts[i]);
@@ -264,9 +276,15 @@ public sealed class ChildActorPath : ActorPath
     private readonly ActorPath _parent;
     private readonly int _depth;
 
-    /// <summary>Creates a child path.</summary>
+    /// <summary>Creates a child path; the name may not contain the separators '/' and '#'.</summary>
     public ChildActorPath(ActorPath parent, string name, long uid) : base(name, uid)
     {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('/') || name.Contains('#'))
+        {
+            throw new ArgumentException($"'/' separates path elements and '#' starts the uid: neither is legal in an actor path name [{name}]", nameof(name));
+        }
         _parent = parent;
         _depth = parent.Depth + 1;
     }

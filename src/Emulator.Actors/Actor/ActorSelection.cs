@@ -4,8 +4,9 @@ namespace Emulator.Actors;
 
 /// <summary>
 /// A path that may match several actors: elements are names, <c>..</c> (parent), or patterns with <c>*</c> and
-/// <c>?</c>. A message told to a selection goes to every actor matching at that moment; a selection without
-/// wildcards that matches nothing sends its message to dead letters.
+/// <c>?</c>. A message told to a selection goes to every actor matching at that moment. When nothing matches, the
+/// message goes to dead letters (an <see cref="Identify"/> is answered with an empty <see cref="ActorIdentity"/>),
+/// unless a wildcard fanned out to several actors on the way: then nothing happens.
 /// </summary>
 public sealed class ActorSelection
 {
@@ -31,7 +32,7 @@ public sealed class ActorSelection
     {
         ArgumentNullException.ThrowIfNull(path);
         var text = path;
-        if (ActorPath.TryParse(path, out var absolute) && absolute is not null)
+        if (ActorPath.TryParse(path, validateElements: false, out var absolute) && absolute is not null)
         {
             if (absolute.Address.System != system.Name)
             {
@@ -50,8 +51,12 @@ public sealed class ActorSelection
     }
 
     /// <summary>The actors matching now.</summary>
-    public IReadOnlyList<IActorRef> ResolveMatches()
+    public IReadOnlyList<IActorRef> ResolveMatches() => ResolveMatches(out _);
+
+    /// <summary>The actors matching now; <paramref name="fannedOut"/> tells whether a pattern matched more than one actor on the way.</summary>
+    private IReadOnlyList<IActorRef> ResolveMatches(out bool fannedOut)
     {
+        fannedOut = false;
         IEnumerable<InternalActorRef> current = [_anchor];
         foreach (var element in _elements)
         {
@@ -62,7 +67,9 @@ public sealed class ActorSelection
             else if (IsPattern(element))
             {
                 var regex = PatternToRegex(element);
-                current = current.SelectMany(c => c.GetChildrenSnapshot()).Where(c => regex.IsMatch(c.Path.Name)).ToArray();
+                var matched = current.SelectMany(c => c.GetChildrenSnapshot()).Where(c => regex.IsMatch(c.Path.Name)).ToArray();
+                fannedOut |= matched.Length > 1;
+                current = matched;
             }
             else
             {
@@ -100,11 +107,13 @@ public sealed class ActorSelection
     {
         ArgumentNullException.ThrowIfNull(message);
         sender ??= ActorCell.CurrentSelfOrNull;
-        var matches = ResolveTemp() ?? ResolveMatches();
+        var fannedOut = false;
+        var matches = ResolveTemp() ?? ResolveMatches(out fannedOut);
         if (matches.Count == 0)
         {
-            if (HasWildcards)
+            if (fannedOut)
             {
+                // Akka answers nothing once a wildcard has fanned out to several actors.
                 return;
             }
             if (message is Identify identify)

@@ -31,13 +31,15 @@ public interface IStash
 internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
 {
     private readonly List<Envelope> _stashed = [];
+    // The delivery stashed last: stashing it again is an error, stashing an equal message delivered again is not.
+    private long _lastStashedEnvelopeId;
 
     public int Count => _stashed.Count;
 
     public void Stash()
     {
         var current = cell.CurrentEnvelope ?? throw new IllegalActorStateException("Stash() called outside message handling");
-        if (_stashed.Count > 0 && ReferenceEquals(_stashed[^1].Message, current.Message) && Equals(_stashed[^1].Sender, current.Sender))
+        if (cell.CurrentEnvelopeId == _lastStashedEnvelopeId)
         {
             throw new IllegalActorStateException($"Can't stash the same message [{current.Message}] more than once");
         }
@@ -45,6 +47,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         {
             throw new StashOverflowException($"Couldn't enqueue message [{current.Message}] to the stash of [{cell.Self}]: capacity {capacity} reached");
         }
+        _lastStashedEnvelopeId = cell.CurrentEnvelopeId;
         _stashed.Add(current);
     }
 
@@ -56,7 +59,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         }
         var first = _stashed[0];
         _stashed.RemoveAt(0);
-        cell.Mailbox.EnqueueFirst([first]);
+        EnqueueFirst([first]);
     }
 
     public void UnstashAll()
@@ -65,7 +68,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         {
             return;
         }
-        cell.Mailbox.EnqueueFirst(_stashed.ToArray());
+        EnqueueFirst(_stashed.ToArray());
         _stashed.Clear();
     }
 
@@ -77,7 +80,20 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
             return;
         }
         _stashed.RemoveAll(e => predicate(e));
-        cell.Mailbox.EnqueueFirst(selected);
+        EnqueueFirst(selected);
+    }
+
+    /// <summary>Puts envelopes back at the head of the mailbox; an unstashed <see cref="Terminated"/> can be received again.</summary>
+    private void EnqueueFirst(Envelope[] envelopes)
+    {
+        cell.Mailbox.EnqueueFirst(envelopes);
+        foreach (var envelope in envelopes)
+        {
+            if (envelope.Message is Terminated terminated)
+            {
+                cell.TerminatedQueuedFor(terminated.ActorRef);
+            }
+        }
     }
 
     public IReadOnlyList<Envelope> ClearStash()

@@ -31,9 +31,11 @@ public interface ITimerScheduler
     IReadOnlyCollection<object> ActiveTimers { get; }
 }
 
-/// <summary>The envelope a timer sends; the owner checks key and generation before delivering its message.</summary>
-internal sealed record TimerMessage(object Key, int Generation, object Message, ActorTimers Owner)
-    : IAutoReceivedMessage, INotInfluenceReceiveTimeout;
+/// <summary>
+/// The envelope a timer sends; the owner checks key and generation before delivering its message. Whether it resets
+/// the receive timeout depends on <see cref="Message"/>, as if the message had been sent directly.
+/// </summary>
+internal sealed record TimerMessage(object Key, int Generation, object Message, ActorTimers Owner) : IAutoReceivedMessage;
 
 internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
 {

@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Emulator.ControlPlane.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Emulator.Api.Resources;
+
+/// <summary>Writes API answers: objects, lists and Kubernetes <c>Status</c> errors.</summary>
+public static class ApiResponses
+{
+    /// <summary>A <c>Status</c> object as the API server returns it.</summary>
+    public static JsonObject StatusObject(ApiStatus status)
+    {
+        var details = new JsonObject();
+        if (status.Name is not null)
+        {
+            details["name"] = status.Name;
+        }
+        if (!string.IsNullOrEmpty(status.Group))
+        {
+            details["group"] = status.Group;
+        }
+        if (status.Kind is not null)
+        {
+            details["kind"] = status.Kind;
+        }
+        if (status.Causes is { Count: > 0 } causes)
+        {
+            details["causes"] = new JsonArray(causes.Select(c => (JsonNode)new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message, ["field"] = c.Field }).ToArray());
+        }
+        var result = new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Failure",
+            ["message"] = status.Message,
+            ["reason"] = status.Reason,
+        };
+        if (details.Count > 0)
+        {
+            result["details"] = details;
+        }
+        result["code"] = status.Code;
+        return result;
+    }
+
+    /// <summary>Writes a failure.</summary>
+    public static Task WriteStatus(HttpContext context, ApiStatus status)
+    {
+        context.Response.StatusCode = status.Code;
+        return WriteJson(context, StatusObject(status));
+    }
+
+    /// <summary>Writes a JSON document.</summary>
+    public static async Task WriteJson(HttpContext context, JsonNode node)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(node)).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes raw UTF-8 JSON.</summary>
+    public static async Task WriteRaw(HttpContext context, byte[] json, int statusCode = 200)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(json).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a <c>KindList</c> whose items are the stored JSON, without re-parsing them.</summary>
+    public static async Task WriteList(HttpContext context, string apiVersion, string kind, IReadOnlyList<StoredObject> items, long resourceVersion)
+    {
+        context.Response.ContentType = "application/json";
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", kind + "List");
+            writer.WriteString("apiVersion", apiVersion);
+            writer.WriteStartObject("metadata");
+            writer.WriteString("resourceVersion", resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+            writer.WriteStartArray("items");
+            foreach (var item in items)
+            {
+                writer.WriteRawValue(item.Json, skipInputValidation: true);
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a request body as a JSON object; malformed input is a 400 with the parse position.</summary>
+    public static async Task<JsonNode> ReadBody(HttpContext context, long maxBytes)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new ApiStatusException(new ApiStatus(413, "RequestEntityTooLarge", $"the request body is larger than {maxBytes} bytes"));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest("the request body is empty"));
+        }
+        try
+        {
+            return JsonNode.Parse(bytes) ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is null"));
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+            throw new ApiStatusException(ApiStatus.BadRequest($"error decoding the request body{where}: {FirstLine(e.Message)}"));
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var index = text.IndexOf('\n');
+        return index < 0 ? text : text[..index];
+    }
+
+    /// <summary>Builds the body of a plain text answer.</summary>
+    public static Task WriteText(HttpContext context, string text)
+    {
+        context.Response.ContentType = "text/plain";
+        return context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+    }
+}

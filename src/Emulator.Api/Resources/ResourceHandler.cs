@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Api.Printing;
+using Emulator.Api.Watch;
+using Emulator.ControlPlane.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Emulator.Api.Resources;
+
+/// <summary>
+/// Serves one resource request: reads become store queries, writes become store commands (the store is the only
+/// writer), and answers are objects, lists, Tables, watch streams or <c>Status</c> errors.
+/// </summary>
+public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiServerOptions options)
+{
+    /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
+    public async Task Handle(HttpContext context, ResourceRoute route)
+    {
+        try
+        {
+            var method = context.Request.Method;
+            var query = context.Request.Query;
+            var isWatch = query["watch"] is { Count: > 0 } w && (w[0] == "true" || w[0] == "1");
+            switch (method)
+            {
+                case "GET" when route.Name is null && isWatch:
+                    await WatchStream.Serve(context, system, store, watchHub, route, Filter(context), Table.Wants(context)).ConfigureAwait(false);
+                    break;
+                case "GET" when route.Name is null:
+                    await List(context, route).ConfigureAwait(false);
+                    break;
+                case "GET" when route.Subresource == "log":
+                    await Log(context, route).ConfigureAwait(false);
+                    break;
+                case "GET":
+                    await Get(context, route).ConfigureAwait(false);
+                    break;
+                case "POST" when route.Name is null:
+                    await Create(context, route).ConfigureAwait(false);
+                    break;
+                case "PUT" when route.Name is not null:
+                    await Update(context, route).ConfigureAwait(false);
+                    break;
+                case "PATCH" when route.Name is not null:
+                    await Patch(context, route).ConfigureAwait(false);
+                    break;
+                case "DELETE" when route.Name is not null:
+                    await Delete(context, route).ConfigureAwait(false);
+                    break;
+                case "DELETE":
+                    await DeleteCollection(context, route).ConfigureAwait(false);
+                    break;
+                default:
+                    await ApiResponses.WriteStatus(context, new ApiStatus(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (ApiStatusException e)
+        {
+            if (!context.Response.HasStarted)
+            {
+                await ApiResponses.WriteStatus(context, e.Status).ConfigureAwait(false);
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            if (!context.Response.HasStarted)
+            {
+                await ApiResponses.WriteStatus(context, new ApiStatus(504, "Timeout", "the store did not answer in time")).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private ResourceType Type(ResourceRoute route) => route.Resource.StoreType;
+
+    private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is { Count: > 0 } d && d[0] == "All";
+
+    private Func<StoredObject, bool>? Filter(HttpContext context)
+    {
+        var labels = LabelSelectorFilter.Parse(context.Request.Query["labelSelector"].FirstOrDefault());
+        var fields = FieldSelector.Parse(context.Request.Query["fieldSelector"].FirstOrDefault());
+        return (labels, fields) switch
+        {
+            (null, null) => null,
+            ({ } l, null) => l,
+            (null, { } f) => f,
+            ({ } l, { } f) => o => l(o) && f(o),
+        };
+    }
+
+    private async Task<StoredObject> Ask(object command)
+    {
+        var reply = await store.Ask<StoreReply>(command, options.StoreTimeout).ConfigureAwait(false);
+        return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
+    }
+
+    private async Task Get(HttpContext context, ResourceRoute route)
+    {
+        var obj = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
+        if (route.Subresource == "scale" && route.Resource.HasScale)
+        {
+            await ApiResponses.WriteJson(context, Scale.From(obj.ToJsonObject())).ConfigureAwait(false);
+            return;
+        }
+        if (Table.Wants(context))
+        {
+            await ApiResponses.WriteJson(context, Table.For(route.Resource, [obj], obj.ResourceVersion, system.Clock.UtcNow)).ConfigureAwait(false);
+            return;
+        }
+        await ApiResponses.WriteRaw(context, obj.Json).ConfigureAwait(false);
+    }
+
+    private async Task List(HttpContext context, ResourceRoute route)
+    {
+        var limit = int.TryParse(context.Request.Query["limit"].FirstOrDefault(), out var l) && l > 0 ? l : 0;
+        var reply = await store.Ask<ListReply>(new ListObjects(Type(route), route.Namespace, Filter(context), limit), options.StoreTimeout).ConfigureAwait(false);
+        if (Table.Wants(context))
+        {
+            await ApiResponses.WriteJson(context, Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.Clock.UtcNow)).ConfigureAwait(false);
+            return;
+        }
+        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, reply.Items, reply.ResourceVersion).ConfigureAwait(false);
+    }
+
+    private async Task<JsonObject> ReadObject(HttpContext context, ResourceRoute route)
+    {
+        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
+        if (body is not JsonObject obj)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest("the request body must be a JSON object"));
+        }
+        var metadata = obj["metadata"] as JsonObject;
+        if (metadata is null)
+        {
+            obj["metadata"] = metadata = [];
+        }
+        if (route.Resource.Namespaced && route.Namespace is not null)
+        {
+            var bodyNamespace = metadata["namespace"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(bodyNamespace) && bodyNamespace != route.Namespace)
+            {
+                throw new ApiStatusException(ApiStatus.BadRequest("the namespace of the provided object does not match the namespace sent on the request"));
+            }
+            metadata["namespace"] = route.Namespace;
+        }
+        if (route.Name is not null && route.Subresource is null)
+        {
+            var bodyName = metadata["name"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(bodyName) && bodyName != route.Name)
+            {
+                throw new ApiStatusException(ApiStatus.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({route.Name})"));
+            }
+            metadata["name"] = route.Name;
+        }
+        var kind = obj["kind"]?.GetValue<string>();
+        if (kind is not null && route.Subresource is null && kind != route.Resource.Kind)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"the object kind {kind} does not match the resource {route.Resource.Resource}"));
+        }
+        return obj;
+    }
+
+    private async Task Create(HttpContext context, ResourceRoute route)
+    {
+        var obj = await ReadObject(context, route).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), obj, DryRun(context))).ConfigureAwait(false);
+        await ApiResponses.WriteRaw(context, created.Json, 201).ConfigureAwait(false);
+    }
+
+    private async Task Update(HttpContext context, ResourceRoute route)
+    {
+        var body = await ReadObject(context, route).ConfigureAwait(false);
+        if (route.Subresource == "scale")
+        {
+            await UpdateScale(context, route, body["spec"]?["replicas"]?.GetValue<int>()).ConfigureAwait(false);
+            return;
+        }
+        body["metadata"]!["name"] = route.Name;
+        var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+        var updated = await Ask(new UpdateObject(Type(route), body, scope, DryRun(context))).ConfigureAwait(false);
+        await ApiResponses.WriteRaw(context, updated.Json).ConfigureAwait(false);
+    }
+
+    private async Task UpdateScale(HttpContext context, ResourceRoute route, int? replicas)
+    {
+        if (!route.Resource.HasScale)
+        {
+            throw new ApiStatusException(new ApiStatus(404, "NotFound", $"the server could not find the requested resource"));
+        }
+        if (replicas is null or < 0)
+        {
+            throw new ApiStatusException(ApiStatus.Invalid("Scale", "autoscaling", route.Name!, [new StatusCause("FieldValueInvalid", $"Invalid value: {replicas?.ToString(CultureInfo.InvariantCulture) ?? "null"}: must be greater than or equal to 0", "spec.replicas")]));
+        }
+        var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
+        var obj = current.ToJsonObject();
+        obj["spec"]!["replicas"] = replicas;
+        var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context))).ConfigureAwait(false);
+        await ApiResponses.WriteJson(context, Scale.From(updated.ToJsonObject())).ConfigureAwait(false);
+    }
+
+    private async Task Patch(HttpContext context, ResourceRoute route)
+    {
+        var patch = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
+        var contentType = context.Request.ContentType ?? "application/merge-patch+json";
+        // The API server retries a patch on a conflicting concurrent write, unless the patch pins a resourceVersion.
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
+            var original = route.Subresource == "scale" ? Scale.From(current.ToJsonObject()) : current.ToJsonObject();
+            var patched = PatchApplier.Apply(original, patch, contentType, route.Resource.Kind);
+            if (route.Subresource == "scale")
+            {
+                await UpdateScale(context, route, patched["spec"]?["replicas"]?.GetValue<int>()).ConfigureAwait(false);
+                return;
+            }
+            var pinned = patch is JsonObject p && p["metadata"]?["resourceVersion"] is not null;
+            if (!pinned)
+            {
+                patched["metadata"]!["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+            }
+            var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), patched, scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
+            if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
+            {
+                continue;
+            }
+            if (reply.Error is { } error)
+            {
+                throw new ApiStatusException(error);
+            }
+            await ApiResponses.WriteRaw(context, reply.Object!.Json).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private async Task<DeleteOptions> ReadDeleteOptions(HttpContext context)
+    {
+        var query = context.Request.Query;
+        long? grace = long.TryParse(query["gracePeriodSeconds"].FirstOrDefault(), out var g) ? g : null;
+        var policy = query["propagationPolicy"].FirstOrDefault();
+        string? uid = null;
+        string? rv = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            if (await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) is JsonObject body)
+            {
+                grace = body["gracePeriodSeconds"]?.GetValue<long>() ?? grace;
+                policy = body["propagationPolicy"]?.GetValue<string>() ?? policy;
+                uid = body["preconditions"]?["uid"]?.GetValue<string>();
+                rv = body["preconditions"]?["resourceVersion"]?.GetValue<string>();
+            }
+        }
+        if (policy is not null and not ("Background" or "Foreground" or "Orphan"))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"propagationPolicy: Unsupported value: \"{policy}\": supported values: \"Foreground\", \"Background\", \"Orphan\""));
+        }
+        return new DeleteOptions(grace, uid, rv, policy, DryRun(context));
+    }
+
+    private async Task Delete(HttpContext context, ResourceRoute route)
+    {
+        var deleteOptions = await ReadDeleteOptions(context).ConfigureAwait(false);
+        var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions)).ConfigureAwait(false);
+        await ApiResponses.WriteRaw(context, result.Json).ConfigureAwait(false);
+    }
+
+    private async Task DeleteCollection(HttpContext context, ResourceRoute route)
+    {
+        var deleteOptions = await ReadDeleteOptions(context).ConfigureAwait(false);
+        var list = await store.Ask<ListReply>(new ListObjects(Type(route), route.Namespace, Filter(context)), options.StoreTimeout).ConfigureAwait(false);
+        var deleted = new List<StoredObject>();
+        foreach (var item in list.Items)
+        {
+            var reply = await store.Ask<StoreReply>(new DeleteObject(Type(route), item.Namespace, item.Name, deleteOptions), options.StoreTimeout).ConfigureAwait(false);
+            if (reply.Object is { } obj)
+            {
+                deleted.Add(obj);
+            }
+        }
+        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, deleted, list.ResourceVersion).ConfigureAwait(false);
+    }
+
+    private async Task Log(HttpContext context, ResourceRoute route)
+    {
+        var pod = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
+        var container = context.Request.Query["container"].FirstOrDefault();
+        var containers = pod.ToJsonObject()["spec"]?["containers"] as JsonArray;
+        if (container is not null && containers?.Any(c => c?["name"]?.GetValue<string>() == container) != true)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"container {container} is not valid for pod {route.Name}"));
+        }
+        if (container is null && containers is { Count: > 1 })
+        {
+            var names = string.Join(" ", containers.Select(c => c?["name"]?.GetValue<string>()));
+            throw new ApiStatusException(ApiStatus.BadRequest($"a container name must be specified for pod {route.Name}, choose one of: [{names}]"));
+        }
+        // Containers are not emulated yet: their log is empty.
+        await ApiResponses.WriteText(context, "").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Emulator.Actors;
+using Emulator.Api.Printing;
+using Emulator.Api.Resources;
+using Emulator.ControlPlane.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Emulator.Api.Watch;
+
+/// <summary>
+/// A watch request: streams <c>{"type":...,"object":...}</c> lines. Without a resourceVersion (or with "0") it first
+/// sends every current object as ADDED, as the API server does; with one it sends only newer changes, or a 410 Expired
+/// status when that history is gone. The stream ends when the client goes away or <c>timeoutSeconds</c> passes.
+/// </summary>
+public static class WatchStream
+{
+    /// <summary>Serves one watch.</summary>
+    public static async Task Serve(HttpContext context, ActorSystem system, IActorRef store, IActorRef hub, ResourceRoute route, Func<StoredObject, bool>? filter, bool asTable)
+    {
+        var query = context.Request.Query;
+        var from = long.TryParse(query["resourceVersion"].FirstOrDefault(), out var rv) ? rv : 0;
+        var timeout = int.TryParse(query["timeoutSeconds"].FirstOrDefault(), out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
+        var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+        var relay = system.ActorOf(Props.Create(() => new WatchRelay(channel.Writer)));
+        try
+        {
+            var type = route.Resource.StoreType;
+            if (from == 0)
+            {
+                var list = await store.Ask<ListReply>(new ListObjects(type, route.Namespace, filter), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                foreach (var item in list.Items)
+                {
+                    channel.Writer.TryWrite(new WatchEvent(WatchEventType.Added, item));
+                }
+                from = list.ResourceVersion;
+            }
+            hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter, relay), null);
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                await foreach (var item in channel.Reader.ReadAllAsync(deadline.Token).ConfigureAwait(false))
+                {
+                    var line = item switch
+                    {
+                        WatchEvent change => Line(change, route, system.Clock.UtcNow, asTable),
+                        WatchExpired expired => new JsonObject { ["type"] = "ERROR", ["object"] = ApiResponses.StatusObject(expired.Status) },
+                        _ => null,
+                    };
+                    if (line is null)
+                    {
+                        continue;
+                    }
+                    await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(line), deadline.Token).ConfigureAwait(false);
+                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), deadline.Token).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(deadline.Token).ConfigureAwait(false);
+                    if (item is WatchExpired)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Client gone or timeoutSeconds reached: the stream just ends.
+            }
+        }
+        finally
+        {
+            hub.Tell(new StopWatch(relay), null);
+            system.Stop(relay);
+        }
+    }
+
+    private static JsonObject Line(WatchEvent change, ResourceRoute route, DateTimeOffset now, bool asTable)
+    {
+        JsonNode obj = asTable
+            ? Table.For(route.Resource, [change.Object], change.ResourceVersion, now)
+            : JsonNode.Parse(change.Object.Json)!;
+        return new JsonObject
+        {
+            ["type"] = change.Type.ToString().ToUpper(CultureInfo.InvariantCulture),
+            ["object"] = obj,
+        };
+    }
+
+    /// <summary>Moves hub events into the HTTP request's channel.</summary>
+    private sealed class WatchRelay(ChannelWriter<object> writer) : UntypedActor
+    {
+        protected override void OnReceive(object message) => writer.TryWrite(message);
+
+        protected override void PostStop() => writer.TryComplete();
+    }
+}

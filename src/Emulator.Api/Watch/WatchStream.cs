@@ -41,6 +41,8 @@ public static class WatchStream
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            // Send the headers now: clients wait for them before reading events.
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             deadline.CancelAfter(timeout);
             try

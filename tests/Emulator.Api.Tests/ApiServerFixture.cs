@@ -1,0 +1,56 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Persistence;
+using Emulator.Actors.Persistence.Journal;
+using Emulator.Actors.Persistence.Serialization;
+using Emulator.Actors.Persistence.Snapshot;
+using Emulator.Api.Discovery;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.Api.Tests;
+
+/// <summary>An API server on a free loopback port over an in-memory store, one per test class.</summary>
+public sealed class ApiServerFixture : IAsyncLifetime
+{
+    private ActorSystem _system = null!;
+    private ApiServer _server = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _system = ActorSystem.Create("api-test", ActorSystemSettings.Default with { LogToStandardError = false });
+        var serializer = StoreSerialization.Register(new EventSerializer());
+        await Persistence.StartAsync(_system, new PersistenceSettings(new InMemoryJournalStore(), new InMemorySnapshotStore(), serializer));
+        var hub = _system.ActorOf(Props.Create(() => new WatchHub(1000)), "watch-hub");
+        var store = _system.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 1000)), "api-store");
+        _server = await ApiServer.StartAsync(_system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions { Port = 0 });
+        Client = new HttpClient { BaseAddress = _server.Address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await _server.DisposeAsync();
+        await _system.Terminate();
+    }
+
+    public async Task<(int Status, JsonObject Body)> Send(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json", string? accept = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject());
+    }
+}

@@ -96,6 +96,12 @@ public static class ApiResponses
     /// <summary>Reads a request body as a JSON object; malformed input is a 400 with the parse position.</summary>
     public static async Task<JsonNode> ReadBody(HttpContext context, long maxBytes)
     {
+        if (context.Request.ContentType is { } contentType && contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
+        {
+            // Bodies are JSON (or YAML) only; client-go falls back to JSON when protobuf is refused with 415.
+            throw new ApiStatusException(new ApiStatus(415, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"));
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;

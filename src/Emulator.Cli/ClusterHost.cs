@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using Emulator.Actors;
+using Emulator.Actors.Persistence;
+using Emulator.Actors.Persistence.Backoff;
+using Emulator.Actors.Persistence.Journal;
+using Emulator.Actors.Persistence.Serialization;
+using Emulator.Actors.Persistence.Sqlite;
+using Emulator.Api;
+using Emulator.Api.Discovery;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.Cli;
+
+/// <summary>Where and how the all-in-one cluster runs.</summary>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath);
+
+/// <summary>The cluster could not start; the message says why in one line.</summary>
+public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The all-in-one cluster: one actor system with persistence on SQLite in the state directory, the API store (under a
+/// backoff supervisor, so a journal outage is retried), the watch hub and the REST API.
+/// </summary>
+public sealed class ClusterHost : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly ApiServer _api;
+
+    private ClusterHost(ActorSystem system, ApiServer api)
+    {
+        _system = system;
+        _api = api;
+    }
+
+    /// <summary>The API's address.</summary>
+    public Uri ApiAddress => _api.Address;
+
+    /// <summary>Starts everything, or fails with a <see cref="ClusterStartException"/> naming what went wrong.</summary>
+    public static async Task<ClusterHost> StartAsync(ClusterHostOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(options.StateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ClusterStartException($"cannot use state directory {options.StateDirectory}: {e.Message}", e);
+        }
+        var database = Path.Combine(options.StateDirectory, "emulator.db");
+        var system = ActorSystem.Create("emulator");
+        try
+        {
+            var serializer = StoreSerialization.Register(new EventSerializer());
+            try
+            {
+                await Persistence.StartAsync(system, new PersistenceSettings(new SqliteJournalStore(database), new SqliteSnapshotStore(database), serializer), cancellationToken);
+            }
+            catch (StoreUnavailableException e)
+            {
+                throw new ClusterStartException(e.Message, e);
+            }
+            var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
+            var store = system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(
+                Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 50_000)), "api-store",
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
+            ApiServer api;
+            try
+            {
+                api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions { Port = options.ApiPort });
+            }
+            catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
+            }
+            Kubeconfig.Write(options.KubeconfigPath, api.Address);
+            return new ClusterHost(system, api);
+        }
+        catch
+        {
+            await system.Terminate();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the API, then the actors (flushing the journal).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await _system.Terminate();
+    }
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Emulator.Cli;
+
+var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on actors")
+{
+    UpCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -18,7 +18,8 @@ await Persistence.StartAsync(system, new PersistenceSettings(new SqliteJournalSt
 var output = new AckWriter(Console.OpenStandardOutput());
 for (var i = 0; i < writers; i++)
 {
-    system.ActorOf(Props.Create(() => new LoopingWriter($"writer-{i}", output)));
+    var persistenceId = $"writer-{i}";
+    system.ActorOf(Props.Create(() => new LoopingWriter(persistenceId, output)));
 }
 Console.Out.Flush();
 await system.WhenTerminated;

@@ -7,6 +7,7 @@ using Emulator.Actors.Persistence.Serialization;
 using Emulator.Actors.Persistence.Sqlite;
 using Emulator.Api;
 using Emulator.Api.Discovery;
+using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.Store;
 
 namespace Emulator.Cli;
@@ -63,6 +64,8 @@ public sealed class ClusterHost : IAsyncDisposable
             var store = system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(
                 Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
+            var namespacedTypes = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
+            system.ActorOf(Props.Create(() => new NamespaceController(store, hub, namespacedTypes, TimeSpan.FromSeconds(5))), "namespace-controller");
             ApiServer api;
             try
             {

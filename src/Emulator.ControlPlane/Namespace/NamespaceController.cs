@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Event;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.ControlPlane.Namespace;
+
+/// <summary>
+/// Deletes the content of namespaces being deleted, then releases them (Kubernetes' namespace controller): once every
+/// namespaced object in a terminating namespace is gone, the <c>kubernetes</c> finalizer is removed from
+/// <c>spec.finalizers</c> and the store removes the namespace. Level-triggered: it reacts to namespace changes and also
+/// re-checks terminating namespaces periodically, so a restart of this actor loses nothing.
+/// </summary>
+public sealed class NamespaceController : UntypedActor
+{
+    private static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IActorRef _store;
+    private readonly IActorRef _watchHub;
+    private readonly IReadOnlyList<ResourceType> _namespacedTypes;
+    private readonly TimeSpan _resync;
+    private readonly HashSet<string> _inProgress = [];
+    private readonly ILoggingAdapter _log;
+
+    /// <summary>Creates the controller.</summary>
+    public NamespaceController(IActorRef store, IActorRef watchHub, IReadOnlyList<ResourceType> namespacedTypes, TimeSpan resync)
+    {
+        _store = store;
+        _watchHub = watchHub;
+        _namespacedTypes = namespacedTypes.Where(t => t.Namespaced).ToArray();
+        _resync = resync;
+        _log = Context.GetLogger();
+    }
+
+    private sealed record Resync;
+
+    private sealed record Swept(string Namespace, bool Empty, Exception? Failure);
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _watchHub.Tell(new StartWatch(Namespaces.Key, null, 0, null, Self), Self);
+        Timers.StartPeriodicTimer("resync", new Resync(), TimeSpan.Zero, _resync);
+    }
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WatchEvent { Object.IsDeleting: true, Type: not WatchEventType.Deleted } change:
+                Sweep(change.Object.Name);
+                break;
+            case WatchEvent:
+                break;
+            case Resync:
+                _store.Ask<ListReply>(new ListObjects(Namespaces, null, o => o.IsDeleting), AskTimeout).PipeTo(Self);
+                break;
+            case ListReply terminating:
+                foreach (var ns in terminating.Items)
+                {
+                    Sweep(ns.Name);
+                }
+                break;
+            case Swept swept:
+                _inProgress.Remove(swept.Namespace);
+                if (swept.Failure is { } sweepFailure)
+                {
+                    _log.Warning("Deleting the content of namespace {Namespace} failed: {Reason}", swept.Namespace, sweepFailure.Message);
+                }
+                break;
+            case Status.Failure failure:
+                _log.Warning("Listing terminating namespaces failed: {Reason}", failure.Cause.Message);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Sweep(string ns)
+    {
+        if (!_inProgress.Add(ns))
+        {
+            return;
+        }
+        SweepAsync(ns).PipeTo(Self, Self, empty => new Swept(ns, empty, null), e => new Swept(ns, false, e));
+    }
+
+    /// <summary>Deletes what is left in the namespace; finalizes it when nothing is left. Runs off the actor's thread.</summary>
+    private async Task<bool> SweepAsync(string ns)
+    {
+        var remaining = 0;
+        foreach (var type in _namespacedTypes)
+        {
+            var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout).ConfigureAwait(false);
+            foreach (var item in list.Items)
+            {
+                remaining++;
+                if (!item.IsDeleting)
+                {
+                    await _store.Ask<StoreReply>(new DeleteObject(type, ns, item.Name, new DeleteOptions(PropagationPolicy: "Background")), AskTimeout).ConfigureAwait(false);
+                }
+            }
+        }
+        if (remaining > 0)
+        {
+            return false;
+        }
+        var reply = await _store.Ask<StoreReply>(new GetObject(Namespaces, null, ns), AskTimeout).ConfigureAwait(false);
+        if (reply.Object is not { IsDeleting: true } current)
+        {
+            return true;
+        }
+        var obj = current.ToJsonObject();
+        if (obj["spec"] is JsonObject spec && spec["finalizers"] is JsonArray finalizers)
+        {
+            var kept = finalizers.Where(f => f?.GetValue<string>() != "kubernetes").Select(f => f!.DeepClone()).ToArray();
+            spec["finalizers"] = new JsonArray(kept);
+            await _store.Ask<StoreReply>(new UpdateObject(Namespaces, obj), AskTimeout).ConfigureAwait(false);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Emulator.EndToEnd.Tests;
+
+/// <summary>
+/// A running <c>emulator up</c> on a free loopback port with its own state directory; disposing kills it (and its
+/// children) so no process outlives the test.
+/// </summary>
+public sealed class EmulatorProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private EmulatorProcess(Process process, string stateDirectory)
+    {
+        _process = process;
+        StateDirectory = stateDirectory;
+    }
+
+    public string StateDirectory { get; }
+
+    public string Kubeconfig => Path.Combine(StateDirectory, "kubeconfig");
+
+    public Uri ApiAddress { get; private set; } = null!;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the emulator and waits until it prints its API address.</summary>
+    public static async Task<EmulatorProcess> StartAsync(string stateDirectory)
+    {
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo("dotnet")
+            {
+                ArgumentList = { EmulatorDll(), "up", "--api-port", "0", "--state", stateDirectory },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            },
+        };
+        var started = new EmulatorProcess(process, stateDirectory);
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (started._output)
+            {
+                started._output.AppendLine(e.Data);
+            }
+            if (e.Data.StartsWith("Kubernetes API:", StringComparison.Ordinal))
+            {
+                ready.TrySetResult(new Uri(e.Data["Kubernetes API:".Length..].Trim()));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (started._output)
+                {
+                    started._output.AppendLine(e.Data);
+                }
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var first = await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != ready.Task)
+        {
+            await started.DisposeAsync();
+            throw new InvalidOperationException($"emulator up did not start:\n{started.Output}");
+        }
+        started.ApiAddress = await ready.Task;
+        return started;
+    }
+
+    /// <summary>Stops the emulator with SIGTERM (a clean stop) and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            var exited = await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30)));
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static string EmulatorDll()
+    {
+        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = baseDirectory.Name;
+        var configuration = baseDirectory.Parent!.Name;
+        var repository = baseDirectory.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(repository, "src", "Emulator.Cli", "bin", configuration, tfm, "emulator.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"emulator not built at {dll}");
+    }
+}

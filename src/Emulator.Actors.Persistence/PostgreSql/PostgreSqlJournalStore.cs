@@ -288,8 +288,9 @@ public sealed class PostgreSqlJournalStore : IJournalStore
         var results = new Exception?[writes.Count];
         var accepted = new List<AtomicWrite>(writes.Count);
         var written = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (write, index) in writes.Select((write, index) => (write, index)))
+        for (var index = 0; index < writes.Count; index++)
         {
+            var write = writes[index];
             var highest = written.TryGetValue(write.PersistenceId, out var inBatch) ? inBatch : highestById.GetValueOrDefault(write.PersistenceId);
             if (JournalRules.CheckContiguous(write, highest) is { } rejection)
             {
@@ -339,28 +340,27 @@ public sealed class PostgreSqlJournalStore : IJournalStore
         // row above orderingBefore is one of this transaction's, so the tag rows are derived on the server.
         var persistenceIds = written.Keys.ToArray();
         var highestSequenceNrs = persistenceIds.Select(id => written[id]).ToArray();
-        await using (var finish = new NpgsqlBatch(connection, transaction)
+        await using (var finish = new NpgsqlBatch(connection, transaction))
         {
-            BatchCommands =
+            if (accepted.Any(write => write.Rows.Any(row => row.Tags.Count > 0)))
             {
-                new NpgsqlBatchCommand($"INSERT INTO {_tags} (tag, ordering) SELECT DISTINCT t.tag, j.ordering FROM {_journal} j CROSS JOIN LATERAL unnest(j.tags) AS t(tag) WHERE j.ordering > $1")
+                finish.BatchCommands.Add(new NpgsqlBatchCommand(
+                    $"INSERT INTO {_tags} (tag, ordering) SELECT DISTINCT t.tag, j.ordering FROM {_journal} j CROSS JOIN LATERAL unnest(j.tags) AS t(tag) WHERE j.ordering > $1")
                 {
                     Parameters = { Int64(orderingBefore) },
-                },
-                new NpgsqlBatchCommand($"""
-                    INSERT INTO {_metadata} (persistence_id, highest_sequence_nr) SELECT * FROM unnest($1::text[], $2::bigint[])
-                    ON CONFLICT (persistence_id) DO UPDATE SET highest_sequence_nr = EXCLUDED.highest_sequence_nr
-                    """)
+                });
+            }
+            finish.BatchCommands.Add(new NpgsqlBatchCommand($"""
+                INSERT INTO {_metadata} (persistence_id, highest_sequence_nr) SELECT * FROM unnest($1::text[], $2::bigint[])
+                ON CONFLICT (persistence_id) DO UPDATE SET highest_sequence_nr = EXCLUDED.highest_sequence_nr
+                """)
+            {
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        new NpgsqlParameter<string[]> { TypedValue = persistenceIds },
-                        new NpgsqlParameter<long[]> { TypedValue = highestSequenceNrs },
-                    },
+                    new NpgsqlParameter<string[]> { TypedValue = persistenceIds },
+                    new NpgsqlParameter<long[]> { TypedValue = highestSequenceNrs },
                 },
-            },
-        })
-        {
+            });
             await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -91,22 +91,30 @@ public sealed class NamespaceController : UntypedActor
     /// <summary>Deletes what is left in the namespace; finalizes it when nothing is left. Runs off the actor's thread.</summary>
     private async Task<bool> SweepAsync(string ns)
     {
-        var remaining = 0;
-        foreach (var type in _namespacedTypes)
+        // First pass deletes; the second sees whether anything is left (objects held by finalizers or grace periods).
+        for (var pass = 0; pass < 2; pass++)
         {
-            var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout).ConfigureAwait(false);
-            foreach (var item in list.Items)
+            var remaining = 0;
+            foreach (var type in _namespacedTypes)
             {
-                remaining++;
-                if (!item.IsDeleting)
+                var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout).ConfigureAwait(false);
+                foreach (var item in list.Items)
                 {
-                    await _store.Ask<StoreReply>(new DeleteObject(type, ns, item.Name, new DeleteOptions(PropagationPolicy: "Background")), AskTimeout).ConfigureAwait(false);
+                    remaining++;
+                    if (!item.IsDeleting)
+                    {
+                        await _store.Ask<StoreReply>(new DeleteObject(type, ns, item.Name, new DeleteOptions(PropagationPolicy: "Background")), AskTimeout).ConfigureAwait(false);
+                    }
                 }
             }
-        }
-        if (remaining > 0)
-        {
-            return false;
+            if (remaining == 0)
+            {
+                break;
+            }
+            if (pass == 1)
+            {
+                return false;
+            }
         }
         var reply = await _store.Ask<StoreReply>(new GetObject(Namespaces, null, ns), AskTimeout).ConfigureAwait(false);
         if (reply.Object is not { IsDeleting: true } current)

@@ -62,6 +62,8 @@ public static class PersistenceBenchmarks
 
     private sealed record Go(DateTime Until);
 
+    private sealed record Ready;
+
     private sealed record Done(long Events, double[] LatenciesMs);
 
     /// <summary>Persists one event at a time until the deadline, recording each persist's latency.</summary>
@@ -80,6 +82,12 @@ public static class PersistenceBenchmarks
 
         protected override bool ReceiveCommand(object message)
         {
+            if (message is Ready)
+            {
+                // Commands wait for recovery: answering this one means the actor has recovered.
+                Sender.Tell(message, Self);
+                return true;
+            }
             if (message is Go go)
             {
                 _until = go.Until;
@@ -115,6 +123,8 @@ public static class PersistenceBenchmarks
         {
             var persistence = Persistence.StartAsync(system, new PersistenceSettings(journal, snapshots, NewSerializer())).GetAwaiter().GetResult();
             var writers = Enumerable.Range(0, actors).Select(i => system.ActorOf(Props.Create(() => new Writer($"writer-{i}")))).ToArray();
+            // The window starts once every actor has recovered.
+            Task.WhenAll(writers.Select(w => w.Ask<Ready>(new Ready(), TimeSpan.FromMinutes(5)))).GetAwaiter().GetResult();
             var until = DateTime.UtcNow + window;
             var sw = Stopwatch.StartNew();
             var results = Task.WhenAll(writers.Select(w => w.Ask<Done>(new Go(until), window + TimeSpan.FromMinutes(2)))).GetAwaiter().GetResult();

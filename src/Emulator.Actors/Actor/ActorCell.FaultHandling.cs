@@ -109,7 +109,7 @@ internal sealed partial class ActorCell
             // Stashed messages go back to the mailbox so the fresh instance handles them first, in order.
             _stash?.UnstashAll();
         }
-        if (_stoppingChildren is { Count: > 0 })
+        if (HasStoppingChildren)
         {
             _pendingRecreateCause = cause;
         }
@@ -238,7 +238,7 @@ internal sealed partial class ActorCell
             return;
         }
         var stats = GetChildStats(failed.Child);
-        if (stats is null || stats.Uid != failed.Uid || _stoppingChildren?.Contains(failed.Child) == true)
+        if (stats is null || stats.Uid != failed.Uid || IsStopping(failed.Child))
         {
             // From a child that is gone or already being stopped.
             return;
@@ -281,7 +281,7 @@ internal sealed partial class ActorCell
                 FinishTerminate();
             }
         }
-        else if (_pendingRecreateCause is { } cause && _stoppingChildren is not { Count: > 0 })
+        else if (_pendingRecreateCause is { } cause && !HasStoppingChildren)
         {
             FinishRecreate(cause);
         }

@@ -60,6 +60,12 @@ internal sealed partial class ActorCell
         ReceiveMessage(custom ?? terminated);
     }
 
+    /// <summary>
+    /// A <see cref="Terminated"/> put back into the mailbox (by unstash) must be received again, as in Akka: its first
+    /// receipt consumed the queued entry, without which <see cref="ReceivedTerminated"/> would drop it.
+    /// </summary>
+    internal void TerminatedRequeued(IActorRef subject) => (_terminatedQueued ??= []).TryAdd(subject, null);
+
     /// <summary>A watched actor (or a child) has stopped.</summary>
     private void WatchedActorTerminated(IActorRef actor, bool existenceConfirmed, bool addressTerminated)
     {

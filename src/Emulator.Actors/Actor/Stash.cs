@@ -56,7 +56,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         }
         var first = _stashed[0];
         _stashed.RemoveAt(0);
-        cell.Mailbox.EnqueueFirst([first]);
+        Requeue([first]);
     }
 
     public void UnstashAll()
@@ -65,7 +65,7 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
         {
             return;
         }
-        cell.Mailbox.EnqueueFirst(_stashed.ToArray());
+        Requeue(_stashed.ToArray());
         _stashed.Clear();
     }
 
@@ -77,7 +77,19 @@ internal sealed class ActorStash(ActorCell cell, int capacity) : IStash
             return;
         }
         _stashed.RemoveAll(e => predicate(e));
-        cell.Mailbox.EnqueueFirst(selected);
+        Requeue(selected);
+    }
+
+    private void Requeue(IReadOnlyList<Envelope> envelopes)
+    {
+        cell.Mailbox.EnqueueFirst(envelopes);
+        foreach (var envelope in envelopes)
+        {
+            if (envelope.Message is Terminated terminated)
+            {
+                cell.TerminatedRequeued(terminated.ActorRef);
+            }
+        }
     }
 
     public IReadOnlyList<Envelope> ClearStash()

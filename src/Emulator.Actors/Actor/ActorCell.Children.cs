@@ -120,8 +120,8 @@ internal sealed partial class ActorCell
         {
             if (IsTerminating || IsTerminated)
             {
-                // Akka hands out a ref that is already dead: messages to it become dead letters.
-                return System.DeadLetters;
+                // As Akka's makeChild: a stopping or stopped actor (the user guardian once the system terminates) refuses.
+                throw new InvalidOperationException($"Cannot create child [{name}] of [{Self}] while terminating or terminated");
             }
             if (children.ContainsKey(name))
             {

@@ -233,6 +233,55 @@ public sealed class DeathWatchTests : TestKitBase
     }
 
     [Fact]
+    public void Watch_survives_the_watchers_restart()
+    {
+        var target = Target();
+        var watcher = ActorOf(Subject.Props(_events.Ref, "w", new SubjectOptions { HandleTerminated = true }), "watcher");
+        watcher.Tell(new WatchIt(target), TestActor);
+        ExpectMsg("watching");
+        EventFilter.Exception<TestException>().Expect(1, () => watcher.Tell("fail", TestActor));
+
+        Sys.Stop(target);
+
+        // The new instance gets the Terminated of the watch made by the old one.
+        _events.FishForMessage<string>(m => m == "w#2 Terminated target");
+    }
+
+    [Fact]
+    public void Restart_of_a_watched_actor_does_not_deliver_Terminated()
+    {
+        var target = Target();
+        Watch(target);
+
+        EventFilter.Exception<TestException>().Expect(1, () => target.Tell("fail", TestActor));
+        target.Tell("who", TestActor);
+        ExpectMsg("target#2");
+
+        Sys.Stop(target);
+        ExpectTerminated(target);
+        ExpectNoMsg();
+    }
+
+    [Fact]
+    public void Restart_does_not_deliver_Terminated_of_the_watched_children_it_stopped()
+    {
+        var parent = ActorOf(Subject.Props(_events.Ref, "p", new SubjectOptions { HandleTerminated = true }), "parent");
+        parent.Tell(new CreateChild("c", Subject.Props(_events.Ref, "c")), TestActor);
+        var child = ExpectMsg<IActorRef>();
+        parent.Tell(new WatchIt(child), TestActor);
+        ExpectMsg("watching");
+        Watch(child);
+
+        EventFilter.Exception<TestException>().Expect(1, () => parent.Tell("fail", TestActor));
+
+        ExpectTerminated(child);
+        parent.Tell("who", TestActor);
+        ExpectMsg("p#2");
+        // The default PreRestart unwatched the child before stopping it.
+        Assert.DoesNotContain(_events.ReceiveN(_events.QueuedCount), e => e is string s && s.Contains("Terminated"));
+    }
+
+    [Fact]
     public void Stopped_watcher_gets_nothing_and_leaves_no_dead_letters()
     {
         var target = Target();

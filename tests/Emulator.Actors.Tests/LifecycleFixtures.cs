@@ -33,6 +33,9 @@ internal sealed record SubjectOptions
 
     /// <summary>When true, Terminated messages are reported instead of left unhandled.</summary>
     public bool HandleTerminated { get; init; }
+
+    /// <summary>When true, PreRestart only calls PostStop: the children survive the restart.</summary>
+    public bool KeepChildrenOnRestart { get; init; }
 }
 
 /// <summary>Asks a <see cref="Subject"/> to create a child and reply with its ref.</summary>
@@ -114,6 +117,11 @@ internal sealed class Subject : ReceiveActor
         if (_options.FailInPreRestart(_instance))
         {
             throw new TestException($"prerestart:{_label}");
+        }
+        if (_options.KeepChildrenOnRestart)
+        {
+            PostStop();
+            return;
         }
         base.PreRestart(reason, message);
     }

@@ -61,6 +61,25 @@ public sealed class SupervisionTests : TestKitBase
     }
 
     [Fact]
+    public void Resume_keeps_the_children()
+    {
+        var grandchildProps = Subject.Props(_events.Ref, "g");
+        var childProps = Subject.Props(_events.Ref, "c", new SubjectOptions { Children = [("g", grandchildProps)] });
+        var (_, child) = ParentWithChild(OneForOne(Directive.Resume), childProps);
+        var grandchild = Resolve("/user/parent/c/g");
+        grandchild.Tell("inc", TestActor);
+
+        EventFilter.Exception<TestException>().Expect(1, () => child.Tell("fail", TestActor));
+
+        // The grandchild was suspended with its failing parent and resumed with it: same instance, same state.
+        grandchild.Tell("state", TestActor);
+        ExpectMsg(1);
+        grandchild.Tell("who", TestActor);
+        ExpectMsg("g#1");
+        Assert.DoesNotContain(_events.ReceiveN(_events.QueuedCount), e => e is string s && s.Contains("PostStop"));
+    }
+
+    [Fact]
     public void Restart_replaces_the_instance_and_resets_its_state()
     {
         var (_, child) = ParentWithChild(OneForOne(Directive.Restart), Subject.Props(_events.Ref, "c"));
@@ -164,6 +183,65 @@ public sealed class SupervisionTests : TestKitBase
         _events.ExpectNoMsg();
         // The message queued after the failure was not processed.
         ExpectNoMsg();
+    }
+
+    [Fact]
+    public void Stop_stops_the_childs_children_too()
+    {
+        var grandchildProps = Subject.Props(_events.Ref, "g");
+        var childProps = Subject.Props(_events.Ref, "c", new SubjectOptions { Children = [("g", grandchildProps)] });
+        var (_, child) = ParentWithChild(OneForOne(Directive.Stop), childProps);
+        var grandchild = Resolve("/user/parent/c/g");
+        Watch(grandchild);
+
+        EventFilter.Exception<TestException>().Expect(1, () => child.Tell("fail", TestActor));
+
+        ExpectTerminated(grandchild);
+        var stops = _events.ReceiveN(_events.QueuedCount).OfType<string>().Where(e => e.EndsWith("PostStop", StringComparison.Ordinal));
+        Assert.Equal(["g#1 PostStop", "c#1 PostStop"], stops);
+    }
+
+    [Fact]
+    public void Surviving_children_are_restarted_after_the_parent()
+    {
+        var childProps = Subject.Props(_events.Ref, "c", new SubjectOptions { KeepChildrenOnRestart = true });
+        var (_, child) = ParentWithChild(OneForOne(Directive.Restart), childProps);
+        child.Tell(new CreateChild("g", Subject.Props(_events.Ref, "g")), TestActor);
+        var grandchild = ExpectMsg<IActorRef>();
+        Watch(grandchild);
+        grandchild.Tell("inc", TestActor);
+        grandchild.Tell("state", TestActor);
+        ExpectMsg(1);
+
+        EventFilter.Exception<TestException>().Expect(1, () => child.Tell("fail", TestActor));
+
+        // Same ref, fresh instance: the survivor was restarted (with the parent's cause), not stopped.
+        grandchild.Tell("state", TestActor);
+        ExpectMsg(0);
+        grandchild.Tell("who", TestActor);
+        ExpectMsg("g#2");
+        _events.FishForMessage<string>(m => m == "g#2 PostRestart boom:c#1");
+        ExpectNoMsg();
+    }
+
+    [Fact]
+    public void Restart_after_a_failed_creation_creates_the_actor_afresh()
+    {
+        var strategy = new OneForOneStrategy(_ => Directive.Restart);
+        var childProps = Subject.Props(_events.Ref, "c", new SubjectOptions { FailInConstructor = i => i == 1 });
+        var parent = ActorOf(Subject.Props(_events.Ref, "p").WithSupervisorStrategy(strategy), "parent");
+
+        var child = EventFilter.Exception<ActorInitializationException>().Expect(1, () =>
+        {
+            parent.Tell(new CreateChild("c", childProps), TestActor);
+            return ExpectMsg<IActorRef>();
+        });
+
+        child.Tell("who", TestActor);
+        ExpectMsg("c#2");
+        // There was no instance to restart: the new one starts with PreStart, not PostRestart.
+        var events = _events.ReceiveN(_events.QueuedCount).OfType<string>().Where(e => e.StartsWith("c#", StringComparison.Ordinal));
+        Assert.Equal(["c#1 Constructor", "c#2 Constructor", "c#2 PreStart"], events);
     }
 
     [Fact]

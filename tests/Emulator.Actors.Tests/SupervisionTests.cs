@@ -300,6 +300,50 @@ public sealed class SupervisionTests : TestKitBase
     }
 
     [Fact]
+    public void Escalated_failure_resumed_by_the_grandparent_resumes_the_failed_child_too()
+    {
+        var grandparent = ActorOf(Subject.Props(_events.Ref, "gp").WithSupervisorStrategy(OneForOne(Directive.Resume)), "grandparent");
+        var childProps = Subject.Props(_events.Ref, "c");
+        var parentProps = Subject.Props(_events.Ref, "p", new SubjectOptions { Children = [("c", childProps)] })
+            .WithSupervisorStrategy(OneForOne(Directive.Escalate));
+        grandparent.Tell(new CreateChild("p", parentProps), TestActor);
+        var parent = ExpectMsg<IActorRef>();
+        var child = Resolve("/user/grandparent/p/c");
+        child.Tell("inc", TestActor);
+
+        EventFilter.Exception<TestException>().Expect(1, () => child.Tell("fail", TestActor));
+
+        // Nothing was restarted or stopped, and both run again.
+        parent.Tell("who", TestActor);
+        ExpectMsg("p#1");
+        child.Tell("state", TestActor);
+        ExpectMsg(1);
+        child.Tell("who", TestActor);
+        ExpectMsg("c#1");
+    }
+
+    [Fact]
+    public void Siblings_of_an_escalating_child_run_again_after_the_grandparent_resumes()
+    {
+        var grandparent = ActorOf(Subject.Props(_events.Ref, "gp").WithSupervisorStrategy(OneForOne(Directive.Resume)), "grandparent");
+        var parentProps = Subject.Props(_events.Ref, "p", new SubjectOptions
+        {
+            Children = [("a", Subject.Props(_events.Ref, "a")), ("b", Subject.Props(_events.Ref, "b"))],
+        }).WithSupervisorStrategy(OneForOne(Directive.Escalate));
+        grandparent.Tell(new CreateChild("p", parentProps), TestActor);
+        ExpectMsg<IActorRef>();
+        var a = Resolve("/user/grandparent/p/a");
+        var b = Resolve("/user/grandparent/p/b");
+
+        EventFilter.Exception<TestException>().Expect(1, () => a.Tell("fail", TestActor));
+
+        b.Tell("who", TestActor);
+        ExpectMsg("b#1");
+        a.Tell("who", TestActor);
+        ExpectMsg("a#1");
+    }
+
+    [Fact]
     public void Exceeding_max_retries_within_the_window_stops_the_child()
     {
         var strategy = new OneForOneStrategy(2, Window, _ => Directive.Restart);

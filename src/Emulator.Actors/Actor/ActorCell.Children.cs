@@ -5,6 +5,7 @@ internal sealed partial class ActorCell
     // Guarded by locking the dictionary: guardians get children from any thread, selections read from any thread.
     private Dictionary<string, ChildRestartStats>? _children;
     // Children asked to stop whose Terminated has not arrived yet; their names stay reserved until then (as in Akka).
+    // Guarded by the children lock too: ActorSystem.Stop marks a child from the caller's thread.
     private HashSet<IActorRef>? _stoppingChildren;
     private long _nextChildNameId;
 
@@ -119,8 +120,8 @@ internal sealed partial class ActorCell
         {
             if (IsTerminating || IsTerminated)
             {
-                // Akka hands out a ref that is already dead: messages to it become dead letters.
-                return System.DeadLetters;
+                // As Akka's makeChild: a stopping or stopped actor (the user guardian once the system terminates) refuses.
+                throw new InvalidOperationException($"Cannot create child [{name}] of [{Self}] while terminating or terminated");
             }
             if (children.ContainsKey(name))
             {
@@ -160,10 +161,7 @@ internal sealed partial class ActorCell
         }
         if (child is InternalActorRef internalRef)
         {
-            if (GetChildStats(child) is not null)
-            {
-                (_stoppingChildren ??= []).Add(child);
-            }
+            MarkStopping(child);
             internalRef.Stop();
         }
     }
@@ -172,8 +170,54 @@ internal sealed partial class ActorCell
     {
         foreach (var stats in AllChildStats())
         {
-            (_stoppingChildren ??= []).Add(stats.Child);
+            MarkStopping(stats.Child);
             stats.Child.Stop();
+        }
+    }
+
+    /// <summary>Records that a child was asked to stop (no-op when it is not a child).</summary>
+    private void MarkStopping(IActorRef child)
+    {
+        var children = Volatile.Read(ref _children);
+        if (children is null)
+        {
+            return;
+        }
+        lock (children)
+        {
+            if (children.TryGetValue(child.Path.Name, out var stats) && stats.Child.Equals(child))
+            {
+                (_stoppingChildren ??= []).Add(child);
+            }
+        }
+    }
+
+    private bool IsStopping(IActorRef child)
+    {
+        var children = Volatile.Read(ref _children);
+        if (children is null)
+        {
+            return false;
+        }
+        lock (children)
+        {
+            return _stoppingChildren?.Contains(child) == true;
+        }
+    }
+
+    private bool HasStoppingChildren
+    {
+        get
+        {
+            var children = Volatile.Read(ref _children);
+            if (children is null)
+            {
+                return false;
+            }
+            lock (children)
+            {
+                return _stoppingChildren is { Count: > 0 };
+            }
         }
     }
 
@@ -199,7 +243,6 @@ internal sealed partial class ActorCell
     /// <summary>Removes a stopped child; returns true when no children are left.</summary>
     private bool RemoveChild(IActorRef child)
     {
-        _stoppingChildren?.Remove(child);
         var children = Volatile.Read(ref _children);
         if (children is null)
         {
@@ -207,6 +250,7 @@ internal sealed partial class ActorCell
         }
         lock (children)
         {
+            _stoppingChildren?.Remove(child);
             if (children.TryGetValue(child.Path.Name, out var stats) && stats.Child.Equals(child))
             {
                 children.Remove(child.Path.Name);

@@ -63,6 +63,7 @@ internal sealed partial class ActorCell
         ReceiveMessage(custom ?? terminated);
     }
 
+
     /// <summary>A watched actor (or a child) has stopped.</summary>
     private void WatchedActorTerminated(IActorRef actor, bool existenceConfirmed, bool addressTerminated)
     {

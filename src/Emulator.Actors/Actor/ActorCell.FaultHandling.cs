@@ -12,6 +12,8 @@ internal sealed partial class ActorCell
     // Set while this actor has reported a failure and waits for its parent's directive (or while it stops).
     private bool _failed;
     private object? _failedMessage;
+    // The child whose escalated failure made this actor fail (Akka's perpetrator); it is suspended already.
+    private IActorRef? _perpetrator;
     // Set while a restart waits for the children that PreRestart stopped.
     private Exception? _pendingRecreateCause;
     // Failures of children that arrived while this actor was itself failed; handled once it resumes or restarts.
@@ -50,6 +52,7 @@ internal sealed partial class ActorCell
         Mailbox.Resume();
         _failed = false;
         _failedMessage = null;
+        _perpetrator = null;
         Create();
     }
 
@@ -67,13 +70,16 @@ internal sealed partial class ActorCell
             FaultCreate();
             return;
         }
+        var perpetrator = _perpetrator;
         Mailbox.Resume();
         if (causedByFailure is not null)
         {
             _failed = false;
             _failedMessage = null;
+            _perpetrator = null;
         }
-        ResumeChildren(causedByFailure, null);
+        // The perpetrator gets the cause, which clears its own failure.
+        ResumeChildren(causedByFailure, perpetrator);
         ProcessStashedFailures();
     }
 
@@ -109,7 +115,7 @@ internal sealed partial class ActorCell
             // Stashed messages go back to the mailbox so the fresh instance handles them first, in order.
             _stash?.UnstashAll();
         }
-        if (_stoppingChildren is { Count: > 0 })
+        if (HasStoppingChildren)
         {
             _pendingRecreateCause = cause;
         }
@@ -128,6 +134,7 @@ internal sealed partial class ActorCell
             Mailbox.Resume();
             _failed = false;
             _failedMessage = null;
+            _perpetrator = null;
             var fresh = NewActor();
             _actor = fresh;
             _strategy = null;
@@ -211,8 +218,11 @@ internal sealed partial class ActorCell
         }
     }
 
-    /// <summary>The actor threw: suspend it and its children and ask the parent what to do.</summary>
-    private void HandleInvokeFailure(Exception cause)
+    /// <summary>
+    /// The actor threw (or escalates the failure of <paramref name="perpetrator"/>): suspend it and its children and ask
+    /// the parent what to do. The perpetrator is not suspended again: its own failure suspended it.
+    /// </summary>
+    private void HandleInvokeFailure(Exception cause, IActorRef? perpetrator = null)
     {
         if (_failed)
         {
@@ -225,8 +235,9 @@ internal sealed partial class ActorCell
         }
         _failed = true;
         _failedMessage = CurrentMessage;
+        _perpetrator = perpetrator;
         Mailbox.Suspend();
-        SuspendChildren();
+        SuspendChildren(except: perpetrator);
         ParentRef.SendSystemMessage(new Failed(_self, cause, Self.Path.Uid));
     }
 
@@ -238,7 +249,7 @@ internal sealed partial class ActorCell
             return;
         }
         var stats = GetChildStats(failed.Child);
-        if (stats is null || stats.Uid != failed.Uid || _stoppingChildren?.Contains(failed.Child) == true)
+        if (stats is null || stats.Uid != failed.Uid || IsStopping(failed.Child))
         {
             // From a child that is gone or already being stopped.
             return;
@@ -246,7 +257,7 @@ internal sealed partial class ActorCell
         if (!Strategy.HandleFailure(this, failed.Child, failed.Cause, stats, AllChildStats()))
         {
             // Escalate: this actor fails with the child's cause.
-            throw failed.Cause;
+            HandleInvokeFailure(failed.Cause, failed.Child);
         }
     }
 
@@ -281,7 +292,7 @@ internal sealed partial class ActorCell
                 FinishTerminate();
             }
         }
-        else if (_pendingRecreateCause is { } cause && _stoppingChildren is not { Count: > 0 })
+        else if (_pendingRecreateCause is { } cause && !HasStoppingChildren)
         {
             FinishRecreate(cause);
         }

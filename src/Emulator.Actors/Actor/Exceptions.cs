@@ -29,7 +29,10 @@ public sealed class ActorInitializationException(IActorRef? actor, string messag
     public IActorRef? Actor { get; } = actor;
 }
 
-/// <summary>Wraps a failure in <c>PreRestart</c> or <c>PostRestart</c>.</summary>
+/// <summary>
+/// Wraps a failure of the new instance (its constructor or <c>PostRestart</c>) during a restart, as Akka's
+/// PostRestartException; the default strategy stops such an actor. Failures in <c>PreRestart</c> are only logged.
+/// </summary>
 public sealed class ActorRestartException(IActorRef actor, string message, Exception? inner)
     : ActorException(message, inner)
 {

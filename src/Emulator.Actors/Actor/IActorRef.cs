@@ -17,6 +17,8 @@ public interface IActorRef : IEquatable<IActorRef>, IComparable<IActorRef>
 public interface IActorRefFactory
 {
     /// <summary>Creates an actor; <paramref name="name"/> must be unique among its siblings.</summary>
+    /// <exception cref="InvalidActorNameException">The name is malformed or taken.</exception>
+    /// <exception cref="InvalidOperationException">The parent (or the system) is stopping or has stopped.</exception>
     IActorRef ActorOf(Props props, string? name = null);
 
     /// <summary>Selects actors by path, relative to this factory's anchor; elements may contain <c>*</c> and <c>?</c>.</summary>

@@ -52,11 +52,14 @@ public abstract class SupervisorStrategy
 
     /// <summary>
     /// Akka's default decider: stop on <see cref="ActorInitializationException"/>, <see cref="ActorKilledException"/>
-    /// and <see cref="DeathPactException"/>; restart on any other exception.
+    /// and <see cref="DeathPactException"/>; restart on any other exception. An <see cref="ActorRestartException"/>
+    /// (the new instance's constructor or <c>PostRestart</c> failed) stops too: it is Akka's PostRestartException,
+    /// an initialization failure, and restarting again would only repeat it.
     /// </summary>
     public static Directive DefaultDecider(Exception cause) => cause switch
     {
         ActorInitializationException => Directive.Stop,
+        ActorRestartException => Directive.Stop,
         ActorKilledException => Directive.Stop,
         DeathPactException => Directive.Stop,
         _ => Directive.Restart,

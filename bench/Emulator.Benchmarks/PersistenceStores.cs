@@ -42,7 +42,8 @@ internal static class PersistenceStores
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
-        });
+        }
+        );
     }
 
     private static (IJournalStore, ISnapshotStore, Action) Postgres(string connectionString)
@@ -54,6 +55,7 @@ internal static class PersistenceStores
             connection.Open();
             using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
             drop.ExecuteNonQuery();
-        });
+        }
+        );
     }
 }

@@ -32,8 +32,19 @@ public sealed class Persistence
         System = system;
         Settings = settings;
         Queries = new ReadJournal(this);
-        JournalWriter = system.SystemActorOf(Props.Create(() => new JournalWriter(settings.Journal, settings.MaxWriteBatchEvents, Queries.NotifyWritten)), "journal-writer");
+        // The writer is one actor serving every persistent actor: it drains its whole mailbox per turn, or it would
+        // wait behind thousands of persistent actors for each batch of 30 requests.
+        if (system.Settings.Mode == ExecutionMode.ThreadPool && !system.Dispatchers.Contains(WriterDispatcherId))
+        {
+            system.Dispatchers.Register(new Dispatch.ThreadPoolDispatcher(WriterDispatcherId, 100_000));
+        }
+        JournalWriter = system.SystemActorOf(
+            Props.Create(() => new JournalWriter(settings.Journal, settings.MaxWriteBatchEvents, Queries.NotifyWritten)).WithDispatcher(WriterDispatcherId),
+            "journal-writer");
     }
+
+    /// <summary>Id of the dispatcher the journal writer runs on.</summary>
+    public const string WriterDispatcherId = "persistence-journal-writer";
 
     /// <summary>The actor system.</summary>
     public ActorSystem System { get; }

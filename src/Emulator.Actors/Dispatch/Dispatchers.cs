@@ -37,6 +37,9 @@ public sealed class Dispatchers
         }
     }
 
+    /// <summary>True when a dispatcher with this id is registered.</summary>
+    public bool Contains(string id) => _byId.ContainsKey(id);
+
     /// <summary>Finds a dispatcher; throws <see cref="ActorNotCreatedException"/> for an unknown id.</summary>
     public MessageDispatcher Lookup(string id)
     {

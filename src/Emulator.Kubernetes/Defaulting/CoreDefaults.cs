@@ -63,8 +63,23 @@ public static class CoreDefaults
         JsonTree.SetDefaultString(ns.EnsureStatus(), "phase", "Active");
     }
 
-    /// <summary>Secret: type Opaque.</summary>
-    public static void ApplySecret(KubeObject secret) => JsonTree.SetDefaultString(secret.Document, "type", "Opaque");
+    /// <summary>
+    /// Secret: type Opaque; <c>stringData</c> entries are base64-encoded into <c>data</c> (overriding it) and
+    /// <c>stringData</c> is dropped, as the API server converts it on every write.
+    /// </summary>
+    public static void ApplySecret(KubeObject secret)
+    {
+        JsonTree.SetDefaultString(secret.Document, "type", "Opaque");
+        if (secret.Document["stringData"] is JsonObject stringData)
+        {
+            var data = JsonTree.Ensure(secret.Document, "data");
+            foreach (var (key, value) in stringData)
+            {
+                data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(JsonTree.AsString(value) ?? ""));
+            }
+            secret.Document.Remove("stringData");
+        }
+    }
 
     /// <summary>Node: allocatable defaults to capacity.</summary>
     public static void ApplyNode(KubeObject node)

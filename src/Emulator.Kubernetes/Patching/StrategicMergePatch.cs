@@ -125,10 +125,14 @@ public static class StrategicMergePatch
         return original;
     }
 
+    // Detaches the value so it can be merged and re-attached, keeping the key's position in the object.
     private static JsonNode? Detach(JsonObject parent, string key)
     {
         var node = parent[key];
-        parent.Remove(key);
+        if (parent.ContainsKey(key))
+        {
+            parent[key] = null;
+        }
         return node;
     }
 

@@ -57,9 +57,24 @@ public static class JsonTree
         {
             return i;
         }
-        var d = v.GetValue<double>();
-        return Math.Floor(d) == d && Math.Abs(d) < 9.2e18 ? (long)d : null;
+        // Values built in memory may hold any CLR number type; their JSON text is authoritative.
+        var text = v.ToJsonString();
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out l))
+        {
+            return l;
+        }
+        return decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+            && decimal.Truncate(d) == d && d >= long.MinValue && d <= long.MaxValue
+            ? (long)d
+            : null;
     }
+
+    /// <summary>The numeric value of a node as a double, or null when it is not a JSON number.</summary>
+    public static double? AsDouble(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+        && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+            ? d
+            : null;
 
     /// <summary>The boolean value of a node, or null when it is not a JSON boolean.</summary>
     public static bool? AsBool(JsonNode? node) => node?.GetValueKind() switch
@@ -149,14 +164,47 @@ public static class JsonTree
         {
             return a is null && b is null;
         }
+        switch (a)
+        {
+            case JsonObject oa:
+                if (b is not JsonObject ob || oa.Count != ob.Count)
+                {
+                    return false;
+                }
+                foreach (var (key, value) in oa)
+                {
+                    if (!ob.TryGetPropertyValue(key, out var other) || !DeepEquals(value, other))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            case JsonArray aa:
+                if (b is not JsonArray ab || aa.Count != ab.Count)
+                {
+                    return false;
+                }
+                for (var i = 0; i < aa.Count; i++)
+                {
+                    if (!DeepEquals(aa[i], ab[i]))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+        }
         var ka = a.GetValueKind();
         var kb = b.GetValueKind();
-        if (ka == JsonValueKind.Number && kb == JsonValueKind.Number)
+        if (ka != kb)
         {
-            return a.AsValue().GetValue<double>() == b.AsValue().GetValue<double>()
-                && AsInt(a) == AsInt(b);
+            return false;
         }
-        return JsonNode.DeepEquals(a, b);
+        return ka switch
+        {
+            JsonValueKind.Number => AsInt(a) is { } ia && AsInt(b) is { } ib ? ia == ib : AsDouble(a) == AsDouble(b),
+            JsonValueKind.String => AsString(a) == AsString(b),
+            _ => true,
+        };
     }
 
     /// <summary>Serializes a node compactly (no indentation, non-ASCII kept as is).</summary>

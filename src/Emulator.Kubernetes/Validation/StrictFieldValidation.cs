@@ -38,7 +38,7 @@ public static class StrictFieldValidation
         }
         if (mode == FieldValidationMode.Strict)
         {
-            throw new UnknownFieldException(kind.Kind, kind.ApiVersion, unknown);
+            throw new UnknownFieldException(kind.Kind, kind.Version, unknown);
         }
         UnknownFields.Prune(obj.Document, type);
         return mode == FieldValidationMode.Warn ? unknown.Select(p => $"unknown field \"{p}\"").ToList() : [];

@@ -37,32 +37,32 @@ public static class JsonPatch
                     document = Add(document, path, RequireValue(operation, op), op);
                     break;
                 case "move":
-                {
-                    var from = JsonTree.GetString(operation, "from") ?? throw new PatchException("move operation missing from");
-                    if (path.StartsWith(from + "/", StringComparison.Ordinal))
                     {
-                        throw new PatchException($"move operation does not apply: from \"{from}\" is a prefix of path \"{path}\"");
+                        var from = JsonTree.GetString(operation, "from") ?? throw new PatchException("move operation missing from");
+                        if (path.StartsWith(from + "/", StringComparison.Ordinal))
+                        {
+                            throw new PatchException($"move operation does not apply: from \"{from}\" is a prefix of path \"{path}\"");
+                        }
+                        document = Remove(document, from, op, out var moved);
+                        document = Add(document, path, moved, op);
+                        break;
                     }
-                    document = Remove(document, from, op, out var moved);
-                    document = Add(document, path, moved, op);
-                    break;
-                }
                 case "copy":
-                {
-                    var from = JsonTree.GetString(operation, "from") ?? throw new PatchException("copy operation missing from");
-                    var copied = Resolve(document, from, op);
-                    document = Add(document, path, copied?.DeepClone(), op);
-                    break;
-                }
-                case "test":
-                {
-                    var actual = Resolve(document, path, op);
-                    if (!JsonTree.DeepEquals(actual, operation["value"]))
                     {
-                        throw new PatchException($"testing value {path} failed: test failed");
+                        var from = JsonTree.GetString(operation, "from") ?? throw new PatchException("copy operation missing from");
+                        var copied = Resolve(document, from, op);
+                        document = Add(document, path, copied?.DeepClone(), op);
+                        break;
                     }
-                    break;
-                }
+                case "test":
+                    {
+                        var actual = Resolve(document, path, op);
+                        if (!JsonTree.DeepEquals(actual, operation["value"]))
+                        {
+                            throw new PatchException($"testing value {path} failed: test failed");
+                        }
+                        break;
+                    }
                 default:
                     throw new PatchException($"Unexpected kind: {op}");
             }

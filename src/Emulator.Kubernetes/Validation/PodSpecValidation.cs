@@ -168,10 +168,6 @@ public static class PodSpecValidation
             {
                 errors.Add(FieldError.Required(containerPath + ".image"));
             }
-            else if (image.Trim().Length != image.Length)
-            {
-                errors.Add(FieldError.Invalid(containerPath + ".image", image, "must not have leading or trailing whitespace"));
-            }
             ValidatePorts(container["ports"] as JsonArray, containerPath + ".ports", errors);
             ValidateEnv(container["env"] as JsonArray, containerPath + ".env", errors);
             ValidateVolumeMounts(container["volumeMounts"] as JsonArray, containerPath + ".volumeMounts", volumes, errors);

@@ -9,9 +9,24 @@ public static class PodValidation
     public const string UpdateForbiddenDetail =
         "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
-    /// <summary>Validates a pod's spec.</summary>
-    public static void Validate(KubeObject pod, List<FieldError> errors) =>
+    /// <summary>Validates a pod's spec; pods (not templates) also reject images with surrounding whitespace.</summary>
+    public static void Validate(KubeObject pod, List<FieldError> errors)
+    {
         PodSpecValidation.ValidateSpec(pod.Spec ?? new JsonObject(), "spec", errors);
+        foreach (var list in new[] { "containers", "initContainers" })
+        {
+            var i = 0;
+            foreach (var container in JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", list)))
+            {
+                var image = JsonTree.GetString(container, "image") ?? "";
+                if (image.Length > 0 && image.Trim().Length != image.Length)
+                {
+                    errors.Add(FieldError.Invalid($"spec.{list}[{i}].image", image, "must not have leading or trailing whitespace"));
+                }
+                i++;
+            }
+        }
+    }
 
     /// <summary>
     /// Pod updates may only change container images, activeDeadlineSeconds (not unset, not raised),

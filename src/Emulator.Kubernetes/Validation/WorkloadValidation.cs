@@ -117,10 +117,7 @@ public static class WorkloadValidation
     public static void ValidateDaemonSet(KubeObject daemonSet, List<FieldError> errors)
     {
         var spec = daemonSet.Spec ?? new JsonObject();
-        if (spec["selector"] is null)
-        {
-            errors.Add(FieldError.Required("spec.selector"));
-        }
+        // Unlike the other workloads, a missing DaemonSet selector is reported only as a template mismatch.
         LabelValidation.ValidateSelector(spec["selector"], "spec.selector", errors);
         FieldChecks.SelectorMatchesTemplate(spec, "spec", errors, skipWhenEmpty: false);
         if (spec["selector"] is JsonObject selector && FieldChecks.IsEmptySelector(selector))

@@ -1,0 +1,61 @@
+namespace Emulator.Kubernetes.Defaulting;
+
+/// <summary>
+/// Applies the scheme defaults of an object's kind, as the API server does when it decodes every
+/// create, update and patch. Idempotent. Unknown kinds are left untouched.
+/// </summary>
+public static class ObjectDefaulter
+{
+    /// <summary>Applies the defaults of the object's kind in place.</summary>
+    public static void Apply(KubeObject obj)
+    {
+        switch ((obj.GroupVersionKind.Group, obj.Kind))
+        {
+            case ("", "Pod"):
+                PodDefaults.Apply(obj);
+                break;
+            case ("", "Service"):
+                CoreDefaults.ApplyService(obj);
+                break;
+            case ("", "Namespace"):
+                CoreDefaults.ApplyNamespace(obj);
+                break;
+            case ("", "Secret"):
+                CoreDefaults.ApplySecret(obj);
+                break;
+            case ("", "Node"):
+                CoreDefaults.ApplyNode(obj);
+                break;
+            case ("", "Endpoints"):
+                CoreDefaults.ApplyEndpoints(obj);
+                break;
+            case ("", "PersistentVolumeClaim"):
+                StorageDefaults.ApplyClaim(obj.Document);
+                break;
+            case ("", "PersistentVolume"):
+                StorageDefaults.ApplyVolume(obj);
+                break;
+            case ("discovery.k8s.io", "EndpointSlice"):
+                CoreDefaults.ApplyEndpointSlice(obj);
+                break;
+            case ("apps", "Deployment"):
+                WorkloadDefaults.ApplyDeployment(obj);
+                break;
+            case ("apps", "ReplicaSet"):
+                WorkloadDefaults.ApplyReplicaSet(obj);
+                break;
+            case ("apps", "StatefulSet"):
+                WorkloadDefaults.ApplyStatefulSet(obj);
+                break;
+            case ("apps", "DaemonSet"):
+                WorkloadDefaults.ApplyDaemonSet(obj);
+                break;
+            case ("batch", "Job"):
+                BatchDefaults.ApplyJob(obj);
+                break;
+            case ("batch", "CronJob"):
+                BatchDefaults.ApplyCronJob(obj);
+                break;
+        }
+    }
+}

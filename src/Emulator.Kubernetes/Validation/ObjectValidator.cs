@@ -1,0 +1,142 @@
+using Emulator.Kubernetes.Kinds;
+
+namespace Emulator.Kubernetes.Validation;
+
+/// <summary>
+/// Validates objects of any served kind on create and update, returning Kubernetes' field errors;
+/// <see cref="EnsureValid"/> and <see cref="EnsureValidUpdate"/> throw <see cref="InvalidObjectException"/>.
+/// Objects are expected to be defaulted first, as the API server defaults before validating.
+/// </summary>
+public static class ObjectValidator
+{
+    /// <summary>Field errors of an object being created (empty when valid).</summary>
+    public static IReadOnlyList<FieldError> Validate(KubeObject obj, KindInfo kind)
+    {
+        var errors = new List<FieldError>();
+        MetadataValidation.Validate(obj, kind, errors);
+        ValidateKind(obj, kind, errors);
+        return errors;
+    }
+
+    /// <summary>Field errors of an update from <paramref name="old"/> to <paramref name="updated"/> (empty when valid).</summary>
+    public static IReadOnlyList<FieldError> ValidateUpdate(KubeObject updated, KubeObject old, KindInfo kind)
+    {
+        var errors = new List<FieldError>();
+        MetadataValidation.ValidateUpdate(updated, old, errors);
+        switch ((kind.Group, kind.Kind))
+        {
+            case ("", "Pod"):
+                PodValidation.ValidateUpdate(updated, old, errors);
+                return errors;
+            case ("apps", "Deployment" or "ReplicaSet" or "DaemonSet"):
+                ValidateKind(updated, kind, errors);
+                WorkloadValidation.ValidateSelectorUpdate(updated, old, errors);
+                break;
+            case ("apps", "StatefulSet"):
+                ValidateKind(updated, kind, errors);
+                WorkloadValidation.ValidateStatefulSetUpdate(updated, old, errors);
+                break;
+            case ("batch", "Job"):
+                ValidateKind(updated, kind, errors);
+                BatchValidation.ValidateJobUpdate(updated, old, errors);
+                break;
+            case ("", "Service"):
+                ValidateKind(updated, kind, errors);
+                ServiceValidation.ValidateUpdate(updated, old, errors);
+                break;
+            case ("", "ConfigMap" or "Secret"):
+                ValidateKind(updated, kind, errors);
+                CoreValidation.ValidateImmutableDataUpdate(updated, old, errors);
+                break;
+            case ("", "PersistentVolumeClaim"):
+                ValidateKind(updated, kind, errors);
+                CoreValidation.ValidateClaimUpdate(updated, old, errors);
+                break;
+            default:
+                ValidateKind(updated, kind, errors);
+                break;
+        }
+        return errors;
+    }
+
+    /// <summary>Throws when the object is invalid for create.</summary>
+    /// <exception cref="InvalidObjectException">With every cause.</exception>
+    public static void EnsureValid(KubeObject obj, KindInfo kind)
+    {
+        var errors = Validate(obj, kind);
+        if (errors.Count > 0)
+        {
+            throw new InvalidObjectException(kind.Group, kind.Kind, obj.Name ?? obj.GenerateName ?? "", errors);
+        }
+    }
+
+    /// <summary>Throws when the update is invalid.</summary>
+    /// <exception cref="InvalidObjectException">With every cause.</exception>
+    public static void EnsureValidUpdate(KubeObject updated, KubeObject old, KindInfo kind)
+    {
+        var errors = ValidateUpdate(updated, old, kind);
+        if (errors.Count > 0)
+        {
+            throw new InvalidObjectException(kind.Group, kind.Kind, updated.Name ?? "", errors);
+        }
+    }
+
+    private static void ValidateKind(KubeObject obj, KindInfo kind, List<FieldError> errors)
+    {
+        switch ((kind.Group, kind.Kind))
+        {
+            case ("", "Pod"):
+                PodValidation.Validate(obj, errors);
+                break;
+            case ("", "Service"):
+                ServiceValidation.Validate(obj, errors);
+                break;
+            case ("", "ConfigMap"):
+                CoreValidation.ValidateConfigMap(obj, errors);
+                break;
+            case ("", "Secret"):
+                CoreValidation.ValidateSecret(obj, errors);
+                break;
+            case ("", "Node"):
+                CoreValidation.ValidateNode(obj, errors);
+                break;
+            case ("", "PersistentVolumeClaim"):
+                CoreValidation.ValidateClaim(obj.Document, "spec", errors);
+                break;
+            case ("", "Endpoints"):
+            case ("discovery.k8s.io", "EndpointSlice"):
+                CoreValidation.ValidateEndpoints(obj, errors);
+                break;
+            case ("", "Event"):
+            case ("events.k8s.io", "Event"):
+                CoreValidation.ValidateEvent(obj, errors);
+                break;
+            case ("apps", "Deployment"):
+                WorkloadValidation.ValidateDeployment(obj, errors);
+                break;
+            case ("apps", "ReplicaSet"):
+                WorkloadValidation.ValidateReplicaSet(obj, errors);
+                break;
+            case ("apps", "StatefulSet"):
+                WorkloadValidation.ValidateStatefulSet(obj, errors);
+                var i = 0;
+                foreach (var claim in JsonTree.Objects(JsonTree.GetArray(obj.Document, "spec", "volumeClaimTemplates")))
+                {
+                    CoreValidation.ValidateClaim(claim, $"spec.volumeClaimTemplates[{i++}].spec", errors);
+                }
+                break;
+            case ("apps", "DaemonSet"):
+                WorkloadValidation.ValidateDaemonSet(obj, errors);
+                break;
+            case ("apps", "ControllerRevision"):
+                WorkloadValidation.ValidateControllerRevision(obj, errors);
+                break;
+            case ("batch", "Job"):
+                BatchValidation.ValidateJob(obj, errors);
+                break;
+            case ("batch", "CronJob"):
+                BatchValidation.ValidateCronJob(obj, errors);
+                break;
+        }
+    }
+}

@@ -401,13 +401,15 @@ public sealed class DeathWatchTests : TestKitBase
         const int rounds = 40;
         const int survivors = 12;
         const int doomed = 6;
+        // Resolved here, once: the kit creates its default probe lazily, and the watchers are built on pool threads.
+        var report = kit.TestActor;
         kit.EventFilter.Exception<ActorKilledException>().Mute(() => kit.EventFilter.DeadLetter<object>().Mute(() =>
         {
             for (var round = 0; round < rounds; round++)
             {
                 var target = kit.ActorOf(Props.Create(() => new Idle()), $"target-{round}");
                 var watchers = Enumerable.Range(0, survivors + doomed)
-                    .Select(i => kit.ActorOf(Props.Create(() => new CountingWatcher(kit.TestActor, i)), $"watcher-{round}-{i}"))
+                    .Select(i => kit.ActorOf(Props.Create(() => new CountingWatcher(report, i)), $"watcher-{round}-{i}"))
                     .ToArray();
                 foreach (var w in watchers.Skip(survivors))
                 {
@@ -491,8 +493,9 @@ public sealed class DeathWatchTests : TestKitBase
         using var kit = new ThreadPoolKit();
         using var entered = new ManualResetEventSlim();
         using var gate = new ManualResetEventSlim();
+        var report = kit.TestActor;
         var target = kit.ActorOf(Props.Create(() => new Idle()), "target");
-        var watcher = kit.ActorOf(Props.Create(() => new GatedWatcher(target, kit.TestActor, entered, gate)), "watcher");
+        var watcher = kit.ActorOf(Props.Create(() => new GatedWatcher(target, report, entered, gate)), "watcher");
         watcher.Tell("ping", kit.TestActor);
         kit.ExpectMsg("ping");
         var alive = kit.Sys.LiveActorCount;

@@ -48,7 +48,17 @@ public abstract class TestKitBase : IDisposable
     public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The default probe; <see cref="ExpectMsg{T}(Func{T, bool}?, TimeSpan?, string?)"/> and friends read from it.</summary>
-    public TestProbe TestActorProbe => _testActor ??= CreateTestProbe("testActor");
+    public TestProbe TestActorProbe
+    {
+        get
+        {
+            // Created once even when first used from several threads (e.g. inside actor constructors).
+            lock (_filters)
+            {
+                return _testActor ??= CreateTestProbe("testActor");
+            }
+        }
+    }
 
     /// <summary>The default probe's ref (use as sender or reply-to).</summary>
     public IActorRef TestActor => TestActorProbe.Ref;

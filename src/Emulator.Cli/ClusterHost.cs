@@ -7,6 +7,7 @@ using Emulator.Actors.Persistence.Serialization;
 using Emulator.Actors.Persistence.Sqlite;
 using Emulator.Api;
 using Emulator.Api.Discovery;
+using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.Store;
 
@@ -62,7 +63,7 @@ public sealed class ClusterHost : IAsyncDisposable
             }
             var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
             var store = system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(
-                Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 50_000)), "api-store",
+                Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
             var namespacedTypes = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
             system.ActorOf(Props.Create(() => new NamespaceController(store, hub, namespacedTypes, TimeSpan.FromSeconds(5))), "namespace-controller");

@@ -138,12 +138,46 @@ public sealed class KubectlTests(EmulatorFixture cluster) : IClassFixture<Emulat
     [Fact]
     public async Task Delete_of_the_applied_files_waits_until_they_are_gone()
     {
-        var directory = cluster.Manifests(("a.yaml", AppManifests.Replace("shop", "gone")));
+        var documents = AppManifests.Replace("shop", "gone").Split("---");
+        var directory = cluster.Manifests(("a.yaml", documents[0]), ("b.yaml", documents[1]));
         (await cluster.Kubectl.Run("apply", "-f", directory)).Succeeded();
-        var deleted = (await cluster.Kubectl.Run("delete", "-f", Path.Combine(directory, "a.yaml"), "--wait=true")).Succeeded().Stdout;
+        var deleted = (await cluster.Kubectl.Run("delete", "-f", Path.Combine(directory, "b.yaml"), "--wait=true")).Succeeded().Stdout;
         Assert.Contains("configmap \"settings\" deleted", deleted);
         var missing = await cluster.Kubectl.Run("get", "cm", "settings", "-n", "gone");
         Assert.NotEqual(0, missing.ExitCode);
+    }
+
+    [Fact]
+    public async Task Reapplying_a_changed_manifest_patches_it()
+    {
+        // kubectl applies the files of a directory in name order: the namespace first.
+        var first = cluster.Manifests(("a-namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: reapply\n"), ("d.yaml", Deployment.Replace("shop", "reapply")));
+        (await cluster.Kubectl.Run("apply", "-f", first)).Succeeded();
+        var changed = cluster.Manifests(("d.yaml", Deployment.Replace("shop", "reapply").Replace("replicas: 2", "replicas: 5").Replace("nginx:1.25", "nginx:1.27")));
+        var result = (await cluster.Kubectl.Run("apply", "-f", changed)).Succeeded().Stdout;
+        Assert.Contains("deployment.apps/web configured", result);
+        var deployment = JsonNode.Parse((await cluster.Kubectl.Run("get", "deploy", "web", "-n", "reapply", "-o", "json")).Succeeded().Stdout)!;
+        Assert.Equal(5, deployment["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal("nginx:1.27", deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        Assert.Equal(2, deployment["metadata"]!["generation"]!.GetValue<int>());
+        // Defaults were filled in by the server.
+        Assert.Equal("RollingUpdate", deployment["spec"]!["strategy"]!["type"]!.GetValue<string>());
+        Assert.Equal("TCP", JsonNode.Parse((await cluster.Kubectl.RunWithInput(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: reapply\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n", "apply", "-f", "-", "-o", "json")).Succeeded().Stdout)!["spec"]!["ports"]![0]!["protocol"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Invalid_objects_are_refused_with_kubernetes_messages()
+    {
+        var badName = await cluster.Kubectl.RunWithInput("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: My_Config\n", "apply", "-f", "-");
+        Assert.NotEqual(0, badName.ExitCode);
+        Assert.Contains("The ConfigMap \"My_Config\" is invalid: metadata.name: Invalid value: \"My_Config\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters", badName.Stderr);
+        var mismatch = await cluster.Kubectl.RunWithInput(Deployment.Replace("shop", "default").Replace("    metadata:\n      labels:\n        app: web", "    metadata:\n      labels:\n        app: other"), "apply", "-f", "-");
+        Assert.NotEqual(0, mismatch.ExitCode);
+        Assert.Contains("spec.template.metadata.labels: Invalid value: {\"app\":\"other\"}: `selector` does not match template `labels`", mismatch.Stderr);
+        var unknownField = await cluster.Kubectl.RunWithInput("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\nbogus: 1\n", "create", "-f", "-");
+        Assert.NotEqual(0, unknownField.ExitCode);
+        Assert.Contains("unknown field \"bogus\"", unknownField.Stderr);
     }
 
     [Fact]

@@ -31,28 +31,11 @@ public sealed class ApiResourceCatalog
     public ApiResource? Find(string group, string version, string resource) =>
         _byPath.TryGetValue((group, version, resource), out var found) ? found : null;
 
-    /// <summary>The resources Kubernetes 1.33 serves for the kinds Emulator models.</summary>
-    public static ApiResourceCatalog Default { get; } = new(
-    [
-        new("", "v1", "namespaces", "namespace", "Namespace", false, ["ns"], []),
-        new("", "v1", "nodes", "node", "Node", false, ["no"], []),
-        new("", "v1", "pods", "pod", "Pod", true, ["po"], ["all"]),
-        new("", "v1", "services", "service", "Service", true, ["svc"], ["all"]),
-        new("", "v1", "endpoints", "endpoints", "Endpoints", true, ["ep"], [], HasStatus: false),
-        new("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], [], HasStatus: false),
-        new("", "v1", "secrets", "secret", "Secret", true, [], [], HasStatus: false),
-        new("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, ["pvc"], []),
-        new("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", false, ["pv"], []),
-        new("", "v1", "events", "event", "Event", true, ["ev"], [], HasStatus: false),
-        new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"], ["all"], HasScale: true),
-        new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"], ["all"], HasScale: true),
-        new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], ["all"], HasScale: true),
-        new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"], ["all"]),
-        new("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", true, [], [], HasStatus: false),
-        new("batch", "v1", "jobs", "job", "Job", true, [], ["all"]),
-        new("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["cj"], ["all"]),
-        new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], [], HasStatus: false),
-        new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, [], [], HasStatus: false),
-        new("events.k8s.io", "v1", "events", "event", "Event", true, ["ev"], [], HasStatus: false),
-    ]);
+    /// <summary>The resources of the kinds Emulator models (from the Kubernetes model's kind registry).</summary>
+    public static ApiResourceCatalog Default { get; } = FromRegistry(Kubernetes.Kinds.KindRegistry.Default);
+
+    /// <summary>Builds the catalog of a kind registry.</summary>
+    public static ApiResourceCatalog FromRegistry(Kubernetes.Kinds.KindRegistry registry) =>
+        new(registry.Kinds.Select(k => new ApiResource(k.Group, k.Version, k.Resource, k.Singular, k.Kind, k.Namespaced,
+            k.ShortNames, k.Categories, k.HasStatus, k.HasScale)));
 }

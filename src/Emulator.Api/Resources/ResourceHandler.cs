@@ -4,6 +4,9 @@ using Emulator.Actors;
 using Emulator.Api.Printing;
 using Emulator.Api.Watch;
 using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Kinds;
+using Emulator.Kubernetes.Validation;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Resources;
@@ -76,18 +79,8 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
 
     private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is { Count: > 0 } d && d[0] == "All";
 
-    private Func<StoredObject, bool>? Filter(HttpContext context)
-    {
-        var labels = LabelSelectorFilter.Parse(context.Request.Query["labelSelector"].FirstOrDefault());
-        var fields = FieldSelector.Parse(context.Request.Query["fieldSelector"].FirstOrDefault());
-        return (labels, fields) switch
-        {
-            (null, null) => null,
-            ({ } l, null) => l,
-            (null, { } f) => f,
-            ({ } l, { } f) => o => l(o) && f(o),
-        };
-    }
+    private static Func<StoredObject, bool>? Filter(HttpContext context) =>
+        ListFilter.Parse(context.Request.Query["labelSelector"].FirstOrDefault(), context.Request.Query["fieldSelector"].FirstOrDefault());
 
     private async Task<StoredObject> Ask(object command)
     {
@@ -161,9 +154,40 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
         return obj;
     }
 
+    private static KindInfo? KindOf(ResourceRoute route) => KindRegistry.Default.FindByResource(route.Resource.Group, route.Resource.Resource);
+
+    /// <summary>
+    /// Applies <c>fieldValidation</c> (kubectl sends Strict): unknown fields are refused with the API server's
+    /// "strict decoding error", or dropped, since Kubernetes never stores fields its types lack.
+    /// </summary>
+    private static void RejectUnknownFields(HttpContext context, ResourceRoute route, JsonObject obj)
+    {
+        if (KindOf(route) is not { } kind)
+        {
+            return;
+        }
+        try
+        {
+            var mode = StrictFieldValidation.ParseMode(context.Request.Query["fieldValidation"].FirstOrDefault());
+            foreach (var warning in StrictFieldValidation.Apply(new KubeObject(obj), kind, mode))
+            {
+                context.Response.Headers.Append("Warning", $"299 - \"{warning}\"");
+            }
+        }
+        catch (UnknownFieldException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest(e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest(e.Message));
+        }
+    }
+
     private async Task Create(HttpContext context, ResourceRoute route)
     {
         var obj = await ReadObject(context, route).ConfigureAwait(false);
+        RejectUnknownFields(context, route, obj);
         var created = await Ask(new CreateObject(Type(route), obj, DryRun(context))).ConfigureAwait(false);
         await ApiResponses.WriteRaw(context, created.Json, 201).ConfigureAwait(false);
     }
@@ -177,6 +201,10 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
             return;
         }
         body["metadata"]!["name"] = route.Name;
+        if (route.Subresource is null)
+        {
+            RejectUnknownFields(context, route, body);
+        }
         var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
         var updated = await Ask(new UpdateObject(Type(route), body, scope, DryRun(context))).ConfigureAwait(false);
         await ApiResponses.WriteRaw(context, updated.Json).ConfigureAwait(false);
@@ -208,7 +236,11 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
         {
             var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
             var original = route.Subresource == "scale" ? Scale.From(current.ToJsonObject()) : current.ToJsonObject();
-            var patched = PatchApplier.Apply(original, patch, contentType, route.Resource.Kind);
+            var patched = PatchApplier.Apply(original, patch, contentType, route.Subresource == "scale" ? null : KindOf(route));
+            if (route.Subresource is null)
+            {
+                RejectUnknownFields(context, route, patched);
+            }
             if (route.Subresource == "scale")
             {
                 await UpdateScale(context, route, patched["spec"]?["replicas"]?.GetValue<int>()).ConfigureAwait(false);

@@ -8,6 +8,7 @@ using Emulator.Actors.Persistence.Sqlite;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.Store;
 
@@ -65,8 +66,9 @@ public sealed class ClusterHost : IAsyncDisposable
             var store = system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
-            var namespacedTypes = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
-            system.ActorOf(Props.Create(() => new NamespaceController(store, hub, namespacedTypes, TimeSpan.FromSeconds(5))), "namespace-controller");
+            var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
+            system.ActorOf(Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))), "namespace-controller");
+            system.ActorOf(Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))), "garbage-collector");
             ApiServer api;
             try
             {

@@ -11,8 +11,10 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, IReadOnlyList<string> finalizers)
     {
+        OwnerUids = ownerUids;
+        Finalizers = finalizers;
         Resource = resource;
         Namespace = ns;
         Name = name;
@@ -40,6 +42,12 @@ public sealed class StoredObject
 
     /// <summary><c>metadata.labels</c>.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; }
+
+    /// <summary>The uids in <c>metadata.ownerReferences</c> (for the garbage collector).</summary>
+    public IReadOnlyList<string> OwnerUids { get; }
+
+    /// <summary><c>metadata.finalizers</c>.</summary>
+    public IReadOnlyList<string> Finalizers { get; }
 
     /// <summary>True once <c>metadata.deletionTimestamp</c> is set.</summary>
     public bool IsDeleting { get; }
@@ -74,8 +82,18 @@ public sealed class StoredObject
             }
             labels = dict;
         }
+        IReadOnlyList<string> owners = [];
+        if (metadata.TryGetProperty("ownerReferences", out var o) && o.ValueKind == JsonValueKind.Array)
+        {
+            owners = o.EnumerateArray().Select(r => r.TryGetProperty("uid", out var ou) ? ou.GetString() ?? "" : "").ToArray();
+        }
+        IReadOnlyList<string> finalizers = [];
+        if (metadata.TryGetProperty("finalizers", out var f) && f.ValueKind == JsonValueKind.Array)
+        {
+            finalizers = f.EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
+        }
         reader.Dispose();
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json);
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, finalizers);
     }
 
     /// <summary>Serializes a mutable object and indexes it.</summary>

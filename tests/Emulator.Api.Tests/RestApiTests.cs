@@ -141,4 +141,30 @@ public sealed class RestApiTests(ApiServerFixture api) : IClassFixture<ApiServer
         var (_, byField) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dsel-b");
         Assert.Equal(["sel-b"], byField["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Lists_page_with_limit_and_continue_tokens()
+    {
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "paged" } });
+        for (var i = 0; i < 7; i++)
+        {
+            await api.Send(HttpMethod.Post, "/api/v1/namespaces/paged/configmaps", ConfigMap($"p{i}"));
+        }
+        var names = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var (_, page) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/paged/configmaps?limit=3" + (token is null ? "" : "&continue=" + Uri.EscapeDataString(token)));
+            names.AddRange(page["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
+            token = page["metadata"]!["continue"]?.GetValue<string>();
+            pages++;
+        }
+        while (token is not null);
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"p{i}"), names);
+        var (bad, status) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/paged/configmaps?limit=3&continue=%%%");
+        Assert.Equal(400, bad);
+        Assert.Equal("BadRequest", status["reason"]!.GetValue<string>());
+    }
 }

@@ -69,7 +69,7 @@ public static class ApiResponses
     }
 
     /// <summary>Writes a <c>KindList</c> whose items are the stored JSON, without re-parsing them.</summary>
-    public static async Task WriteList(HttpContext context, string apiVersion, string kind, IReadOnlyList<StoredObject> items, long resourceVersion)
+    public static async Task WriteList(HttpContext context, string apiVersion, string kind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0)
     {
         context.Response.ContentType = "application/json";
         var buffer = new MemoryStream();
@@ -80,6 +80,11 @@ public static class ApiResponses
             writer.WriteString("apiVersion", apiVersion);
             writer.WriteStartObject("metadata");
             writer.WriteString("resourceVersion", resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (continueToken is not null)
+            {
+                writer.WriteString("continue", continueToken);
+                writer.WriteNumber("remainingItemCount", remainingItemCount);
+            }
             writer.WriteEndObject();
             writer.WriteStartArray("items");
             foreach (var item in items)

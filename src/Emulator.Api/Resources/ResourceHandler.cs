@@ -107,13 +107,22 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
     private async Task List(HttpContext context, ResourceRoute route)
     {
         var limit = int.TryParse(context.Request.Query["limit"].FirstOrDefault(), out var l) && l > 0 ? l : 0;
-        var reply = await store.Ask<ListReply>(new ListObjects(Type(route), route.Namespace, Filter(context), limit), options.StoreTimeout).ConfigureAwait(false);
+        var after = ContinueToken.Parse(context.Request.Query["continue"].FirstOrDefault());
+        var reply = await store.Ask<ListReply>(new ListObjects(Type(route), route.Namespace, Filter(context), limit, after), options.StoreTimeout).ConfigureAwait(false);
+        // kubectl reads lists in pages of 500: a cut-short list carries a continue token naming its last item.
+        var next = reply.HasMore && reply.Items.Count > 0 ? ContinueToken.For(reply.Items[^1]) : null;
         if (Table.Wants(context))
         {
-            await ApiResponses.WriteJson(context, Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.Clock.UtcNow)).ConfigureAwait(false);
+            var table = Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.Clock.UtcNow);
+            if (next is not null)
+            {
+                table["metadata"]!["continue"] = next;
+                table["metadata"]!["remainingItemCount"] = reply.RemainingItemCount;
+            }
+            await ApiResponses.WriteJson(context, table).ConfigureAwait(false);
             return;
         }
-        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, reply.Items, reply.ResourceVersion).ConfigureAwait(false);
+        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, reply.Items, reply.ResourceVersion, next, reply.RemainingItemCount).ConfigureAwait(false);
     }
 
     private async Task<JsonObject> ReadObject(HttpContext context, ResourceRoute route)

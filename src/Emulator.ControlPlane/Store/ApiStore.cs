@@ -146,11 +146,24 @@ public sealed partial class ApiStore : PersistentActor
             var byNamespace = string.CompareOrdinal(a.Namespace, b.Namespace);
             return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.Name, b.Name);
         });
+        if (list.After is { } after)
+        {
+            var start = items.FindIndex(o => Compare(o.Namespace ?? "", o.Name, after.Namespace, after.Name) > 0);
+            items.RemoveRange(0, start < 0 ? items.Count : start);
+        }
+        var remaining = 0;
         if (list.Limit > 0 && items.Count > list.Limit)
         {
-            items.RemoveRange(list.Limit, items.Count - list.Limit);
+            remaining = items.Count - list.Limit;
+            items.RemoveRange(list.Limit, remaining);
         }
-        return new ListReply(items, _nextResourceVersion - 1);
+        return new ListReply(items, _nextResourceVersion - 1, remaining);
+    }
+
+    private static int Compare(string ns1, string name1, string ns2, string name2)
+    {
+        var byNamespace = string.CompareOrdinal(ns1, ns2);
+        return byNamespace != 0 ? byNamespace : string.CompareOrdinal(name1, name2);
     }
 
     private StoredObject? Find(string resource, string? ns, string name) =>

@@ -58,8 +58,12 @@ public sealed record DeleteObject(ResourceType Type, string? Namespace, string N
 /// <summary>Reads one object; replies <see cref="StoreReply"/>.</summary>
 public sealed record GetObject(ResourceType Type, string? Namespace, string Name);
 
-/// <summary>Lists objects of a type (in a namespace, or all when null) matching a filter; replies <see cref="ListReply"/>.</summary>
-public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0);
+/// <summary>
+/// Lists objects of a type (in a namespace, or all when null) matching a filter, ordered by namespace and name;
+/// with <paramref name="Limit"/> a page at a time, continuing after the object <paramref name="After"/> names.
+/// Replies <see cref="ListReply"/>.
+/// </summary>
+public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0, (string Namespace, string Name)? After = null);
 
 /// <summary>The answer to a single-object command: the object (UTF-8 JSON) or the failure.</summary>
 public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
@@ -68,8 +72,15 @@ public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
     public bool IsSuccess => Error is null;
 }
 
-/// <summary>The answer to <see cref="ListObjects"/>: items and the store's resourceVersion at the time of the list.</summary>
-public sealed record ListReply(IReadOnlyList<StoredObject> Items, long ResourceVersion);
+/// <summary>
+/// The answer to <see cref="ListObjects"/>: items, the store's resourceVersion at the time of the list, and, when a
+/// limit cut the list short, how many items remain.
+/// </summary>
+public sealed record ListReply(IReadOnlyList<StoredObject> Items, long ResourceVersion, long RemainingItemCount = 0)
+{
+    /// <summary>True when more items follow the last one.</summary>
+    public bool HasMore => RemainingItemCount > 0;
+}
 
 /// <summary>Kinds of watch events.</summary>
 public enum WatchEventType

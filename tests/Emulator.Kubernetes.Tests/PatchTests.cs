@@ -204,6 +204,23 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Ports_sharing_a_number_are_told_apart_by_protocol()
+    {
+        var service = (JsonObject)JsonNode.Parse("""{"spec":{"ports":[{"name":"dns","port":53,"protocol":"UDP"},{"name":"dns-tcp","port":53,"protocol":"TCP"}]}}""")!;
+        var result = StrategicMergePatch.Apply(service, JsonNode.Parse("""{"spec":{"ports":[{"port":53,"protocol":"TCP","targetPort":5353}]}}"""), FieldSchema.Default.Find("Service"));
+        Assert.Equal("""[{"name":"dns","port":53,"protocol":"UDP"},{"name":"dns-tcp","port":53,"protocol":"TCP","targetPort":5353}]""", JsonTree.ToCompactJson(result["spec"]!["ports"]));
+        result = StrategicMergePatch.Apply(service, JsonNode.Parse("""{"spec":{"ports":[{"port":53,"protocol":"UDP","$patch":"delete"}]}}"""), FieldSchema.Default.Find("Service"));
+        Assert.Equal("""[{"name":"dns-tcp","port":53,"protocol":"TCP"}]""", JsonTree.ToCompactJson(result["spec"]!["ports"]));
+    }
+
+    [Fact]
+    public void Retain_keys_inside_a_volume_switches_its_source()
+    {
+        var result = Apply("""{"spec":{"template":{"spec":{"volumes":[{"name":"data","$retainKeys":["configMap","name"],"configMap":{"name":"cfg"}}]}}}}""");
+        Assert.Equal("""[{"name":"data","configMap":{"name":"cfg"}}]""", JsonTree.ToCompactJson(JsonTree.Get(result, "spec", "template", "spec", "volumes")));
+    }
+
+    [Fact]
     public void Volume_mounts_merge_by_mount_path()
     {
         var result = Apply("""{"spec":{"template":{"spec":{"containers":[{"name":"app","volumeMounts":[{"mountPath":"/data","readOnly":true}]}]}}}}""");

@@ -168,6 +168,14 @@ public class SerializationTests
     }
 
     [Fact]
+    public void Mapping_value_in_a_scalar_points_at_the_offending_column()
+    {
+        var error = Assert.Throws<ManifestParseException>(() => ManifestReader.ReadObjects("kind: Pod\nmetadata: a: b\n"));
+        Assert.Equal((2, 12), (error.Line, error.Column));
+        Assert.StartsWith("yaml: line 2, column 12: ", error.Message);
+    }
+
+    [Fact]
     public void Malformed_json_reports_line_and_column()
     {
         var error = Assert.Throws<ManifestParseException>(() => ManifestReader.ReadSingle("{\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": }\n}"));

@@ -124,6 +124,14 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Template_without_labels_prints_null()
+    {
+        var obj = Prepared(Deployment());
+        ((System.Text.Json.Nodes.JsonObject)obj.Spec!["template"]!["metadata"]!).Remove("labels");
+        Assert.Equal("spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`", Assert.Single(Errors(obj)));
+    }
+
+    [Fact]
     public void Empty_selector_is_invalid_for_deployments()
     {
         var errors = Errors(Prepared(Deployment(selector: "{}")));

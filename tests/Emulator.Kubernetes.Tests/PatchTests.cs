@@ -154,6 +154,13 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Explicit_merge_directive_element_is_the_default()
+    {
+        var result = Apply("""{"spec":{"template":{"spec":{"containers":[{"$patch":"merge"},{"name":"app","image":"nginx:9"}]}}}}""");
+        Assert.Equal(["nginx:9", "busybox"], Containers(result).Select(c => JsonTree.GetString((JsonObject)c!, "image")));
+    }
+
+    [Fact]
     public void Lists_without_merge_key_are_replaced()
     {
         var result = Apply("""{"spec":{"template":{"spec":{"tolerations":[{"key":"other","operator":"Exists"}],"containers":[{"name":"sidecar","args":["sleep","2"]}]}}}}""");
@@ -271,5 +278,49 @@ public class StrategicMergePatchTests
         Assert.Equal(PatchType.MergePatch, PatchContentTypes.FromContentType("application/merge-patch+json"));
         Assert.Equal(PatchType.JsonPatch, PatchContentTypes.FromContentType("application/json-patch+json"));
         Assert.Null(PatchContentTypes.FromContentType("application/json"));
+    }
+}
+
+public class PatcherTests
+{
+    private static KubeObject Live() => KubeObject.ParseJson("""
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","resourceVersion":"5"},"spec":{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x"},{"name":"b","image":"y"}]}}}}
+        """);
+
+    [Fact]
+    public void Strategic_patch_uses_the_kind_schema()
+    {
+        var result = Patcher.Apply(Live(), PatchType.StrategicMergePatch, """{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"z"}]}}}}""");
+        Assert.Equal(["x", "z"], JsonTree.GetArray(result.Document, "spec", "template", "spec", "containers")!.Select(c => JsonTree.GetString((JsonObject)c!, "image")));
+    }
+
+    [Fact]
+    public void Merge_patch_replaces_lists()
+    {
+        var result = Patcher.Apply(Live(), PatchType.MergePatch, """{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"z"}]}}}}""");
+        Assert.Single(JsonTree.GetArray(result.Document, "spec", "template", "spec", "containers")!);
+    }
+
+    [Fact]
+    public void Json_patch_and_live_object_untouched()
+    {
+        var live = Live();
+        var result = Patcher.Apply(live, PatchType.JsonPatch, """[{"op":"replace","path":"/spec/replicas","value":4}]""");
+        Assert.Equal(4, JsonTree.GetInt(result.Document, "spec", "replicas"));
+        Assert.Equal(1, JsonTree.GetInt(live.Document, "spec", "replicas"));
+    }
+
+    [Fact]
+    public void Malformed_body_and_non_object_results_are_errors()
+    {
+        Assert.Throws<Emulator.Kubernetes.Serialization.ManifestParseException>(() => Patcher.Apply(Live(), PatchType.MergePatch, "{\"spec\":"));
+        Assert.Throws<PatchException>(() => Patcher.Apply(Live(), PatchType.JsonPatch, """[{"op":"replace","path":"","value":3}]"""));
+    }
+
+    [Fact]
+    public void Resource_version_precondition_is_read_from_the_patch()
+    {
+        Assert.Equal("5", Patcher.ResourceVersionPrecondition(JsonNode.Parse("""{"metadata":{"resourceVersion":"5"}}""")));
+        Assert.Null(Patcher.ResourceVersionPrecondition(JsonNode.Parse("""{"spec":{}}""")));
     }
 }

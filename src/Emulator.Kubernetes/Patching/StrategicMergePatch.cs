@@ -228,6 +228,11 @@ public static class StrategicMergePatch
                 throw new PatchException($"list {field.Name} with merge key {mergeKey} must contain only maps, found {JsonTree.ToCompactJson(item)}");
             }
             var directive = JsonTree.GetString(patchItem, PatchDirective);
+            if (directive == "merge" && patchItem.Count == 1)
+            {
+                // An explicit {"$patch": "merge"} element only restates the default.
+                continue;
+            }
             if (!patchItem.TryGetPropertyValue(mergeKey, out var keyValue))
             {
                 throw new PatchException($"map: {JsonTree.ToCompactJson(patchItem)} does not contain declared merge key: {mergeKey}");

@@ -98,6 +98,17 @@ public class NamingAndHashTests
     }
 
     [Fact]
+    public void Templates_compare_equal_ignoring_the_hash_label()
+    {
+        var live = JsonNode.Parse("""{"metadata":{"labels":{"app":"web","pod-template-hash":"5d4f6b9c7"}},"spec":{"containers":[{"name":"a","image":"x"}]}}""");
+        var desired = JsonNode.Parse("""{"spec":{"containers":[{"image":"x","name":"a"}]},"metadata":{"labels":{"app":"web"}}}""");
+        var changed = JsonNode.Parse("""{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"a","image":"y"}]}}""");
+        Assert.True(PodTemplateHash.EqualIgnoringHash(live, desired));
+        Assert.False(PodTemplateHash.EqualIgnoringHash(live, changed));
+        Assert.Equal("5d4f6b9c7", JsonTree.GetString((JsonObject)live!, "metadata", "labels", "pod-template-hash"));
+    }
+
+    [Fact]
     public void Generated_names_have_a_five_character_suffix_and_a_cut_prefix()
     {
         var names = new ObjectNames(new Random(42));

@@ -188,6 +188,15 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Deployment_without_template()
+    {
+        var obj = Prepared("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"web"}}}}""");
+        Assert.Equal(
+            ["spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`", "spec.template.spec.containers: Required value"],
+            Errors(obj));
+    }
+
+    [Fact]
     public void Pod_without_containers()
     {
         var pod = Prepared("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default"},"spec":{}}""");

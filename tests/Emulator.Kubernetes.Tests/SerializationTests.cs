@@ -185,6 +185,22 @@ public class SerializationTests
     }
 
     [Fact]
+    public void Repeated_json_keys_keep_the_last_value()
+    {
+        var obj = ManifestReader.ReadSingle("""{"kind":"Pod","metadata":{"name":"a","name":"b"}}""");
+        Assert.Equal("b", obj.Name);
+        Assert.Equal(2, obj.Document.Count);
+    }
+
+    [Fact]
+    public void Big_and_fractional_json_numbers_survive()
+    {
+        var obj = ManifestReader.ReadSingle("""{"a":9007199254740993,"b":1.25,"c":-3,"d":1e400,"e":18446744073709551615}""");
+        Assert.Equal("""{"a":9007199254740993,"b":1.25,"c":-3,"d":1e400,"e":18446744073709551615}""", obj.ToJson());
+        Assert.True(JsonTree.DeepEquals(obj.Document["b"], System.Text.Json.Nodes.JsonValue.Create(1.25)));
+    }
+
+    [Fact]
     public void A_document_that_is_not_an_object_is_rejected()
     {
         Assert.Throws<ManifestParseException>(() => ManifestReader.ReadObjects("- a\n- b\n"));

@@ -181,6 +181,23 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Set_element_order_interleaves_server_only_items_by_their_live_position()
+    {
+        var live = (JsonObject)JsonNode.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"a"},{"name":"b"},{"name":"c"}]}}}}""")!;
+        var result = StrategicMergePatch.Apply(live, JsonNode.Parse("""
+            {"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"c"},{"name":"a"}],"containers":[{"name":"c","image":"x"}]}}}}
+            """), Deployment);
+        Assert.Equal(["b", "c", "a"], Containers(result).Select(c => JsonTree.GetString((JsonObject)c!, "name")));
+    }
+
+    [Fact]
+    public void Set_element_order_of_a_primitive_list()
+    {
+        var result = Apply("""{"metadata":{"$setElementOrder/finalizers":["b","a"]}}""");
+        Assert.Equal("""["b","a"]""", JsonTree.ToCompactJson(result["metadata"]!["finalizers"]));
+    }
+
+    [Fact]
     public void Set_element_order_inside_list_items_applies_to_nested_lists()
     {
         var result = Apply("""

@@ -141,6 +141,15 @@ public class SerializationTests
     }
 
     [Fact]
+    public void Nested_lists_and_empty_collections_are_written_readably()
+    {
+        var node = JsonNode.Parse("""{"matrix":[[1,2],[]],"items":[{}],"empty":{},"none":null}""");
+        Assert.Equal("matrix:\n- - 1\n  - 2\n- []\nitems:\n- {}\nempty: {}\nnone: null\n", YamlWriter.Write(node));
+        Assert.Equal("- a\n- b: 1\n  c: 2\n", YamlWriter.Write(JsonNode.Parse("""["a",{"b":1,"c":2}]""")));
+        Assert.Equal("a: 1\nb: 2\n", YamlWriter.Write(JsonNode.Parse("""{"b":2,"a":1}"""), sortKeys: true));
+    }
+
+    [Fact]
     public void Multi_line_strings_are_written_as_literal_blocks_and_read_back()
     {
         var obj = KubeObject.ParseJson("""{"data":{"script":"line one\nline two\n","noNewline":"a\nb"}}""");

@@ -122,6 +122,13 @@ public class NamingAndHashTests
     }
 
     [Fact]
+    public void Event_names_use_hex_nanoseconds()
+    {
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
+        Assert.Equal("web-1." + (1_700_000_000_123L * 1_000_000).ToString("x"), ObjectNames.EventName("web-1", time));
+    }
+
+    [Fact]
     public void Rfc3339_formats_in_utc_seconds_and_parses_offsets()
     {
         var time = new DateTimeOffset(2024, 5, 6, 7, 8, 9, 999, TimeSpan.FromHours(-5));

@@ -39,6 +39,15 @@ public sealed class ObjectNames
         (prefix.Length > MaxPrefixLength ? prefix[..MaxPrefixLength] : prefix) + RandomSuffix();
 
     /// <summary>
+    /// The name of an Event about an object: <c>&lt;object&gt;.&lt;Unix nanoseconds in hex&gt;</c>, as client-go's recorder makes it.
+    /// </summary>
+    public static string EventName(string objectName, DateTimeOffset time)
+    {
+        var nanos = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        return $"{objectName}.{nanos:x}";
+    }
+
+    /// <summary>
     /// Kubernetes' <c>rand.SafeEncodeString</c>: every character of <paramref name="text"/> is replaced by
     /// <c>Alphabet[c % 27]</c> (used to render hashes such as <c>pod-template-hash</c>).
     /// </summary>

@@ -44,6 +44,29 @@ public static class PodTemplateHash
         return ObjectNames.SafeEncode(hash.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// True when two pod templates are equal once the <c>pod-template-hash</c> label is ignored — how the
+    /// Deployment controller finds the ReplicaSet of its current template (compare after defaulting).
+    /// </summary>
+    public static bool EqualIgnoringHash(JsonNode? a, JsonNode? b) => JsonTree.DeepEquals(WithoutHash(a), WithoutHash(b));
+
+    private static JsonNode? WithoutHash(JsonNode? template)
+    {
+        if (template?.DeepClone() is not JsonObject copy)
+        {
+            return template;
+        }
+        if (JsonTree.GetObject(copy, "metadata", "labels") is { } labels)
+        {
+            labels.Remove(LabelKey);
+            if (labels.Count == 0)
+            {
+                ((JsonObject)copy["metadata"]!).Remove("labels");
+            }
+        }
+        return copy;
+    }
+
     /// <summary>FNV-32a of raw bytes (exposed for tests and other hashes).</summary>
     public static uint Fnv32a(ReadOnlySpan<byte> data)
     {

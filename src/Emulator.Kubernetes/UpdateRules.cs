@@ -21,13 +21,14 @@ public static class UpdateRules
     public static bool TracksGeneration(KindInfo kind) => GenerationKinds.Contains((kind.Group, kind.Kind));
 
     /// <summary>
-    /// Prepares an object for create: clears status of kinds with a status subresource (Pods and Namespaces keep
-    /// theirs; their create-time status comes from <see cref="Defaulting.CreateDefaults"/>), drops
-    /// deletion fields, and sets generation 1 for kinds that track it.
+    /// Prepares an object for create: clears the status of kinds with a status subresource (except Nodes, which
+    /// kubelets register with their status; initial statuses such as phase Pending or Active come from
+    /// defaulting and <see cref="Defaulting.CreateDefaults"/>), drops deletion fields, and sets generation 1
+    /// for kinds that track it.
     /// </summary>
     public static void PrepareForCreate(KubeObject obj, KindInfo kind)
     {
-        if (kind.HasStatus && kind.Kind is not ("Pod" or "Namespace" or "PersistentVolumeClaim" or "PersistentVolume" or "Node"))
+        if (kind.HasStatus && kind.Kind != "Node")
         {
             obj.Document.Remove("status");
         }

@@ -85,6 +85,23 @@ public class DefaultingTests
     }
 
     [Fact]
+    public void Quantities_are_stored_in_canonical_form()
+    {
+        var pod = Defaulted("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              containers:
+              - name: a
+                image: b
+                resources: {requests: {cpu: 0.5, memory: 1073741824}, limits: {cpu: 1, memory: 1.5Gi, nvidia.com/gpu: 1}}
+            """);
+        var resources = JsonTree.Get(pod.Document, "spec", "containers")![0]!["resources"]!;
+        Assert.Equal("""{"requests":{"cpu":"500m","memory":"1073741824","nvidia.com/gpu":"1"},"limits":{"cpu":"1","memory":"1536Mi","nvidia.com/gpu":"1"}}""", JsonTree.ToCompactJson(resources));
+    }
+
+    [Fact]
     public void Probe_and_volume_defaults()
     {
         var pod = Defaulted(PodYaml);

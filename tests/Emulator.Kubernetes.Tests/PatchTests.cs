@@ -154,6 +154,13 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Explicit_merge_directive_element_is_the_default()
+    {
+        var result = Apply("""{"spec":{"template":{"spec":{"containers":[{"$patch":"merge"},{"name":"app","image":"nginx:9"}]}}}}""");
+        Assert.Equal(["nginx:9", "busybox"], Containers(result).Select(c => JsonTree.GetString((JsonObject)c!, "image")));
+    }
+
+    [Fact]
     public void Lists_without_merge_key_are_replaced()
     {
         var result = Apply("""{"spec":{"template":{"spec":{"tolerations":[{"key":"other","operator":"Exists"}],"containers":[{"name":"sidecar","args":["sleep","2"]}]}}}}""");
@@ -171,6 +178,23 @@ public class StrategicMergePatchTests
             """);
         Assert.Equal(["sidecar", "app"], Containers(result).Select(c => JsonTree.GetString((JsonObject)c!, "name")));
         Assert.Equal("nginx:3", JsonTree.GetString((JsonObject)Containers(result)[1]!, "image"));
+    }
+
+    [Fact]
+    public void Set_element_order_interleaves_server_only_items_by_their_live_position()
+    {
+        var live = (JsonObject)JsonNode.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"a"},{"name":"b"},{"name":"c"}]}}}}""")!;
+        var result = StrategicMergePatch.Apply(live, JsonNode.Parse("""
+            {"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"c"},{"name":"a"}],"containers":[{"name":"c","image":"x"}]}}}}
+            """), Deployment);
+        Assert.Equal(["b", "c", "a"], Containers(result).Select(c => JsonTree.GetString((JsonObject)c!, "name")));
+    }
+
+    [Fact]
+    public void Set_element_order_of_a_primitive_list()
+    {
+        var result = Apply("""{"metadata":{"$setElementOrder/finalizers":["b","a"]}}""");
+        Assert.Equal("""["b","a"]""", JsonTree.ToCompactJson(result["metadata"]!["finalizers"]));
     }
 
     [Fact]
@@ -201,6 +225,23 @@ public class StrategicMergePatchTests
     {
         var result = Apply("""{"spec":{"template":{"spec":{"containers":[{"name":"app","ports":[{"containerPort":80,"name":"http"},{"containerPort":443}]}]}}}}""");
         Assert.Equal("""[{"containerPort":80,"protocol":"TCP","name":"http"},{"containerPort":443}]""", JsonTree.ToCompactJson(Containers(result)[0]!["ports"]));
+    }
+
+    [Fact]
+    public void Ports_sharing_a_number_are_told_apart_by_protocol()
+    {
+        var service = (JsonObject)JsonNode.Parse("""{"spec":{"ports":[{"name":"dns","port":53,"protocol":"UDP"},{"name":"dns-tcp","port":53,"protocol":"TCP"}]}}""")!;
+        var result = StrategicMergePatch.Apply(service, JsonNode.Parse("""{"spec":{"ports":[{"port":53,"protocol":"TCP","targetPort":5353}]}}"""), FieldSchema.Default.Find("Service"));
+        Assert.Equal("""[{"name":"dns","port":53,"protocol":"UDP"},{"name":"dns-tcp","port":53,"protocol":"TCP","targetPort":5353}]""", JsonTree.ToCompactJson(result["spec"]!["ports"]));
+        result = StrategicMergePatch.Apply(service, JsonNode.Parse("""{"spec":{"ports":[{"port":53,"protocol":"UDP","$patch":"delete"}]}}"""), FieldSchema.Default.Find("Service"));
+        Assert.Equal("""[{"name":"dns-tcp","port":53,"protocol":"TCP"}]""", JsonTree.ToCompactJson(result["spec"]!["ports"]));
+    }
+
+    [Fact]
+    public void Retain_keys_inside_a_volume_switches_its_source()
+    {
+        var result = Apply("""{"spec":{"template":{"spec":{"volumes":[{"name":"data","$retainKeys":["configMap","name"],"configMap":{"name":"cfg"}}]}}}}""");
+        Assert.Equal("""[{"name":"data","configMap":{"name":"cfg"}}]""", JsonTree.ToCompactJson(JsonTree.Get(result, "spec", "template", "spec", "volumes")));
     }
 
     [Fact]
@@ -254,5 +295,49 @@ public class StrategicMergePatchTests
         Assert.Equal(PatchType.MergePatch, PatchContentTypes.FromContentType("application/merge-patch+json"));
         Assert.Equal(PatchType.JsonPatch, PatchContentTypes.FromContentType("application/json-patch+json"));
         Assert.Null(PatchContentTypes.FromContentType("application/json"));
+    }
+}
+
+public class PatcherTests
+{
+    private static KubeObject Live() => KubeObject.ParseJson("""
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","resourceVersion":"5"},"spec":{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x"},{"name":"b","image":"y"}]}}}}
+        """);
+
+    [Fact]
+    public void Strategic_patch_uses_the_kind_schema()
+    {
+        var result = Patcher.Apply(Live(), PatchType.StrategicMergePatch, """{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"z"}]}}}}""");
+        Assert.Equal(["x", "z"], JsonTree.GetArray(result.Document, "spec", "template", "spec", "containers")!.Select(c => JsonTree.GetString((JsonObject)c!, "image")));
+    }
+
+    [Fact]
+    public void Merge_patch_replaces_lists()
+    {
+        var result = Patcher.Apply(Live(), PatchType.MergePatch, """{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"z"}]}}}}""");
+        Assert.Single(JsonTree.GetArray(result.Document, "spec", "template", "spec", "containers")!);
+    }
+
+    [Fact]
+    public void Json_patch_and_live_object_untouched()
+    {
+        var live = Live();
+        var result = Patcher.Apply(live, PatchType.JsonPatch, """[{"op":"replace","path":"/spec/replicas","value":4}]""");
+        Assert.Equal(4, JsonTree.GetInt(result.Document, "spec", "replicas"));
+        Assert.Equal(1, JsonTree.GetInt(live.Document, "spec", "replicas"));
+    }
+
+    [Fact]
+    public void Malformed_body_and_non_object_results_are_errors()
+    {
+        Assert.Throws<Emulator.Kubernetes.Serialization.ManifestParseException>(() => Patcher.Apply(Live(), PatchType.MergePatch, "{\"spec\":"));
+        Assert.Throws<PatchException>(() => Patcher.Apply(Live(), PatchType.JsonPatch, """[{"op":"replace","path":"","value":3}]"""));
+    }
+
+    [Fact]
+    public void Resource_version_precondition_is_read_from_the_patch()
+    {
+        Assert.Equal("5", Patcher.ResourceVersionPrecondition(JsonNode.Parse("""{"metadata":{"resourceVersion":"5"}}""")));
+        Assert.Null(Patcher.ResourceVersionPrecondition(JsonNode.Parse("""{"spec":{}}""")));
     }
 }

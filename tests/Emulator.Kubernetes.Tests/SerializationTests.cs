@@ -141,6 +141,15 @@ public class SerializationTests
     }
 
     [Fact]
+    public void Nested_lists_and_empty_collections_are_written_readably()
+    {
+        var node = JsonNode.Parse("""{"matrix":[[1,2],[]],"items":[{}],"empty":{},"none":null}""");
+        Assert.Equal("matrix:\n- - 1\n  - 2\n- []\nitems:\n- {}\nempty: {}\nnone: null\n", YamlWriter.Write(node));
+        Assert.Equal("- a\n- b: 1\n  c: 2\n", YamlWriter.Write(JsonNode.Parse("""["a",{"b":1,"c":2}]""")));
+        Assert.Equal("a: 1\nb: 2\n", YamlWriter.Write(JsonNode.Parse("""{"b":2,"a":1}"""), sortKeys: true));
+    }
+
+    [Fact]
     public void Multi_line_strings_are_written_as_literal_blocks_and_read_back()
     {
         var obj = KubeObject.ParseJson("""{"data":{"script":"line one\nline two\n","noNewline":"a\nb"}}""");
@@ -168,12 +177,36 @@ public class SerializationTests
     }
 
     [Fact]
+    public void Mapping_value_in_a_scalar_points_at_the_offending_column()
+    {
+        var error = Assert.Throws<ManifestParseException>(() => ManifestReader.ReadObjects("kind: Pod\nmetadata: a: b\n"));
+        Assert.Equal((2, 12), (error.Line, error.Column));
+        Assert.StartsWith("yaml: line 2, column 12: ", error.Message);
+    }
+
+    [Fact]
     public void Malformed_json_reports_line_and_column()
     {
         var error = Assert.Throws<ManifestParseException>(() => ManifestReader.ReadSingle("{\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": }\n}"));
         Assert.Equal(3, error.Line);
         Assert.True(error.Column > 1);
         Assert.StartsWith("json: line 3, column ", error.Message);
+    }
+
+    [Fact]
+    public void Repeated_json_keys_keep_the_last_value()
+    {
+        var obj = ManifestReader.ReadSingle("""{"kind":"Pod","metadata":{"name":"a","name":"b"}}""");
+        Assert.Equal("b", obj.Name);
+        Assert.Equal(2, obj.Document.Count);
+    }
+
+    [Fact]
+    public void Big_and_fractional_json_numbers_survive()
+    {
+        var obj = ManifestReader.ReadSingle("""{"a":9007199254740993,"b":1.25,"c":-3,"d":1e400,"e":18446744073709551615}""");
+        Assert.Equal("""{"a":9007199254740993,"b":1.25,"c":-3,"d":1e400,"e":18446744073709551615}""", obj.ToJson());
+        Assert.True(JsonTree.DeepEquals(obj.Document["b"], System.Text.Json.Nodes.JsonValue.Create(1.25)));
     }
 
     [Fact]

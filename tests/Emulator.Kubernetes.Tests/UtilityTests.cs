@@ -98,6 +98,17 @@ public class NamingAndHashTests
     }
 
     [Fact]
+    public void Templates_compare_equal_ignoring_the_hash_label()
+    {
+        var live = JsonNode.Parse("""{"metadata":{"labels":{"app":"web","pod-template-hash":"5d4f6b9c7"}},"spec":{"containers":[{"name":"a","image":"x"}]}}""");
+        var desired = JsonNode.Parse("""{"spec":{"containers":[{"image":"x","name":"a"}]},"metadata":{"labels":{"app":"web"}}}""");
+        var changed = JsonNode.Parse("""{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"a","image":"y"}]}}""");
+        Assert.True(PodTemplateHash.EqualIgnoringHash(live, desired));
+        Assert.False(PodTemplateHash.EqualIgnoringHash(live, changed));
+        Assert.Equal("5d4f6b9c7", JsonTree.GetString((JsonObject)live!, "metadata", "labels", "pod-template-hash"));
+    }
+
+    [Fact]
     public void Generated_names_have_a_five_character_suffix_and_a_cut_prefix()
     {
         var names = new ObjectNames(new Random(42));
@@ -108,6 +119,13 @@ public class NamingAndHashTests
         var longName = names.FromGenerateName(new string('a', 70));
         Assert.Equal(63, longName.Length);
         Assert.Equal(new ObjectNames(new Random(7)).RandomSuffix(), new ObjectNames(new Random(7)).RandomSuffix());
+    }
+
+    [Fact]
+    public void Event_names_use_hex_nanoseconds()
+    {
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
+        Assert.Equal("web-1." + (1_700_000_000_123L * 1_000_000).ToString("x"), ObjectNames.EventName("web-1", time));
     }
 
     [Fact]

@@ -124,6 +124,14 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Template_without_labels_prints_null()
+    {
+        var obj = Prepared(Deployment());
+        ((System.Text.Json.Nodes.JsonObject)obj.Spec!["template"]!["metadata"]!).Remove("labels");
+        Assert.Equal("spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`", Assert.Single(Errors(obj)));
+    }
+
+    [Fact]
     public void Empty_selector_is_invalid_for_deployments()
     {
         var errors = Errors(Prepared(Deployment(selector: "{}")));
@@ -177,6 +185,15 @@ public class ValidationTests
         Assert.Contains("spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1", errors);
         Assert.Contains("spec.containers[1].name: Duplicate value: \"app\"", errors);
         Assert.Contains("spec.containers[1].resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit of 1", errors);
+    }
+
+    [Fact]
+    public void Deployment_without_template()
+    {
+        var obj = Prepared("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"web"}}}}""");
+        Assert.Equal(
+            ["spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`", "spec.template.spec.containers: Required value"],
+            Errors(obj));
     }
 
     [Fact]

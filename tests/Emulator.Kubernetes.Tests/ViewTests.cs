@@ -174,6 +174,26 @@ public class UpdateRulesTests
     }
 
     [Fact]
+    public void Client_supplied_status_is_replaced_on_create()
+    {
+        var ns = KubeObject.ParseJson("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"n"},"status":{"phase":"Terminating"}}""");
+        UpdateRules.PrepareForCreate(ns, KindRegistry.Default.Resolve(ns));
+        ObjectDefaulter.Apply(ns);
+        Assert.Equal("Active", JsonTree.GetString(ns.Document, "status", "phase"));
+
+        var pod = KubeObject.ParseJson("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"b"}]},"status":{"phase":"Running","podIP":"1.2.3.4"}}""");
+        UpdateRules.PrepareForCreate(pod, KindRegistry.Default.Resolve(pod));
+        ObjectDefaulter.Apply(pod);
+        CreateDefaults.Apply(pod);
+        Assert.Equal("""{"phase":"Pending","qosClass":"BestEffort"}""", JsonTree.ToCompactJson(pod.Status));
+
+        var node = KubeObject.ParseJson("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n"},"status":{"capacity":{"cpu":"4","pods":"110"}}}""");
+        UpdateRules.PrepareForCreate(node, KindRegistry.Default.Resolve(node));
+        ObjectDefaulter.Apply(node);
+        Assert.Equal("""{"cpu":"4","pods":"110"}""", JsonTree.ToCompactJson(JsonTree.Get(node.Document, "status", "allocatable")));
+    }
+
+    [Fact]
     public void Full_create_pipeline_produces_a_valid_object()
     {
         var obj = ManifestReader.ReadSingle("""

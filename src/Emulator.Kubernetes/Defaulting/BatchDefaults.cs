@@ -106,9 +106,6 @@ public static class BatchDefaults
         JsonTree.SetDefault(spec, "suspend", false);
         JsonTree.SetDefault(spec, "successfulJobsHistoryLimit", 3);
         JsonTree.SetDefault(spec, "failedJobsHistoryLimit", 1);
-        if (JsonTree.GetObject(spec, "jobTemplate", "spec", "template", "spec") is { } podSpec)
-        {
-            PodSpecDefaults.Apply(podSpec);
-        }
+        PodSpecDefaults.Apply(JsonTree.Ensure(spec, "jobTemplate", "spec", "template", "spec"));
     }
 }

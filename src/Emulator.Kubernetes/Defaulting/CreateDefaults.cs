@@ -72,9 +72,12 @@ public static class CreateDefaults
         }
         JsonTree.SetDefaultString(spec, "preemptionPolicy", "PreemptLowerPriority");
 
-        var status = pod.EnsureStatus();
-        JsonTree.SetDefaultString(status, "phase", "Pending");
-        status["qosClass"] = QualityOfService.Classify(spec);
+        // Whatever status a client sent is replaced, as the pod strategy does on create.
+        pod.Document["status"] = new JsonObject
+        {
+            ["phase"] = "Pending",
+            ["qosClass"] = QualityOfService.Classify(spec),
+        };
     }
 
     private static bool Tolerates(JsonArray? tolerations, string key) =>

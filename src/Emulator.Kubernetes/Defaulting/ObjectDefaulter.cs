@@ -1,3 +1,6 @@
+using Emulator.Kubernetes.Kinds;
+using Emulator.Kubernetes.Schema;
+
 namespace Emulator.Kubernetes.Defaulting;
 
 /// <summary>
@@ -6,8 +9,17 @@ namespace Emulator.Kubernetes.Defaulting;
 /// </summary>
 public static class ObjectDefaulter
 {
-    /// <summary>Applies the defaults of the object's kind in place.</summary>
+    /// <summary>Applies the defaults of the object's kind in place, and stores quantities in canonical form.</summary>
     public static void Apply(KubeObject obj)
+    {
+        ApplyDefaults(obj);
+        if (KindRegistry.Default.TryResolve(obj.ApiVersion, obj.Kind, out var kind) && FieldSchema.Default.Find(kind.SchemaType) is { } type)
+        {
+            CanonicalQuantities.Apply(obj.Document, type);
+        }
+    }
+
+    private static void ApplyDefaults(KubeObject obj)
     {
         switch ((obj.GroupVersionKind.Group, obj.Kind))
         {

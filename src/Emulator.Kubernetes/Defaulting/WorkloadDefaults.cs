@@ -79,12 +79,9 @@ public static class WorkloadDefaults
         ApplyTemplate(spec);
     }
 
-    /// <summary>Applies pod spec defaults to <c>spec.template.spec</c> when present.</summary>
-    internal static void ApplyTemplate(JsonObject spec)
-    {
-        if (JsonTree.GetObject(spec, "template", "spec") is { } podSpec)
-        {
-            PodSpecDefaults.Apply(podSpec);
-        }
-    }
+    /// <summary>
+    /// Applies pod spec defaults to <c>spec.template.spec</c>, creating it when missing: in Kubernetes the
+    /// template is a struct that always exists and is always defaulted.
+    /// </summary>
+    internal static void ApplyTemplate(JsonObject spec) => PodSpecDefaults.Apply(JsonTree.Ensure(spec, "template", "spec"));
 }

@@ -228,17 +228,30 @@ public static class StrategicMergePatch
                 throw new PatchException($"list {field.Name} with merge key {mergeKey} must contain only maps, found {JsonTree.ToCompactJson(item)}");
             }
             var directive = JsonTree.GetString(patchItem, PatchDirective);
+            if (directive == "merge" && patchItem.Count == 1)
+            {
+                // An explicit {"$patch": "merge"} element only restates the default.
+                continue;
+            }
             if (!patchItem.TryGetPropertyValue(mergeKey, out var keyValue))
             {
                 throw new PatchException($"map: {JsonTree.ToCompactJson(patchItem)} does not contain declared merge key: {mergeKey}");
             }
-            var index = IndexOf(original, mergeKey, keyValue);
+            var index = IndexOf(original, mergeKey, keyValue, JsonTree.GetString(patchItem, "protocol"));
             if (directive == "delete")
             {
+                if (patchItem.ContainsKey("protocol"))
+                {
+                    if (index >= 0)
+                    {
+                        original.RemoveAt(index);
+                    }
+                    continue;
+                }
                 while (index >= 0)
                 {
                     original.RemoveAt(index);
-                    index = IndexOf(original, mergeKey, keyValue);
+                    index = IndexOf(original, mergeKey, keyValue, null);
                 }
                 continue;
             }
@@ -257,16 +270,29 @@ public static class StrategicMergePatch
         return original;
     }
 
-    private static int IndexOf(JsonArray list, string mergeKey, JsonNode? keyValue)
+    /// <summary>
+    /// The index of the item with the merge key value. Ports are keyed by number alone in Kubernetes' patch
+    /// metadata, which conflates <c>53/TCP</c> and <c>53/UDP</c>; when several items share the number, the one
+    /// with the patch item's protocol (TCP when unset) is preferred.
+    /// </summary>
+    private static int IndexOf(JsonArray list, string mergeKey, JsonNode? keyValue, string? protocol)
     {
+        var first = -1;
         for (var i = 0; i < list.Count; i++)
         {
             if (list[i] is JsonObject item && item.TryGetPropertyValue(mergeKey, out var value) && JsonTree.DeepEquals(value, keyValue))
             {
-                return i;
+                if (protocol is null || (JsonTree.GetString(item, "protocol") ?? "TCP") == protocol)
+                {
+                    return i;
+                }
+                if (first < 0)
+                {
+                    first = i;
+                }
             }
         }
-        return -1;
+        return first;
     }
 
     /// <summary>

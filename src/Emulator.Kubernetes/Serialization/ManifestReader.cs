@@ -105,7 +105,8 @@ public static class ManifestReader
         {
             while (reader.Read())
             {
-                values.Add(JsonNode.Parse(ref reader));
+                using var document = JsonDocument.ParseValue(ref reader);
+                values.Add(ToNode(document.RootElement));
             }
         }
         catch (JsonException e)
@@ -121,6 +122,39 @@ public static class ManifestReader
             throw new ManifestParseException($"json: line {line}, column {column}: {reason}", line, column, e);
         }
         return values;
+    }
+
+    // Built by hand so a repeated key keeps its last value (as Go's decoder does) instead of failing later.
+    private static JsonNode? ToNode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    obj[property.Name] = ToNode(property.Value);
+                }
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(ToNode(item));
+                }
+                return array;
+            case JsonValueKind.String:
+                return JsonValue.Create(element.GetString());
+            case JsonValueKind.Number:
+                // Numbers that do not fit a long keep their exact text.
+                return element.TryGetInt64(out var l) ? JsonValue.Create(l) : JsonValue.Create(element.Clone());
+            case JsonValueKind.True:
+                return JsonValue.Create(true);
+            case JsonValueKind.False:
+                return JsonValue.Create(false);
+            default:
+                return null;
+        }
     }
 
     private static void Flatten(JsonObject obj, List<KubeObject> into)

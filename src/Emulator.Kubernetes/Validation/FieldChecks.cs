@@ -44,7 +44,7 @@ internal static class FieldChecks
         var labels = JsonTree.Get(spec, "template", "metadata", "labels");
         if (!selector.Matches(JsonTree.StringMap(labels)))
         {
-            errors.Add(FieldError.Invalid(specPath + ".template.metadata.labels", labels?.DeepClone() ?? new JsonObject(), "`selector` does not match template `labels`"));
+            errors.Add(FieldError.Invalid(specPath + ".template.metadata.labels", labels?.DeepClone(), "`selector` does not match template `labels`"));
         }
     }
 

@@ -13,14 +13,10 @@ public static class PodSpecValidation
     private static readonly string[] TaintEffects = ["NoExecute", "NoSchedule", "PreferNoSchedule"];
     private static readonly string[] ProbeHandlers = ["exec", "httpGet", "tcpSocket", "grpc"];
 
-    /// <summary>Validates a pod template: its labels and annotations, then its spec.</summary>
+    /// <summary>Validates a pod template (a missing one counts as empty): its labels and annotations, then its spec.</summary>
     public static void ValidateTemplate(JsonObject? template, string path, List<FieldError> errors)
     {
-        if (template is null)
-        {
-            errors.Add(FieldError.Required(path));
-            return;
-        }
+        template ??= new JsonObject();
         LabelValidation.ValidateLabels(JsonTree.Get(template, "metadata", "labels"), path + ".metadata.labels", errors);
         LabelValidation.ValidateAnnotations(JsonTree.Get(template, "metadata", "annotations"), path + ".metadata.annotations", errors);
         ValidateSpec(template["spec"] as JsonObject ?? new JsonObject(), path + ".spec", errors);

@@ -207,7 +207,7 @@ public static class WorkloadValidation
         {
             errors.Add(FieldError.Required("spec.selector"));
             // A missing selector selects nothing, so the template labels cannot match it either.
-            errors.Add(FieldError.Invalid("spec.template.metadata.labels", JsonTree.Get(spec, "template", "metadata", "labels")?.DeepClone() ?? new JsonObject(), "`selector` does not match template `labels`"));
+            errors.Add(FieldError.Invalid("spec.template.metadata.labels", JsonTree.Get(spec, "template", "metadata", "labels")?.DeepClone(), "`selector` does not match template `labels`"));
             return;
         }
         LabelValidation.ValidateSelector(selector, "spec.selector", errors);

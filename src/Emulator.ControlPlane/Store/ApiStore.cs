@@ -27,6 +27,8 @@ public sealed partial class ApiStore : PersistentActor
     private long _eventsSinceSnapshot;
     // Set by Commit: the reply waits for the journal (sent from the persist handler).
     private bool _awaitingDurability;
+    // The correlation of the command being handled, for the reply sent once its event is durable.
+    private object? _correlation;
 
     /// <summary>Creates the store.</summary>
     /// <param name="admission">Defaulting and validation.</param>
@@ -78,21 +80,21 @@ public sealed partial class ApiStore : PersistentActor
         switch (message)
         {
             case CreateObject create:
-                Reply(() => Create(create.Type, create.Object, create.DryRun));
+                Reply(create, () => Create(create.Type, create.Object, create.DryRun));
                 return true;
             case UpdateObject update:
-                Reply(() => Update(update.Type, update.Object, update.Scope, update.DryRun));
+                Reply(update, () => Update(update.Type, update.Object, update.Scope, update.DryRun));
                 return true;
             case DeleteObject delete:
-                Reply(() => Delete(delete.Type, delete.Namespace, delete.Name, delete.Options));
+                Reply(delete, () => Delete(delete.Type, delete.Namespace, delete.Name, delete.Options));
                 return true;
             case GetObject get:
-                Sender.Tell(Find(get.Type.Key, get.Namespace, get.Name) is { } found
+                Sender.Tell((Find(get.Type.Key, get.Namespace, get.Name) is { } found
                     ? new StoreReply(found, null)
-                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name)), Self);
+                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name))) with { Correlation = get.Correlation }, Self);
                 return true;
             case ListObjects list:
-                Sender.Tell(List(list), Self);
+                Sender.Tell(List(list) with { Correlation = list.Correlation }, Self);
                 return true;
             case SaveSnapshotSuccess success:
                 DeleteSnapshots(new Actors.Persistence.Snapshot.SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1, DateTimeOffset.MaxValue));
@@ -107,23 +109,25 @@ public sealed partial class ApiStore : PersistentActor
     }
 
     /// <summary>Runs a command; a refusal (<see cref="ApiStatusException"/>) becomes an error reply, not a failure of the store.</summary>
-    private void Reply(Func<StoredObject?> command)
+    private void Reply(StoreCommand request, Func<StoredObject?> command)
     {
+        _correlation = request.Correlation;
         try
         {
             var result = command();
             if (result is not null && !_awaitingDurability)
             {
-                Sender.Tell(new StoreReply(result, null), Self);
+                Sender.Tell(new StoreReply(result, null) { Correlation = request.Correlation }, Self);
             }
         }
         catch (ApiStatusException e)
         {
-            Sender.Tell(new StoreReply(null, e.Status), Self);
+            Sender.Tell(new StoreReply(null, e.Status) { Correlation = request.Correlation }, Self);
         }
         finally
         {
             _awaitingDurability = false;
+            _correlation = null;
         }
     }
 
@@ -193,6 +197,7 @@ public sealed partial class ApiStore : PersistentActor
     private void Commit(StoredObject obj, WatchEventType type, bool removed)
     {
         var requester = Sender.Equals(Self) ? Nobody.Instance : Sender;
+        var correlation = _correlation;
         var previous = Find(obj.Resource, obj.Namespace, obj.Name);
         if (removed)
         {
@@ -201,22 +206,22 @@ public sealed partial class ApiStore : PersistentActor
             var json = obj.ToJsonObject();
             json["metadata"]!["resourceVersion"] = NextResourceVersion().ToString(System.Globalization.CultureInfo.InvariantCulture);
             var final = StoredObject.From(obj.Resource, json);
-            PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, new WatchEvent(type, final, previous)));
+            PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, correlation, new WatchEvent(type, final, previous)));
         }
         else
         {
             Put(obj);
-            PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, new WatchEvent(type, obj, previous)));
+            PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, correlation, new WatchEvent(type, obj, previous)));
         }
         _awaitingDurability = true;
     }
 
-    private void Published(IActorRef requester, WatchEvent change)
+    private void Published(IActorRef requester, object? correlation, WatchEvent change)
     {
         var obj = change.Object;
         if (!requester.IsNobody())
         {
-            requester.Tell(new StoreReply(obj, null), Self);
+            requester.Tell(new StoreReply(obj, null) { Correlation = correlation }, Self);
         }
         _watchHub.Tell(change, Self);
         if (++_eventsSinceSnapshot >= _snapshotEvery)

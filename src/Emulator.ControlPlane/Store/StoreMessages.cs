@@ -35,14 +35,24 @@ public enum UpdateScope
     Status,
 }
 
+/// <summary>
+/// A command to the store. <see cref="Correlation"/> comes back unchanged on the reply, so an actor that talks to the
+/// store with <c>Tell</c> (no ask, no task: deterministic) knows which of its requests a reply answers.
+/// </summary>
+public abstract record StoreCommand
+{
+    /// <summary>Opaque to the store; copied to the reply.</summary>
+    public object? Correlation { get; init; }
+}
+
 /// <summary>Creates an object; replies <see cref="StoreReply"/>.</summary>
-public sealed record CreateObject(ResourceType Type, JsonObject Object, bool DryRun = false);
+public sealed record CreateObject(ResourceType Type, JsonObject Object, bool DryRun = false) : StoreCommand;
 
 /// <summary>
 /// Replaces an object; <c>metadata.resourceVersion</c>, when set, must be the stored one (optimistic concurrency).
 /// Replies <see cref="StoreReply"/>.
 /// </summary>
-public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateScope Scope = UpdateScope.Main, bool DryRun = false);
+public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateScope Scope = UpdateScope.Main, bool DryRun = false) : StoreCommand;
 
 /// <summary>How a delete proceeds.</summary>
 /// <param name="GracePeriodSeconds">For pods: how long until removal (null: the pod's own terminationGracePeriodSeconds).</param>
@@ -53,21 +63,24 @@ public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateSc
 public sealed record DeleteOptions(long? GracePeriodSeconds = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null, string? PropagationPolicy = null, bool DryRun = false);
 
 /// <summary>Deletes (or starts deleting) an object; replies <see cref="StoreReply"/> with the object as it is after the call.</summary>
-public sealed record DeleteObject(ResourceType Type, string? Namespace, string Name, DeleteOptions Options);
+public sealed record DeleteObject(ResourceType Type, string? Namespace, string Name, DeleteOptions Options) : StoreCommand;
 
 /// <summary>Reads one object; replies <see cref="StoreReply"/>.</summary>
-public sealed record GetObject(ResourceType Type, string? Namespace, string Name);
+public sealed record GetObject(ResourceType Type, string? Namespace, string Name) : StoreCommand;
 
 /// <summary>
 /// Lists objects of a type (in a namespace, or all when null) matching a filter, ordered by namespace and name;
 /// with <paramref name="Limit"/> a page at a time, continuing after the object <paramref name="After"/> names.
 /// Replies <see cref="ListReply"/>.
 /// </summary>
-public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0, (string Namespace, string Name)? After = null);
+public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0, (string Namespace, string Name)? After = null) : StoreCommand;
 
 /// <summary>The answer to a single-object command: the object (UTF-8 JSON) or the failure.</summary>
 public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
 {
+    /// <summary>The <see cref="StoreCommand.Correlation"/> of the command answered.</summary>
+    public object? Correlation { get; init; }
+
     /// <summary>True when the command succeeded.</summary>
     public bool IsSuccess => Error is null;
 }
@@ -78,6 +91,9 @@ public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
 /// </summary>
 public sealed record ListReply(IReadOnlyList<StoredObject> Items, long ResourceVersion, long RemainingItemCount = 0)
 {
+    /// <summary>The <see cref="StoreCommand.Correlation"/> of the command answered.</summary>
+    public object? Correlation { get; init; }
+
     /// <summary>True when more items follow the last one.</summary>
     public bool HasMore => RemainingItemCount > 0;
 }

@@ -88,6 +88,12 @@ public sealed class WatchHub : UntypedActor
     private static void Deliver(StartWatch watch, WatchEvent change)
     {
         var obj = change.Object;
+        // A watch started from a list's resourceVersion must not see the changes the list already held: the store
+        // applies a write before it is durable, so a list can be ahead of the hub.
+        if (change.ResourceVersion <= watch.FromResourceVersion)
+        {
+            return;
+        }
         if ((watch.Resource is not null && watch.Resource != obj.Resource) || (watch.Namespace is not null && watch.Namespace != obj.Namespace))
         {
             return;

@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Events;
+
+/// <summary>The object an event is about (<c>involvedObject</c>).</summary>
+public sealed record InvolvedObject(string ApiVersion, string Kind, string? Namespace, string Name, string Uid, string? FieldPath = null)
+{
+    /// <summary>The reference to an object.</summary>
+    public static InvolvedObject Of(KubeObject obj, string? fieldPath = null) =>
+        new(obj.ApiVersion, obj.Kind, obj.Namespace, obj.Name ?? "", obj.Uid ?? "", fieldPath);
+}
+
+/// <summary>Records a Kubernetes <c>Event</c> (fire and forget).</summary>
+/// <param name="Object">What the event is about.</param>
+/// <param name="Type"><c>Normal</c> or <c>Warning</c>.</param>
+/// <param name="Reason">Short CamelCase reason (<c>Scheduled</c>, <c>SuccessfulCreate</c>).</param>
+/// <param name="Message">Human-readable message.</param>
+/// <param name="Component"><c>source.component</c> (<c>default-scheduler</c>, <c>kubelet</c>).</param>
+/// <param name="Host"><c>source.host</c> (the node, for kubelets).</param>
+public sealed record RecordEvent(InvolvedObject Object, string Type, string Reason, string Message, string Component, string? Host = null);
+
+/// <summary>
+/// Writes <c>Event</c> objects for the components of a process, as client-go's event recorder does: a repeat of the same
+/// event (same object, type, reason, message and source) within the TTL bumps <c>count</c> and <c>lastTimestamp</c> of
+/// the existing Event instead of writing a new one; events are removed one hour after their last occurrence (the API
+/// server's event TTL).
+/// </summary>
+public sealed class EventRecorder : UntypedActor
+{
+    /// <summary>How long an event lives after its last occurrence.</summary>
+    public static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
+
+    private const int MaxRemembered = 4096;
+    private readonly IActorRef _store;
+    private readonly Dictionary<string, Recorded> _recorded = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _order = new();
+
+    /// <summary>Creates the recorder writing to <paramref name="store"/>.</summary>
+    public EventRecorder(IActorRef store) => _store = store;
+
+    private sealed record Recorded(JsonObject Event, LinkedListNode<string> Node);
+
+    private sealed record Expire;
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer("expire", new Expire(), TimeSpan.FromMinutes(1));
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RecordEvent record:
+                Record(record);
+                break;
+            case StoreReply:
+                // Writes are best effort, as in Kubernetes: a lost event is not retried.
+                break;
+            case Expire:
+                ExpireOld();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Record(RecordEvent record)
+    {
+        var now = Context.System.Clock.UtcNow;
+        var stamp = ApiStore.Timestamp(now);
+        var key = string.Join('\u0001', record.Object.Uid, record.Object.Kind, record.Object.Namespace, record.Object.Name, record.Object.FieldPath,
+            record.Type, record.Reason, record.Message, record.Component, record.Host);
+        if (_recorded.TryGetValue(key, out var seen))
+        {
+            var ev = seen.Event;
+            ev["count"] = (ev["count"]?.GetValue<int>() ?? 1) + 1;
+            ev["lastTimestamp"] = stamp;
+            ev["metadata"]!.AsObject().Remove("resourceVersion");
+            _order.Remove(seen.Node);
+            _order.AddLast(seen.Node);
+            _store.Tell(new UpdateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()), Self);
+            return;
+        }
+        var involved = new JsonObject
+        {
+            ["kind"] = record.Object.Kind,
+            ["name"] = record.Object.Name,
+            ["uid"] = record.Object.Uid,
+            ["apiVersion"] = record.Object.ApiVersion,
+        };
+        if (record.Object.Namespace is { } objectNamespace)
+        {
+            involved["namespace"] = objectNamespace;
+        }
+        if (record.Object.FieldPath is { } fieldPath)
+        {
+            involved["fieldPath"] = fieldPath;
+        }
+        var source = new JsonObject { ["component"] = record.Component };
+        if (record.Host is { } host)
+        {
+            source["host"] = host;
+        }
+        var eventNamespace = record.Object.Namespace ?? "default";
+        var created = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Event",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = UniqueName(record.Object.Name, now),
+                ["namespace"] = eventNamespace,
+            },
+            ["involvedObject"] = involved,
+            ["reason"] = record.Reason,
+            ["message"] = record.Message,
+            ["source"] = source,
+            ["firstTimestamp"] = stamp,
+            ["lastTimestamp"] = stamp,
+            ["count"] = 1,
+            ["type"] = record.Type,
+            ["reportingComponent"] = record.Component,
+            ["reportingInstance"] = record.Host ?? "",
+        };
+        var node = _order.AddLast(key);
+        _recorded[key] = new Recorded(created, node);
+        if (_recorded.Count > MaxRemembered && _order.First is { } oldest)
+        {
+            _recorded.Remove(oldest.Value);
+            _order.RemoveFirst();
+        }
+        _store.Tell(new CreateObject(ResourceTypes.Events, (JsonObject)created.DeepClone()), Self);
+    }
+
+    private readonly HashSet<string> _namesThisTick = new(StringComparer.Ordinal);
+    private DateTimeOffset _tick;
+
+    /// <summary>
+    /// Event names carry the time in hex nanoseconds; on a virtual clock several events of one object share a tick,
+    /// so a later one takes the next free nanosecond.
+    /// </summary>
+    private string UniqueName(string objectName, DateTimeOffset now)
+    {
+        if (now != _tick)
+        {
+            _tick = now;
+            _namesThisTick.Clear();
+        }
+        var name = ObjectNames.EventName(objectName, now);
+        for (var offset = 1; !_namesThisTick.Add(name); offset++)
+        {
+            name = ObjectNames.EventName(objectName, now.AddTicks(offset));
+        }
+        return name;
+    }
+
+    private void ExpireOld()
+    {
+        var cutoff = Context.System.Clock.UtcNow - Ttl;
+        while (_order.First is { } first && _recorded.TryGetValue(first.Value, out var recorded)
+            && Rfc3339Time.Parse(recorded.Event["lastTimestamp"]!.GetValue<string>()) < cutoff)
+        {
+            var metadata = recorded.Event["metadata"]!;
+            _store.Tell(new DeleteObject(ResourceTypes.Events, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>(), new DeleteOptions()), Self);
+            _recorded.Remove(first.Value);
+            _order.RemoveFirst();
+        }
+    }
+}

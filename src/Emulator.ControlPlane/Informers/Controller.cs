@@ -1,0 +1,269 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Event;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.ControlPlane.Informers;
+
+/// <summary>
+/// Base of level-triggered controllers, as Kubernetes builds them on informers and a work queue: the controller lists
+/// and watches the types it needs into <see cref="ObjectCache"/>s, maps each change to the keys it must reconcile
+/// (<see cref="OnChange"/>), and reconciles each queued key once per turn however many changes named it
+/// (<see cref="Reconcile"/>). Writes go to the store with <c>Tell</c>; while a key's writes are in flight its reconcile
+/// waits for their replies (Kubernetes' "expectations"), so a controller never acts twice on a view its own writes
+/// already changed. A periodic resync re-queues everything, and a restart relists: killing a controller loses nothing.
+/// </summary>
+public abstract partial class Controller : UntypedActor
+{
+    private readonly Dictionary<string, ObjectCache> _caches = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unsynced = new(StringComparer.Ordinal);
+    private readonly HashSet<ObjectKey> _queue = [];
+    private readonly HashSet<ObjectKey> _deferred = [];
+    private readonly Dictionary<ObjectKey, int> _inFlight = [];
+    private readonly TimeSpan? _resync;
+    private bool _processScheduled;
+    private ILoggingAdapter? _log;
+
+    /// <summary>Creates a controller that watches <paramref name="watched"/> (the first is its primary type).</summary>
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">The store's watch hub.</param>
+    /// <param name="watched">The types to cache.</param>
+    /// <param name="resync">How often every primary object is reconciled again (null: never).</param>
+    protected Controller(IActorRef store, IActorRef watchHub, IReadOnlyList<ResourceType> watched, TimeSpan? resync = null)
+    {
+        Store = store;
+        WatchHub = watchHub;
+        _resync = resync;
+        foreach (var type in watched)
+        {
+            _caches[type.Key] = new ObjectCache(type);
+        }
+        Primary = watched[0];
+    }
+
+    private sealed record Relist(ResourceType Type);
+
+    private sealed record ProcessQueue;
+
+    private sealed record ResyncAll;
+
+    private sealed record Requeue(ObjectKey Key);
+
+    /// <summary>Identifies a write of this controller: the key it was made for, and what the subclass attached.</summary>
+    protected sealed record WriteTag(ObjectKey Key, ResourceType Type, object? State);
+
+    /// <summary>The API store.</summary>
+    protected IActorRef Store { get; }
+
+    /// <summary>The watch hub.</summary>
+    protected IActorRef WatchHub { get; }
+
+    /// <summary>The primary type (whose objects resync re-queues).</summary>
+    protected ResourceType Primary { get; }
+
+    /// <summary>True once every cache has been listed.</summary>
+    protected bool Synced => _unsynced.Count == 0;
+
+    /// <summary>The system's clock (virtual in tests).</summary>
+    protected DateTimeOffset Now => Context.System.Clock.UtcNow;
+
+    /// <summary>The actor's logger.</summary>
+    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+
+    /// <summary>The cache of a watched type.</summary>
+    protected ObjectCache Cache(ResourceType type) => _caches[type.Key];
+
+    /// <summary>
+    /// A change seen by the watch (or a relist): queue what must be reconciled. The default queues the key of a
+    /// primary object.
+    /// </summary>
+    protected virtual void OnChange(ResourceType type, CachedObject? before, CachedObject? after)
+    {
+        if (type.Key == Primary.Key && (after ?? before) is { } obj)
+        {
+            Enqueue(KeyOf(type, obj));
+        }
+    }
+
+    /// <summary>Brings one object to its desired state. Runs only once every cache is synced.</summary>
+    protected abstract void Reconcile(ObjectKey key);
+
+    /// <summary>Called once after the first full sync, before the first reconcile.</summary>
+    protected virtual void OnSynced()
+    {
+    }
+
+    /// <summary>A reply to one of this controller's writes. The default logs failures other than conflicts and not-found.</summary>
+    protected virtual void OnWriteReply(StoreReply reply, WriteTag tag)
+    {
+        if (reply.Error is { } error && error.Reason is not ("Conflict" or "NotFound" or "AlreadyExists"))
+        {
+            Log.Warning("{0} write for {1} failed: {2}", tag.Type.Kind, tag.Key, error.Message);
+        }
+    }
+
+    /// <summary>Messages other than the controller machinery's.</summary>
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        foreach (var cache in _caches.Values)
+        {
+            _unsynced.Add(cache.Type.Key);
+            Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
+        }
+        if (_resync is { } every)
+        {
+            Timers.StartPeriodicTimer("controller-resync", new ResyncAll(), every, every);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => WatchHub.Tell(new StopWatch(Self), Self);
+
+    /// <inheritdoc />
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WatchEvent change when _caches.TryGetValue(change.Object.Resource, out var cache):
+                if (cache.Apply(change) is { } applied)
+                {
+                    OnChange(cache.Type, applied.Before, applied.After);
+                }
+                break;
+            case ListReply { Correlation: Relist relist } listed:
+                Listed(relist.Type, listed);
+                break;
+            case StoreReply { Correlation: WriteTag tag } reply:
+                WriteCompleted(reply, tag);
+                break;
+            case WatchExpired:
+                // The watch fell behind the hub's window: relist everything (as an informer does on 410).
+                WatchHub.Tell(new StopWatch(Self), Self);
+                foreach (var cache in _caches.Values)
+                {
+                    Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
+                }
+                break;
+            case ProcessQueue:
+                Process();
+                break;
+            case Requeue requeue:
+                Enqueue(requeue.Key);
+                break;
+            case ResyncAll:
+                foreach (var obj in Cache(Primary).All)
+                {
+                    Enqueue(KeyOf(Primary, obj));
+                }
+                break;
+            default:
+                OnOtherMessage(message);
+                break;
+        }
+    }
+
+    /// <summary>Queues a key for reconciliation (coalesced: once per turn).</summary>
+    protected void Enqueue(ObjectKey key)
+    {
+        _queue.Add(key);
+        if (!_processScheduled)
+        {
+            _processScheduled = true;
+            Self.Tell(new ProcessQueue(), Self);
+        }
+    }
+
+    /// <summary>Queues a key after <paramref name="delay"/> of emulated time (one timer per key: the latest wins).</summary>
+    protected void EnqueueAfter(ObjectKey key, TimeSpan delay) =>
+        Timers.StartSingleTimer(("requeue", key), new Requeue(key), delay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : delay);
+
+    /// <summary>The key of an object of a type.</summary>
+    protected static ObjectKey KeyOf(ResourceType type, CachedObject obj) => new(type.Key, obj.Namespace, obj.Name);
+
+    private void Listed(ResourceType type, ListReply listed)
+    {
+        var cache = Cache(type);
+        foreach (var (before, after) in cache.Replace(listed.Items))
+        {
+            OnChange(type, before, after);
+        }
+        WatchHub.Tell(new StartWatch(type.Key, null, listed.ResourceVersion, null, Self), Self);
+        if (_unsynced.Remove(type.Key) && _unsynced.Count == 0)
+        {
+            OnSynced();
+            foreach (var obj in Cache(Primary).All)
+            {
+                Enqueue(KeyOf(Primary, obj));
+            }
+        }
+    }
+
+    private void Process()
+    {
+        _processScheduled = false;
+        if (!Synced)
+        {
+            // Reconciling before every cache is listed would act on a partial view; the sync queues everything.
+            return;
+        }
+        var keys = _queue.ToArray();
+        _queue.Clear();
+        foreach (var key in keys)
+        {
+            if (_inFlight.ContainsKey(key))
+            {
+                _deferred.Add(key);
+                continue;
+            }
+            try
+            {
+                Reconcile(key);
+            }
+            catch (Exception e) when (e is not ActorKilledException)
+            {
+                // One broken object must not stop the others: log and retry later, as a work queue's rate limiter does.
+                Log.Error(e, "Reconciling {0} failed", key);
+                EnqueueAfter(key, TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private void WriteCompleted(StoreReply reply, WriteTag tag)
+    {
+        if (reply.Object is { } obj && _caches.TryGetValue(tag.Type.Key, out var cache))
+        {
+            if (tag.State is DeleteMarker && !obj.IsDeleting)
+            {
+                cache.Forget(obj.Namespace, obj.Name, obj.ResourceVersion);
+            }
+            else if (reply.IsSuccess && tag.State is not DeleteMarker)
+            {
+                cache.Observe(obj);
+            }
+        }
+        if (_inFlight.TryGetValue(tag.Key, out var count))
+        {
+            if (count <= 1)
+            {
+                _inFlight.Remove(tag.Key);
+                if (_deferred.Remove(tag.Key))
+                {
+                    Enqueue(tag.Key);
+                }
+            }
+            else
+            {
+                _inFlight[tag.Key] = count - 1;
+            }
+        }
+        if (reply.Error is { Reason: "Conflict" })
+        {
+            // Someone else wrote first: look again with the newer view.
+            Enqueue(tag.Key);
+        }
+        OnWriteReply(reply, tag.State is DeleteMarker marker ? tag with { State = marker.State } : tag);
+    }
+}

@@ -1,0 +1,191 @@
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Informers;
+
+/// <summary>An object in a cache: the stored version and its parsed form. The parsed form is shared: read it, never change it (clone to write).</summary>
+public sealed record CachedObject(StoredObject Stored, KubeObject Object)
+{
+    /// <summary>The object's resourceVersion.</summary>
+    public long ResourceVersion => Stored.ResourceVersion;
+
+    /// <summary>The object's namespace (null when cluster-scoped).</summary>
+    public string? Namespace => Stored.Namespace;
+
+    /// <summary>The object's name.</summary>
+    public string Name => Stored.Name;
+}
+
+/// <summary>
+/// The objects of one resource type as a controller last saw them, kept by list + watch (an informer's store). A change
+/// older than what the cache holds is ignored, so watch events and the objects returned by the controller's own writes
+/// can arrive in any order. Secondary indexes (pods by node, by owner) are kept up to date with every change.
+/// </summary>
+public sealed class ObjectCache
+{
+    private readonly Dictionary<(string Namespace, string Name), CachedObject> _objects = [];
+    // Objects this controller removed (by its own delete) before the watch said so: older changes must not bring them back.
+    private readonly Dictionary<(string Namespace, string Name), long> _removed = [];
+    private readonly Dictionary<string, Index> _indexes = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an empty cache of <paramref name="type"/>.</summary>
+    public ObjectCache(ResourceType type) => Type = type;
+
+    /// <summary>The cached type.</summary>
+    public ResourceType Type { get; }
+
+    /// <summary>Number of objects.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>Every object (unordered).</summary>
+    public IEnumerable<CachedObject> All => _objects.Values;
+
+    /// <summary>One object, or null.</summary>
+    public CachedObject? Get(string? ns, string name) => _objects.GetValueOrDefault((ns ?? "", name));
+
+    /// <summary>The objects of a namespace.</summary>
+    public IEnumerable<CachedObject> InNamespace(string ns) => _objects.Values.Where(o => o.Namespace == ns);
+
+    /// <summary>Adds an index: <paramref name="keys"/> gives the index keys of an object.</summary>
+    public void AddIndex(string name, Func<KubeObject, IEnumerable<string>> keys)
+    {
+        var index = new Index(keys);
+        foreach (var obj in _objects.Values)
+        {
+            index.Add(obj);
+        }
+        _indexes[name] = index;
+    }
+
+    /// <summary>The objects whose index <paramref name="index"/> has key <paramref name="key"/>.</summary>
+    public IReadOnlyCollection<CachedObject> ByIndex(string index, string key) =>
+        _indexes[index].Entries.TryGetValue(key, out var set) ? set.Values : [];
+
+    /// <summary>Replaces the content with a list's result (a relist). Returns the objects that changed or went.</summary>
+    internal List<(CachedObject? Before, CachedObject? After)> Replace(IReadOnlyList<StoredObject> items)
+    {
+        var changes = new List<(CachedObject?, CachedObject?)>();
+        var seen = new HashSet<(string, string)>();
+        foreach (var item in items)
+        {
+            var key = (item.Namespace ?? "", item.Name);
+            seen.Add(key);
+            var before = _objects.GetValueOrDefault(key);
+            if (before is null || before.ResourceVersion != item.ResourceVersion)
+            {
+                changes.Add((before, Put(item)));
+            }
+        }
+        foreach (var gone in _objects.Keys.Where(k => !seen.Contains(k)).ToArray())
+        {
+            changes.Add((Delete(gone), null));
+        }
+        _removed.Clear();
+        return changes;
+    }
+
+    /// <summary>Applies a watch event; returns the change, or null when the cache already had it.</summary>
+    internal (CachedObject? Before, CachedObject? After)? Apply(WatchEvent change)
+    {
+        var item = change.Object;
+        var key = (item.Namespace ?? "", item.Name);
+        var before = _objects.GetValueOrDefault(key);
+        if (change.Type == WatchEventType.Deleted)
+        {
+            _removed.Remove(key);
+            if (before is null || before.ResourceVersion > item.ResourceVersion)
+            {
+                return null;
+            }
+            Delete(key);
+            return (before, null);
+        }
+        if ((before is not null && before.ResourceVersion >= item.ResourceVersion)
+            || (_removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion))
+        {
+            return null;
+        }
+        return (before, Put(item));
+    }
+
+    /// <summary>Takes in an object a write returned (it may be ahead of the watch).</summary>
+    internal void Observe(StoredObject item)
+    {
+        var key = (item.Namespace ?? "", item.Name);
+        if (_objects.TryGetValue(key, out var before) && before.ResourceVersion >= item.ResourceVersion)
+        {
+            return;
+        }
+        if (_removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion)
+        {
+            return;
+        }
+        Put(item);
+    }
+
+    /// <summary>Forgets an object this controller's delete removed; changes up to <paramref name="resourceVersion"/> cannot bring it back.</summary>
+    internal void Forget(string? ns, string name, long resourceVersion)
+    {
+        var key = (ns ?? "", name);
+        if (_objects.TryGetValue(key, out var before) && before.ResourceVersion > resourceVersion)
+        {
+            return;
+        }
+        Delete(key);
+        _removed[key] = resourceVersion;
+    }
+
+    private CachedObject Put(StoredObject item)
+    {
+        var key = (item.Namespace ?? "", item.Name);
+        Delete(key);
+        var cached = new CachedObject(item, new KubeObject(item.ToJsonObject()));
+        _objects[key] = cached;
+        foreach (var index in _indexes.Values)
+        {
+            index.Add(cached);
+        }
+        return cached;
+    }
+
+    private CachedObject? Delete((string, string) key)
+    {
+        if (!_objects.Remove(key, out var before))
+        {
+            return null;
+        }
+        foreach (var index in _indexes.Values)
+        {
+            index.Remove(before);
+        }
+        return before;
+    }
+
+    private sealed class Index(Func<KubeObject, IEnumerable<string>> keys)
+    {
+        public Dictionary<string, Dictionary<(string, string), CachedObject>> Entries { get; } = new(StringComparer.Ordinal);
+
+        public void Add(CachedObject obj)
+        {
+            foreach (var key in keys(obj.Object))
+            {
+                if (!Entries.TryGetValue(key, out var set))
+                {
+                    Entries[key] = set = [];
+                }
+                set[(obj.Namespace ?? "", obj.Name)] = obj;
+            }
+        }
+
+        public void Remove(CachedObject obj)
+        {
+            foreach (var key in keys(obj.Object))
+            {
+                if (Entries.TryGetValue(key, out var set) && set.Remove((obj.Namespace ?? "", obj.Name)) && set.Count == 0)
+                {
+                    Entries.Remove(key);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Emulator.Kubernetes.Kinds;
+
+namespace Emulator.ControlPlane.Store;
+
+/// <summary>The store types of the kinds the control plane and the nodes work with (from the kind registry).</summary>
+public static class ResourceTypes
+{
+    /// <summary><c>v1</c> Pods.</summary>
+    public static readonly ResourceType Pods = Of("", "pods");
+
+    /// <summary><c>v1</c> Nodes.</summary>
+    public static readonly ResourceType Nodes = Of("", "nodes");
+
+    /// <summary><c>v1</c> Namespaces.</summary>
+    public static readonly ResourceType Namespaces = Of("", "namespaces");
+
+    /// <summary><c>v1</c> Events.</summary>
+    public static readonly ResourceType Events = Of("", "events");
+
+    /// <summary><c>coordination.k8s.io/v1</c> Leases (node heartbeats).</summary>
+    public static readonly ResourceType Leases = Of("coordination.k8s.io", "leases");
+
+    /// <summary><c>apps/v1</c> ReplicaSets.</summary>
+    public static readonly ResourceType ReplicaSets = Of("apps", "replicasets");
+
+    /// <summary><c>apps/v1</c> Deployments.</summary>
+    public static readonly ResourceType Deployments = Of("apps", "deployments");
+
+    /// <summary>The store type of a registered resource.</summary>
+    public static ResourceType Of(string group, string resource)
+    {
+        var kind = KindRegistry.Default.FindByResource(group, resource)
+            ?? throw new ArgumentException($"unknown resource {resource} in group \"{group}\"", nameof(resource));
+        return new ResourceType(kind.Group, kind.Version, kind.Resource, kind.Kind, kind.Namespaced, kind.HasStatus);
+    }
+}

@@ -91,7 +91,8 @@ public sealed partial class ApiStore : PersistentActor
             case GetObject get:
                 Sender.Tell((Find(get.Type.Key, get.Namespace, get.Name) is { } found
                     ? new StoreReply(found, null)
-                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name))) with { Correlation = get.Correlation }, Self);
+                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name))) with
+                { Correlation = get.Correlation }, Self);
                 return true;
             case ListObjects list:
                 Sender.Tell(List(list) with { Correlation = list.Correlation }, Self);

@@ -224,6 +224,39 @@ public sealed partial class ApiStore
         return stored;
     }
 
+    private StoredObject? Bind(BindPod bind)
+    {
+        var pods = ResourceTypes.Pods;
+        var current = Find(pods.Key, bind.Namespace, bind.Name) ?? throw new ApiStatusException(ApiStatus.NotFound(pods.Resource, pods.Group, bind.Name));
+        if (bind.Uid is { } uid && uid != current.Uid)
+        {
+            throw new ApiStatusException(new ApiStatus(409, "Conflict",
+                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}", "", "pods/binding", bind.Name));
+        }
+        var obj = current.ToJsonObject();
+        var spec = obj["spec"] as JsonObject ?? [];
+        obj["spec"] = spec;
+        if (spec["nodeName"]?.GetValue<string>() is { Length: > 0 } bound)
+        {
+            throw new ApiStatusException(new ApiStatus(409, "Conflict",
+                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": pod {bind.Name} is already assigned to node \"{bound}\"", "", "pods/binding", bind.Name));
+        }
+        if (current.IsDeleting)
+        {
+            throw new ApiStatusException(new ApiStatus(409, "Conflict",
+                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": pod {bind.Name} is being deleted, cannot be assigned to a host", "", "pods/binding", bind.Name));
+        }
+        spec["nodeName"] = bind.NodeName;
+        var status = obj["status"] as JsonObject ?? [];
+        obj["status"] = status;
+        Kubernetes.Views.Conditions.Set(status, "PodScheduled", "True", null, null, Context.System.Clock.UtcNow);
+        var metadata = (JsonObject)obj["metadata"]!;
+        metadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
+        var stored = StoredObject.From(pods.Key, obj);
+        Commit(stored, WatchEventType.Modified, removed: false);
+        return stored;
+    }
+
     private static string Name(JsonObject metadata) => metadata["name"]?.GetValue<string>() ?? "";
 
     private static bool HasFinalizers(JsonObject metadata) => metadata["finalizers"] is JsonArray { Count: > 0 };

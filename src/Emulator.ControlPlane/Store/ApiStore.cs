@@ -88,6 +88,9 @@ public sealed partial class ApiStore : PersistentActor
             case DeleteObject delete:
                 Reply(delete, () => Delete(delete.Type, delete.Namespace, delete.Name, delete.Options));
                 return true;
+            case BindPod bind:
+                Reply(bind, () => Bind(bind));
+                return true;
             case GetObject get:
                 Sender.Tell((Find(get.Type.Key, get.Namespace, get.Name) is { } found
                     ? new StoreReply(found, null)

@@ -117,3 +117,9 @@ public sealed record WatchEvent(WatchEventType Type, StoredObject Object, Stored
     /// <summary>The resourceVersion of the change.</summary>
     public long ResourceVersion => Object.ResourceVersion;
 }
+
+/// <summary>
+/// Binds a pod to a node (the <c>pods/binding</c> subresource the scheduler writes): sets <c>spec.nodeName</c> and the
+/// <c>PodScheduled</c> condition. Refused with <c>Conflict</c> when the pod is already bound. Replies <see cref="StoreReply"/>.
+/// </summary>
+public sealed record BindPod(string Namespace, string Name, string NodeName, string? Uid = null) : StoreCommand;

@@ -23,6 +23,12 @@ public sealed record ApiServerOptions
 
     /// <summary>How long a request waits for the store.</summary>
     public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The actor hosting this process's emulated nodes (answers container logs and node stop/start); null when the
+    /// process runs no nodes, and then logs are refused and the management endpoint answers 404.
+    /// </summary>
+    public IActorRef? Nodes { get; init; }
 }
 
 /// <summary>
@@ -87,6 +93,8 @@ public sealed class ApiServer : IAsyncDisposable
                 return Task.CompletedTask;
             case ["healthz"] or ["readyz"] or ["livez"]:
                 return ApiResponses.WriteText(context, "ok");
+            case ["emulator", "v1", "nodes", .. var nodePath]:
+                return handler.Management.Handle(context, nodePath);
             case ["api", "v1", .. var rest]:
                 return Resource(context, catalog, handler, "", "v1", rest);
             case ["apis", var group, var version, .. var rest]:

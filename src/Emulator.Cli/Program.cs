@@ -4,5 +4,6 @@ using Emulator.Cli;
 var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on actors")
 {
     UpCommand.Create(),
+    NodeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -108,6 +108,25 @@ public static class DiscoveryDocuments
                     ["kind"] = "Pod",
                     ["verbs"] = new JsonArray("get"),
                 });
+                // kubectl drain looks for the eviction subresource (policy/v1) and evicts through it.
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "pods/eviction",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["group"] = "policy",
+                    ["version"] = "v1",
+                    ["kind"] = "Eviction",
+                    ["verbs"] = new JsonArray("create"),
+                });
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "pods/binding",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["kind"] = "Binding",
+                    ["verbs"] = new JsonArray("create"),
+                });
             }
         }
         return new JsonObject

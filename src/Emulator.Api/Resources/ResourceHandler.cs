@@ -15,8 +15,11 @@ namespace Emulator.Api.Resources;
 /// Serves one resource request: reads become store queries, writes become store commands (the store is the only
 /// writer), and answers are objects, lists, Tables, watch streams or <c>Status</c> errors.
 /// </summary>
-public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiServerOptions options)
+public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiServerOptions options)
 {
+    /// <summary>The emulator's own endpoint (node stop/start).</summary>
+    public NodeManagement Management { get; } = new(options);
+
     /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
     public async Task Handle(HttpContext context, ResourceRoute route)
     {
@@ -38,6 +41,12 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
                     break;
                 case "GET":
                     await Get(context, route).ConfigureAwait(false);
+                    break;
+                case "POST" when route.Subresource == "eviction" && route.Resource.Resource == "pods":
+                    await Evict(context, route).ConfigureAwait(false);
+                    break;
+                case "POST" when route.Subresource == "binding" && route.Resource.Resource == "pods":
+                    await Bind(context, route).ConfigureAwait(false);
                     break;
                 case "POST" when route.Name is null:
                     await Create(context, route).ConfigureAwait(false);
@@ -320,23 +329,5 @@ public sealed class ResourceHandler(ActorSystem system, IActorRef store, IActorR
             }
         }
         await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, deleted, list.ResourceVersion).ConfigureAwait(false);
-    }
-
-    private async Task Log(HttpContext context, ResourceRoute route)
-    {
-        var pod = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
-        var container = context.Request.Query["container"].FirstOrDefault();
-        var containers = pod.ToJsonObject()["spec"]?["containers"] as JsonArray;
-        if (container is not null && containers?.Any(c => c?["name"]?.GetValue<string>() == container) != true)
-        {
-            throw new ApiStatusException(ApiStatus.BadRequest($"container {container} is not valid for pod {route.Name}"));
-        }
-        if (container is null && containers is { Count: > 1 })
-        {
-            var names = string.Join(" ", containers.Select(c => c?["name"]?.GetValue<string>()));
-            throw new ApiStatusException(ApiStatus.BadRequest($"a container name must be specified for pod {route.Name}, choose one of: [{names}]"));
-        }
-        // Containers are not emulated yet: their log is empty.
-        await ApiResponses.WriteText(context, "").ConfigureAwait(false);
     }
 }

@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Emulator.Api.Resources;
+
+// The pod subresources served beside the object itself: log, eviction, binding.
+public sealed partial class ResourceHandler
+{
+    private static readonly TimeSpan FollowPoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// <c>pods/log</c>: the kubelet of the pod's node holds its containers' logs. A pod not bound yet has no log
+    /// (the API server answers an empty body). <c>follow=true</c> keeps the stream open while the container runs.
+    /// </summary>
+    private async Task Log(HttpContext context, ResourceRoute route)
+    {
+        var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
+        var query = context.Request.Query;
+        var container = query["container"].FirstOrDefault();
+        var containers = pod["spec"]?["containers"] as JsonArray;
+        var initContainers = pod["spec"]?["initContainers"] as JsonArray;
+        bool Named(JsonArray? list, string name) => list?.Any(c => c?["name"]?.GetValue<string>() == name) == true;
+        if (container is not null && !Named(containers, container) && !Named(initContainers, container))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"container {container} is not valid for pod {route.Name}"));
+        }
+        if (container is null && containers is { Count: > 1 })
+        {
+            var names = string.Join(" ", containers.Select(c => c?["name"]?.GetValue<string>()));
+            throw new ApiStatusException(ApiStatus.BadRequest($"a container name must be specified for pod {route.Name}, choose one of: [{names}]"));
+        }
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            await ApiResponses.WriteText(context, "").ConfigureAwait(false);
+            return;
+        }
+        if (options.Nodes is not { } nodes)
+        {
+            throw new ApiStatusException(new ApiStatus(503, "ServiceUnavailable", $"no kubelet for node \"{nodeName}\" is reachable from this API server"));
+        }
+        var follow = query["follow"].FirstOrDefault() == "true";
+        int? tail = int.TryParse(query["tailLines"].FirstOrDefault(), out var t) && t >= 0 ? t : null;
+        var request = new ReadContainerLog(nodeName, route.Namespace!, route.Name!, container,
+            query["previous"].FirstOrDefault() == "true", tail, query["timestamps"].FirstOrDefault() == "true");
+        var reply = await nodes.Ask<ContainerLogReply>(request, options.StoreTimeout).ConfigureAwait(false);
+        if (reply.Error is { } error)
+        {
+            throw new ApiStatusException(error);
+        }
+        if (!follow || request.Previous)
+        {
+            await ApiResponses.WriteText(context, reply.Text ?? "").ConfigureAwait(false);
+            return;
+        }
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain";
+        var written = reply.Text ?? "";
+        await context.Response.WriteAsync(written, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        // Logs only grow while a run lasts: poll the kubelet and send what was appended, until the container ends.
+        var full = await nodes.Ask<ContainerLogReply>(request with { TailLines = null }, options.StoreTimeout).ConfigureAwait(false);
+        var sent = full.Text?.Length ?? 0;
+        var running = full.Running;
+        try
+        {
+            while (running && !context.RequestAborted.IsCancellationRequested)
+            {
+                await Task.Delay(FollowPoll, context.RequestAborted).ConfigureAwait(false);
+                var next = await nodes.Ask<ContainerLogReply>(request with { TailLines = null }, options.StoreTimeout).ConfigureAwait(false);
+                if (next.Error is not null)
+                {
+                    break;
+                }
+                var text = next.Text ?? "";
+                if (text.Length < sent)
+                {
+                    // A new run started: its log begins afresh.
+                    sent = 0;
+                }
+                if (text.Length > sent)
+                {
+                    await context.Response.WriteAsync(text[sent..], Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                    sent = text.Length;
+                }
+                running = next.Running;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    /// <summary><c>pods/eviction</c> (policy/v1 Eviction): deletes the pod with the eviction's delete options; no PodDisruptionBudgets are modelled.</summary>
+    private async Task Evict(HttpContext context, ResourceRoute route)
+    {
+        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) as JsonObject ?? [];
+        var deleteOptions = body["deleteOptions"] as JsonObject;
+        var evictedName = body["metadata"]?["name"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(evictedName) && evictedName != route.Name)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"name in URL does not match name in Eviction object"));
+        }
+        var grace = deleteOptions?["gracePeriodSeconds"]?.GetValue<long>();
+        var uid = deleteOptions?["preconditions"]?["uid"]?.GetValue<string>();
+        await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, new DeleteOptions(grace, uid, DryRun: DryRun(context)))).ConfigureAwait(false);
+        await WriteSuccess(context).ConfigureAwait(false);
+    }
+
+    /// <summary><c>pods/binding</c> (v1 Binding): assigns the pod to <c>target.name</c>, as a scheduler does.</summary>
+    private async Task Bind(HttpContext context, ResourceRoute route)
+    {
+        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) as JsonObject ?? [];
+        var node = body["target"]?["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(node))
+        {
+            throw new ApiStatusException(ApiStatus.Invalid("Binding", "", route.Name!, [new StatusCause("FieldValueRequired", "Required value", "target.name")]));
+        }
+        await Ask(new BindPod(route.Namespace!, route.Name!, node, body["metadata"]?["uid"]?.GetValue<string>())).ConfigureAwait(false);
+        await WriteSuccess(context).ConfigureAwait(false);
+    }
+
+    private static async Task WriteSuccess(HttpContext context)
+    {
+        var status = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+        context.Response.StatusCode = 201;
+        await ApiResponses.WriteJson(context, status).ConfigureAwait(false);
+    }
+}

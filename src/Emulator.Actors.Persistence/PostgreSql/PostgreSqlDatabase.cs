@@ -17,11 +17,27 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
             throw new ArgumentException("The schema name must not be blank", nameof(schema));
         }
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!SetsPoolSize(connectionString))
+        {
+            // Npgsql's default pool (100) per store lets a journal and a snapshot store together exceed the server's
+            // default max_connections (100) when thousands of actors recover at once; a smaller pool makes them queue.
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
         SchemaName = schema ?? "public";
         QuotedSchema = QuoteIdentifier(SchemaName);
         var server = $"{builder.Host}:{builder.Port}";
         Name = $"{storeKind} at {server}/{builder.Database}" + (schema is null ? "" : $" (schema {SchemaName})");
         DataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    /// <summary>Connections per store unless the connection string sets <c>Maximum Pool Size</c>.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
+    private static bool SetsPoolSize(string connectionString)
+    {
+        var raw = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return raw.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase)
+            || k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The store's name for messages, e.g. "PostgreSQL journal at db.local:5432/emulator (schema emu)".</summary>

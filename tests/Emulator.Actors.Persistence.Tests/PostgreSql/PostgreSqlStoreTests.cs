@@ -122,3 +122,30 @@ public sealed class PostgreSqlStoreTests(PostgresSchemaFixture schema) : IClassF
         }
     }
 }
+
+public sealed class PostgreSqlPoolTests(PostgresSchemaFixture schema) : IClassFixture<PostgresSchemaFixture>
+{
+    /// <summary>Thousands of actors recovering at once must queue for connections, not exhaust the server's max_connections.</summary>
+    [PostgresFact]
+    public async Task Concurrent_reads_stay_within_the_default_pool()
+    {
+        await using var journal = new PostgreSqlJournalStore(schema.ConnectionString, schema.SchemaName);
+        await journal.InitializeAsync();
+        var peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(schema.ConnectionString);
+            await connection.OpenAsync();
+            while (!sampling.IsCancellationRequested)
+            {
+                await using var count = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{schema.SchemaName}%' AND pid <> pg_backend_pid()", connection);
+                peak = Math.Max(peak, Convert.ToInt32(await count.ExecuteScalarAsync()));
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => journal.ReadHighestSequenceNrAsync($"id-{i}")));
+        await sampling.CancelAsync();
+        await sampler;
+        Assert.InRange(peak, 1, 20);
+    }
+}

@@ -15,7 +15,12 @@ using Emulator.ControlPlane.Store;
 namespace Emulator.Cli;
 
 /// <summary>Where and how the all-in-one cluster runs.</summary>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath);
+/// <param name="StateDirectory">Where the journal and snapshots live.</param>
+/// <param name="ApiPort">API port on 127.0.0.1 (0: any free port).</param>
+/// <param name="KubeconfigPath">Where to write the kubeconfig.</param>
+/// <param name="Nodes">How many emulated nodes run in this process.</param>
+/// <param name="TimeScale">Emulated seconds per real second.</param>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double TimeScale = 1.0);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
@@ -35,6 +40,9 @@ public sealed class ClusterHost : IAsyncDisposable
         _api = api;
     }
 
+    /// <summary>The actor system (for the CLI's progress and apply).</summary>
+    public ActorSystem System => _system;
+
     /// <summary>The API's address.</summary>
     public Uri ApiAddress => _api.Address;
 
@@ -50,7 +58,8 @@ public sealed class ClusterHost : IAsyncDisposable
             throw new ClusterStartException($"cannot use state directory {options.StateDirectory}: {e.Message}", e);
         }
         var database = Path.Combine(options.StateDirectory, "emulator.db");
-        var system = ActorSystem.Create("emulator");
+        // Scaled time: every duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
+        var system = ActorSystem.Create("emulator", ActorSystemSettings.Default with { TimeScale = options.TimeScale });
         try
         {
             var serializer = StoreSerialization.Register(new EventSerializer());
@@ -72,7 +81,12 @@ public sealed class ClusterHost : IAsyncDisposable
             ApiServer api;
             try
             {
-                api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions { Port = options.ApiPort });
+                // The store timeout is on the emulated clock: keep it 30 real seconds whatever the scale.
+                api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions
+                {
+                    Port = options.ApiPort,
+                    StoreTimeout = TimeSpan.FromSeconds(30 * Math.Max(1.0, options.TimeScale)),
+                });
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {

@@ -34,11 +34,15 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly ApiServer _api;
 
-    private ClusterHost(ActorSystem system, ApiServer api)
+    private ClusterHost(ActorSystem system, ApiServer api, IActorRef store)
     {
         _system = system;
         _api = api;
+        Store = store;
     }
+
+    /// <summary>The API store.</summary>
+    public IActorRef Store { get; }
 
     /// <summary>The actor system (for the CLI's progress and apply).</summary>
     public ActorSystem System => _system;
@@ -93,13 +97,22 @@ public sealed class ClusterHost : IAsyncDisposable
                 throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api);
+            return new ClusterHost(system, api, store);
         }
         catch
         {
             await system.Terminate();
             throw;
         }
+    }
+
+    /// <summary>How many nodes report Ready, of how many registered.</summary>
+    public async Task<(int Ready, int Total)> CountReadyNodesAsync()
+    {
+        var nodes = await Store.Ask<ListReply>(new ListObjects(ResourceTypes.Nodes, null), TimeSpan.FromSeconds(30));
+        var ready = nodes.Items.Count(n => n.ToJsonObject()["status"]?["conditions"] is System.Text.Json.Nodes.JsonArray conditions
+            && conditions.Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True"));
+        return (ready, nodes.Items.Count);
     }
 
     /// <summary>Stops the API, then the actors (flushing the journal).</summary>

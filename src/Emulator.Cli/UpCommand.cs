@@ -11,7 +11,10 @@ public static class UpCommand
         var apiPort = new Option<int>("--api-port") { Description = "Port of the Kubernetes API on 127.0.0.1 (0 picks a free port)", DefaultValueFactory = _ => 6443 };
         var state = new Option<string>("--state") { Description = "Directory holding the cluster's state (journal and snapshots)", DefaultValueFactory = _ => ".emulator" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state>/kubeconfig; ~/.kube/config is only written when named here)" };
-        var command = new Command("up", "Run an all-in-one cluster: control plane with its state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig };
+        var nodes = new Option<int>("--nodes") { Description = "How many emulated nodes to run", DefaultValueFactory = _ => 3 };
+        var timeScale = new Option<double>("--time-scale") { Description = "Emulated seconds per real second (60: a minute per second)", DefaultValueFactory = _ => 1.0 };
+        var apply = new Option<string?>("--apply") { Description = "Apply the manifests in this file or directory once the nodes are ready" };
+        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, apply };
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = result.GetValue(apiPort);
@@ -20,14 +23,49 @@ public static class UpCommand
                 Console.Error.WriteLine($"emulator up: --api-port must be between 0 and 65535, got {port}");
                 return 2;
             }
+            var nodeCount = result.GetValue(nodes);
+            if (nodeCount is < 0 or > 10_000)
+            {
+                Console.Error.WriteLine($"emulator up: --nodes must be between 0 and 10000, got {nodeCount}");
+                return 2;
+            }
+            var scale = result.GetValue(timeScale);
+            if (!(scale is > 0 and <= 10_000))
+            {
+                Console.Error.WriteLine($"emulator up: --time-scale must be greater than 0 and at most 10000, got {scale}");
+                return 2;
+            }
+            var manifests = result.GetValue(apply);
+            if (manifests is not null && !File.Exists(manifests) && !Directory.Exists(manifests))
+            {
+                Console.Error.WriteLine($"emulator up: --apply {manifests}: no such file or directory");
+                return 2;
+            }
             var stateDirectory = Path.GetFullPath(result.GetValue(state)!);
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(stateDirectory, "kubeconfig"));
             try
             {
-                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath), cancellationToken);
+                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale), cancellationToken);
                 Console.WriteLine($"Kubernetes API: {cluster.ApiAddress}");
                 Console.WriteLine($"kubeconfig:     {kubeconfigPath}");
                 Console.WriteLine($"state:          {stateDirectory}");
+                Console.WriteLine($"nodes:          {nodeCount}{(scale != 1.0 ? $" (time x{scale})" : "")}");
+                await ShowNodesComingUp(cluster, nodeCount, cancellationToken);
+                if (manifests is not null)
+                {
+                    try
+                    {
+                        foreach (var line in await ManifestApplier.ApplyAsync(cluster.Store, manifests, TimeSpan.FromSeconds(30 * Math.Max(1, scale))))
+                        {
+                            Console.WriteLine(line);
+                        }
+                    }
+                    catch (ManifestApplyException e)
+                    {
+                        // The cluster keeps running: the user fixes the manifest and applies it with kubectl.
+                        Console.Error.WriteLine($"emulator up: --apply: {e.Message}");
+                    }
+                }
                 Console.WriteLine($"Try: KUBECONFIG={kubeconfigPath} kubectl get namespaces");
                 Console.WriteLine("Press Ctrl-C to stop.");
                 await WaitForShutdown(cancellationToken);
@@ -41,6 +79,31 @@ public static class UpCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Prints how many nodes are Ready until all are (or a minute passes: the cluster runs anyway).</summary>
+    private static async Task ShowNodesComingUp(ClusterHost cluster, int expected, CancellationToken cancellationToken)
+    {
+        if (expected == 0)
+        {
+            return;
+        }
+        var last = -1;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < deadline)
+        {
+            var (ready, _) = await cluster.CountReadyNodesAsync();
+            if (ready != last)
+            {
+                Console.WriteLine($"nodes ready:    {ready}/{expected}");
+                last = ready;
+            }
+            if (ready >= expected)
+            {
+                return;
+            }
+            await Task.Delay(200, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
     }
 
     private static async Task WaitForShutdown(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes.Serialization.Protobuf;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Resources;
@@ -98,15 +99,12 @@ public static class ApiResponses
         await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a request body as a JSON object; malformed input is a 400 with the parse position.</summary>
+    /// <summary>
+    /// Reads a request body as a JSON object; malformed input is a 400 with the parse position. Kubernetes
+    /// protobuf bodies are decoded to the same JSON (kinds outside the protobuf table are a 415).
+    /// </summary>
     public static async Task<JsonNode> ReadBody(HttpContext context, long maxBytes)
     {
-        if (context.Request.ContentType is { } contentType && contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
-        {
-            // Bodies are JSON (or YAML) only; client-go falls back to JSON when protobuf is refused with 415.
-            throw new ApiStatusException(new ApiStatus(415, "UnsupportedMediaType",
-                $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"));
-        }
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
@@ -123,6 +121,10 @@ public static class ApiResponses
         {
             throw new ApiStatusException(ApiStatus.BadRequest("the request body is empty"));
         }
+        if (ProtobufDecoder.IsProtobufContentType(context.Request.ContentType))
+        {
+            return ReadProtobuf(context, bytes);
+        }
         try
         {
             return JsonNode.Parse(bytes) ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is null"));
@@ -131,6 +133,32 @@ public static class ApiResponses
         {
             var where = e.LineNumber is { } line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
             throw new ApiStatusException(ApiStatus.BadRequest($"error decoding the request body{where}: {FirstLine(e.Message)}"));
+        }
+    }
+
+    /// <summary>
+    /// Decodes a Kubernetes protobuf body (kubectl's typed generators send them) into the JSON object the
+    /// rest of the API handles; skipped unknown fields come back as <c>Warning</c> headers.
+    /// </summary>
+    private static JsonObject ReadProtobuf(HttpContext context, byte[] bytes)
+    {
+        try
+        {
+            var result = ProtobufDecoder.Decode(bytes);
+            foreach (var warning in result.Warnings.Distinct().Take(10))
+            {
+                context.Response.Headers.Append("Warning", $"299 - \"protobuf body: {warning}\"");
+            }
+            return result.Object;
+        }
+        catch (ProtobufUnsupportedException e)
+        {
+            throw new ApiStatusException(new ApiStatus(415, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - {e.Message}; accepted media types include: application/json, application/yaml", Kind: e.Kind));
+        }
+        catch (ProtobufFormatException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"error decoding the protobuf request body: {e.Message}"));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emulator.Actors;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -75,6 +76,55 @@ public sealed class ReplicaSetControllerTests : WorkloadTestKit
         RunUntilIdleIfDeterministic();
         Assert.Equal(20, PodsOf(rs).Count);
         Assert.Equal(20, EventMessages("SuccessfulCreate").Count);
+    }
+
+    /// <summary>Stands between a controller and the store; records how many creates each burst sent (a burst ends when all its replies are in).</summary>
+    private sealed class CreateBatches(IActorRef store, List<int> batches) : UntypedActor
+    {
+        private readonly Queue<IActorRef> _senders = new();
+        private int _outstanding;
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case StoreReply or ListReply:
+                    if (message is StoreReply && _outstanding > 0)
+                    {
+                        _outstanding--;
+                    }
+                    _senders.Dequeue().Tell(message, Self);
+                    break;
+                case StoreCommand command:
+                    if (command is CreateObject)
+                    {
+                        if (_outstanding == 0)
+                        {
+                            batches.Add(0);
+                        }
+                        batches[^1]++;
+                        _outstanding++;
+                    }
+                    _senders.Enqueue(Sender);
+                    store.Tell(command, Self);
+                    break;
+                default:
+                    Unhandled(message);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void Creates_in_slow_start_batches_each_waiting_for_the_previous()
+    {
+        var batches = new List<int>();
+        var proxy = Sys.ActorOf(Props.Create(() => new CreateBatches(Store, batches)), "store-proxy");
+        Sys.ActorOf(Props.Create(() => new ReplicaSetController(proxy, Hub, Recorder, null)), "replicaset-controller");
+        var rs = new KubeObject(Ok(new CreateObject(ReplicaSets, ReplicaSet("batched", 20, AppLabels))).ToJsonObject());
+        AwaitAssert(() => Assert.Equal(20, PodsOf(rs).Count));
+        RunUntilIdleIfDeterministic();
+        Assert.Equal([1, 2, 4, 8, 5], batches);
     }
 
     [Fact]

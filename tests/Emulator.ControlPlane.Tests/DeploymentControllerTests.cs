@@ -314,6 +314,25 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
     }
 
     [Fact]
+    public void Adopts_a_matching_orphan_replica_set_and_scales_it_down()
+    {
+        var legacy = ReplicaSet("legacy", 2, AppLabels);
+        legacy["spec"]!["template"] = Template(AppLabels, "nginx:1.0");
+        legacy["metadata"]!["labels"] = AppLabels.DeepClone();
+        Ok(new CreateObject(ReplicaSets, legacy));
+        KubeletStep();
+        RunUntilIdleIfDeterministic();
+        KubeletStep();
+        Deploy(Deployment("web", 2));
+        RunRollout("web");
+        var d = Get(Deployments, "web");
+        var adopted = Get(ReplicaSets, "legacy");
+        Assert.Equal(d.Uid, adopted.ControllerReference?.Uid);
+        Assert.Equal(0, new WorkloadView(adopted).Replicas);
+        Assert.Equal(2, ReplicaSetsOf("web").Count);
+    }
+
+    [Fact]
     public void A_restarted_controller_finishes_the_rollout()
     {
         Deploy(Deployment("web", 6, strategy: Rolling(1, 1)));

@@ -11,7 +11,8 @@ namespace Emulator.ControlPlane.Deployment;
 /// Kubernetes' Deployment controller: keeps one ReplicaSet per pod template (<c>&lt;deploy&gt;-&lt;pod-template-hash&gt;</c>),
 /// rolls from the old ones to the new one (RollingUpdate within maxSurge/maxUnavailable, or Recreate), scales
 /// proportionally when replicas change mid-rollout, keeps revisions and their history, cleans up old ReplicaSets beyond
-/// revisionHistoryLimit and reports status and the Available/Progressing conditions (with the progress deadline).
+/// revisionHistoryLimit, adopts matching orphan ReplicaSets (releasing owned ones that stop matching) and reports
+/// status and the Available/Progressing conditions (with the progress deadline).
 /// Each pass sends at most one write to the Deployment itself; the replies queue the next pass.
 /// </summary>
 public sealed partial class DeploymentController : Controller
@@ -52,8 +53,16 @@ public sealed partial class DeploymentController : Controller
         }
         foreach (var obj in new[] { before, after })
         {
-            if (obj?.Object.ControllerReference is not { } owner)
+            if (obj is null)
             {
+                continue;
+            }
+            if (obj.Object.ControllerReference is not { } owner)
+            {
+                if (type.Key == ReplicaSets.Key && obj.Object.DeletionTimestamp is null)
+                {
+                    EnqueueSelecting(obj);
+                }
                 continue;
             }
             if (type.Key == ReplicaSets.Key)
@@ -82,6 +91,11 @@ public sealed partial class DeploymentController : Controller
         if (Cache(Deployments).Get(key.Namespace, key.Name) is not { } cached)
         {
             _createdNewReplicaSet.Remove(key);
+            return;
+        }
+        if (ClaimReplicaSets(key, cached.Object))
+        {
+            // Adoptions and releases are in flight: their replies queue the next pass with the settled ownership.
             return;
         }
         var pass = new Pass(key, cached, Now, OwnedReplicaSets(cached.Object));

@@ -155,6 +155,14 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
         RunRollout("web", readyPerStep: int.MaxValue);
         var bounds = new WorkloadView(Get(Deployments, "web")).RollingUpdateBounds;
 
+        // Every pod change of the rollout, in store order, to check the bounds at each one (not only between steps).
+        Store.Tell(new ListObjects(Pods, "default"), TestActor);
+        var listed = ExpectMsg<ListReply>();
+        var seen = listed.Items.ToDictionary(i => i.Name, i => new KubeObject(i.ToJsonObject()));
+        var changes = CreateTestProbe();
+        Hub.Tell(new StartWatch(Pods.Key, "default", listed.ResourceVersion, null, changes.Ref));
+        RunUntilIdleIfDeterministic();
+
         Change("web", d => SetImage(d, "nginx:1.26"));
         var maxTotal = 0;
         var minAvailable = int.MaxValue;
@@ -168,6 +176,23 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
             Assert.True(ready >= replicas - bounds.MaxUnavailable, $"{ready} ready < {replicas} - {bounds.MaxUnavailable}");
         });
         Assert.Equal(replicas + bounds.MaxSurge, maxTotal);
+        var events = 0;
+        while (changes.ReceiveOne(TimeSpan.Zero) is WatchEvent change)
+        {
+            events++;
+            if (change.Type == WatchEventType.Deleted)
+            {
+                seen.Remove(change.Object.Name);
+            }
+            else
+            {
+                seen[change.Object.Name] = new KubeObject(change.Object.ToJsonObject());
+            }
+            var active = seen.Values.Where(PodState.IsActive).ToList();
+            Assert.True(active.Count <= replicas + bounds.MaxSurge, $"after event {events}: {active.Count} pods > {replicas} + {bounds.MaxSurge}");
+            Assert.True(active.Count(PodState.IsReady) >= replicas - bounds.MaxUnavailable, $"after event {events}: {active.Count(PodState.IsReady)} ready < {replicas} - {bounds.MaxUnavailable}");
+        }
+        Assert.True(events > replicas * 3);
 
         var sets = ReplicaSetsOf("web");
         Assert.Equal(2, sets.Count);

@@ -358,6 +358,44 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
     }
 
     [Fact]
+    public void Min_ready_seconds_delays_availability()
+    {
+        Deploy(Deployment("web", 2, spec: s => s["minReadySeconds"] = 20));
+        RunUntilIdleIfDeterministic();
+        KubeletStep();
+        KubeletStep();
+        var d = Get(Deployments, "web");
+        Assert.Equal((2L, 0L), (JsonTree.GetInt(d.Status, "readyReplicas")!.Value, JsonTree.GetInt(d.Status, "availableReplicas")!.Value));
+        Assert.Equal("MinimumReplicasUnavailable", JsonTree.GetString(Condition(d, "Available"), "reason"));
+        Assert.Equal(20, new WorkloadView(Assert.Single(ReplicaSetsOf("web"))).MinReadySeconds);
+        Advance(TimeSpan.FromSeconds(22));
+        AwaitAssert(() => Assert.True(RolloutDone("web")));
+        Assert.Equal("MinimumReplicasAvailable", JsonTree.GetString(Condition(Get(Deployments, "web"), "Available"), "reason"));
+    }
+
+    [Fact]
+    public void A_taken_replica_set_name_bumps_the_collision_count()
+    {
+        Deploy(Deployment("web", 1, spec: s => s["paused"] = true));
+        RunUntilIdleIfDeterministic();
+        Assert.Empty(ReplicaSetsOf("web"));
+        var template = new WorkloadView(Get(Deployments, "web")).Template;
+        var taken = $"web-{PodTemplateHash.Compute(template, null)}";
+        var other = Labels(("app", "other"));
+        Ok(new CreateObject(ReplicaSets, Object("ReplicaSet", "default", taken, new JsonObject
+        {
+            ["replicas"] = 0,
+            ["selector"] = new JsonObject { ["matchLabels"] = other.DeepClone() },
+            ["template"] = Template(other),
+        }, other)));
+        Change("web", d => d.EnsureSpec()["paused"] = false);
+        RunRollout("web");
+        Assert.Equal(1, JsonTree.GetInt(Get(Deployments, "web").Status, "collisionCount"));
+        Assert.Equal($"web-{PodTemplateHash.Compute(template, 1)}", Assert.Single(ReplicaSetsOf("web")).Name);
+        Assert.Null(Get(ReplicaSets, taken).ControllerReference);
+    }
+
+    [Fact]
     public void A_restarted_controller_finishes_the_rollout()
     {
         Deploy(Deployment("web", 6, strategy: Rolling(1, 1)));

@@ -68,6 +68,27 @@ public sealed class ReplicaSetControllerTests : WorkloadTestKit
     }
 
     [Fact]
+    public void Scaling_down_bound_pods_deletes_exactly_the_surplus_while_they_terminate()
+    {
+        StartReplicaSetController();
+        var rs = new KubeObject(Ok(new CreateObject(ReplicaSets, ReplicaSet("web", 4, AppLabels))).ToJsonObject());
+        AwaitAssert(() => Assert.Equal(4, PodsOf(rs).Count));
+        KubeletStep();
+        var scaled = Get(ReplicaSets, "web");
+        new WorkloadView(scaled).Replicas = 1;
+        Ok(new UpdateObject(ReplicaSets, scaled.Document));
+        RunUntilIdleIfDeterministic();
+        // The kubelet has not confirmed the kills: three pods terminate, one stays, no more are deleted or created.
+        var pods = PodsOf(rs);
+        Assert.Equal(4, pods.Count);
+        Assert.Equal(3, pods.Count(p => p.DeletionTimestamp is not null));
+        Assert.Equal(3, EventMessages("SuccessfulDelete").Count);
+        AwaitAssert(() => Assert.Equal(1, JsonTree.GetInt(Get(ReplicaSets, "web").Status, "replicas")));
+        KubeletStep();
+        Assert.Single(PodsOf(rs));
+    }
+
+    [Fact]
     public void Creates_exactly_the_requested_number_of_pods()
     {
         StartReplicaSetController();

@@ -18,16 +18,15 @@ public sealed partial class ReplicaSetController
 
     private sealed record PodDelete(KubeObject ReplicaSet, string Pod);
 
-    /// <summary>Creates or deletes pods so that the active ones match <c>spec.replicas</c>.</summary>
-    private void ManageReplicas(ObjectKey key, KubeObject rs, List<KubeObject> active)
+    /// <summary>Creates or deletes pods so that the active ones match <c>spec.replicas</c>; returns when creating may resume after a failure.</summary>
+    private DateTimeOffset? ManageReplicas(ObjectKey key, KubeObject rs, List<KubeObject> active)
     {
         var diff = active.Count - new WorkloadView(rs).Replicas;
         if (diff < 0)
         {
             if (_failures.TryGetValue(key, out var failure) && failure.RetryAt > Now)
             {
-                EnqueueAfter(key, failure.RetryAt - Now);
-                return;
+                return failure.RetryAt;
             }
             // Batches of 1, 2, 4… one per pass (the next pass runs once the batch's replies are in), at most 500 per sync.
             var (batch, created) = _slowStart.GetValueOrDefault(key, (1, 0));
@@ -41,7 +40,7 @@ public sealed partial class ReplicaSetController
                 CreateObject(key, Pods, PodFromTemplate(rs), new PodCreate(rs));
             }
             _slowStart[key] = (batch * 2, created + count);
-            return;
+            return null;
         }
         _slowStart.Remove(key);
         if (diff > 0)
@@ -52,6 +51,7 @@ public sealed partial class ReplicaSetController
                 DeleteObject(key, Pods, pod.Namespace, pod.Name ?? "", pod.Uid, state: new PodDelete(rs, pod.Name ?? ""));
             }
         }
+        return null;
     }
 
     private void PodCreated(ObjectKey key, StoreReply reply)

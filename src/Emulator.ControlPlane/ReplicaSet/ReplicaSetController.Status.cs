@@ -13,7 +13,7 @@ public sealed partial class ReplicaSetController
     /// Writes replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for minReadySeconds; queues the
     /// ReplicaSet again when a pod will become available), observedGeneration and the ReplicaFailure condition.
     /// </summary>
-    private void UpdateStatus(ObjectKey key, CachedObject cached, List<KubeObject> active)
+    private void UpdateStatus(ObjectKey key, CachedObject cached, List<KubeObject> active, DateTimeOffset? retryAt)
     {
         var rs = cached.Object;
         var view = new WorkloadView(rs);
@@ -38,9 +38,12 @@ public sealed partial class ReplicaSetController
                 status.Remove("conditions");
             }
         }
-        if (active.Select(p => PodState.AvailableAt(p, minReady, now)).Where(t => t is not null).Min() is { } next)
+        // One timer per key: wake for the earliest of a pod becoming available and a create retry.
+        var wake = active.Select(p => PodState.AvailableAt(p, minReady, now)).Where(t => t is not null).Select(t => t!.Value + TimeSpan.FromSeconds(1))
+            .Append(retryAt ?? DateTimeOffset.MaxValue).Min();
+        if (wake != DateTimeOffset.MaxValue)
         {
-            EnqueueAfter(key, next - now + TimeSpan.FromSeconds(1));
+            EnqueueAfter(key, wake - now);
         }
         if (JsonTree.DeepEquals(status, rs.Status))
         {

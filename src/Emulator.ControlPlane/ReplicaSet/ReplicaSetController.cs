@@ -104,11 +104,8 @@ public sealed partial class ReplicaSetController : Controller
         }
         var owned = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Select(p => p.Object).ToList();
         var active = owned.Where(PodState.IsActive).ToList();
-        if (rs.DeletionTimestamp is null)
-        {
-            ManageReplicas(key, rs, active);
-        }
-        UpdateStatus(key, cached, active);
+        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active) : null;
+        UpdateStatus(key, cached, active, retryAt);
     }
 
     /// <inheritdoc />

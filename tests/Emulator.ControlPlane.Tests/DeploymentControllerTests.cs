@@ -14,9 +14,11 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
 
     public DeploymentControllerTests()
     {
-        StartReplicaSetController();
+        ReplicaSetControllerRef = StartReplicaSetController();
         DeploymentControllerRef = StartDeploymentController();
     }
+
+    private IActorRef ReplicaSetControllerRef { get; }
 
     private IActorRef DeploymentControllerRef { get; set; }
 
@@ -393,6 +395,29 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
         Assert.Equal(1, JsonTree.GetInt(Get(Deployments, "web").Status, "collisionCount"));
         Assert.Equal($"web-{PodTemplateHash.Compute(template, 1)}", Assert.Single(ReplicaSetsOf("web")).Name);
         Assert.Null(Get(ReplicaSets, taken).ControllerReference);
+    }
+
+    [Fact]
+    public void A_replica_failure_of_the_replica_set_shows_on_the_deployment()
+    {
+        Watch(ReplicaSetControllerRef);
+        Sys.Stop(ReplicaSetControllerRef);
+        ExpectTerminated(ReplicaSetControllerRef);
+        Ok(new CreateObject(Namespaces, Object("Namespace", null, "doomed")));
+        var deployment = Deployment("web", 1);
+        deployment["metadata"]!["namespace"] = "doomed";
+        Ok(new CreateObject(Deployments, deployment));
+        AwaitAssert(() => Assert.Single(List(ReplicaSets, "doomed")));
+        // The namespace terminates (no namespace controller here): pod creates are refused from now on.
+        Ok(new DeleteObject(Namespaces, null, "doomed", new DeleteOptions()));
+        StartReplicaSetController("replicaset-controller-2");
+        AwaitAssert(() =>
+        {
+            var failure = Condition(Get(Deployments, "web", "doomed"), "ReplicaFailure");
+            Assert.NotNull(failure);
+            Assert.Equal(("True", "FailedCreate"), (JsonTree.GetString(failure, "status"), JsonTree.GetString(failure, "reason")));
+            Assert.Contains("being terminated", JsonTree.GetString(failure, "message"), StringComparison.Ordinal);
+        });
     }
 
     [Fact]

@@ -17,9 +17,10 @@ public abstract class ApiStoreTestKit : TestKitBase
     protected static readonly ResourceType Deployments = new("apps", "v1", "deployments", "Deployment", Namespaced: true);
     protected static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false);
 
-    protected ApiStoreTestKit(int snapshotEvery = 50_000)
+    protected ApiStoreTestKit(int snapshotEvery = 50_000, IAdmission? admission = null)
     {
         SnapshotEvery = snapshotEvery;
+        Admission = admission ?? AdmitAll.Instance;
         Journal = new InMemoryJournalStore();
         var serializer = new EventSerializer();
         StoreSerialization.Register(serializer);
@@ -30,6 +31,8 @@ public abstract class ApiStoreTestKit : TestKitBase
 
     protected int SnapshotEvery { get; }
 
+    protected IAdmission Admission { get; }
+
     protected InMemoryJournalStore Journal { get; }
 
     protected IActorRef Hub { get; }
@@ -37,7 +40,7 @@ public abstract class ApiStoreTestKit : TestKitBase
     protected IActorRef Store { get; set; }
 
     protected IActorRef StartStore(string name = "api-store") =>
-        Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, SnapshotEvery)), name);
+        Sys.ActorOf(Props.Create(() => new ApiStore(Admission, Hub, SnapshotEvery)), name);
 
     protected StoreReply Send(object command)
     {

@@ -239,8 +239,10 @@ public abstract partial class Controller : UntypedActor
             {
                 cache.Forget(obj.Namespace, obj.Name, obj.ResourceVersion);
             }
-            else if (reply.IsSuccess && tag.State is not DeleteMarker)
+            else if (reply.IsSuccess)
             {
+                // Includes a delete that started a graceful deletion: the cache must see the object terminating at once,
+                // or the next reconcile would still count it (and, say, delete another pod).
                 cache.Observe(obj);
             }
         }

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Selectors;
+
+namespace Emulator.ControlPlane.ReplicaSet;
+
+public sealed partial class ReplicaSetController
+{
+    /// <summary>
+    /// Adopts orphan pods the selector matches (not while the ReplicaSet is being deleted) and releases owned pods it no
+    /// longer matches. Returns true when any such write was sent.
+    /// </summary>
+    private bool ClaimPods(ObjectKey key, KubeObject rs, LabelSelector selector)
+    {
+        var sent = false;
+        var uid = rs.Uid ?? "";
+        foreach (var cached in Cache(Pods).ByIndex(ByController, uid).ToArray())
+        {
+            var pod = cached.Object;
+            if (!selector.Matches(pod) && pod.DeletionTimestamp is null && rs.DeletionTimestamp is null)
+            {
+                var released = pod.DeepClone();
+                released.SetOwnerReferences(pod.OwnerReferences.Where(r => r.Uid != uid));
+                UpdateObject(key, Pods, released.Document);
+                sent = true;
+            }
+        }
+        if (rs.DeletionTimestamp is not null || selector.IsEmpty)
+        {
+            return sent;
+        }
+        foreach (var cached in Cache(Pods).InNamespace(rs.Namespace ?? "").ToArray())
+        {
+            var pod = cached.Object;
+            if (pod.ControllerReference is null && pod.DeletionTimestamp is null && selector.Matches(pod))
+            {
+                var adopted = pod.DeepClone();
+                adopted.SetOwnerReferences([.. pod.OwnerReferences, OwnerReferenceTo(rs)]);
+                UpdateObject(key, Pods, adopted.Document);
+                sent = true;
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>The controller reference a ReplicaSet's pods carry.</summary>
+    internal static OwnerReference OwnerReferenceTo(KubeObject rs) =>
+        new("apps/v1", "ReplicaSet", rs.Name ?? "", rs.Uid ?? "", Controller: true, BlockOwnerDeletion: true);
+
+    /// <summary>A pod made from the ReplicaSet's template (Kubernetes' <c>GetPodFromTemplate</c>): name <c>&lt;rs&gt;-&lt;5 random&gt;</c>.</summary>
+    internal static JsonObject PodFromTemplate(KubeObject rs)
+    {
+        var template = JsonTree.GetObject(rs.Document, "spec", "template") ?? [];
+        var metadata = new JsonObject
+        {
+            ["generateName"] = rs.Name + "-",
+            ["namespace"] = rs.Namespace,
+        };
+        foreach (var field in new[] { "labels", "annotations", "finalizers" })
+        {
+            if (JsonTree.Get(template, "metadata", field) is { } value)
+            {
+                metadata[field] = value.DeepClone();
+            }
+        }
+        metadata["ownerReferences"] = new JsonArray(OwnerReferenceTo(rs).ToJson());
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = metadata,
+            ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
+        };
+    }
+}

@@ -1,0 +1,81 @@
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Views;
+
+namespace Emulator.ControlPlane.ReplicaSet;
+
+public sealed partial class ReplicaSetController
+{
+    private static readonly TimeSpan CreateRetry = TimeSpan.FromSeconds(5);
+
+    // Slow start per ReplicaSet: the next batch size and how many pods this sync created so far.
+    private readonly Dictionary<ObjectKey, (int Batch, int Created)> _slowStart = [];
+
+    // The last pod creation failure of a ReplicaSet (its ReplicaFailure condition) and when creating may resume.
+    private readonly Dictionary<ObjectKey, (string Message, DateTimeOffset RetryAt)> _failures = [];
+
+    private sealed record PodCreate(KubeObject ReplicaSet);
+
+    private sealed record PodDelete(KubeObject ReplicaSet, string Pod);
+
+    /// <summary>Creates or deletes pods so that the active ones match <c>spec.replicas</c>; returns when creating may resume after a failure.</summary>
+    private DateTimeOffset? ManageReplicas(ObjectKey key, KubeObject rs, List<KubeObject> active)
+    {
+        var diff = active.Count - new WorkloadView(rs).Replicas;
+        if (diff < 0)
+        {
+            if (_failures.TryGetValue(key, out var failure) && failure.RetryAt > Now)
+            {
+                return failure.RetryAt;
+            }
+            // Batches of 1, 2, 4… one per pass (the next pass runs once the batch's replies are in), at most 500 per sync.
+            var (batch, created) = _slowStart.GetValueOrDefault(key, (1, 0));
+            if (created >= BurstReplicas)
+            {
+                (batch, created) = (1, 0);
+            }
+            var count = Math.Min(Math.Min(-diff, batch), BurstReplicas - created);
+            for (var i = 0; i < count; i++)
+            {
+                CreateObject(key, Pods, PodFromTemplate(rs), new PodCreate(rs));
+            }
+            _slowStart[key] = (batch * 2, created + count);
+            return null;
+        }
+        _slowStart.Remove(key);
+        if (diff > 0)
+        {
+            var victims = new ScaleDownRanking(active, Now).Order(active).Take(Math.Min(diff, BurstReplicas));
+            foreach (var pod in victims)
+            {
+                DeleteObject(key, Pods, pod.Namespace, pod.Name ?? "", pod.Uid, state: new PodDelete(rs, pod.Name ?? ""));
+            }
+        }
+        return null;
+    }
+
+    private void PodCreated(ObjectKey key, StoreReply reply)
+    {
+        if (Cache(ReplicaSets).Get(key.Namespace, key.Name)?.Object is not { } rs)
+        {
+            return;
+        }
+        if (reply is { IsSuccess: true, Object: { } pod })
+        {
+            _failures.Remove(key);
+            Event(rs, "Normal", "SuccessfulCreate", $"Created pod: {pod.Name}");
+            return;
+        }
+        var message = reply.Error?.Message ?? "unknown error";
+        // A failed batch ends the slow start: the next attempt starts again at one pod, after a pause.
+        _slowStart.Remove(key);
+        _failures[key] = (message, Now + CreateRetry);
+        Event(rs, "Warning", "FailedCreate", $"Error creating: {message}");
+    }
+
+    private void Forget(ObjectKey key)
+    {
+        _slowStart.Remove(key);
+        _failures.Remove(key);
+    }
+}

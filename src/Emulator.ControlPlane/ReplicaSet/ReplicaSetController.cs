@@ -1,0 +1,148 @@
+using Emulator.Actors;
+using Emulator.Actors.Event;
+using Emulator.ControlPlane.Informers;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Selectors;
+using Emulator.Kubernetes.Views;
+
+namespace Emulator.ControlPlane.ReplicaSet;
+
+/// <summary>
+/// Kubernetes' ReplicaSet controller: keeps as many active pods as a ReplicaSet asks for. It adopts matching orphan
+/// pods and releases owned pods that stop matching, creates missing pods in slow-start batches (1, 2, 4…), deletes
+/// surplus pods in <see cref="ScaleDownRanking"/> order, and reports the counts and the ReplicaFailure condition in
+/// the status. Level-triggered over ReplicaSets and Pods (pods indexed by their controller's uid).
+/// </summary>
+public sealed partial class ReplicaSetController : Controller
+{
+    /// <summary>The event source component.</summary>
+    public const string Component = "replicaset-controller";
+
+    /// <summary>Most pods created or deleted per sync.</summary>
+    public const int BurstReplicas = 500;
+
+    internal const string ByController = "controller";
+    private const string ByUid = "uid";
+
+    private static readonly ResourceType ReplicaSets = ResourceTypes.ReplicaSets;
+    private static readonly ResourceType Pods = ResourceTypes.Pods;
+
+    private readonly IActorRef _events;
+
+    /// <summary>Creates the controller.</summary>
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">The store's watch hub.</param>
+    /// <param name="events">The event recorder.</param>
+    /// <param name="resync">Periodic resync (null: none).</param>
+    public ReplicaSetController(IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync = null)
+        : base(store, watchHub, [ReplicaSets, Pods], resync)
+    {
+        _events = events;
+        Cache(Pods).AddIndex(ByController, ControllerUid);
+        Cache(ReplicaSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
+    }
+
+    /// <inheritdoc />
+    protected override void OnChange(ResourceType type, CachedObject? before, CachedObject? after)
+    {
+        if (type.Key != Pods.Key)
+        {
+            base.OnChange(type, before, after);
+            return;
+        }
+        foreach (var pod in new[] { before, after })
+        {
+            if (pod is null)
+            {
+                continue;
+            }
+            if (pod.Object.ControllerReference is { } owner)
+            {
+                foreach (var rs in Cache(ReplicaSets).ByIndex(ByUid, owner.Uid))
+                {
+                    Enqueue(KeyOf(ReplicaSets, rs));
+                }
+            }
+            else if (pod.Object.DeletionTimestamp is null)
+            {
+                // An orphan: every ReplicaSet that selects it may adopt it.
+                foreach (var rs in Cache(ReplicaSets).InNamespace(pod.Namespace ?? ""))
+                {
+                    if (Selects(rs.Object, pod.Object))
+                    {
+                        Enqueue(KeyOf(ReplicaSets, rs));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Reconcile(ObjectKey key)
+    {
+        if (Cache(ReplicaSets).Get(key.Namespace, key.Name) is not { } cached)
+        {
+            Forget(key);
+            return;
+        }
+        var rs = cached.Object;
+        LabelSelector selector;
+        try
+        {
+            selector = new WorkloadView(rs).Selector;
+        }
+        catch (SelectorParseException e)
+        {
+            Log.Warning("ReplicaSet {0} has an invalid selector: {1}", key, e.Message);
+            return;
+        }
+        if (ClaimPods(key, rs, selector))
+        {
+            // Adoptions and releases are in flight: their replies queue the next pass with the settled ownership.
+            return;
+        }
+        var owned = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Select(p => p.Object).ToList();
+        var active = owned.Where(PodState.IsActive).ToList();
+        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active) : null;
+        UpdateStatus(key, cached, active, retryAt);
+    }
+
+    /// <inheritdoc />
+    protected override void OnWriteReply(StoreReply reply, WriteTag tag)
+    {
+        base.OnWriteReply(reply, tag);
+        switch (tag.State)
+        {
+            case PodCreate:
+                PodCreated(tag.Key, reply);
+                break;
+            case PodDelete delete when reply.IsSuccess:
+                Event(delete.ReplicaSet, "Normal", "SuccessfulDelete", $"Deleted pod: {delete.Pod}");
+                break;
+        }
+        if (WritesInFlight(tag.Key) == 0)
+        {
+            Enqueue(tag.Key);
+        }
+    }
+
+    private static IEnumerable<string> ControllerUid(KubeObject pod) =>
+        pod.ControllerReference is { } owner ? [owner.Uid] : [];
+
+    private static bool Selects(KubeObject rs, KubeObject pod)
+    {
+        try
+        {
+            var selector = new WorkloadView(rs).Selector;
+            return !selector.IsEmpty && selector.Matches(pod);
+        }
+        catch (SelectorParseException)
+        {
+            return false;
+        }
+    }
+
+    private void Event(KubeObject rs, string type, string reason, string message) =>
+        _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, Component), Self);
+}

@@ -1,0 +1,287 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+
+namespace Emulator.Node.Tests;
+
+public sealed class KubeletTests : NodeTestKit
+{
+    [Fact]
+    public void A_bound_pod_goes_pending_then_running_and_ready()
+    {
+        StartHost();
+        CreatePod();
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Pending", Phase(pod));
+            Assert.Equal("ContainerCreating", Waiting(pod));
+            Assert.Equal("False", JsonTree.GetString(Condition(pod, "Ready"), "status"));
+            Assert.Equal("ContainersNotReady", JsonTree.GetString(Condition(pod, "Ready"), "reason"));
+            Assert.Equal("containers with unready status: [app]", JsonTree.GetString(Condition(pod, "Ready"), "message"));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "PodReadyToStartContainers"), "status"));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "Initialized"), "status"));
+            Assert.Equal("10.244.1.2", JsonTree.GetString(pod.Document, "status", "podIP"));
+        });
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Running", Phase(pod));
+            var status = ContainerStatus(pod);
+            Assert.NotNull(JsonTree.GetString(status, "state", "running", "startedAt"));
+            Assert.Equal(true, JsonTree.GetBool(status, "ready"));
+            Assert.Equal(true, JsonTree.GetBool(status, "started"));
+            Assert.StartsWith("containerd://", JsonTree.GetString(status, "containerID"));
+            Assert.Contains("@sha256:", JsonTree.GetString(status, "imageID"));
+            foreach (var type in new[] { "PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "PodScheduled" })
+            {
+                Assert.Equal("True", JsonTree.GetString(Condition(pod, type), "status"));
+            }
+            Assert.NotNull(JsonTree.GetString(pod.Document, "status", "hostIP"));
+            Assert.NotNull(JsonTree.GetString(pod.Document, "status", "startTime"));
+        });
+        // Idle: nothing more is written.
+        var version = Pod().ResourceVersion;
+        Run(TimeSpan.FromMinutes(2));
+        Assert.Equal(version, Pod().ResourceVersion);
+    }
+
+    [Fact]
+    public void Crashing_container_backs_off_10s_then_20s_and_keeps_logs()
+    {
+        StartHost();
+        CreatePod(container: Container("app", "busybox:1.36", "echo hi; sleep 5; exit 1"));
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.NotNull(JsonTree.GetString(ContainerStatus(Pod()), "state", "running", "startedAt")));
+        Assert.Equal("hi\n", Logs().Text);
+        Assert.Contains(EventMessages(), m => m == "Pulling: Pulling image \"busybox:1.36\"");
+        Assert.Contains(EventMessages(), m => m == "Created: Created container: app");
+        Assert.Contains(EventMessages(), m => m == "Started: Started container app");
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("CrashLoopBackOff", Waiting(pod));
+            Assert.Contains("back-off 10s", JsonTree.GetString(ContainerStatus(pod), "state", "waiting", "message"));
+            Assert.Equal(0, RestartCount(pod));
+            Assert.Equal(1, JsonTree.GetInt(ContainerStatus(pod), "lastState", "terminated", "exitCode"));
+            Assert.Equal("Error", JsonTree.GetString(ContainerStatus(pod), "lastState", "terminated", "reason"));
+            Assert.Equal("Running", Phase(pod));
+        });
+        Run(TimeSpan.FromSeconds(9));
+        Assert.Equal("CrashLoopBackOff", Waiting(Pod()));
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(1, RestartCount(pod));
+            Assert.NotNull(JsonTree.GetString(ContainerStatus(pod), "state", "running", "startedAt"));
+        });
+        Assert.Equal("hi\n", Logs(previous: true).Text);
+        Assert.Contains(EventMessages(), m => m.StartsWith("BackOff: Back-off restarting failed container app in pod web_default(", StringComparison.Ordinal));
+        Assert.Contains(EventMessages(), m => m == "Pulled: Container image \"busybox:1.36\" already present on machine");
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Contains("back-off 20s", JsonTree.GetString(ContainerStatus(Pod()), "state", "waiting", "message")));
+        Run(TimeSpan.FromSeconds(19));
+        Assert.Equal(1, RestartCount(Pod()));
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal(2, RestartCount(Pod())));
+        Assert.Equal("hi\n", Logs().Text);
+    }
+
+    [Theory]
+    [InlineData("Never", "exit 1", "Failed")]
+    [InlineData("Never", "echo done", "Succeeded")]
+    [InlineData("OnFailure", "exit 0", "Succeeded")]
+    public void Restart_policy_decides_the_final_phase(string policy, string script, string phase)
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", script), restartPolicy: policy);
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(phase, Phase(pod));
+            Assert.NotNull(JsonTree.GetInt(ContainerStatus(pod), "state", "terminated", "exitCode"));
+            Assert.Equal("PodCompleted", JsonTree.GetString(Condition(pod, "Ready"), "reason"));
+        });
+        Run(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, RestartCount(Pod()));
+    }
+
+    [Fact]
+    public void OnFailure_restarts_a_failed_container()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", "exit 3"), restartPolicy: "OnFailure");
+        AwaitAssert(() => Assert.Equal("CrashLoopBackOff", Waiting(Pod())));
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal(1, RestartCount(Pod())));
+        Assert.Equal("Running", Phase(Pod()));
+    }
+
+    [Fact]
+    public void Init_containers_run_in_order_before_the_app()
+    {
+        StartHost();
+        CreatePod(container: Container("app", "busybox:1.36", "sleep 3600"),
+            initContainers: new JsonArray(Container("first", "busybox:1.36", "echo one; sleep 3"), Container("second", "busybox:1.36", "sleep 3")));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Pending", Phase(pod));
+            Assert.Equal("containers with incomplete status: [first second]", JsonTree.GetString(Condition(pod, "Initialized"), "message"));
+            Assert.Equal("PodInitializing", Waiting(pod));
+        });
+        Run(TimeSpan.FromSeconds(2 + 3));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(0, JsonTree.GetInt(ContainerStatus(pod, "first", "initContainerStatuses"), "state", "terminated", "exitCode"));
+            Assert.NotNull(JsonTree.GetString(ContainerStatus(pod, "second", "initContainerStatuses"), "state", "running", "startedAt"));
+            Assert.Equal("PodInitializing", Waiting(pod));
+        });
+        Run(TimeSpan.FromSeconds(3));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Running", Phase(pod));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "Initialized"), "status"));
+            var first = ContainerStatus(pod, "first", "initContainerStatuses");
+            var second = ContainerStatus(pod, "second", "initContainerStatuses");
+            Assert.True(Rfc3339Time.Parse(JsonTree.GetString(first, "state", "terminated", "finishedAt")!)
+                <= Rfc3339Time.Parse(JsonTree.GetString(second, "state", "terminated", "startedAt")!));
+        });
+        Assert.Equal("one\n", Logs(container: "first").Text);
+    }
+
+    [Fact]
+    public void A_failing_init_container_fails_the_pod_under_restartPolicy_Never()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(restartPolicy: "Never", initContainers: new JsonArray(Container("setup", "busybox:1.36", "exit 2")));
+        AwaitAssert(() => Assert.Equal("Failed", Phase(Pod())));
+        Assert.Equal(2, JsonTree.GetInt(ContainerStatus(Pod(), "setup", "initContainerStatuses"), "state", "terminated", "exitCode"));
+        Assert.Equal("PodInitializing", Waiting(Pod()));
+        Run(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, JsonTree.GetInt(ContainerStatus(Pod(), "setup", "initContainerStatuses"), "restartCount"));
+    }
+
+    [Fact]
+    public void Failing_readiness_probe_keeps_the_pod_unready_until_it_passes()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container();
+        container["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["port"] = 80 }, ["periodSeconds"] = 5 };
+        CreatePod(container: container, annotations: new() { ["emulator.k8s.io/probe-app-readiness"] = "fail" });
+        Run(TimeSpan.FromSeconds(30));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Running", Phase(pod));
+            Assert.Equal("False", JsonTree.GetString(Condition(pod, "Ready"), "status"));
+            Assert.Equal("containers with unready status: [app]", JsonTree.GetString(Condition(pod, "ContainersReady"), "message"));
+            Assert.Equal(false, JsonTree.GetBool(ContainerStatus(pod), "ready"));
+        });
+        var updated = Pod();
+        updated.SetAnnotation("emulator.k8s.io/probe-app-readiness", "pass");
+        updated.Metadata.Remove("resourceVersion");
+        Ok(new UpdateObject(ResourceTypes.Pods, updated.Document));
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Equal("True", JsonTree.GetString(Condition(Pod(), "Ready"), "status")));
+    }
+
+    [Fact]
+    public void Failing_liveness_probe_restarts_the_container()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container();
+        container["livenessProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = 80 }, ["periodSeconds"] = 10, ["failureThreshold"] = 3 };
+        CreatePod(container: container, annotations: new() { ["emulator.k8s.io/probe-app-liveness"] = "fail" });
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Run(TimeSpan.FromSeconds(20));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(137, JsonTree.GetInt(ContainerStatus(pod), "lastState", "terminated", "exitCode"));
+        });
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal(1, RestartCount(Pod())));
+        AwaitAssert(() => Assert.Contains(EventMessages(), m => m == "Killing: Container app failed liveness probe, will be restarted"));
+    }
+
+    [Fact]
+    public void Image_pull_failure_shows_ErrImagePull_then_ImagePullBackOff()
+    {
+        StartHost();
+        CreatePod(container: Container("app", "nginx:fail-pull"));
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Equal("ErrImagePull", Waiting(Pod())));
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal("ImagePullBackOff", Waiting(Pod())));
+        Assert.Equal("Pending", Phase(Pod()));
+        Run(TimeSpan.FromSeconds(12));
+        AwaitAssert(() => Assert.Equal("ErrImagePull", Waiting(Pod())));
+    }
+
+    [Fact]
+    public void Deleting_a_pod_stops_its_containers_and_removes_it()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container();
+        container["lifecycle"] = new JsonObject { ["preStop"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray("sleep", "5") } } };
+        CreatePod(container: container);
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        var deleting = Ok(new DeleteObject(ResourceTypes.Pods, "default", "web", new DeleteOptions()));
+        Assert.True(deleting.IsDeleting);
+        Run(TimeSpan.FromSeconds(4));
+        Assert.True(Send(new GetObject(ResourceTypes.Pods, "default", "web")).IsSuccess);
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal(404, Send(new GetObject(ResourceTypes.Pods, "default", "web")).Error?.Code));
+    }
+
+    [Fact]
+    public void A_killed_kubelet_adopts_its_running_pods()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", "echo started; sleep 3600"));
+        AwaitAssert(() => Assert.Equal("True", JsonTree.GetString(Condition(Pod(), "Ready"), "status")));
+        Run(TimeSpan.FromSeconds(30));
+        var before = ContainerStatus(Pod()).DeepClone().AsObject();
+        var version = Pod().ResourceVersion;
+
+        Sys.ActorSelection("/user/nodes/node-1-1/kubelet").Tell(Kill.Instance, TestActor);
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Equal("started\n", Logs().Text));
+        var after = ContainerStatus(Pod());
+        Assert.True(JsonTree.DeepEquals(before, after), after.ToJsonString());
+        Assert.Equal(version, Pod().ResourceVersion);
+    }
+
+    [Fact]
+    public void A_restarted_node_adopts_pods_and_a_crash_loop_keeps_its_restart_count()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", "sleep 3600"));
+        CreatePod("crash", Container("app", "busybox:1.36", "echo x; sleep 5; exit 1"));
+        Run(TimeSpan.FromSeconds(16));
+        AwaitAssert(() => Assert.Equal(1, RestartCount(Pod("crash"))));
+        var startedAt = JsonTree.GetString(ContainerStatus(Pod()), "state", "running", "startedAt");
+
+        Host.Tell(new ControlPlane.Nodes.StopNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        Run(TimeSpan.FromSeconds(2));
+        Host.Tell(new ControlPlane.Nodes.StartNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() =>
+        {
+            Assert.Equal(startedAt, JsonTree.GetString(ContainerStatus(Pod()), "state", "running", "startedAt"));
+            Assert.Equal(0, RestartCount(Pod()));
+            Assert.True(RestartCount(Pod("crash")) >= 1);
+        });
+        Run(TimeSpan.FromSeconds(40));
+        AwaitAssert(() => Assert.True(RestartCount(Pod("crash")) >= 2));
+    }
+}

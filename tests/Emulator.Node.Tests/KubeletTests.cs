@@ -284,4 +284,43 @@ public sealed class KubeletTests : NodeTestKit
         Run(TimeSpan.FromSeconds(40));
         AwaitAssert(() => Assert.True(RestartCount(Pod("crash")) >= 2));
     }
+
+    [Fact]
+    public void A_container_that_exits_while_its_node_is_stopped_is_seen_exited_at_its_own_time()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", "sleep 20; exit 4"), restartPolicy: "Never");
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        var startedAt = Rfc3339Time.Parse(JsonTree.GetString(ContainerStatus(Pod()), "state", "running", "startedAt")!);
+        Host.Tell(new ControlPlane.Nodes.StopNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        Run(TimeSpan.FromSeconds(60));
+        Host.Tell(new ControlPlane.Nodes.StartNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Failed", Phase(pod));
+            Assert.Equal(4, JsonTree.GetInt(ContainerStatus(pod), "state", "terminated", "exitCode"));
+            Assert.Equal(startedAt.AddSeconds(20), Rfc3339Time.Parse(JsonTree.GetString(ContainerStatus(pod), "state", "terminated", "finishedAt")!));
+        });
+    }
+
+    [Fact]
+    public void Many_pods_on_three_nodes_all_run_with_unique_ips()
+    {
+        StartHost(nodes: 3, pullDelay: TimeSpan.Zero);
+        const int count = 300;
+        for (var i = 0; i < count; i++)
+        {
+            CreatePod($"p-{i}", node: $"node-{(i % 3) + 1}");
+        }
+        AwaitAssert(() =>
+        {
+            Store.Tell(new ListObjects(ResourceTypes.Pods, "default"), TestActor);
+            var pods = ExpectMsg<ListReply>().Items.Select(p => new KubeObject(p.ToJsonObject())).ToList();
+            Assert.Equal(count, pods.Count(p => Phase(p) == "Running" && JsonTree.GetString(Condition(p, "Ready"), "status") == "True"));
+            Assert.Equal(count, pods.Select(p => JsonTree.GetString(p.Document, "status", "podIP")).Distinct().Count());
+        }, TimeSpan.FromSeconds(30));
+    }
 }

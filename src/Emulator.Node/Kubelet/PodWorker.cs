@@ -136,7 +136,9 @@ public sealed partial class PodWorker : UntypedActor
                 break;
             case Exited exited when Find(exited.Container) is { } c && c.Run?.RunId == exited.RunId && c.Current is { IsRunning: true }:
                 var code = c.Script.ExitCode;
-                Finish(c, code, code == 0 ? "Completed" : "Error");
+                // The process ended at its own time, even when this kubelet only learns it later (after a restart).
+                var endedAt = c.Current.StartedAt + c.Script.ExitAt!.Value;
+                Finish(c, code, code == 0 ? "Completed" : "Error", endedAt < Now ? endedAt : Now);
                 AfterExit(c);
                 break;
             case Restart restart when Find(restart.Container) is { } c && c.RestartAttempt == restart.Attempt && !_terminating:
@@ -300,7 +302,8 @@ public sealed partial class PodWorker : UntypedActor
         {
             return;
         }
-        if (decision.Present)
+        // Never: the emulator has no image to load by hand, so an image with pull policy Never counts as present.
+        if (decision.Present || PullPolicy(c.Spec) == "Never")
         {
             Event(c, "Normal", "Pulled", $"Container image \"{c.Spec.Image}\" already present on machine");
             c.Pulling = false;
@@ -382,7 +385,7 @@ public sealed partial class PodWorker : UntypedActor
         }
     }
 
-    private void Finish(Container c, int exitCode, string reason)
+    private void Finish(Container c, int exitCode, string reason, DateTimeOffset? at = null)
     {
         if (c.Current is not { IsRunning: true } current)
         {
@@ -390,7 +393,7 @@ public sealed partial class PodWorker : UntypedActor
         }
         Timers.Cancel(("exit", c.Name));
         CancelProbes(c);
-        c.Current = current with { FinishedAt = Now, ExitCode = exitCode, Reason = reason };
+        c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
         ScheduleWrite();
@@ -420,7 +423,7 @@ public sealed partial class PodWorker : UntypedActor
         {
             c.Backoff = InitialBackoff;
         }
-        BackOffRestart(c, c.Backoff, announce: true);
+        BackOffRestart(c, c.Current.FinishedAt!.Value + c.Backoff - Now, announce: true);
         c.Backoff = Double(c.Backoff);
     }
 

@@ -323,4 +323,64 @@ public sealed class KubeletTests : NodeTestKit
             Assert.Equal(count, pods.Select(p => JsonTree.GetString(p.Document, "status", "podIP")).Distinct().Count());
         }, TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public void A_sidecar_init_container_keeps_running_beside_the_app()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var sidecar = Container("proxy", "busybox:1.36", "echo proxy up; sleep 30; exit 1");
+        sidecar["restartPolicy"] = "Always";
+        CreatePod(container: Container("app", "busybox:1.36", "sleep 3600"), initContainers: new JsonArray(sidecar));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Running", Phase(pod));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "Initialized"), "status"));
+            Assert.NotNull(JsonTree.GetString(ContainerStatus(pod, "proxy", "initContainerStatuses"), "state", "running", "startedAt"));
+            Assert.NotNull(JsonTree.GetString(ContainerStatus(pod), "state", "running", "startedAt"));
+        });
+        Run(TimeSpan.FromSeconds(40));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(1, JsonTree.GetInt(ContainerStatus(pod, "proxy", "initContainerStatuses"), "restartCount"));
+            Assert.Equal("Running", Phase(pod));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "Initialized"), "status"));
+            Assert.Equal(0, RestartCount(pod));
+        });
+    }
+
+    [Fact]
+    public void A_preStop_hook_longer_than_the_grace_period_is_cut_at_the_end_of_it()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container();
+        container["lifecycle"] = new JsonObject { ["preStop"] = new JsonObject { ["sleep"] = new JsonObject { ["seconds"] = 120 } } };
+        CreatePod(container: container);
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Ok(new DeleteObject(ResourceTypes.Pods, "default", "web", new DeleteOptions(GracePeriodSeconds: 10)));
+        Run(TimeSpan.FromSeconds(9));
+        Assert.True(Send(new GetObject(ResourceTypes.Pods, "default", "web")).IsSuccess);
+        Assert.Contains(EventMessages(), m => m == "Killing: Stopping container app");
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal(404, Send(new GetObject(ResourceTypes.Pods, "default", "web")).Error?.Code));
+    }
+
+    [Fact]
+    public void Logs_support_tail_and_timestamps_and_explain_missing_runs()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod(container: Container("app", "busybox:1.36", "echo one; sleep 1; echo two; echo three; sleep 3600"));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Assert.Equal("one\n", Logs().Text);
+        Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("one\ntwo\nthree\n", Logs().Text);
+        Assert.Equal("three\n", Logs(tail: 1).Text);
+        Host.Tell(new ControlPlane.Nodes.ReadContainerLog("node-1", "default", "web", null, Timestamps: true), TestActor);
+        var stamped = ExpectMsg<ControlPlane.Nodes.ContainerLogReply>().Text!.Split('\n')[0];
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one$", stamped);
+        Assert.Contains("previous terminated container \"app\"", Logs(previous: true).Error!.Message);
+        Assert.Equal(400, Logs(container: "nope").Error!.Code);
+        Assert.Equal(404, Logs(pod: "ghost").Error!.Code);
+    }
 }

@@ -101,6 +101,7 @@ public sealed partial class PodWorker
                 {
                     c.Started = true;
                     StartProbes(c, rearm: false);
+                    Step();
                 }
                 else if (++run.StartupFailures >= failureThreshold)
                 {
@@ -313,7 +314,7 @@ public sealed partial class PodWorker
         var conditions = new JsonObject { ["conditions"] = (_written?["conditions"] as JsonArray)?.DeepClone() ?? new JsonArray() };
         var terminal = phase is "Succeeded" or "Failed";
         Conditions.Set(conditions, "PodReadyToStartContainers", terminal ? "False" : "True", null, null, now);
-        var incomplete = _init.Where(c => c.Current is not { IsRunning: false, ExitCode: 0 }).Select(c => c.Name).ToList();
+        var incomplete = InitDone ? [] : _init.Where(c => !InitComplete(c)).Select(c => c.Name).ToList();
         if (incomplete.Count == 0 || phase == "Succeeded")
         {
             Conditions.Set(conditions, "Initialized", "True", null, null, now);

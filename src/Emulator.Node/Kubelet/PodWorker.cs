@@ -45,6 +45,7 @@ public sealed partial class PodWorker : UntypedActor
     private JsonObject? _written;
     private bool _writeScheduled;
     private bool _failed;
+    private bool _initialized;
     private bool _terminating;
     private bool _deleteSent;
     private int _nextRunId;
@@ -196,6 +197,7 @@ public sealed partial class PodWorker : UntypedActor
     /// <summary>Takes over what the journal says already ran: running containers keep running (same start time, same restart count).</summary>
     private void Adopt()
     {
+        _initialized = _app.Any(c => c.Current is not null);
         foreach (var c in All)
         {
             if (c.Current is not { } current)
@@ -236,7 +238,11 @@ public sealed partial class PodWorker : UntypedActor
         }
         foreach (var c in _init)
         {
-            if (c.Current is { IsRunning: false, ExitCode: 0 })
+            if (InitDone)
+            {
+                break;
+            }
+            if (InitComplete(c))
             {
                 continue;
             }
@@ -255,7 +261,16 @@ public sealed partial class PodWorker : UntypedActor
         }
     }
 
-    private bool InitDone => _init.All(c => c.Current is { IsRunning: false, ExitCode: 0 });
+    /// <summary>
+    /// True once every init container completed (a sidecar — an init container with restartPolicy Always — counts
+    /// once started). Latched: a sidecar that crashes later does not un-initialize the pod.
+    /// </summary>
+    private bool InitDone => _initialized || (_initialized = _init.All(InitComplete));
+
+    private static bool IsSidecar(Container c) => c.Init && c.Spec.RestartPolicy == "Always";
+
+    private static bool InitComplete(Container c) =>
+        IsSidecar(c) ? c.Current is { IsRunning: true } && c.Started : c.Current is { IsRunning: false, ExitCode: 0 };
 
     private void StartContainer(Container c, bool restarting)
     {
@@ -367,6 +382,8 @@ public sealed partial class PodWorker : UntypedActor
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
         ScheduleWrite();
+        // A started sidecar lets the next init container (or the app containers) start.
+        Step();
     }
 
     private void ScheduleExit(Container c, DateTimeOffset startedAt)
@@ -403,7 +420,7 @@ public sealed partial class PodWorker : UntypedActor
     private void AfterExit(Container c)
     {
         var exit = c.Current!.ExitCode ?? 0;
-        if (c.Init && exit == 0)
+        if (c.Init && !IsSidecar(c) && exit == 0)
         {
             c.Backoff = TimeSpan.Zero;
             Step();
@@ -430,6 +447,11 @@ public sealed partial class PodWorker : UntypedActor
     private bool ShouldRestart(Container c, int exitCode)
     {
         var policy = new PodView(_pod).RestartPolicy;
+        if (IsSidecar(c))
+        {
+            // A sidecar restarts whatever its exit, for as long as the pod runs.
+            return true;
+        }
         if (c.Init)
         {
             // Init containers are retried unless the pod never restarts.

@@ -383,4 +383,52 @@ public sealed class KubeletTests : NodeTestKit
         Assert.Equal(400, Logs(container: "nope").Error!.Code);
         Assert.Equal(404, Logs(pod: "ghost").Error!.Code);
     }
+
+    [Fact]
+    public void A_full_pod_network_leaves_extra_pods_pending_with_an_event()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        for (var i = 0; i < 255; i++)
+        {
+            CreatePod($"p-{i}");
+        }
+        AwaitAssert(() =>
+        {
+            Store.Tell(new ListObjects(ResourceTypes.Pods, "default"), TestActor);
+            var pods = ExpectMsg<ListReply>().Items.Select(p => new KubeObject(p.ToJsonObject())).ToList();
+            Assert.Equal(253, pods.Count(p => Phase(p) == "Running"));
+        }, TimeSpan.FromSeconds(30));
+        Assert.Contains(EventMessages(), m => m.StartsWith("FailedCreatePodSandBox: ", StringComparison.Ordinal) && m.Contains("10.244.1.0/24", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_startup_probe_gates_started_and_readiness_and_restarts_when_it_keeps_failing()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container();
+        container["startupProbe"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray("true") }, ["periodSeconds"] = 5, ["failureThreshold"] = 2 };
+        CreatePod(container: container, annotations: new() { ["emulator.k8s.io/probe-app-startup"] = "fail" });
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal("Running", Phase(pod));
+            Assert.Equal(false, JsonTree.GetBool(ContainerStatus(pod), "started"));
+            Assert.Equal(false, JsonTree.GetBool(ContainerStatus(pod), "ready"));
+        });
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Equal("CrashLoopBackOff", Waiting(Pod())));
+        Assert.Contains(EventMessages(), m => m == "Killing: Container app failed startup probe, will be restarted");
+        var updated = Pod();
+        updated.SetAnnotation("emulator.k8s.io/probe-app-startup", "pass");
+        updated.Metadata.Remove("resourceVersion");
+        Ok(new UpdateObject(ResourceTypes.Pods, updated.Document));
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() =>
+        {
+            var pod = Pod();
+            Assert.Equal(1, RestartCount(pod));
+            Assert.Equal(true, JsonTree.GetBool(ContainerStatus(pod), "started"));
+            Assert.Equal("True", JsonTree.GetString(Condition(pod, "Ready"), "status"));
+        });
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Emulator.Actors;
 using Emulator.Actors.Persistence;
+using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -230,7 +231,15 @@ public sealed class Kubelet : PersistentActor
                 // Finished before this kubelet knew it (or its record is gone): nothing to run.
                 return;
             }
-            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, AllocateIp(), Context.System.Clock.UtcNow,
+            if (AllocateIp() is not { } ip)
+            {
+                // The pod network of the node is full: the sandbox cannot be created; the pod waits (Pending).
+                _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "FailedCreatePodSandBox",
+                    $"Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {_node.PodCidr}",
+                    "kubelet", _node.Name), Self);
+                return;
+            }
+            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Context.System.Clock.UtcNow,
                 new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
             _records[uid] = record;
             Journal(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
@@ -257,7 +266,7 @@ public sealed class Kubelet : PersistentActor
     }
 
     /// <summary>The next free address of the node's pod CIDR (.2 to .254; the gateway is .1).</summary>
-    private string AllocateIp()
+    private string? AllocateIp()
     {
         var used = _records.Values.Select(r => r.PodIp).ToHashSet(StringComparer.Ordinal);
         for (var attempt = 0; attempt < 253; attempt++)
@@ -269,6 +278,6 @@ public sealed class Kubelet : PersistentActor
                 return candidate;
             }
         }
-        throw new InvalidOperationException($"pod CIDR {_node.PodCidr} of node {_node.Name} is exhausted");
+        return null;
     }
 }

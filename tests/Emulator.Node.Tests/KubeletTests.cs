@@ -399,6 +399,15 @@ public sealed class KubeletTests : NodeTestKit
             Assert.Equal(253, pods.Count(p => Phase(p) == "Running"));
         }, TimeSpan.FromSeconds(30));
         Assert.Contains(EventMessages(), m => m.StartsWith("FailedCreatePodSandBox: ", StringComparison.Ordinal) && m.Contains("10.244.1.0/24", StringComparison.Ordinal));
+        // One pod goes: its address is reused by a waiting pod.
+        Ok(new DeleteObject(ResourceTypes.Pods, "default", "p-0", new DeleteOptions(GracePeriodSeconds: 0)));
+        AwaitAssert(() =>
+        {
+            Store.Tell(new ListObjects(ResourceTypes.Pods, "default"), TestActor);
+            var pods = ExpectMsg<ListReply>().Items.Select(p => new KubeObject(p.ToJsonObject())).ToList();
+            Assert.Equal(253, pods.Count(p => Phase(p) == "Running"));
+            Assert.Equal(254, pods.Count);
+        });
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class Kubelet : PersistentActor
     private readonly Dictionary<string, PodRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Name), string> _uidByName = [];
+    private readonly Dictionary<string, StoredObject> _waitingForIp = new(StringComparer.Ordinal);
     private readonly HashSet<string> _images = new(StringComparer.Ordinal);
     private readonly byte[] _nodeNamePattern;
     private long _sinceSnapshot;
@@ -237,8 +238,10 @@ public sealed class Kubelet : PersistentActor
                 _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "FailedCreatePodSandBox",
                     $"Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {_node.PodCidr}",
                     "kubelet", _node.Name), Self);
+                _waitingForIp[uid] = stored;
                 return;
             }
+            _waitingForIp.Remove(uid);
             record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Context.System.Clock.UtcNow,
                 new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
             _records[uid] = record;
@@ -253,6 +256,7 @@ public sealed class Kubelet : PersistentActor
 
     private void Removed(string uid)
     {
+        _waitingForIp.Remove(uid);
         if (_workers.Remove(uid, out var worker))
         {
             Context.Unwatch(worker);
@@ -262,6 +266,11 @@ public sealed class Kubelet : PersistentActor
         {
             _uidByName.Remove((record.Namespace, record.Name));
             Journal(new PodForgotten(uid));
+            // An address is free again: a pod that found the network full can start now.
+            if (_waitingForIp.Values.FirstOrDefault() is { } waiting)
+            {
+                Sync(waiting);
+            }
         }
     }
 

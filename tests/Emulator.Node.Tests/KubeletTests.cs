@@ -440,4 +440,20 @@ public sealed class KubeletTests : NodeTestKit
             Assert.Equal("True", JsonTree.GetString(Condition(pod, "Ready"), "status"));
         });
     }
+
+    [Fact]
+    public void Pulled_images_stay_on_the_node_across_a_restart()
+    {
+        StartHost();
+        CreatePod(container: Container("app", "busybox:1.36", "sleep 3600"));
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Host.Tell(new ControlPlane.Nodes.StopNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        Host.Tell(new ControlPlane.Nodes.StartNode("node-1"), TestActor);
+        ExpectMsg<ControlPlane.Nodes.NodeCommandReply>();
+        Run(TimeSpan.FromSeconds(1));
+        CreatePod("second", Container("app", "busybox:1.36", "sleep 3600"));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod("second"))));
+    }
 }

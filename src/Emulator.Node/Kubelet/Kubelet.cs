@@ -73,6 +73,7 @@ public sealed class Kubelet : PersistentActor
                 {
                     _records[pod.PodUid] = pod;
                 }
+                _images.UnionWith(snapshot.Images ?? []);
                 return true;
             case RecoveryCompleted:
                 _hub.Tell(new StopWatch(Self), Self);
@@ -116,7 +117,11 @@ public sealed class Kubelet : PersistentActor
                 Sender.Tell(new PullDecision(pull.Container, pull.Image, pull.Policy != "Always" && _images.Contains(pull.Image)), Self);
                 return true;
             case ImagePulled pulled:
-                _images.Add(pulled.Image);
+                // Images stay on the node across kubelet restarts: journaled once.
+                if (_images.Add(pulled.Image))
+                {
+                    Journal(pulled);
+                }
                 return true;
             case ReadContainerLog read:
                 if (_uidByName.TryGetValue((read.Namespace, read.Pod), out var uid) && _workers.TryGetValue(uid, out var worker))
@@ -181,6 +186,9 @@ public sealed class Kubelet : PersistentActor
             case PodForgotten forgotten:
                 _records.Remove(forgotten.PodUid);
                 return true;
+            case ImagePulled pulled:
+                _images.Add(pulled.Image);
+                return true;
             default:
                 return false;
         }
@@ -194,7 +202,7 @@ public sealed class Kubelet : PersistentActor
             if (++_sinceSnapshot >= SnapshotEvery)
             {
                 _sinceSnapshot = 0;
-                SaveSnapshot(new KubeletSnapshot(_records.Values.ToList()));
+                SaveSnapshot(new KubeletSnapshot(_records.Values.ToList()) { Images = _images.ToList() });
             }
         });
     }

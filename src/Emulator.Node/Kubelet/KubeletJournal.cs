@@ -30,7 +30,11 @@ public sealed record ContainerRecorded(string PodUid, ContainerRecord Container)
 public sealed record PodForgotten(string PodUid);
 
 /// <summary>Snapshot of the kubelet's journal state.</summary>
-public sealed record KubeletSnapshot(IReadOnlyList<PodRecord> Pods);
+public sealed record KubeletSnapshot(IReadOnlyList<PodRecord> Pods)
+{
+    /// <summary>The images on the node.</summary>
+    public IReadOnlyList<string>? Images { get; init; }
+}
 
 /// <summary>Stable manifests of the kubelet's journal events.</summary>
 public static class KubeletSerialization
@@ -40,5 +44,6 @@ public static class KubeletSerialization
         .Register<PodAdmitted>("kubelet.pod-admitted.v1")
         .Register<ContainerRecorded>("kubelet.container-recorded.v1")
         .Register<PodForgotten>("kubelet.pod-forgotten.v1")
+        .Register<ImagePulled>("kubelet.image-pulled.v1")
         .Register<KubeletSnapshot>("kubelet.snapshot.v1");
 }

@@ -233,12 +233,21 @@ public sealed class KubeletTests : NodeTestKit
         container["lifecycle"] = new JsonObject { ["preStop"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray("sleep", "5") } } };
         CreatePod(container: container);
         AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        var watcher = CreateTestProbe();
+        Hub.Tell(new StartWatch("pods", "default", 0, null, watcher.Ref), watcher.Ref);
         var deleting = Ok(new DeleteObject(ResourceTypes.Pods, "default", "web", new DeleteOptions()));
         Assert.True(deleting.IsDeleting);
         Run(TimeSpan.FromSeconds(4));
         Assert.True(Send(new GetObject(ResourceTypes.Pods, "default", "web")).IsSuccess);
         Run(TimeSpan.FromSeconds(1));
         AwaitAssert(() => Assert.Equal(404, Send(new GetObject(ResourceTypes.Pods, "default", "web")).Error?.Code));
+        // The last status the kubelet wrote: the container ended on SIGTERM after its hook, the pod is terminal.
+        var final = watcher.FishForMessage<WatchEvent>(e => e.Type == WatchEventType.Modified
+            && new KubeObject(e.Object.ToJsonObject()).Status?["containerStatuses"]?[0]?["state"]?["terminated"] is not null);
+        var pod = new KubeObject(final.Object.ToJsonObject());
+        Assert.Equal(143, JsonTree.GetInt(ContainerStatus(pod), "state", "terminated", "exitCode"));
+        Assert.Equal("Failed", Phase(pod));
+        watcher.FishForMessage<WatchEvent>(e => e.Type == WatchEventType.Deleted);
     }
 
     [Fact]
@@ -359,7 +368,7 @@ public sealed class KubeletTests : NodeTestKit
         CreatePod(container: container);
         AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
         Ok(new DeleteObject(ResourceTypes.Pods, "default", "web", new DeleteOptions(GracePeriodSeconds: 10)));
-        Run(TimeSpan.FromSeconds(9));
+        Run(TimeSpan.FromSeconds(11));
         Assert.True(Send(new GetObject(ResourceTypes.Pods, "default", "web")).IsSuccess);
         Assert.Contains(EventMessages(), m => m == "Killing: Stopping container app");
         Run(TimeSpan.FromSeconds(1));

@@ -181,7 +181,7 @@ public sealed partial class PodWorker
 
     /// <summary>
     /// The pod got a deletionTimestamp: run each running container's preStop hook (within the grace period), then
-    /// SIGTERM (exit 143); a container still in its hook when the grace period ends is killed (exit 137).
+    /// SIGTERM (exit 143); a container still in its hook when the grace period ends gets 2 s more and is killed (exit 137).
     /// </summary>
     private void BeginTermination()
     {
@@ -193,7 +193,8 @@ public sealed partial class PodWorker
         {
             Event(c, "Normal", "Killing", $"Stopping container {c.Name}");
             var preStop = PreStopDuration(c);
-            var (at, code) = preStop >= grace ? (grace, 137) : (preStop, 143);
+            // A hook that overruns the grace period gets 2 s more, then the container is killed (SIGKILL: 137).
+            var (at, code) = preStop >= grace ? (grace + TimeSpan.FromSeconds(2), 137) : (preStop, 143);
             _stopping.Add((c, code));
             last = at > last ? at : last;
         }

@@ -1,0 +1,115 @@
+using Emulator.Actors;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Node.NodeAgent;
+
+namespace Emulator.Node.Hosting;
+
+/// <summary>
+/// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node. Answers
+/// the node protocol: <see cref="StopNode"/> stops a node's agent and kubelet (its heartbeats stop: a node failure as the
+/// control plane sees it), <see cref="StartNode"/> starts them again (the kubelet recovers from its journal and adopts
+/// its pods), <see cref="ReadContainerLog"/> goes to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
+/// </summary>
+public sealed class NodeHost : UntypedActor
+{
+    private readonly IActorRef _store;
+    private readonly IActorRef _hub;
+    private readonly IActorRef _events;
+    private readonly Dictionary<string, NodeOptions> _nodes = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly Dictionary<string, IActorRef> _agents = new(StringComparer.Ordinal);
+    private int _incarnation;
+
+    /// <summary>Creates the host of the nodes <paramref name="options"/> describes.</summary>
+    /// <param name="options">The nodes.</param>
+    /// <param name="store">The API store.</param>
+    /// <param name="hub">The store's watch hub.</param>
+    /// <param name="events">The event recorder.</param>
+    public NodeHost(NodeHostOptions options, IActorRef store, IActorRef hub, IActorRef events)
+        : this(options.Nodes(), store, hub, events)
+    {
+    }
+
+    /// <summary>Creates the host of <paramref name="nodes"/>.</summary>
+    public NodeHost(IReadOnlyList<NodeOptions> nodes, IActorRef store, IActorRef hub, IActorRef events)
+    {
+        _store = store;
+        _hub = hub;
+        _events = events;
+        foreach (var node in nodes)
+        {
+            _nodes[node.Name] = node;
+            _order.Add(node.Name);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        foreach (var name in _order)
+        {
+            Start(name);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StopNode stop when !_nodes.ContainsKey(stop.Name):
+                Sender.Tell(new NodeCommandReply(false, $"node {stop.Name} is not hosted here"), Self);
+                break;
+            case StopNode stop:
+                if (_agents.Remove(stop.Name, out var agent))
+                {
+                    Context.Stop(agent);
+                    Sender.Tell(new NodeCommandReply(true, $"node {stop.Name} stopped"), Self);
+                }
+                else
+                {
+                    Sender.Tell(new NodeCommandReply(true, $"node {stop.Name} is already stopped"), Self);
+                }
+                break;
+            case StartNode start when !_nodes.ContainsKey(start.Name):
+                Sender.Tell(new NodeCommandReply(false, $"node {start.Name} is not hosted here"), Self);
+                break;
+            case StartNode start:
+                if (_agents.ContainsKey(start.Name))
+                {
+                    Sender.Tell(new NodeCommandReply(true, $"node {start.Name} is already running"), Self);
+                }
+                else
+                {
+                    Start(start.Name);
+                    Sender.Tell(new NodeCommandReply(true, $"node {start.Name} started"), Self);
+                }
+                break;
+            case ListHostedNodes:
+                Sender.Tell(new HostedNodes(_order.Select(n => (n, _agents.ContainsKey(n))).ToList()), Self);
+                break;
+            case ReadContainerLog read:
+                if (_agents.TryGetValue(read.NodeName, out var target))
+                {
+                    target.Forward(read);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(read.NodeName) ? $"node {read.NodeName} is stopped" : $"node {read.NodeName} is not hosted here";
+                    Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", why)), Self);
+                }
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Start(string name)
+    {
+        var node = _nodes[name];
+        // A new incarnation gets a fresh actor name: the stopped one may still be finishing its stop.
+        _agents[name] = Context.ActorOf(Props.Create(() => new NodeAgent.NodeAgent(node, _store, _hub, _events)), $"{name}-{++_incarnation}");
+    }
+}

@@ -1,0 +1,596 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Views;
+using Emulator.Node.Containers;
+using Emulator.Node.Hosting;
+
+namespace Emulator.Node.Kubelet;
+
+/// <summary>The kubelet saw a new version of the pod (spec, annotations, deletion).</summary>
+public sealed record PodChanged(KubeObject Pod);
+
+/// <summary>
+/// Runs one pod on an emulated node, as the kubelet's pod worker does: pulls images, runs the init containers one by one
+/// and then the app containers, restarts them under the pod's restartPolicy with the crash-loop back-off, runs the
+/// probes, writes the pod status (only when it changed), and on deletion stops the containers within the grace period
+/// and removes the pod object. Everything runs on the emulated clock; an idle running pod holds no timers.
+/// </summary>
+public sealed partial class PodWorker : UntypedActor
+{
+    /// <summary>First crash-loop / image-pull back-off.</summary>
+    public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(10);
+
+    /// <summary>Back-off cap.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(300);
+
+    /// <summary>A container running this long without failing has its back-off reset.</summary>
+    public static readonly TimeSpan BackoffReset = TimeSpan.FromMinutes(10);
+
+    private const string AnnotationPrefix = "emulator.k8s.io/";
+    private readonly NodeOptions _node;
+    private readonly IActorRef _kubelet;
+    private readonly IActorRef _store;
+    private readonly IActorRef _events;
+    private readonly PodRecord _record;
+    private readonly List<Container> _init = [];
+    private readonly List<Container> _app = [];
+    private KubeObject _pod;
+    private JsonObject? _written;
+    private bool _writeScheduled;
+    private bool _failed;
+    private bool _initialized;
+    private bool _terminating;
+    private bool _deleteSent;
+    private int _nextRunId;
+
+    /// <summary>Creates the worker of <paramref name="pod"/>, adopting what <paramref name="record"/> says already runs.</summary>
+    public PodWorker(NodeOptions node, KubeObject pod, PodRecord record, IActorRef kubelet, IActorRef store, IActorRef events)
+    {
+        _node = node;
+        _pod = pod;
+        _record = record;
+        _kubelet = kubelet;
+        _store = store;
+        _events = events;
+        _written = pod.Status?.DeepClone().AsObject();
+        var view = new PodView(pod);
+        foreach (var spec in view.InitContainers)
+        {
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name)));
+        }
+        foreach (var spec in view.Containers)
+        {
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name)));
+        }
+    }
+
+    private string PodName => _record.Name;
+
+    private string Namespace => _record.Namespace;
+
+    private DateTimeOffset Now => Context.System.Clock.UtcNow;
+
+    private IEnumerable<Container> All => _init.Concat(_app);
+
+    private sealed record WriteStatus;
+
+    private sealed record PullDone(string Container, int Attempt);
+
+    private sealed record PullBackOff(string Container, int Attempt);
+
+    private sealed record RetryPull(string Container, int Attempt);
+
+    private sealed record Exited(string Container, int RunId);
+
+    private sealed record Restart(string Container, int Attempt);
+
+    private sealed record ProbeNow(string Container, string Kind, int RunId);
+
+    private sealed record TerminationDone;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Adopt();
+        if (_pod.DeletionTimestamp is not null)
+        {
+            BeginTermination();
+        }
+        else
+        {
+            Step();
+        }
+        ScheduleWrite();
+    }
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case PodChanged changed:
+                OnPodChanged(changed.Pod);
+                break;
+            case PullDecision decision:
+                OnPullDecision(decision);
+                break;
+            case PullDone done:
+                OnPullDone(done);
+                break;
+            case PullBackOff backOff when Find(backOff.Container) is { } c && c.PullAttempt == backOff.Attempt && !_terminating:
+                c.Waiting = ("ImagePullBackOff", $"Back-off pulling image \"{c.Spec.Image}\"");
+                Event(c, "Normal", "BackOff", $"Back-off pulling image \"{c.Spec.Image}\"");
+                Timers.StartSingleTimer(("pull", c.Name), new RetryPull(c.Name, c.PullAttempt), c.NextPullBackoff);
+                c.NextPullBackoff = Double(c.NextPullBackoff);
+                ScheduleWrite();
+                break;
+            case RetryPull retry when Find(retry.Container) is { } c && c.PullAttempt == retry.Attempt && !_terminating:
+                c.Pulling = false;
+                RequestPull(c);
+                break;
+            case Exited exited when Find(exited.Container) is { } c && c.Run?.RunId == exited.RunId && c.Current is { IsRunning: true }:
+                var code = c.Script.ExitCode;
+                // The process ended at its own time, even when this kubelet only learns it later (after a restart).
+                var endedAt = c.Current.StartedAt + c.Script.ExitAt!.Value;
+                Finish(c, code, code == 0 ? "Completed" : "Error", endedAt < Now ? endedAt : Now);
+                AfterExit(c);
+                break;
+            case Restart restart when Find(restart.Container) is { } c && c.RestartAttempt == restart.Attempt && !_terminating:
+                c.Waiting = null;
+                StartContainer(c, restarting: true);
+                break;
+            case ProbeNow probe when Find(probe.Container) is { } c && c.Run?.RunId == probe.RunId && c.Current is { IsRunning: true } && !_terminating:
+                RunProbe(c, probe.Kind);
+                break;
+            case TerminationDone:
+                CompleteTermination();
+                break;
+            case WriteStatus:
+                _writeScheduled = false;
+                Write();
+                break;
+            case ReadContainerLog read:
+                Sender.Tell(ReadLog(read), Self);
+                break;
+            case StoreReply:
+                break;
+            default:
+                // Stale timers of earlier runs land here and are dropped.
+                if (message is not (PullBackOff or RetryPull or Exited or Restart or ProbeNow))
+                {
+                    Unhandled(message);
+                }
+                break;
+        }
+    }
+
+    private Container? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+
+    private void OnPodChanged(KubeObject pod)
+    {
+        var annotationsChanged = !JsonTree.DeepEquals(JsonTree.Get(_pod.Document, "metadata", "annotations"), JsonTree.Get(pod.Document, "metadata", "annotations"));
+        _pod = pod;
+        // What the store holds is what a write is compared with: a status someone else changed is written back.
+        _written = pod.Status?.DeepClone().AsObject();
+        if (pod.DeletionTimestamp is not null && !_terminating)
+        {
+            BeginTermination();
+        }
+        else if (annotationsChanged && !_terminating)
+        {
+            // Probe outcomes come from annotations: probes that settled run again.
+            foreach (var c in All.Where(c => c.Current is { IsRunning: true }))
+            {
+                StartProbes(c, rearm: true);
+            }
+        }
+        ScheduleWrite();
+    }
+
+    /// <summary>Takes over what the journal says already ran: running containers keep running (same start time, same restart count).</summary>
+    private void Adopt()
+    {
+        _initialized = _app.Any(c => c.Current is not null);
+        foreach (var c in All)
+        {
+            if (c.Current is not { } current)
+            {
+                continue;
+            }
+            c.Pulled = true;
+            c.Run = new RunState(++_nextRunId);
+            if (current.IsRunning)
+            {
+                c.Started = true;
+                ScheduleExit(c, current.StartedAt);
+                StartProbes(c, rearm: false);
+            }
+            else if (!c.Init || current.ExitCode != 0)
+            {
+                // It had ended; restart it (after its back-off) if the policy says so.
+                c.Backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, InitialBackoff.Ticks << Math.Min(c.RestartCount, 5)));
+                var due = current.FinishedAt!.Value + c.Backoff - Now;
+                if (ShouldRestart(c, current.ExitCode ?? 0))
+                {
+                    BackOffRestart(c, due, announce: false);
+                }
+                else if (c.Init)
+                {
+                    _failed = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>Level-triggered: starts what should run now (the next init container, or the app containers).</summary>
+    private void Step()
+    {
+        if (_terminating || _failed)
+        {
+            return;
+        }
+        foreach (var c in _init)
+        {
+            if (InitDone)
+            {
+                break;
+            }
+            if (InitComplete(c))
+            {
+                continue;
+            }
+            if (c.Current is null && !c.Pulling && c.Waiting is null)
+            {
+                StartContainer(c, restarting: false);
+            }
+            return;
+        }
+        foreach (var c in _app)
+        {
+            if (c.Current is null && !c.Pulling && c.Waiting is not { Reason: "ImagePullBackOff" or "ErrImagePull" })
+            {
+                StartContainer(c, restarting: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True once every init container completed (a sidecar — an init container with restartPolicy Always — counts
+    /// once started). Latched: a sidecar that crashes later does not un-initialize the pod.
+    /// </summary>
+    private bool InitDone => _initialized || (_initialized = _init.All(InitComplete));
+
+    private static bool IsSidecar(Container c) => c.Init && c.Spec.RestartPolicy == "Always";
+
+    private static bool InitComplete(Container c) =>
+        IsSidecar(c) ? c.Current is { IsRunning: true } && c.Started : c.Current is { IsRunning: false, ExitCode: 0 };
+
+    private void StartContainer(Container c, bool restarting)
+    {
+        if (restarting)
+        {
+            c.RestartCount++;
+            c.Previous = c.Current;
+            c.Current = null;
+            c.Ready = false;
+            c.Started = false;
+        }
+        c.Waiting = ("ContainerCreating", null);
+        RequestPull(c);
+        ScheduleWrite();
+    }
+
+    private void RequestPull(Container c)
+    {
+        if (c.Pulling)
+        {
+            return;
+        }
+        c.Pulling = true;
+        c.PullAttempt++;
+        _kubelet.Tell(new PullImage(c.Name, c.Spec.Image, PullPolicy(c.Spec)), Self);
+    }
+
+    /// <summary>imagePullPolicy as defaulted: Always for <c>:latest</c> or no tag, else IfNotPresent.</summary>
+    private static string PullPolicy(ContainerView spec)
+    {
+        if (spec.ImagePullPolicy is { Length: > 0 } policy)
+        {
+            return policy;
+        }
+        var image = spec.Image;
+        var lastSegment = image[(image.LastIndexOf('/') + 1)..];
+        var tagged = lastSegment.Contains(':') && !lastSegment.EndsWith(":latest", StringComparison.Ordinal);
+        return tagged || image.Contains('@') ? "IfNotPresent" : "Always";
+    }
+
+    private void OnPullDecision(PullDecision decision)
+    {
+        if (Find(decision.Container) is not { Pulling: true } c || _terminating)
+        {
+            return;
+        }
+        // Never: the emulator has no image to load by hand, so an image with pull policy Never counts as present.
+        if (decision.Present || PullPolicy(c.Spec) == "Never")
+        {
+            Event(c, "Normal", "Pulled", $"Container image \"{c.Spec.Image}\" already present on machine");
+            c.Pulling = false;
+            Run(c);
+            return;
+        }
+        Event(c, "Normal", "Pulling", $"Pulling image \"{c.Spec.Image}\"");
+        c.PullStarted = Now;
+        if (_node.ImagePullDelay <= TimeSpan.Zero)
+        {
+            Self.Tell(new PullDone(c.Name, c.PullAttempt), Self);
+        }
+        else
+        {
+            Timers.StartSingleTimer(("pull", c.Name), new PullDone(c.Name, c.PullAttempt), _node.ImagePullDelay);
+        }
+    }
+
+    private void OnPullDone(PullDone done)
+    {
+        if (Find(done.Container) is not { Pulling: true } c || c.PullAttempt != done.Attempt || _terminating)
+        {
+            return;
+        }
+        c.Pulling = false;
+        if (PullFails(c))
+        {
+            // The registry refused: ErrImagePull now, ImagePullBackOff while waiting for the next attempt (10 s doubling).
+            var reason = $"failed to pull and unpack image \"{QualifiedImage(c.Spec.Image)}\": failed to resolve reference \"{QualifiedImage(c.Spec.Image)}\": {QualifiedImage(c.Spec.Image)}: not found";
+            c.Waiting = ("ErrImagePull", reason);
+            Event(c, "Warning", "Failed", $"Failed to pull image \"{c.Spec.Image}\": {reason}");
+            Event(c, "Warning", "Failed", "Error: ErrImagePull");
+            Timers.StartSingleTimer(("pull", c.Name), new PullBackOff(c.Name, c.PullAttempt), TimeSpan.FromSeconds(1));
+            ScheduleWrite();
+            return;
+        }
+        c.NextPullBackoff = InitialBackoff;
+        _kubelet.Tell(new ImagePulled(c.Spec.Image), Self);
+        var took = FormatDuration(Now - c.PullStarted);
+        Event(c, "Normal", "Pulled", $"Successfully pulled image \"{c.Spec.Image}\" in {took} ({took} including waiting). Image size: {ImageSize(c.Spec.Image)} bytes.");
+        Run(c);
+    }
+
+    private bool PullFails(Container c) =>
+        c.Spec.Image.Contains(":fail-pull", StringComparison.Ordinal)
+        || _pod.Annotations.GetValueOrDefault(AnnotationPrefix + "fail-pull") == "true";
+
+    /// <summary>Creates and starts the container process.</summary>
+    private void Run(Container c)
+    {
+        c.Pulled = true;
+        c.Waiting = null;
+        var id = "containerd://" + Hash($"{_record.PodUid}/{c.Name}/{c.RestartCount}");
+        c.Current = new ContainerRun(id, Now);
+        c.Run = new RunState(++_nextRunId);
+        c.Started = false;
+        c.Ready = false;
+        Event(c, "Normal", "Created", $"Created container: {c.Name}");
+        Event(c, "Normal", "Started", $"Started container {c.Name}");
+        Record(c);
+        ScheduleExit(c, c.Current.StartedAt);
+        StartProbes(c, rearm: false);
+        ScheduleWrite();
+        // A started sidecar lets the next init container (or the app containers) start.
+        Step();
+    }
+
+    private void ScheduleExit(Container c, DateTimeOffset startedAt)
+    {
+        if (c.Script.ExitAt is { } exitAt)
+        {
+            var due = startedAt + exitAt - Now;
+            if (due <= TimeSpan.Zero)
+            {
+                Self.Tell(new Exited(c.Name, c.Run!.RunId), Self);
+            }
+            else
+            {
+                Timers.StartSingleTimer(("exit", c.Name), new Exited(c.Name, c.Run!.RunId), due);
+            }
+        }
+    }
+
+    private void Finish(Container c, int exitCode, string reason, DateTimeOffset? at = null)
+    {
+        if (c.Current is not { IsRunning: true } current)
+        {
+            return;
+        }
+        Timers.Cancel(("exit", c.Name));
+        CancelProbes(c);
+        c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
+        c.Ready = false;
+        Record(c);
+        ScheduleWrite();
+    }
+
+    /// <summary>After an exit: restart under the restart policy, or move on (next init container, pod phase).</summary>
+    private void AfterExit(Container c)
+    {
+        var exit = c.Current!.ExitCode ?? 0;
+        if (c.Init && !IsSidecar(c) && exit == 0)
+        {
+            c.Backoff = TimeSpan.Zero;
+            Step();
+            return;
+        }
+        if (!ShouldRestart(c, exit))
+        {
+            if (c.Init)
+            {
+                // An init container failed under restartPolicy Never: the pod fails.
+                _failed = true;
+            }
+            return;
+        }
+        var ran = c.Current.FinishedAt!.Value - c.Current.StartedAt;
+        if (ran >= BackoffReset || c.Backoff == TimeSpan.Zero)
+        {
+            c.Backoff = InitialBackoff;
+        }
+        BackOffRestart(c, c.Current.FinishedAt!.Value + c.Backoff - Now, announce: true);
+        c.Backoff = Double(c.Backoff);
+    }
+
+    private bool ShouldRestart(Container c, int exitCode)
+    {
+        var policy = new PodView(_pod).RestartPolicy;
+        if (IsSidecar(c))
+        {
+            // A sidecar restarts whatever its exit, for as long as the pod runs.
+            return true;
+        }
+        if (c.Init)
+        {
+            // Init containers are retried unless the pod never restarts.
+            return exitCode != 0 && policy != "Never";
+        }
+        return policy == "Always" || (policy == "OnFailure" && exitCode != 0);
+    }
+
+    private void BackOffRestart(Container c, TimeSpan delay, bool announce)
+    {
+        c.RestartAttempt++;
+        var shown = c.Backoff == TimeSpan.Zero ? InitialBackoff : c.Backoff;
+        c.Waiting = ("CrashLoopBackOff", $"back-off {FormatDuration(shown)} restarting failed container={c.Name} pod={PodName}_{Namespace}({_record.PodUid})");
+        if (announce)
+        {
+            Event(c, "Warning", "BackOff", $"Back-off restarting failed container {c.Name} in pod {PodName}_{Namespace}({_record.PodUid})");
+        }
+        if (delay <= TimeSpan.Zero)
+        {
+            Self.Tell(new Restart(c.Name, c.RestartAttempt), Self);
+        }
+        else
+        {
+            Timers.StartSingleTimer(("restart", c.Name), new Restart(c.Name, c.RestartAttempt), delay);
+        }
+        ScheduleWrite();
+    }
+
+    private void Record(Container c) =>
+        _kubelet.Tell(new ContainerRecorded(_record.PodUid, new ContainerRecord(c.Name, c.Init, c.RestartCount, c.Current, c.Previous)), Self);
+
+    private void Event(Container c, string type, string reason, string message) =>
+        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod, $"spec.{(c.Init ? "initContainers" : "containers")}{{{c.Name}}}"), type, reason, message, "kubelet", _node.Name), Self);
+
+    private void PodEvent(string type, string reason, string message) =>
+        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod), type, reason, message, "kubelet", _node.Name), Self);
+
+    private static TimeSpan Double(TimeSpan backoff) =>
+        backoff == TimeSpan.Zero ? InitialBackoff : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+
+    /// <summary>Go's duration format as the kubelet prints it (<c>10s</c>, <c>2m40s</c>, <c>1.5s</c>, <c>0s</c>).</summary>
+    internal static string FormatDuration(TimeSpan d)
+    {
+        if (d <= TimeSpan.Zero)
+        {
+            return "0s";
+        }
+        if (d < TimeSpan.FromSeconds(1))
+        {
+            return $"{d.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)}ms";
+        }
+        var text = new StringBuilder();
+        if (d.TotalHours >= 1)
+        {
+            text.Append((int)d.TotalHours).Append('h');
+        }
+        if (d.TotalMinutes >= 1)
+        {
+            text.Append(d.Minutes).Append('m');
+        }
+        var seconds = d.Seconds + (d.Milliseconds / 1000.0);
+        text.Append(seconds.ToString("0.###", CultureInfo.InvariantCulture)).Append('s');
+        return text.ToString();
+    }
+
+    private static string QualifiedImage(string image)
+    {
+        var name = image.Contains('/') ? image : "library/" + image;
+        var firstSegment = name[..name.IndexOf('/')];
+        name = firstSegment.Contains('.') || firstSegment.Contains(':') || firstSegment == "localhost" ? name : "docker.io/" + name;
+        var lastSegment = name[(name.LastIndexOf('/') + 1)..];
+        return lastSegment.Contains(':') || name.Contains('@') ? name : name + ":latest";
+    }
+
+    private static long ImageSize(string image) => 10_000_000 + (BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(image)), 0) % 90_000_000);
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static string ImageId(string image)
+    {
+        var qualified = QualifiedImage(image);
+        var repository = qualified.Contains('@') ? qualified[..qualified.IndexOf('@')] : qualified[..qualified.LastIndexOf(':')];
+        return $"{repository}@sha256:{Hash(qualified)}";
+    }
+
+    /// <summary>The kubelet's state of one container of the pod.</summary>
+    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record)
+    {
+        public ContainerView Spec { get; } = spec;
+
+        public string Name => Spec.Name;
+
+        public bool Init { get; } = init;
+
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args,
+            spec.Env.Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList());
+
+        public int RestartCount { get; set; } = record?.RestartCount ?? 0;
+
+        public ContainerRun? Current { get; set; } = record?.Current;
+
+        public ContainerRun? Previous { get; set; } = record?.Previous;
+
+        public RunState? Run { get; set; }
+
+        public (string Reason, string? Message)? Waiting { get; set; }
+
+        public bool Pulling { get; set; }
+
+        public bool Pulled { get; set; }
+
+        public int PullAttempt { get; set; }
+
+        public DateTimeOffset PullStarted { get; set; }
+
+        public TimeSpan NextPullBackoff { get; set; } = InitialBackoff;
+
+        public int RestartAttempt { get; set; }
+
+        public TimeSpan Backoff { get; set; }
+
+        public bool Started { get; set; }
+
+        public bool Ready { get; set; }
+    }
+
+    /// <summary>Per-run probe counters (a restart starts them afresh).</summary>
+    private sealed class RunState(int runId)
+    {
+        public int RunId { get; } = runId;
+
+        public int Successes { get; set; }
+
+        public int ReadinessFailures { get; set; }
+
+        public int ReadinessSuccesses { get; set; }
+
+        public int LivenessFailures { get; set; }
+
+        public int StartupFailures { get; set; }
+    }
+}

@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Views;
+using Emulator.Node.Hosting;
+
+namespace Emulator.Node.NodeAgent;
+
+/// <summary>
+/// The node half of a kubelet: registers the <c>Node</c> object (labels, capacity, addresses, pod CIDR), renews the
+/// node's Lease in <c>kube-node-lease</c> every 10 s (the heartbeat the node lifecycle controller watches), and posts
+/// the node status at least every 5 minutes — at once when the stored Ready condition is not what this healthy node
+/// reports (a lifecycle controller marked it Unknown while the node was stopped). Parents the node's kubelet and
+/// starts it again when it dies.
+/// </summary>
+public sealed class NodeAgent : UntypedActor
+{
+    /// <summary>The kubelet version the node reports.</summary>
+    public const string KubeletVersion = "v1.33.0";
+
+    private readonly NodeOptions _node;
+    private readonly IActorRef _store;
+    private readonly IActorRef _hub;
+    private readonly IActorRef _events;
+    private IActorRef? _kubelet;
+    private DateTimeOffset _lastStatus = DateTimeOffset.MinValue;
+    private bool _registered;
+    private bool _leaseExists;
+    private bool _announcedReady;
+    private string _uid = "";
+
+    /// <summary>Creates the agent of <paramref name="node"/>.</summary>
+    public NodeAgent(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events)
+    {
+        _node = node;
+        _store = store;
+        _hub = hub;
+        _events = events;
+    }
+
+    private sealed record Beat;
+
+    private sealed record StartKubelet;
+
+    private enum Op
+    {
+        Lookup,
+        Register,
+        Update,
+        Status,
+        Check,
+        LeaseCreate,
+        LeaseUpdate,
+    }
+
+    /// <summary>The node's kubelet actor (null while it restarts).</summary>
+    internal IActorRef? KubeletRef => _kubelet;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Send(new GetObject(ResourceTypes.Nodes, null, _node.Name), Op.Lookup);
+        Self.Tell(new StartKubelet(), Self);
+        Timers.StartPeriodicTimer("beat", new Beat(), _node.LeaseRenewInterval, _node.LeaseRenewInterval);
+    }
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StartKubelet:
+                if (_kubelet is null)
+                {
+                    _kubelet = Context.ActorOf(Props.Create(() => new Kubelet.Kubelet(_node, _store, _hub, _events)), "kubelet");
+                    Context.Watch(_kubelet);
+                }
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_kubelet):
+                // A dead kubelet is started again (it recovers from its journal and adopts its pods).
+                _kubelet = null;
+                Timers.StartSingleTimer("start-kubelet", new StartKubelet(), TimeSpan.FromSeconds(1));
+                break;
+            case Beat:
+                Heartbeat();
+                break;
+            case ReadContainerLog read:
+                if (_kubelet is { } kubelet)
+                {
+                    kubelet.Forward(read);
+                }
+                else
+                {
+                    Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", $"the kubelet of node {_node.Name} is restarting")), Self);
+                }
+                break;
+            case StoreReply { Correlation: Op op } reply:
+                OnReply(op, reply);
+                break;
+            case StoreReply:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Send(StoreCommand command, Op op) => _store.Tell(command with { Correlation = op }, Self);
+
+    private void OnReply(Op op, StoreReply reply)
+    {
+        switch (op)
+        {
+            case Op.Lookup when reply.Error is { Code: 404 }:
+                Send(new CreateObject(ResourceTypes.Nodes, NodeObject(null)), Op.Register);
+                break;
+            case Op.Lookup when reply.Object is { } existing:
+                // Registered before (a restart): bring labels and pod CIDR up to date, keep what others set (taints).
+                _uid = existing.Uid;
+                var updated = NodeObject(existing.ToJsonObject());
+                if (!JsonTree.DeepEquals(updated, existing.ToJsonObject()))
+                {
+                    Send(new UpdateObject(ResourceTypes.Nodes, updated), Op.Update);
+                }
+                Registered(existing.ToJsonObject());
+                break;
+            case Op.Register when reply.Object is { } created:
+                _uid = created.Uid;
+                NodeEvent("Normal", "Starting", "Starting kubelet.");
+                Registered(created.ToJsonObject());
+                break;
+            case Op.Register when reply.Error is { Code: 409 }:
+                Send(new GetObject(ResourceTypes.Nodes, null, _node.Name), Op.Lookup);
+                break;
+            case Op.Check when reply.Error is { Code: 404 }:
+                // The Node object was deleted: register again, as a kubelet does.
+                _registered = false;
+                Send(new CreateObject(ResourceTypes.Nodes, NodeObject(null)), Op.Register);
+                break;
+            case Op.Check when reply.Object is { } current:
+                var now = Context.System.Clock.UtcNow;
+                var status = current.ToJsonObject()["status"] as JsonObject;
+                var ready = status is null ? null : Conditions.Find(status, "Ready");
+                var healthy = ready is not null && JsonTree.GetString(ready, "status") == "True" && JsonTree.GetString(ready, "reason") == "KubeletReady";
+                if (!healthy || now - _lastStatus >= _node.StatusReportInterval)
+                {
+                    PostStatus(status);
+                }
+                break;
+            case Op.LeaseCreate when reply.IsSuccess:
+                _leaseExists = true;
+                break;
+            case Op.LeaseCreate when reply.Error is { Code: 409 }:
+                _leaseExists = true;
+                Send(new UpdateObject(ResourceTypes.Leases, Lease()), Op.LeaseUpdate);
+                break;
+            case Op.LeaseUpdate when reply.Error is { Code: 404 }:
+                Send(new CreateObject(ResourceTypes.Leases, Lease()), Op.LeaseCreate);
+                break;
+        }
+    }
+
+    private void Registered(JsonObject node)
+    {
+        _registered = true;
+        PostStatus(node["status"] as JsonObject);
+        Heartbeat();
+    }
+
+    private void Heartbeat()
+    {
+        if (!_registered)
+        {
+            return;
+        }
+        Send(_leaseExists ? new UpdateObject(ResourceTypes.Leases, Lease()) : new CreateObject(ResourceTypes.Leases, Lease()),
+            _leaseExists ? Op.LeaseUpdate : Op.LeaseCreate);
+        Send(new GetObject(ResourceTypes.Nodes, null, _node.Name), Op.Check);
+    }
+
+    private JsonObject Lease() => new()
+    {
+        ["apiVersion"] = "coordination.k8s.io/v1",
+        ["kind"] = "Lease",
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = _node.Name,
+            ["namespace"] = "kube-node-lease",
+            ["ownerReferences"] = _uid.Length == 0 ? null : new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Node",
+                ["name"] = _node.Name,
+                ["uid"] = _uid,
+            }),
+        },
+        ["spec"] = new JsonObject
+        {
+            ["holderIdentity"] = _node.Name,
+            ["leaseDurationSeconds"] = _node.LeaseDurationSeconds,
+            ["renewTime"] = Rfc3339Time.FormatMicro(Context.System.Clock.UtcNow),
+        },
+    };
+
+    /// <summary>The Node object as this node registers it (merged into <paramref name="existing"/> when given).</summary>
+    private JsonObject NodeObject(JsonObject? existing)
+    {
+        var node = existing?.DeepClone().AsObject() ?? new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Node",
+            ["metadata"] = new JsonObject { ["name"] = _node.Name },
+        };
+        var obj = new KubeObject(node);
+        obj.SetLabel("beta.kubernetes.io/arch", "amd64");
+        obj.SetLabel("beta.kubernetes.io/os", "linux");
+        obj.SetLabel("kubernetes.io/arch", "amd64");
+        obj.SetLabel("kubernetes.io/hostname", _node.Name);
+        obj.SetLabel("kubernetes.io/os", "linux");
+        obj.SetLabel("topology.kubernetes.io/region", _node.Region);
+        obj.SetLabel("topology.kubernetes.io/zone", _node.Zone);
+        obj.SetAnnotation("node.alpha.kubernetes.io/ttl", "0");
+        obj.SetAnnotation("volumes.kubernetes.io/controller-managed-attach-detach", "true");
+        var spec = obj.EnsureSpec();
+        spec["podCIDR"] = _node.PodCidr;
+        spec["podCIDRs"] = new JsonArray(_node.PodCidr);
+        return node;
+    }
+
+    private void PostStatus(JsonObject? stored)
+    {
+        var now = Context.System.Clock.UtcNow;
+        _lastStatus = now;
+        var stamp = Rfc3339Time.Format(now);
+        var conditions = new JsonArray();
+        foreach (var (type, conditionStatus, reason, message) in new[]
+        {
+            ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        })
+        {
+            var previous = stored is null ? null : Conditions.Find(stored, type);
+            var transition = previous is not null && JsonTree.GetString(previous, "status") == conditionStatus
+                ? JsonTree.GetString(previous, "lastTransitionTime") ?? stamp
+                : stamp;
+            conditions.Add(new JsonObject
+            {
+                ["type"] = type,
+                ["status"] = conditionStatus,
+                ["lastHeartbeatTime"] = stamp,
+                ["lastTransitionTime"] = transition,
+                ["reason"] = reason,
+                ["message"] = message,
+            });
+        }
+        var resources = new JsonObject
+        {
+            ["cpu"] = _node.Cpu,
+            ["ephemeral-storage"] = "104857600Ki",
+            ["hugepages-1Gi"] = "0",
+            ["hugepages-2Mi"] = "0",
+            ["memory"] = _node.Memory,
+            ["pods"] = _node.Pods.ToString(CultureInfo.InvariantCulture),
+        };
+        var machineId = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(_node.Name)));
+        var status = new JsonObject
+        {
+            ["capacity"] = resources,
+            ["allocatable"] = resources.DeepClone(),
+            ["conditions"] = conditions,
+            ["addresses"] = new JsonArray(
+                new JsonObject { ["type"] = "InternalIP", ["address"] = _node.InternalIp },
+                new JsonObject { ["type"] = "Hostname", ["address"] = _node.Name }),
+            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
+            ["nodeInfo"] = new JsonObject
+            {
+                ["machineID"] = machineId,
+                ["systemUUID"] = new Guid(Convert.FromHexString(machineId)).ToString(),
+                ["bootID"] = new Guid(Convert.FromHexString(machineId)).ToString(),
+                ["kernelVersion"] = "6.8.0-emulator",
+                ["osImage"] = "Emulator Linux",
+                ["containerRuntimeVersion"] = "containerd://1.7.27",
+                ["kubeletVersion"] = KubeletVersion,
+                ["kubeProxyVersion"] = KubeletVersion,
+                ["operatingSystem"] = "linux",
+                ["architecture"] = "amd64",
+            },
+        };
+        Send(new UpdateObject(ResourceTypes.Nodes, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Node",
+            ["metadata"] = new JsonObject { ["name"] = _node.Name },
+            ["status"] = status,
+        }, UpdateScope.Status), Op.Status);
+        var wasReady = stored is not null && Conditions.Find(stored, "Ready") is { } r && JsonTree.GetString(r, "status") == "True";
+        if (!wasReady || !_announcedReady)
+        {
+            _announcedReady = true;
+            NodeEvent("Normal", "NodeReady", $"Node {_node.Name} status is now: NodeReady");
+        }
+    }
+
+    private void NodeEvent(string type, string reason, string message) =>
+        _events.Tell(new RecordEvent(new InvolvedObject("v1", "Node", null, _node.Name, _uid), type, reason, message, "kubelet", _node.Name), Self);
+}

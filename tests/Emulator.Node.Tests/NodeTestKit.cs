@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Persistence;
+using Emulator.Actors.Persistence.Journal;
+using Emulator.Actors.Persistence.Serialization;
+using Emulator.Actors.Persistence.Snapshot;
+using Emulator.Actors.TestKit;
+using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Node.Hosting;
+using Emulator.Node.Kubelet;
+
+namespace Emulator.Node.Tests;
+
+/// <summary>A deterministic system on virtual time with an API store, watch hub, event recorder and one node host.</summary>
+public abstract class NodeTestKit : TestKitBase
+{
+    protected NodeTestKit()
+    {
+        var serializer = new EventSerializer();
+        StoreSerialization.Register(serializer);
+        KubeletSerialization.Register(serializer);
+        Persistence.StartAsync(Sys, new PersistenceSettings(new InMemoryJournalStore(), new InMemorySnapshotStore(), serializer)).GetAwaiter().GetResult();
+        Hub = Sys.ActorOf(Props.Create(() => new WatchHub(10_000)), "watch-hub");
+        Store = Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, 50_000)), "api-store");
+        Events = Sys.ActorOf(Props.Create(() => new EventRecorder(Store)), "events");
+    }
+
+    protected IActorRef Hub { get; }
+
+    protected IActorRef Store { get; }
+
+    protected IActorRef Events { get; }
+
+    protected IActorRef Host { get; private set; } = null!;
+
+    protected IActorRef StartHost(int nodes = 1, TimeSpan? pullDelay = null)
+    {
+        var options = new NodeHostOptions(NodeCount: nodes, ImagePullDelay: pullDelay ?? TimeSpan.FromSeconds(2));
+        Host = Sys.ActorOf(Props.Create(() => new NodeHost(options, Store, Hub, Events)), "nodes");
+        AwaitAssert(() => Assert.True(Send(new GetObject(ResourceTypes.Nodes, null, "node-1")).IsSuccess));
+        return Host;
+    }
+
+    protected StoreReply Send(object command)
+    {
+        Store.Tell(command, TestActor);
+        return ExpectMsg<StoreReply>();
+    }
+
+    protected StoredObject Ok(object command)
+    {
+        var reply = Send(command);
+        Assert.True(reply.IsSuccess, reply.Error?.Message);
+        return reply.Object!;
+    }
+
+    protected KubeObject Get(ResourceType type, string? ns, string name) => new(Ok(new GetObject(type, ns, name)).ToJsonObject());
+
+    protected KubeObject Pod(string name = "web") => Get(ResourceTypes.Pods, "default", name);
+
+    protected static JsonObject Container(string name = "app", string image = "nginx:1.27", params string[] shell)
+    {
+        var container = new JsonObject { ["name"] = name, ["image"] = image };
+        if (shell.Length > 0)
+        {
+            container["command"] = new JsonArray("sh", "-c");
+            container["args"] = new JsonArray(shell.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray());
+        }
+        return container;
+    }
+
+    protected KubeObject CreatePod(string name = "web", JsonObject? container = null, string? restartPolicy = null, JsonArray? initContainers = null,
+        Dictionary<string, string>? annotations = null, string node = "node-1")
+    {
+        var spec = new JsonObject { ["nodeName"] = node, ["containers"] = new JsonArray(container ?? Container()) };
+        if (restartPolicy is not null)
+        {
+            spec["restartPolicy"] = restartPolicy;
+        }
+        if (initContainers is not null)
+        {
+            spec["initContainers"] = initContainers;
+        }
+        var metadata = new JsonObject { ["name"] = name, ["namespace"] = "default" };
+        if (annotations is not null)
+        {
+            metadata["annotations"] = new JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(a.Value))));
+        }
+        return new KubeObject(Ok(new CreateObject(ResourceTypes.Pods, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = metadata, ["spec"] = spec })).ToJsonObject());
+    }
+
+    protected static string? Phase(KubeObject pod) => JsonTree.GetString(pod.Document, "status", "phase");
+
+    protected static JsonObject ContainerStatus(KubeObject pod, string name = "app", string field = "containerStatuses") =>
+        JsonTree.Objects(JsonTree.GetArray(pod.Document, "status", field)).Single(c => JsonTree.GetString(c, "name") == name);
+
+    protected static JsonObject Condition(KubeObject pod, string type) =>
+        JsonTree.Objects(JsonTree.GetArray(pod.Document, "status", "conditions")).Single(c => JsonTree.GetString(c, "type") == type);
+
+    protected static string? Waiting(KubeObject pod, string name = "app") => JsonTree.GetString(ContainerStatus(pod, name), "state", "waiting", "reason");
+
+    protected static long RestartCount(KubeObject pod, string name = "app") => JsonTree.GetInt(ContainerStatus(pod, name), "restartCount") ?? -1;
+
+    protected ContainerLogReply Logs(string pod = "web", bool previous = false, string? container = null, int? tail = null)
+    {
+        Host.Tell(new ReadContainerLog("node-1", "default", pod, container, previous, tail), TestActor);
+        return ExpectMsg<ContainerLogReply>();
+    }
+
+    /// <summary>Moves the virtual clock in one-second steps (timers fire at their due time, replies run in between).</summary>
+    protected void Run(TimeSpan duration)
+    {
+        for (var left = duration; left > TimeSpan.Zero; left -= TimeSpan.FromSeconds(1))
+        {
+            Advance(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+            RunUntilIdleIfDeterministic();
+        }
+    }
+
+    /// <summary>The events recorded so far, as <c>Reason: message</c>.</summary>
+    protected List<string> EventMessages()
+    {
+        Store.Tell(new ListObjects(ResourceTypes.Events, null), TestActor);
+        return ExpectMsg<ListReply>().Items.Select(e => e.ToJsonObject())
+            .Select(e => $"{JsonTree.GetString(e, "reason")}: {JsonTree.GetString(e, "message")}").ToList();
+    }
+
+    protected DateTimeOffset Now => Sys.Clock.UtcNow;
+}

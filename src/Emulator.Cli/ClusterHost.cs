@@ -8,9 +8,14 @@ using Emulator.Actors.Persistence.Sqlite;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.Deployment;
+using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Namespace;
+using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Store;
+using Emulator.Node.Hosting;
+using Emulator.Node.Kubelet;
 
 namespace Emulator.Cli;
 
@@ -20,7 +25,8 @@ namespace Emulator.Cli;
 /// <param name="KubeconfigPath">Where to write the kubeconfig.</param>
 /// <param name="Nodes">How many emulated nodes run in this process.</param>
 /// <param name="TimeScale">Emulated seconds per real second.</param>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double TimeScale = 1.0);
+/// <param name="ImagePullDelay">How long an emulated image pull takes (null: the node default, 2 s).</param>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double TimeScale = 1.0, TimeSpan? ImagePullDelay = null);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
@@ -67,6 +73,7 @@ public sealed class ClusterHost : IAsyncDisposable
         try
         {
             var serializer = StoreSerialization.Register(new EventSerializer());
+            KubeletSerialization.Register(serializer);
             try
             {
                 await Persistence.StartAsync(system, new PersistenceSettings(new SqliteJournalStore(database), new SqliteSnapshotStore(database), serializer), cancellationToken);
@@ -82,6 +89,9 @@ public sealed class ClusterHost : IAsyncDisposable
             var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
             system.ActorOf(Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))), "namespace-controller");
             system.ActorOf(Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))), "garbage-collector");
+            var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
+            StartControllers(system, store, hub, events);
+            var nodes = system.ActorOf(Props.Create(() => new NodeHost(new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay), store, hub, events)), "nodes");
             ApiServer api;
             try
             {
@@ -89,6 +99,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions
                 {
                     Port = options.ApiPort,
+                    Nodes = nodes,
                     StoreTimeout = TimeSpan.FromSeconds(30 * Math.Max(1.0, options.TimeScale)),
                 });
             }
@@ -104,6 +115,16 @@ public sealed class ClusterHost : IAsyncDisposable
             await system.Terminate();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The controllers, each under its own name below <c>/user</c>; the default supervisor restarts a failed one, which
+    /// relists and carries on (they are level-triggered).
+    /// </summary>
+    private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events)
+    {
+        system.ActorOf(Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))), "replicaset-controller");
+        system.ActorOf(Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))), "deployment-controller");
     }
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>

@@ -254,6 +254,64 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void Pods_of_other_schedulers_and_preset_nodes_are_left_alone()
+    {
+        AddNode("n1");
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("custom", edit: spec => spec["schedulerName"] = "my-scheduler")));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("preset", cpu: "100", edit: spec => spec["nodeName"] = "elsewhere")));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("mine")));
+        Assert.Equal("n1", AwaitBound("mine"));
+        Assert.Null(NodeOf(GetPod("custom")));
+        Assert.Null(Condition(GetPod("custom"), "PodScheduled"));
+        Assert.Equal("elsewhere", NodeOf(GetPod("preset")));
+        Assert.Empty(EventsFor("custom", "FailedScheduling"));
+        Assert.Empty(EventsFor("preset", "Scheduled"));
+    }
+
+    [Fact]
+    public void Init_containers_count_by_their_largest_request()
+    {
+        AddNode("n1", cpu: "2", memory: "1Gi");
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("init", cpu: "500m", edit: spec => spec["initContainers"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "setup",
+            ["image"] = "busybox",
+            ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["memory"] = "2Gi" } },
+        }))));
+        AssertUnschedulable("init", $"0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 {NoVictims}.");
+    }
+
+    [Fact]
+    public void Pods_avoid_a_node_the_lifecycle_controller_tainted_unreachable()
+    {
+        AddNode("dead");
+        AddNode("alive");
+        RenewLease("dead");
+        RenewLease("alive");
+        Sys.ActorOf(Props.Create(() => new Emulator.ControlPlane.NodeLifecycle.NodeLifecycleController(Store, Hub, Events)), "node-lifecycle");
+        StartScheduler();
+        for (var i = 0; i < 60; i++)
+        {
+            Advance(TimeSpan.FromSeconds(1));
+            if (i % 10 == 0)
+            {
+                RenewLease("alive");
+            }
+        }
+        AwaitAssert(() => Assert.Equal("Unknown", Condition(GetNode("dead"), "Ready")));
+        for (var i = 0; i < 4; i++)
+        {
+            Ok(new CreateObject(ResourceTypes.Pods, PodWith($"p{i}")));
+        }
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("alive", AwaitBound($"p{i}"));
+        }
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

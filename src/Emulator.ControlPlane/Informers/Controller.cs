@@ -239,8 +239,9 @@ public abstract partial class Controller : UntypedActor
             {
                 cache.Forget(obj.Namespace, obj.Name, obj.ResourceVersion);
             }
-            else if (reply.IsSuccess && tag.State is not DeleteMarker)
+            else if (reply.IsSuccess)
             {
+                // Includes a delete that only started (deletionTimestamp set): the cache must see it as deleting.
                 cache.Observe(obj);
             }
         }

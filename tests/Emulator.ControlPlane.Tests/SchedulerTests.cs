@@ -312,6 +312,28 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void A_burst_of_pods_fills_the_nodes_exactly_to_capacity()
+    {
+        for (var n = 0; n < 20; n++)
+        {
+            AddNode($"n{n:00}", cpu: "4");
+        }
+        for (var i = 0; i < 400; i++)
+        {
+            Ok(new CreateObject(ResourceTypes.Pods, PodWith($"p{i:000}", cpu: "250m")));
+        }
+        StartScheduler();
+        AwaitAssert(() =>
+        {
+            Store.Tell(new ListObjects(ResourceTypes.Pods, null), TestActor);
+            var pods = ExpectMsg<ListReply>().Items.Select(i => new KubeObject(i.ToJsonObject())).ToList();
+            Assert.Equal(320, pods.Count(p => NodeOf(p) is not null));
+            Assert.Equal(80, pods.Count(p => Condition(p, "PodScheduled", "reason") == "Unschedulable"));
+            Assert.All(pods.Where(p => NodeOf(p) is not null).GroupBy(NodeOf), g => Assert.Equal(16, g.Count()));
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

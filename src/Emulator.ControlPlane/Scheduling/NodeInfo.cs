@@ -48,11 +48,12 @@ public sealed class NodeInfo
     /// <summary>Counts a pod on the node.</summary>
     public void Add(KubeObject pod)
     {
-        Requested += PodResources.Requests(pod);
-        NonZeroRequested += PodResources.NonZeroRequests(pod);
+        var usage = PodUsage.Of(pod);
+        Requested += usage.Requests;
+        NonZeroRequested += usage.NonZeroRequests;
         PodCount++;
-        UsedPorts.AddRange(PodResources.HostPorts(pod));
-        if (pod.ControllerReference?.Uid is { Length: > 0 } owner)
+        UsedPorts.AddRange(usage.HostPorts);
+        if (usage.Owner is { } owner)
         {
             Owners[owner] = Owners.GetValueOrDefault(owner) + 1;
         }

@@ -94,8 +94,8 @@ public sealed class Scheduler : Controller
         }
         var pod = cached.Object;
         var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => Info(n.Object)).ToList();
-        var requests = PodResources.Requests(pod);
-        var ports = PodResources.HostPorts(pod).ToList();
+        var requests = PodUsage.Of(pod).Requests;
+        var ports = PodUsage.Of(pod).HostPorts;
         var feasible = new List<NodeInfo>();
         var failures = new List<IReadOnlyList<FilterFailure>>();
         foreach (var node in nodes)

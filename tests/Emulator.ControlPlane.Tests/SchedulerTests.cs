@@ -334,6 +334,46 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void Preferences_steer_the_choice()
+    {
+        AddNode("a", labels: new JsonObject { ["zone"] = "a" });
+        AddNode("b", labels: new JsonObject { ["zone"] = "b" }, taints: [Taint("spot", "PreferNoSchedule")]);
+        AddNode("c", labels: new JsonObject { ["zone"] = "c" });
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("likes-c", edit: spec => spec["affinity"] = new JsonObject
+        {
+            ["nodeAffinity"] = new JsonObject
+            {
+                ["preferredDuringSchedulingIgnoredDuringExecution"] = new JsonArray(new JsonObject
+                {
+                    ["weight"] = 50,
+                    ["preference"] = new JsonObject { ["matchExpressions"] = new JsonArray(Expression("zone", "In", "c")) },
+                }),
+            },
+        })));
+        Assert.Equal("c", AwaitBound("likes-c"));
+        // Without preferences, a and b score alike on resources; the PreferNoSchedule taint keeps pods off b.
+        for (var i = 0; i < 4; i++)
+        {
+            Ok(new CreateObject(ResourceTypes.Pods, PodWith($"p{i}")));
+            Assert.NotEqual("b", AwaitBound($"p{i}"));
+        }
+    }
+
+    [Fact]
+    public void Gated_pods_are_not_scheduled()
+    {
+        AddNode("n1");
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("gated", edit: spec => spec["schedulingGates"] = new JsonArray(new JsonObject { ["name"] = "example.com/quota" }))));
+        AwaitAssert(() => Assert.Equal("SchedulingGated", Condition(GetPod("gated"), "PodScheduled", "reason")));
+        Assert.Equal("Scheduling is blocked due to non-empty scheduling gates", Condition(GetPod("gated"), "PodScheduled", "message"));
+        Assert.Null(NodeOf(GetPod("gated")));
+        Assert.Empty(EventsFor("gated", "FailedScheduling"));
+        // Removing the gates is a spec update the model's pod validation does not allow yet (Kubernetes does).
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

@@ -93,6 +93,13 @@ public sealed class Scheduler : Controller
             return;
         }
         var pod = cached.Object;
+        if (JsonTree.GetArray(pod.Document, "spec", "schedulingGates") is { Count: > 0 })
+        {
+            // Gated pods wait, visibly, until every gate is removed (a spec change re-queues them).
+            _unschedulable.Add(key);
+            SetScheduledCondition(key, cached, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
+            return;
+        }
         var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => Info(n.Object)).ToList();
         var requests = PodUsage.Of(pod).Requests;
         var ports = PodUsage.Of(pod).HostPorts;
@@ -162,10 +169,15 @@ public sealed class Scheduler : Controller
     {
         _unschedulable.Add(key);
         _events.Tell(new RecordEvent(InvolvedObject.Of(cached.Object), "Warning", "FailedScheduling", message, Name), Self);
+        SetScheduledCondition(key, cached, "Unschedulable", message);
+    }
+
+    private void SetScheduledCondition(ObjectKey key, CachedObject cached, string reason, string message)
+    {
         var updated = (JsonObject)cached.Object.Document.DeepClone();
         var status = updated["status"] as JsonObject ?? [];
         updated["status"] = status;
-        if (Conditions.Set(status, "PodScheduled", "False", "Unschedulable", message, Now))
+        if (Conditions.Set(status, "PodScheduled", "False", reason, message, Now))
         {
             UpdateStatus(key, ResourceTypes.Pods, updated);
         }

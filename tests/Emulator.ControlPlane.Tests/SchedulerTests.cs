@@ -374,6 +374,17 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void Higher_priority_pods_are_scheduled_first()
+    {
+        AddNode("n1", cpu: "1");
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("a-low", cpu: "600m")));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("z-high", cpu: "600m", edit: spec => spec["priority"] = 1000)));
+        StartScheduler();
+        Assert.Equal("n1", AwaitBound("z-high"));
+        AssertUnschedulable("a-low", $"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 {NoVictims}.");
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

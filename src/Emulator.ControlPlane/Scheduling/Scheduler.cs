@@ -29,7 +29,9 @@ public sealed class Scheduler : Controller
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
+    private readonly HashSet<ObjectKey> _pending = [];
     private long _turn;
+    private bool _roundScheduled;
 
     /// <summary>Creates the scheduler.</summary>
     /// <param name="store">The API store.</param>
@@ -47,6 +49,8 @@ public sealed class Scheduler : Controller
     private sealed record BindTag(ObjectKey Key, string Node, KubeObject Pod);
 
     private sealed record FlushUnschedulable;
+
+    private sealed record ScheduleRound;
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -84,8 +88,48 @@ public sealed class Scheduler : Controller
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Queues the pod for the next scheduling round: the pods queued in one turn are then scheduled in Kubernetes'
+    /// PrioritySort order (higher <c>spec.priority</c> first, then older first).
+    /// </summary>
     protected override void Reconcile(ObjectKey key)
+    {
+        _pending.Add(key);
+        if (!_roundScheduled)
+        {
+            _roundScheduled = true;
+            Self.Tell(new ScheduleRound(), Self);
+        }
+    }
+
+    private void Round()
+    {
+        _roundScheduled = false;
+        var pods = Cache(ResourceTypes.Pods);
+        var order = _pending
+            .Select(key => (Key: key, Pod: pods.Get(key.Namespace, key.Name)?.Object))
+            .OrderByDescending(p => p.Pod is null ? 0 : JsonTree.GetInt(p.Pod.Document, "spec", "priority") ?? 0)
+            .ThenBy(p => p.Pod?.CreationTimestamp ?? DateTimeOffset.MinValue)
+            .ThenBy(p => p.Key.Namespace, StringComparer.Ordinal)
+            .ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+            .Select(p => p.Key)
+            .ToList();
+        _pending.Clear();
+        foreach (var key in order)
+        {
+            try
+            {
+                ScheduleOne(key);
+            }
+            catch (Exception e) when (e is not ActorKilledException)
+            {
+                Log.Error(e, "Scheduling {0} failed", key);
+                EnqueueAfter(key, TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private void ScheduleOne(ObjectKey key)
     {
         if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached.Object) || _assumed.ContainsKey(key))
         {
@@ -138,6 +182,9 @@ public sealed class Scheduler : Controller
                 break;
             case FlushUnschedulable:
                 RetryUnschedulable();
+                break;
+            case ScheduleRound:
+                Round();
                 break;
             default:
                 base.OnOtherMessage(message);

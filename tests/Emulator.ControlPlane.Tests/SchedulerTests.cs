@@ -385,6 +385,23 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void A_restarted_scheduler_counts_the_pods_already_bound()
+    {
+        AddNode("n1", cpu: "1");
+        var first = Sys.ActorOf(Props.Create(() => new Scheduler(Store, Hub, Events, 0)), "scheduler-1");
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("a", cpu: "700m")));
+        Assert.Equal("n1", AwaitBound("a"));
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("b", cpu: "700m")));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("c", cpu: "300m")));
+        Sys.ActorOf(Props.Create(() => new Scheduler(Store, Hub, Events, 0)), "scheduler-2");
+        Assert.Equal("n1", AwaitBound("c"));
+        AssertUnschedulable("b", $"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 {NoVictims}.");
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

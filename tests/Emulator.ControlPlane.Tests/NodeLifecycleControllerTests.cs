@@ -10,7 +10,10 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
 {
     private void StartController() => Sys.ActorOf(Props.Create(() => new NodeLifecycleController(Store, Hub, Events)), "node-lifecycle");
 
-    /// <summary>Moves time second by second; the node's kubelet renews its lease every 10 s while <paramref name="renewing"/> names it.</summary>
+    /// <summary>Nodes whose kubelet keeps renewing its lease (a healthy node keeps the cluster out of master disruption mode).</summary>
+    private readonly List<string> _alive = [];
+
+    /// <summary>Moves time second by second; a node's kubelet renews its lease every 10 s while it is alive or <paramref name="renewing"/> names it.</summary>
     private void Run(int seconds, params string[] renewing)
     {
         for (var i = 0; i < seconds; i++)
@@ -18,7 +21,7 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
             Advance(TimeSpan.FromSeconds(1));
             if (Now.ToUnixTimeSeconds() % 10 == 0)
             {
-                foreach (var node in renewing)
+                foreach (var node in renewing.Concat(_alive))
                 {
                     RenewLease(node);
                 }
@@ -56,6 +59,7 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
     /// <summary>Starts a healthy node with a lease renewed on whole 10 s marks, then lets its kubelet fall silent.</summary>
     private DateTimeOffset StartThenSilence(string node)
     {
+        AddHealthyNode();
         AddNode(node);
         RenewLease(node);
         StartController();
@@ -63,6 +67,13 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
         Run(10 - (int)(Now.ToUnixTimeSeconds() % 10), node);
         Run(20, node);
         return Now;
+    }
+
+    private void AddHealthyNode(string name = "healthy")
+    {
+        AddNode(name);
+        RenewLease(name);
+        _alive.Add(name);
     }
 
     [Fact]
@@ -162,6 +173,7 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
     [Fact]
     public void A_not_ready_node_is_tainted_not_ready()
     {
+        AddHealthyNode();
         AddNode("n1");
         RenewLease("n1");
         StartController();
@@ -202,5 +214,49 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
         Assert.Equal("Unknown", Condition(GetNode("new"), "Ready"));
         Assert.Equal("NodeStatusNeverUpdated", Condition(GetNode("new"), "Ready", "reason"));
         Assert.True(Now - created <= TimeSpan.FromSeconds(65));
+    }
+
+    [Fact]
+    public void When_every_node_is_silent_nothing_is_evicted()
+    {
+        AddNode("n1");
+        AddNode("n2");
+        RenewLease("n1");
+        RenewLease("n2");
+        AddRunningPod("p", "n1", new JsonArray(new JsonObject
+        {
+            ["key"] = NodeTaints.Unreachable,
+            ["operator"] = "Exists",
+            ["effect"] = "NoExecute",
+            ["tolerationSeconds"] = 10,
+        }));
+        // Evicted by even a moment of the NoExecute taint.
+        AddRunningPod("zero", "n1", new JsonArray(new JsonObject
+        {
+            ["key"] = NodeTaints.Unreachable,
+            ["operator"] = "Exists",
+            ["effect"] = "NoExecute",
+            ["tolerationSeconds"] = 0,
+        }));
+        StartController();
+        Run(70);
+        Assert.False(Deleting("zero"));
+        Assert.Equal("Unknown", Condition(GetNode("n1"), "Ready"));
+        Assert.Equal("Unknown", Condition(GetNode("n2"), "Ready"));
+        // Master disruption mode: the control plane suspects itself, so only NoSchedule taints go on.
+        Assert.Equal([(NodeTaints.Unreachable, "NoSchedule")], TaintsOf("n1"));
+        Assert.Equal([(NodeTaints.Unreachable, "NoSchedule")], TaintsOf("n2"));
+        Run(60);
+        Assert.False(Deleting("p"));
+
+        // n2 comes back: the mode ends, n1 (still Unknown) gets its NoExecute taint again, and the eviction follows.
+        PostNodeStatus("n2");
+        _alive.Add("n2");
+        Run(5);
+        Assert.Equal("True", Condition(GetNode("n2"), "Ready"));
+        Assert.Equal([(NodeTaints.Unreachable, "NoExecute"), (NodeTaints.Unreachable, "NoSchedule")], TaintsOf("n1"));
+        Assert.False(Deleting("p"));
+        Run(11);
+        Assert.True(Deleting("p"));
     }
 }

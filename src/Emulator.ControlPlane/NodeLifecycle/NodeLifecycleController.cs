@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Emulator.Actors;
+using Emulator.Actors.Event;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Scheduling;
@@ -29,6 +30,12 @@ public sealed class NodeLifecycleController : Controller
     /// <summary>node-startup-grace-period: for a node whose kubelet never posted a Ready condition.</summary>
     public static readonly TimeSpan StartupGracePeriod = TimeSpan.FromSeconds(60);
 
+    /// <summary>Share of not-Ready nodes from which a zone is partially disrupted.</summary>
+    public const double UnhealthyZoneThreshold = 0.55;
+
+    /// <summary>Zones up to this size stop evicting in partial disruption.</summary>
+    public const int LargeClusterThreshold = 50;
+
     /// <summary>The namespace of node leases.</summary>
     public const string LeaseNamespace = "kube-node-lease";
 
@@ -40,6 +47,7 @@ public sealed class NodeLifecycleController : Controller
     private readonly IActorRef _events;
     private readonly Dictionary<string, Health> _health = new(StringComparer.Ordinal);
     private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
+    private bool _masterDisruption;
 
     /// <summary>Creates the controller.</summary>
     public NodeLifecycleController(IActorRef store, IActorRef watchHub, IActorRef events)
@@ -170,7 +178,7 @@ public sealed class NodeLifecycleController : Controller
             _events.Tell(new RecordEvent(InvolvedObject.Of(node), "Normal", "NodeReady", $"Node {key.Name} status is now: NodeReady", Component), Self);
         }
         health.Ready = ready;
-        if (NodeTaints.Reconciled(node, Now) is { } taints)
+        if (NodeTaints.Reconciled(node, Now, NoExecuteModeOf(node)) is { } taints)
         {
             var updated = (JsonObject)node.Document.DeepClone();
             ((JsonObject)(updated["spec"] ??= new JsonObject()))["taints"] = taints;
@@ -179,6 +187,52 @@ public sealed class NodeLifecycleController : Controller
         }
         EvictIntolerant(key, node);
     }
+
+    /// <summary>
+    /// Kubernetes' disruption handling: when every node of every zone is not Ready the control plane assumes the fault is
+    /// its own (master disruption mode) and takes Ready's NoExecute taints off; leaving that mode restarts every node's
+    /// grace period. A zone of at most <see cref="LargeClusterThreshold"/> nodes in partial disruption (more than two and
+    /// at least 55 % not Ready) gets no new NoExecute taints (its eviction rate drops to 0).
+    /// </summary>
+    private NoExecuteMode NoExecuteModeOf(KubeObject node)
+    {
+        var zones = Cache(ResourceTypes.Nodes).All.GroupBy(n => ZoneOf(n.Object), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Ready: g.Count(n => IsReady(n.Object)), NotReady: g.Count(n => !IsReady(n.Object))), StringComparer.Ordinal);
+        var allDisrupted = zones.Count > 0 && zones.Values.All(z => z.Ready == 0 && z.NotReady > 0);
+        if (allDisrupted != _masterDisruption)
+        {
+            _masterDisruption = allDisrupted;
+            if (allDisrupted)
+            {
+                Log.Info("Controller detected that all Nodes are not-Ready. Entering master disruption mode.");
+            }
+            else
+            {
+                Log.Info("Controller detected that some Nodes are Ready. Exiting master disruption mode.");
+                foreach (var health in _health.Values)
+                {
+                    health.Probe = Now;
+                }
+            }
+        }
+        if (_masterDisruption)
+        {
+            return NoExecuteMode.Remove;
+        }
+        var zone = zones[ZoneOf(node)];
+        var partial = zone.NotReady > 2 && (double)zone.NotReady / (zone.Ready + zone.NotReady) >= UnhealthyZoneThreshold;
+        return partial && zone.Ready + zone.NotReady <= LargeClusterThreshold ? NoExecuteMode.Hold : NoExecuteMode.Normal;
+    }
+
+    /// <summary>Ready True and not silent past its grace period (a node about to be marked Unknown already counts as not Ready).</summary>
+    private bool IsReady(KubeObject node) =>
+        ReadyStatus(node) == "True" && !(_health.TryGetValue(node.Name ?? "", out var health) && Now > health.Probe + GraceOf(node));
+
+    private static TimeSpan GraceOf(KubeObject node) =>
+        node.Status is { } status && Conditions.Find(status, "Ready") is not null ? GracePeriod : StartupGracePeriod;
+
+    private static string ZoneOf(KubeObject node) =>
+        (node.Labels.GetValueOrDefault("topology.kubernetes.io/region") ?? "") + ":\0:" + (node.Labels.GetValueOrDefault("topology.kubernetes.io/zone") ?? "");
 
     /// <summary>Takes in the node's heartbeats; a change since the last look restarts its grace period.</summary>
     private Health Observe(KubeObject node)
@@ -209,8 +263,7 @@ public sealed class NodeLifecycleController : Controller
 
     private bool MarkUnknownIfSilent(ObjectKey key, KubeObject node, Health health)
     {
-        var neverPosted = node.Status is not { } status || Conditions.Find(status, "Ready") is null;
-        if (Now <= health.Probe + (neverPosted ? StartupGracePeriod : GracePeriod))
+        if (Now <= health.Probe + GraceOf(node))
         {
             return false;
         }

@@ -29,7 +29,20 @@ public static class NodeTaints
     private static readonly HashSet<string> Managed = new(StringComparer.Ordinal) { Unreachable, NotReady, Unschedulable, MemoryPressure, DiskPressure, PidPressure };
 
     /// <summary>The (key, effect) pairs the node should carry.</summary>
-    public static IReadOnlyList<(string Key, string Effect)> Desired(KubeObject node)
+    /// <param name="node">The node.</param>
+    /// <param name="noExecute">Whether Ready's NoExecute taint may be added (<see cref="NoExecuteMode.Normal"/>), only kept, or must go.</param>
+    public static IReadOnlyList<(string Key, string Effect)> Desired(KubeObject node, NoExecuteMode noExecute = NoExecuteMode.Normal)
+    {
+        var desired = DesiredByConditions(node);
+        if (noExecute == NoExecuteMode.Normal)
+        {
+            return desired;
+        }
+        var present = Taints.Of(node).Select(t => (Taints.Key(t), Taints.Effect(t))).ToHashSet();
+        return desired.Where(d => d.Effect != Taints.NoExecute || (noExecute == NoExecuteMode.Hold && present.Contains(d))).ToList();
+    }
+
+    private static List<(string Key, string Effect)> DesiredByConditions(KubeObject node)
     {
         var desired = new List<(string, string)>();
         var status = node.Status ?? [];
@@ -68,10 +81,10 @@ public static class NodeTaints
     /// The node's taints with the managed ones brought to <see cref="Desired"/> (kept ones keep their <c>timeAdded</c>;
     /// new NoExecute taints get <paramref name="now"/>), or null when nothing changes.
     /// </summary>
-    public static JsonArray? Reconciled(KubeObject node, DateTimeOffset now)
+    public static JsonArray? Reconciled(KubeObject node, DateTimeOffset now, NoExecuteMode noExecute = NoExecuteMode.Normal)
     {
         var current = Taints.Of(node).ToList();
-        var desired = Desired(node);
+        var desired = Desired(node, noExecute);
         var currentManaged = current.Where(t => Managed.Contains(Taints.Key(t))).Select(t => (Taints.Key(t), Taints.Effect(t))).ToHashSet();
         if (currentManaged.SetEquals(desired))
         {
@@ -96,4 +109,17 @@ public static class NodeTaints
         }
         return result;
     }
+}
+
+/// <summary>How the zone's disruption state lets the controller treat Ready's NoExecute taints.</summary>
+public enum NoExecuteMode
+{
+    /// <summary>Add and remove them with the Ready condition.</summary>
+    Normal,
+
+    /// <summary>Partial disruption of a small zone (eviction rate 0): add none, keep those present, remove when healthy.</summary>
+    Hold,
+
+    /// <summary>Every node of every zone is not ready (master disruption mode): remove them all.</summary>
+    Remove,
 }

@@ -259,4 +259,32 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
         Run(11);
         Assert.True(Deleting("p"));
     }
+
+    [Fact]
+    public void A_small_zone_in_partial_disruption_gets_no_new_NoExecute_taints()
+    {
+        AddHealthyNode();
+        foreach (var node in new[] { "n1", "n2", "n3" })
+        {
+            AddNode(node);
+            RenewLease(node);
+        }
+        AddRunningPod("p", "n1", new JsonArray(new JsonObject
+        {
+            ["key"] = NodeTaints.Unreachable,
+            ["operator"] = "Exists",
+            ["effect"] = "NoExecute",
+            ["tolerationSeconds"] = 0,
+        }));
+        StartController();
+        Run(120);
+        // 3 of 4 nodes not Ready (more than two, at least 55 %) in a zone of at most 50 nodes: eviction rate 0.
+        foreach (var node in new[] { "n1", "n2", "n3" })
+        {
+            Assert.Equal("Unknown", Condition(GetNode(node), "Ready"));
+            Assert.Equal([(NodeTaints.Unreachable, "NoSchedule")], TaintsOf(node));
+        }
+        Assert.False(Deleting("p"));
+        Assert.Empty(TaintsOf("healthy"));
+    }
 }

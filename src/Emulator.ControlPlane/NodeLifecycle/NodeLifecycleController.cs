@@ -17,7 +17,9 @@ namespace Emulator.ControlPlane.NodeLifecycle;
 /// period, the node's conditions become <c>Unknown</c> (<c>NodeStatusUnknown</c>), its pods lose Ready, and a
 /// <c>NodeNotReady</c> event is recorded. It keeps the condition taints (unreachable, not-ready, pressures, unschedulable)
 /// in line with the node, and evicts pods from NoExecute-tainted nodes: at once when not tolerated, else
-/// <c>tolerationSeconds</c> after the taint's <c>timeAdded</c>.
+/// <c>tolerationSeconds</c> after the taint's <c>timeAdded</c>. As in Kubernetes, no NoExecute taints are added while every
+/// node is not Ready (master disruption mode) or while a small zone is partially disrupted. Not modelled: the eviction
+/// rate limiter (0.1 nodes/s in a healthy zone), and deleting pods of nodes that no longer exist (pod GC).
 /// </summary>
 public sealed class NodeLifecycleController : Controller
 {

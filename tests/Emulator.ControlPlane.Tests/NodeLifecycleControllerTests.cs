@@ -287,4 +287,24 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
         Assert.False(Deleting("p"));
         Assert.Empty(TaintsOf("healthy"));
     }
+
+    [Fact]
+    public void Nodes_of_a_zone_get_the_NoExecute_taint_one_every_ten_seconds()
+    {
+        AddHealthyNode("h1");
+        AddHealthyNode("h2");
+        AddHealthyNode("h3");
+        foreach (var node in new[] { "n1", "n2", "n3" })
+        {
+            AddNode(node);
+            RenewLease(node);
+        }
+        StartController();
+        Run(100);
+        var added = new[] { "n1", "n2", "n3" }
+            .Select(n => JsonTree.Objects(JsonTree.GetArray(GetNode(n).Document, "spec", "taints")).Single(t => JsonTree.GetString(t, "effect") == "NoExecute"))
+            .Select(t => Rfc3339Time.Parse(JsonTree.GetString(t, "timeAdded")!)).Order().ToList();
+        Assert.Equal(TimeSpan.FromSeconds(10), added[1] - added[0]);
+        Assert.Equal(TimeSpan.FromSeconds(10), added[2] - added[1]);
+    }
 }

@@ -18,8 +18,9 @@ namespace Emulator.ControlPlane.NodeLifecycle;
 /// <c>NodeNotReady</c> event is recorded. It keeps the condition taints (unreachable, not-ready, pressures, unschedulable)
 /// in line with the node, and evicts pods from NoExecute-tainted nodes: at once when not tolerated, else
 /// <c>tolerationSeconds</c> after the taint's <c>timeAdded</c>. As in Kubernetes, no NoExecute taints are added while every
-/// node is not Ready (master disruption mode) or while a small zone is partially disrupted. Not modelled: the eviction
-/// rate limiter (0.1 nodes/s in a healthy zone), and deleting pods of nodes that no longer exist (pod GC).
+/// node is not Ready (master disruption mode) or while a small zone is partially disrupted, and in a healthy zone they are
+/// added to one node per <see cref="EvictionInterval"/>. Not modelled: the reduced rate of large partially disrupted
+/// zones, and deleting pods of nodes that no longer exist (pod GC).
 /// </summary>
 public sealed class NodeLifecycleController : Controller
 {
@@ -31,6 +32,9 @@ public sealed class NodeLifecycleController : Controller
 
     /// <summary>node-startup-grace-period: for a node whose kubelet never posted a Ready condition.</summary>
     public static readonly TimeSpan StartupGracePeriod = TimeSpan.FromSeconds(60);
+
+    /// <summary>In a healthy zone, one node a time gets Ready's NoExecute taint, then the next after this (eviction rate 0.1/s).</summary>
+    public static readonly TimeSpan EvictionInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Share of not-Ready nodes from which a zone is partially disrupted.</summary>
     public const double UnhealthyZoneThreshold = 0.55;
@@ -49,6 +53,7 @@ public sealed class NodeLifecycleController : Controller
     private readonly IActorRef _events;
     private readonly Dictionary<string, Health> _health = new(StringComparer.Ordinal);
     private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastNoExecuteTaint = new(StringComparer.Ordinal);
     private bool _masterDisruption;
 
     /// <summary>Creates the controller.</summary>
@@ -180,8 +185,20 @@ public sealed class NodeLifecycleController : Controller
             _events.Tell(new RecordEvent(InvolvedObject.Of(node), "Normal", "NodeReady", $"Node {key.Name} status is now: NodeReady", Component), Self);
         }
         health.Ready = ready;
-        if (NodeTaints.Reconciled(node, Now, NoExecuteModeOf(node)) is { } taints)
+        var mode = NoExecuteModeOf(node);
+        var limited = mode == NoExecuteMode.Normal && AddsReadyNoExecute(node);
+        if (limited && _lastNoExecuteTaint.TryGetValue(ZoneOf(node), out var last) && Now < last + EvictionInterval)
         {
+            // The zone's rate limiter (0.1 nodes/s): this node's turn comes later.
+            mode = NoExecuteMode.Hold;
+            EnqueueAfter(key, last + EvictionInterval - Now);
+        }
+        if (NodeTaints.Reconciled(node, Now, mode) is { } taints)
+        {
+            if (limited && mode == NoExecuteMode.Normal)
+            {
+                _lastNoExecuteTaint[ZoneOf(node)] = Now;
+            }
             var updated = (JsonObject)node.Document.DeepClone();
             ((JsonObject)(updated["spec"] ??= new JsonObject()))["taints"] = taints;
             UpdateObject(key, ResourceTypes.Nodes, updated);
@@ -224,6 +241,13 @@ public sealed class NodeLifecycleController : Controller
         var zone = zones[ZoneOf(node)];
         var partial = zone.NotReady > 2 && (double)zone.NotReady / (zone.Ready + zone.NotReady) >= UnhealthyZoneThreshold;
         return partial && zone.Ready + zone.NotReady <= LargeClusterThreshold ? NoExecuteMode.Hold : NoExecuteMode.Normal;
+    }
+
+    /// <summary>Whether the node is to get Ready's NoExecute taint without carrying either yet (a swap is not rate limited).</summary>
+    private static bool AddsReadyNoExecute(KubeObject node)
+    {
+        static bool IsReadyNoExecute((string Key, string Effect) t) => t.Effect == Taints.NoExecute && t.Key is NodeTaints.Unreachable or NodeTaints.NotReady;
+        return NodeTaints.Desired(node).Any(IsReadyNoExecute) && !Taints.Of(node).Select(t => (Taints.Key(t), Taints.Effect(t))).Any(IsReadyNoExecute);
     }
 
     /// <summary>Ready True and not silent past its grace period (a node about to be marked Unknown already counts as not Ready).</summary>

@@ -402,6 +402,21 @@ public sealed class SchedulerTests : ClusterTestKit
     }
 
     [Fact]
+    public void A_finished_pod_frees_its_room()
+    {
+        AddNode("n1", cpu: "1");
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("job", cpu: "800m")));
+        Assert.Equal("n1", AwaitBound("job"));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("next", cpu: "800m")));
+        AssertUnschedulable("next", $"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 {NoVictims}.");
+        var job = Ok(new GetObject(ResourceTypes.Pods, "default", "job")).ToJsonObject();
+        job["status"]!["phase"] = "Succeeded";
+        Ok(new UpdateObject(ResourceTypes.Pods, job, UpdateScope.Status));
+        Assert.Equal("n1", AwaitBound("next"));
+    }
+
+    [Fact]
     public void Failure_message_formats()
     {
         Assert.Equal("no nodes available to schedule pods", Filters.FitErrorMessage(0, []));

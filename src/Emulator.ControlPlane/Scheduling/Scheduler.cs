@@ -81,8 +81,9 @@ public sealed class Scheduler : Controller
             return;
         }
         _unschedulable.Remove(key);
-        // A bound pod that went (or finished, or changed) may have freed room.
-        if (before is not null && IsBound(before.Object) && (after is null || new PodView(after.Object).IsTerminal || !IsBound(after.Object)))
+        // A bound pod that went (or just finished) may have freed room.
+        if (before is not null && IsBound(before.Object)
+            && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
         {
             RetryUnschedulable();
         }

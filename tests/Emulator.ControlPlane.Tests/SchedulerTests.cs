@@ -416,6 +416,36 @@ public sealed class SchedulerTests : ClusterTestKit
         Assert.Equal("n1", AwaitBound("next"));
     }
 
+    /// <summary>Passes everything to the store but loses the first bind (as a store restart would).</summary>
+    private sealed class LosesFirstBind(IActorRef store) : UntypedActor
+    {
+        private bool _lost;
+
+        protected override void OnReceive(object message)
+        {
+            if (message is BindPod && !_lost)
+            {
+                _lost = true;
+                return;
+            }
+            store.Tell(message, Sender);
+        }
+    }
+
+    [Fact]
+    public void A_bind_whose_reply_is_lost_is_retried_after_the_timeout()
+    {
+        AddNode("n1");
+        var lossy = Sys.ActorOf(Props.Create(() => new LosesFirstBind(Store)), "lossy-store");
+        Sys.ActorOf(Props.Create(() => new Scheduler(lossy, Hub, Events, 0)), "scheduler");
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("p")));
+        RunUntilIdleIfDeterministic();
+        Advance(Scheduler.BindTimeoutAfter - TimeSpan.FromSeconds(1));
+        Assert.Null(NodeOf(GetPod("p")));
+        Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("n1", AwaitBound("p"));
+    }
+
     [Fact]
     public void Failure_message_formats()
     {

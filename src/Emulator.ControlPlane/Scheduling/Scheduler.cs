@@ -25,6 +25,9 @@ public sealed class Scheduler : Controller
     /// <summary>How often unschedulable pods are retried even when nothing changed (podMaxInUnschedulablePodsDuration).</summary>
     public static readonly TimeSpan UnschedulableFlush = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long an assumed pod waits for its bind's reply before it is forgotten and scheduled again.</summary>
+    public static readonly TimeSpan BindTimeoutAfter = TimeSpan.FromSeconds(30);
+
     private const string ByNode = "node";
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
@@ -51,6 +54,8 @@ public sealed class Scheduler : Controller
     private sealed record FlushUnschedulable;
 
     private sealed record ScheduleRound;
+
+    private sealed record BindTimeout(ObjectKey Key, string? Uid);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -170,6 +175,7 @@ public sealed class Scheduler : Controller
         var chosen = Scoring.Pick(Scoring.Score(pod, feasible), _turn++);
         _unschedulable.Remove(key);
         _assumed[key] = (chosen, pod);
+        Timers.StartSingleTimer(("bind-timeout", key), new BindTimeout(key, pod.Uid), BindTimeoutAfter);
         Store.Tell(new BindPod(key.Namespace!, key.Name, chosen, pod.Uid) { Correlation = new BindTag(key, chosen, pod) }, Self);
     }
 
@@ -187,6 +193,14 @@ public sealed class Scheduler : Controller
             case ScheduleRound:
                 Round();
                 break;
+            case BindTimeout timeout when _assumed.TryGetValue(timeout.Key, out var assumed) && assumed.Pod.Uid == timeout.Uid:
+                // The bind's reply never came (the store restarted): forget the assumption and look again.
+                _assumed.Remove(timeout.Key);
+                Enqueue(timeout.Key);
+                RetryUnschedulable();
+                break;
+            case BindTimeout:
+                break;
             default:
                 base.OnOtherMessage(message);
                 break;
@@ -195,6 +209,7 @@ public sealed class Scheduler : Controller
 
     private void Bound(StoreReply reply, BindTag tag)
     {
+        Timers.Cancel(("bind-timeout", tag.Key));
         _assumed.Remove(tag.Key);
         if (reply.IsSuccess && reply.Object is { } stored)
         {

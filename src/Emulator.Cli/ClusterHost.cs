@@ -12,7 +12,9 @@ using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Namespace;
+using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.ReplicaSet;
+using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
 using Emulator.Node.Hosting;
 using Emulator.Node.Kubelet;
@@ -125,6 +127,8 @@ public sealed class ClusterHost : IAsyncDisposable
     {
         system.ActorOf(Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))), "replicaset-controller");
         system.ActorOf(Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))), "deployment-controller");
+        system.ActorOf(Props.Create(() => new Scheduler(store, hub, events, 0)), "scheduler");
+        system.ActorOf(Props.Create(() => new NodeLifecycleController(store, hub, events)), "node-lifecycle-controller");
     }
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>

@@ -235,15 +235,20 @@ public abstract partial class Controller : UntypedActor
     {
         if (reply.Object is { } obj && _caches.TryGetValue(tag.Type.Key, out var cache))
         {
+            // A controller's own writes change its view as the watch would: whichever of the reply and the watch event
+            // comes first updates the cache and notifies OnChange, the other is then a no-op.
             if (tag.State is DeleteMarker && !obj.IsDeleting)
             {
-                cache.Forget(obj.Namespace, obj.Name, obj.ResourceVersion);
+                if (cache.Forget(obj.Namespace, obj.Name, obj.ResourceVersion) is { } removed)
+                {
+                    OnChange(cache.Type, removed, null);
+                }
             }
-            else if (reply.IsSuccess)
+            else if (reply.IsSuccess && cache.Observe(obj) is { } observed)
             {
                 // Includes a delete that started a graceful deletion: the cache must see the object terminating at once,
                 // or the next reconcile would still count it (and, say, delete another pod).
-                cache.Observe(obj);
+                OnChange(cache.Type, observed.Before, observed.After);
             }
         }
         if (_inFlight.TryGetValue(tag.Key, out var count))

@@ -108,31 +108,33 @@ public sealed class ObjectCache
         return (before, Put(item));
     }
 
-    /// <summary>Takes in an object a write returned (it may be ahead of the watch).</summary>
-    internal void Observe(StoredObject item)
+    /// <summary>Takes in an object a write returned (it may be ahead of the watch); returns the change, or null when the cache already had it.</summary>
+    internal (CachedObject? Before, CachedObject? After)? Observe(StoredObject item)
     {
         var key = (item.Namespace ?? "", item.Name);
-        if (_objects.TryGetValue(key, out var before) && before.ResourceVersion >= item.ResourceVersion)
+        var before = _objects.GetValueOrDefault(key);
+        if (before is not null && before.ResourceVersion >= item.ResourceVersion)
         {
-            return;
+            return null;
         }
         if (_removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion)
         {
-            return;
+            return null;
         }
-        Put(item);
+        return (before, Put(item));
     }
 
     /// <summary>Forgets an object this controller's delete removed; changes up to <paramref name="resourceVersion"/> cannot bring it back.</summary>
-    internal void Forget(string? ns, string name, long resourceVersion)
+    internal CachedObject? Forget(string? ns, string name, long resourceVersion)
     {
         var key = (ns ?? "", name);
-        if (_objects.TryGetValue(key, out var before) && before.ResourceVersion > resourceVersion)
+        if (_objects.TryGetValue(key, out var current) && current.ResourceVersion > resourceVersion)
         {
-            return;
+            return null;
         }
-        Delete(key);
+        var before = Delete(key);
         _removed[key] = resourceVersion;
+        return before;
     }
 
     private CachedObject Put(StoredObject item)

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Scheduling;
+
+/// <summary>Why a node cannot take a pod: the reason text, and whether preempting lower-priority pods could change that.</summary>
+public sealed record FilterFailure(string Reason, bool Resolvable);
+
+/// <summary>The default profile's filter plugins, in Kubernetes' order; a node stops at the first plugin that fails it.</summary>
+public static class Filters
+{
+    /// <summary>NodeUnschedulable.</summary>
+    public const string Unschedulable = "node(s) were unschedulable";
+
+    /// <summary>NodeName.</summary>
+    public const string NodeNameMismatch = "node(s) didn't match the requested node name";
+
+    /// <summary>TaintToleration.</summary>
+    public const string UntoleratedTaint = "node(s) had untolerated taint(s)";
+
+    /// <summary>NodeAffinity.</summary>
+    public const string AffinityMismatch = "node(s) didn't match Pod's node affinity/selector";
+
+    /// <summary>NodePorts.</summary>
+    public const string PortsInUse = "node(s) didn't have free ports for the requested pod ports";
+
+    /// <summary>NodeResourcesFit, pod count.</summary>
+    public const string TooManyPods = "Too many pods";
+
+    /// <summary>The taint NodeUnschedulable lets a pod tolerate.</summary>
+    public const string UnschedulableTaintKey = "node.kubernetes.io/unschedulable";
+
+    /// <summary>Runs the filters of one node; an empty list means the node fits.</summary>
+    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node)
+    {
+        var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")).ToList();
+        if (JsonTree.GetBool(node.Node.Document, "spec", "unschedulable") == true
+            && !Taints.Tolerated(tolerations, new JsonObject { ["key"] = UnschedulableTaintKey, ["effect"] = Taints.NoSchedule }))
+        {
+            return [new FilterFailure(Unschedulable, false)];
+        }
+        if (JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 } wanted && wanted != node.Name)
+        {
+            return [new FilterFailure(NodeNameMismatch, false)];
+        }
+        if (Taints.Of(node.Node).Any(t => Taints.Effect(t) is Taints.NoSchedule or Taints.NoExecute && !Taints.Tolerated(tolerations, t)))
+        {
+            return [new FilterFailure(UntoleratedTaint, false)];
+        }
+        if (!NodeAffinity.Matches(pod, node.Node))
+        {
+            return [new FilterFailure(AffinityMismatch, false)];
+        }
+        if (podPorts.Any(p => node.UsedPorts.Any(p.Conflicts)))
+        {
+            return [new FilterFailure(PortsInUse, true)];
+        }
+        var failures = new List<FilterFailure>();
+        if (node.PodCount + 1 > node.MaxPods)
+        {
+            failures.Add(new FilterFailure(TooManyPods, true));
+        }
+        if (podRequests.MilliCpu > 0 && podRequests.MilliCpu > node.Allocatable.MilliCpu - node.Requested.MilliCpu)
+        {
+            failures.Add(new FilterFailure("Insufficient cpu", true));
+        }
+        if (podRequests.Memory > 0 && podRequests.Memory > node.Allocatable.Memory - node.Requested.Memory)
+        {
+            failures.Add(new FilterFailure("Insufficient memory", true));
+        }
+        return failures;
+    }
+
+    /// <summary>
+    /// The FitError message: <c>0/N nodes are available: </c> + the sorted <c>count reason</c> list + <c>.</c>, then the
+    /// preemption post-filter's verdict in the same form.
+    /// </summary>
+    public static string FitErrorMessage(int nodeCount, IReadOnlyList<IReadOnlyList<FilterFailure>> failuresPerNode)
+    {
+        if (nodeCount == 0)
+        {
+            return "no nodes available to schedule pods";
+        }
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        var preemption = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var failures in failuresPerNode)
+        {
+            foreach (var failure in failures)
+            {
+                reasons[failure.Reason] = reasons.GetValueOrDefault(failure.Reason) + 1;
+            }
+            // A node is helped by preemption only when every reason it failed for is one preemption can resolve.
+            var verdict = failures.All(f => f.Resolvable) ? "No preemption victims found for incoming pod" : "Preemption is not helpful for scheduling";
+            preemption[verdict] = preemption.GetValueOrDefault(verdict) + 1;
+        }
+        return $"0/{nodeCount} nodes are available: {Histogram(reasons)}. preemption: 0/{nodeCount} nodes are available: {Histogram(preemption)}.";
+    }
+
+    private static string Histogram(Dictionary<string, int> counts) =>
+        string.Join(", ", counts.Select(kv => kv.Value.ToString(CultureInfo.InvariantCulture) + " " + kv.Key).Order(StringComparer.Ordinal));
+}

@@ -1,0 +1,64 @@
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Scheduling;
+
+/// <summary>A node as the scheduler sees it in one cycle: allocatable, and what the pods bound (or assumed) on it use.</summary>
+public sealed class NodeInfo
+{
+    /// <summary>Pods a node takes when its status says nothing.</summary>
+    public const long DefaultMaxPods = 110;
+
+    /// <summary>Creates the info of <paramref name="node"/> with no pods.</summary>
+    public NodeInfo(KubeObject node)
+    {
+        Node = node;
+        Name = node.Name ?? "";
+        var allocatable = JsonTree.GetObject(node.Document, "status", "allocatable") ?? JsonTree.GetObject(node.Document, "status", "capacity");
+        Allocatable = new ResourceAmount(Parse(allocatable?["cpu"], q => q.MilliValue) ?? 0, Parse(allocatable?["memory"], q => q.Value) ?? 0);
+        MaxPods = Parse(allocatable?["pods"], q => q.Value) ?? DefaultMaxPods;
+    }
+
+    /// <summary>The node.</summary>
+    public KubeObject Node { get; }
+
+    /// <summary>Its name.</summary>
+    public string Name { get; }
+
+    /// <summary>Allocatable CPU and memory.</summary>
+    public ResourceAmount Allocatable { get; }
+
+    /// <summary>Allocatable pods.</summary>
+    public long MaxPods { get; }
+
+    /// <summary>Sum of the effective requests of its pods.</summary>
+    public ResourceAmount Requested { get; private set; }
+
+    /// <summary>Sum of the scoring requests of its pods.</summary>
+    public ResourceAmount NonZeroRequested { get; private set; }
+
+    /// <summary>Number of pods.</summary>
+    public int PodCount { get; private set; }
+
+    /// <summary>Host ports in use.</summary>
+    public List<HostPort> UsedPorts { get; } = [];
+
+    /// <summary>Controller owner UIDs of its pods, with counts (for spreading).</summary>
+    public Dictionary<string, int> Owners { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Counts a pod on the node.</summary>
+    public void Add(KubeObject pod)
+    {
+        var usage = PodUsage.Of(pod);
+        Requested += usage.Requests;
+        NonZeroRequested += usage.NonZeroRequests;
+        PodCount++;
+        UsedPorts.AddRange(usage.HostPorts);
+        if (usage.Owner is { } owner)
+        {
+            Owners[owner] = Owners.GetValueOrDefault(owner) + 1;
+        }
+    }
+
+    private static long? Parse(System.Text.Json.Nodes.JsonNode? node, Func<Quantity, long> value) =>
+        Quantity.TryParse(JsonTree.AsString(node) ?? node?.ToJsonString(), out var q) ? value(q) : null;
+}

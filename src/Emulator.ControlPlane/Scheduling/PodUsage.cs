@@ -1,0 +1,21 @@
+using System.Runtime.CompilerServices;
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Scheduling;
+
+/// <summary>
+/// What a pod takes from its node, computed once per cached object version: cached objects are shared and never
+/// changed, so every scheduling cycle reuses the parse instead of reading each bound pod's JSON again.
+/// </summary>
+public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroRequests, IReadOnlyList<HostPort> HostPorts, string? Owner)
+{
+    private static readonly ConditionalWeakTable<KubeObject, PodUsage> Computed = new();
+
+    /// <summary>The usage of <paramref name="pod"/> (memoized per object instance).</summary>
+    public static PodUsage Of(KubeObject pod) =>
+        Computed.GetValue(pod, p => new PodUsage(
+            PodResources.Requests(p),
+            PodResources.NonZeroRequests(p),
+            PodResources.HostPorts(p).ToList(),
+            p.ControllerReference?.Uid is { Length: > 0 } owner ? owner : null));
+}

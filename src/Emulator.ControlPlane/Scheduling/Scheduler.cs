@@ -1,0 +1,287 @@
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Actors.Event;
+using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.Informers;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Kubernetes.Views;
+
+namespace Emulator.ControlPlane.Scheduling;
+
+/// <summary>
+/// kube-scheduler's default profile: places each pending pod of <c>default-scheduler</c> on a node that passes every
+/// filter (<see cref="Filters"/>), preferring the best score (<see cref="Scoring"/>), and binds it (<see cref="BindPod"/>).
+/// A pod that fits nowhere gets <c>PodScheduled=False</c> <c>Unschedulable</c> and a <c>FailedScheduling</c> event, and is
+/// retried when nodes or pods change and every <see cref="UnschedulableFlush"/>. Pods bound by this scheduler whose bind
+/// has not come back yet count on their node (the assume cache), so two pods scheduled in a row never overcommit it.
+/// Preemption itself is not performed: the verdict is always that no victims were found (all pods share priority 0).
+/// </summary>
+public sealed class Scheduler : Controller
+{
+    /// <summary>The scheduler name this scheduler serves.</summary>
+    public const string Name = "default-scheduler";
+
+    /// <summary>How often unschedulable pods are retried even when nothing changed (podMaxInUnschedulablePodsDuration).</summary>
+    public static readonly TimeSpan UnschedulableFlush = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an assumed pod waits for its bind's reply before it is forgotten and scheduled again.</summary>
+    public static readonly TimeSpan BindTimeoutAfter = TimeSpan.FromSeconds(30);
+
+    private const string ByNode = "node";
+    private readonly IActorRef _events;
+    private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
+    private readonly HashSet<ObjectKey> _unschedulable = [];
+    private readonly HashSet<ObjectKey> _pending = [];
+    private long _turn;
+    private bool _roundScheduled;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">Its watch hub.</param>
+    /// <param name="events">The event recorder.</param>
+    /// <param name="seed">Where the rotation among equally scored nodes starts.</param>
+    public Scheduler(IActorRef store, IActorRef watchHub, IActorRef events, int seed = 0)
+        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes])
+    {
+        _events = events;
+        _turn = seed;
+        Cache(ResourceTypes.Pods).AddIndex(ByNode, pod => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 } node ? [node] : []);
+    }
+
+    private sealed record BindTag(ObjectKey Key, string Node, KubeObject Pod);
+
+    private sealed record FlushUnschedulable;
+
+    private sealed record ScheduleRound;
+
+    private sealed record BindTimeout(ObjectKey Key, string? Uid);
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Timers.StartPeriodicTimer("flush-unschedulable", new FlushUnschedulable(), UnschedulableFlush, UnschedulableFlush);
+    }
+
+    /// <inheritdoc />
+    protected override void OnChange(ResourceType type, CachedObject? before, CachedObject? after)
+    {
+        if (type.Key == ResourceTypes.Nodes.Key)
+        {
+            if (before is null || after is null || SchedulingSignature(before.Object) != SchedulingSignature(after.Object))
+            {
+                RetryUnschedulable();
+            }
+            return;
+        }
+        var key = KeyOf(type, (after ?? before)!);
+        if (after is not null && NeedsScheduling(after.Object))
+        {
+            // A pod that already failed is retried on cluster changes, not on its own status write; a spec change counts.
+            if (!_unschedulable.Contains(key) || before is null || !JsonTree.DeepEquals(before.Object.Spec, after.Object.Spec))
+            {
+                Enqueue(key);
+            }
+            return;
+        }
+        _unschedulable.Remove(key);
+        // A bound pod that went (or just finished) may have freed room.
+        if (before is not null && IsBound(before.Object)
+            && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
+        {
+            RetryUnschedulable();
+        }
+    }
+
+    /// <summary>
+    /// Queues the pod for the next scheduling round: the pods queued in one turn are then scheduled in Kubernetes'
+    /// PrioritySort order (higher <c>spec.priority</c> first, then older first).
+    /// </summary>
+    protected override void Reconcile(ObjectKey key)
+    {
+        _pending.Add(key);
+        if (!_roundScheduled)
+        {
+            _roundScheduled = true;
+            Self.Tell(new ScheduleRound(), Self);
+        }
+    }
+
+    private void Round()
+    {
+        _roundScheduled = false;
+        var pods = Cache(ResourceTypes.Pods);
+        var order = _pending
+            .Select(key => (Key: key, Pod: pods.Get(key.Namespace, key.Name)?.Object))
+            .OrderByDescending(p => p.Pod is null ? 0 : JsonTree.GetInt(p.Pod.Document, "spec", "priority") ?? 0)
+            .ThenBy(p => p.Pod?.CreationTimestamp ?? DateTimeOffset.MinValue)
+            .ThenBy(p => p.Key.Namespace, StringComparer.Ordinal)
+            .ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+            .Select(p => p.Key)
+            .ToList();
+        _pending.Clear();
+        foreach (var key in order)
+        {
+            try
+            {
+                ScheduleOne(key);
+            }
+            catch (Exception e) when (e is not ActorKilledException)
+            {
+                Log.Error(e, "Scheduling {0} failed", key);
+                EnqueueAfter(key, TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private void ScheduleOne(ObjectKey key)
+    {
+        if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached.Object) || _assumed.ContainsKey(key))
+        {
+            _unschedulable.Remove(key);
+            return;
+        }
+        var pod = cached.Object;
+        if (JsonTree.GetArray(pod.Document, "spec", "schedulingGates") is { Count: > 0 })
+        {
+            // Gated pods wait, visibly, until every gate is removed (a spec change re-queues them).
+            _unschedulable.Add(key);
+            SetScheduledCondition(key, cached, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
+            return;
+        }
+        var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => Info(n.Object)).ToList();
+        var requests = PodUsage.Of(pod).Requests;
+        var ports = PodUsage.Of(pod).HostPorts;
+        var feasible = new List<NodeInfo>();
+        var failures = new List<IReadOnlyList<FilterFailure>>();
+        foreach (var node in nodes)
+        {
+            var failed = Filters.Run(pod, requests, ports, node);
+            if (failed.Count == 0)
+            {
+                feasible.Add(node);
+            }
+            else
+            {
+                failures.Add(failed);
+            }
+        }
+        if (feasible.Count == 0)
+        {
+            Unschedulable(key, cached, Filters.FitErrorMessage(nodes.Count, failures));
+            return;
+        }
+        var chosen = Scoring.Pick(Scoring.Score(pod, feasible), _turn++);
+        _unschedulable.Remove(key);
+        _assumed[key] = (chosen, pod);
+        Timers.StartSingleTimer(("bind-timeout", key), new BindTimeout(key, pod.Uid), BindTimeoutAfter);
+        Store.Tell(new BindPod(key.Namespace!, key.Name, chosen, pod.Uid) { Correlation = new BindTag(key, chosen, pod) }, Self);
+    }
+
+    /// <inheritdoc />
+    protected override void OnOtherMessage(object message)
+    {
+        switch (message)
+        {
+            case StoreReply { Correlation: BindTag tag } reply:
+                Bound(reply, tag);
+                break;
+            case FlushUnschedulable:
+                RetryUnschedulable();
+                break;
+            case ScheduleRound:
+                Round();
+                break;
+            case BindTimeout timeout when _assumed.TryGetValue(timeout.Key, out var assumed) && assumed.Pod.Uid == timeout.Uid:
+                // The bind's reply never came (the store restarted): forget the assumption and look again.
+                _assumed.Remove(timeout.Key);
+                Enqueue(timeout.Key);
+                RetryUnschedulable();
+                break;
+            case BindTimeout:
+                break;
+            default:
+                base.OnOtherMessage(message);
+                break;
+        }
+    }
+
+    private void Bound(StoreReply reply, BindTag tag)
+    {
+        Timers.Cancel(("bind-timeout", tag.Key));
+        _assumed.Remove(tag.Key);
+        if (reply.IsSuccess && reply.Object is { } stored)
+        {
+            Cache(ResourceTypes.Pods).Observe(stored);
+            _events.Tell(new RecordEvent(InvolvedObject.Of(tag.Pod), "Normal", "Scheduled",
+                $"Successfully assigned {tag.Key.Namespace}/{tag.Key.Name} to {tag.Node}", Name), Self);
+            return;
+        }
+        if (reply.Error is { Reason: not "NotFound" } error)
+        {
+            // Already bound or being deleted (Conflict): the watch brings the truth; anything else: try again.
+            Log.Debug("Binding {0} to {1} failed: {2}", tag.Key, tag.Node, error.Message);
+            Enqueue(tag.Key);
+        }
+        // The assumed pod no longer occupies its node: others may fit now.
+        RetryUnschedulable();
+    }
+
+    private void Unschedulable(ObjectKey key, CachedObject cached, string message)
+    {
+        _unschedulable.Add(key);
+        _events.Tell(new RecordEvent(InvolvedObject.Of(cached.Object), "Warning", "FailedScheduling", message, Name), Self);
+        SetScheduledCondition(key, cached, "Unschedulable", message);
+    }
+
+    private void SetScheduledCondition(ObjectKey key, CachedObject cached, string reason, string message)
+    {
+        var updated = (JsonObject)cached.Object.Document.DeepClone();
+        var status = updated["status"] as JsonObject ?? [];
+        updated["status"] = status;
+        if (Conditions.Set(status, "PodScheduled", "False", reason, message, Now))
+        {
+            UpdateStatus(key, ResourceTypes.Pods, updated);
+        }
+    }
+
+    private void RetryUnschedulable()
+    {
+        foreach (var key in _unschedulable)
+        {
+            Enqueue(key);
+        }
+    }
+
+    private NodeInfo Info(KubeObject node)
+    {
+        var info = new NodeInfo(node);
+        foreach (var pod in Cache(ResourceTypes.Pods).ByIndex(ByNode, info.Name))
+        {
+            if (!new PodView(pod.Object).IsTerminal)
+            {
+                info.Add(pod.Object);
+            }
+        }
+        foreach (var (key, assumed) in _assumed)
+        {
+            // Counted here until the cache shows the pod bound (then the index has it).
+            if (assumed.Node == info.Name && Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current && !IsBound(current.Object))
+            {
+                info.Add(assumed.Pod);
+            }
+        }
+        return info;
+    }
+
+    private static bool IsBound(KubeObject pod) => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 };
+
+    private static bool NeedsScheduling(KubeObject pod) =>
+        !IsBound(pod) && pod.DeletionTimestamp is null && new PodView(pod).SchedulerName == Name && !new PodView(pod).IsTerminal;
+
+    /// <summary>What of a node can change a scheduling decision (not its heartbeats).</summary>
+    private static string SchedulingSignature(KubeObject node) =>
+        JsonTree.ToCompactJson(node.Spec) + JsonTree.ToCompactJson(JsonTree.Get(node.Document, "metadata", "labels"))
+        + JsonTree.ToCompactJson(JsonTree.Get(node.Document, "status", "allocatable"));
+}

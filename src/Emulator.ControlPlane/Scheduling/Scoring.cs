@@ -1,0 +1,78 @@
+using Emulator.Kubernetes;
+
+namespace Emulator.ControlPlane.Scheduling;
+
+/// <summary>
+/// The default profile's scores (0–100 each): NodeResourcesFit least-allocated (weight 1), NodeResourcesBalancedAllocation
+/// (weight 1), spreading of the pods of one controller over nodes (weight 2, as PodTopologySpread's system default
+/// on hostnames), preferred node affinity (weight 2) and untolerated PreferNoSchedule taints (TaintToleration, weight 3). Ties break by a rotation over the node names, so equal nodes take turns deterministically.
+/// </summary>
+public static class Scoring
+{
+    /// <summary>The total score of each feasible node.</summary>
+    public static Dictionary<string, long> Score(KubeObject pod, IReadOnlyList<NodeInfo> feasible)
+    {
+        var request = PodResources.NonZeroRequests(pod);
+        var owner = pod.ControllerReference?.Uid;
+        var maxOwned = owner is null ? 0 : feasible.Max(n => n.Owners.GetValueOrDefault(owner));
+        var scores = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var node in feasible)
+        {
+            var cpu = node.NonZeroRequested.MilliCpu + request.MilliCpu;
+            var memory = node.NonZeroRequested.Memory + request.Memory;
+            var least = (LeastAllocated(cpu, node.Allocatable.MilliCpu) + LeastAllocated(memory, node.Allocatable.Memory)) / 2;
+            var balanced = Balanced(cpu, node.Allocatable.MilliCpu, memory, node.Allocatable.Memory);
+            var spread = owner is null || maxOwned == 0 ? 100 : 100L * (maxOwned - node.Owners.GetValueOrDefault(owner)) / maxOwned;
+            scores[node.Name] = least + balanced + (2 * spread);
+        }
+        AddNormalized(scores, feasible, node => PreferredAffinity(pod, node.Node), reverse: false, weight: 2);
+        var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations"))
+            .Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
+        AddNormalized(scores, feasible, node => Taints.Of(node.Node).Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
+            reverse: true, weight: 3);
+        return scores;
+    }
+
+    private const string PreferNoSchedule = "PreferNoSchedule";
+
+    /// <summary>Sum of the weights of the pod's preferred node affinity terms the node matches (NodeAffinity score).</summary>
+    public static long PreferredAffinity(KubeObject pod, KubeObject node) =>
+        JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"))
+            .Where(term => term["preference"] is System.Text.Json.Nodes.JsonObject preference && NodeAffinity.TermMatches(preference, node))
+            .Sum(term => JsonTree.GetInt(term, "weight") ?? 0);
+
+    /// <summary>Adds a raw per-node count scaled to 0–100 by the largest (reversed: fewer is better), times its weight.</summary>
+    private static void AddNormalized(Dictionary<string, long> scores, IReadOnlyList<NodeInfo> feasible, Func<NodeInfo, long> raw, bool reverse, long weight)
+    {
+        var values = feasible.ToDictionary(n => n.Name, raw, StringComparer.Ordinal);
+        var max = values.Values.DefaultIfEmpty(0).Max();
+        foreach (var (name, value) in values)
+        {
+            var normalized = max <= 0 ? (reverse ? 100 : 0) : 100 * value / max;
+            scores[name] += weight * (reverse ? 100 - normalized : normalized);
+        }
+    }
+
+    /// <summary>Picks the best node; among equals the <paramref name="turn"/>-th (modulo) in name order.</summary>
+    public static string Pick(Dictionary<string, long> scores, long turn)
+    {
+        var best = scores.Values.Max();
+        var top = scores.Where(kv => kv.Value == best).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        return top[(int)(turn % top.Count)];
+    }
+
+    private static long LeastAllocated(long requested, long allocatable) =>
+        allocatable <= 0 || requested > allocatable ? 0 : (allocatable - requested) * 100 / allocatable;
+
+    private static long Balanced(long cpu, long cpuAllocatable, long memory, long memoryAllocatable)
+    {
+        if (cpuAllocatable <= 0 || memoryAllocatable <= 0)
+        {
+            return 0;
+        }
+        var cpuFraction = Math.Min(1.0, (double)cpu / cpuAllocatable);
+        var memoryFraction = Math.Min(1.0, (double)memory / memoryAllocatable);
+        // Standard deviation of the two fractions is half their difference.
+        return (long)((1 - (Math.Abs(cpuFraction - memoryFraction) / 2)) * 100);
+    }
+}

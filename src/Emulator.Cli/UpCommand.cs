@@ -13,8 +13,9 @@ public static class UpCommand
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state>/kubeconfig; ~/.kube/config is only written when named here)" };
         var nodes = new Option<int>("--nodes") { Description = "How many emulated nodes to run", DefaultValueFactory = _ => 3 };
         var timeScale = new Option<double>("--time-scale") { Description = "Emulated seconds per real second (60: a minute per second)", DefaultValueFactory = _ => 1.0 };
+        var pullDelay = new Option<double>("--image-pull-delay") { Description = "Seconds (emulated) an image pull takes", DefaultValueFactory = _ => 2.0 };
         var apply = new Option<string?>("--apply") { Description = "Apply the manifests in this file or directory once the nodes are ready" };
-        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, apply };
+        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply };
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = result.GetValue(apiPort);
@@ -35,6 +36,12 @@ public static class UpCommand
                 Console.Error.WriteLine($"emulator up: --time-scale must be greater than 0 and at most 10000, got {scale}");
                 return 2;
             }
+            var pull = result.GetValue(pullDelay);
+            if (!(pull is >= 0 and <= 3600))
+            {
+                Console.Error.WriteLine($"emulator up: --image-pull-delay must be between 0 and 3600 seconds, got {pull}");
+                return 2;
+            }
             var manifests = result.GetValue(apply);
             if (manifests is not null && !File.Exists(manifests) && !Directory.Exists(manifests))
             {
@@ -45,7 +52,7 @@ public static class UpCommand
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(stateDirectory, "kubeconfig"));
             try
             {
-                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale), cancellationToken);
+                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale, TimeSpan.FromSeconds(pull)), cancellationToken);
                 Console.WriteLine($"Kubernetes API: {cluster.ApiAddress}");
                 Console.WriteLine($"kubeconfig:     {kubeconfigPath}");
                 Console.WriteLine($"state:          {stateDirectory}");

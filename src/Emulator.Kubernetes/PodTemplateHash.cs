@@ -23,7 +23,8 @@ public static class PodTemplateHash
     public static string Compute(JsonNode? template, int? collisionCount = null)
     {
         var hash = OffsetBasis;
-        foreach (var b in Encoding.UTF8.GetBytes(StableJson(template)))
+        // Kubernetes hashes the Go struct, where a null field and an absent one are the same zero value.
+        foreach (var b in Encoding.UTF8.GetBytes(StableJson(WithoutNulls(template?.DeepClone()))))
         {
             hash = Fnv(hash, b);
         }
@@ -50,9 +51,34 @@ public static class PodTemplateHash
     /// </summary>
     public static bool EqualIgnoringHash(JsonNode? a, JsonNode? b) => JsonTree.DeepEquals(WithoutHash(a), WithoutHash(b));
 
+    /// <summary>Removes null-valued properties (recursively): Kubernetes compares structs, where null and absent are equal.</summary>
+    private static JsonNode? WithoutNulls(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var key in obj.Where(p => p.Value is null).Select(p => p.Key).ToArray())
+                {
+                    obj.Remove(key);
+                }
+                foreach (var (_, value) in obj)
+                {
+                    WithoutNulls(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    WithoutNulls(item);
+                }
+                break;
+        }
+        return node;
+    }
+
     private static JsonNode? WithoutHash(JsonNode? template)
     {
-        if (template?.DeepClone() is not JsonObject copy)
+        if (WithoutNulls(template?.DeepClone()) is not JsonObject copy)
         {
             return template;
         }

@@ -138,4 +138,15 @@ public class NamingAndHashTests
         Assert.False(Rfc3339Time.TryParse("yesterday", out _));
         Assert.Throws<FormatException>(() => Rfc3339Time.Parse("2024-05-06"));
     }
+
+    [Fact]
+    public void Pod_template_null_fields_equal_absent_ones_for_hash_and_comparison()
+    {
+        // kubectl rollout undo sends the old ReplicaSet's template with "creationTimestamp": null.
+        var stored = System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"labels":{"app":"web","pod-template-hash":"x"}},"spec":{"containers":[{"name":"a","image":"nginx"}]}}""");
+        var fromUndo = System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"creationTimestamp":null,"labels":{"app":"web"}},"spec":{"containers":[{"name":"a","image":"nginx"}]}}""");
+        Assert.True(PodTemplateHash.EqualIgnoringHash(stored, fromUndo));
+        var withoutHash = System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"a","image":"nginx"}]}}""");
+        Assert.Equal(PodTemplateHash.Compute(withoutHash), PodTemplateHash.Compute(fromUndo));
+    }
 }

@@ -178,12 +178,8 @@ public static class Columns
     private static string NodeStatus(JsonObject o)
     {
         var ready = (o["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => S(c, "type") == "Ready");
-        var status = S(ready, "status") switch
-        {
-            "True" => "Ready",
-            "False" => "NotReady",
-            _ => "Unknown",
-        };
+        // As kubectl's printer: Ready True → Ready, any other status (False or Unknown) → NotReady, no condition → Unknown.
+        var status = ready is null ? "Unknown" : S(ready, "status") == "True" ? "Ready" : "NotReady";
         if (o["spec"]?["unschedulable"]?.GetValue<bool>() == true)
         {
             status += ",SchedulingDisabled";

@@ -6,6 +6,7 @@ var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.Ordin
     ["actors"] = ActorBenchmarks.Run,
     ["persistence"] = PersistenceStores.Run,
     ["api"] = ApiBenchmarks.Run,
+    ["cluster"] = ClusterBenchmarks.Run,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

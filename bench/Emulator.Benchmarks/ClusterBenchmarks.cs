@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Emulator.Actors;
+using Emulator.Cli;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.Benchmarks;
+
+/// <summary>
+/// The cluster benchmark, on the real path (all-in-one cluster on SQLite, every node an agent + kubelet actor, the
+/// scheduler and the workload controllers): time until N nodes are Ready, and until a Deployment of M replicas (zero
+/// image pull delay) has M pods Running and available, with the process's memory at the end. One run per size: the
+/// large sizes take minutes.
+/// </summary>
+public static class ClusterBenchmarks
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+
+    public static int Run(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        int[] nodeSizes = quick ? [100, 1_000] : [100, 1_000, 5_000];
+        int[] podSizes = quick ? [1_000] : [1_000, 10_000, 50_000];
+        Console.WriteLine($"Cluster benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, one run per size{(quick ? " (quick mode)" : "")}");
+        var rows = new List<(string Scenario, string Result, string Target)>();
+        foreach (var n in nodeSizes)
+        {
+            var (seconds, memory) = NodesReady(n).GetAwaiter().GetResult();
+            Console.Error.WriteLine($"  {n} nodes Ready: {Describe(seconds)}, {memory / 1048576.0:0} MiB");
+            rows.Add(($"{n:N0} nodes Ready", $"{Describe(seconds)}, {memory / 1048576.0:0} MiB", n == 5_000 ? "<= 10 s" : ""));
+        }
+        foreach (var m in podSizes)
+        {
+            var nodes = Math.Max(10, (m + 99) / 100);
+            var (seconds, memory) = PodsRunning(m, nodes).GetAwaiter().GetResult();
+            Console.Error.WriteLine($"  {m} pods Running on {nodes} nodes: {Describe(seconds)}, {memory / 1048576.0:0} MiB");
+            rows.Add(($"{m:N0} pods Running ({nodes} nodes, one Deployment)", $"{Describe(seconds)}, {memory / 1048576.0:0} MiB", m == 10_000 ? "<= 10 s" : ""));
+        }
+        Console.WriteLine();
+        Console.WriteLine("### Cluster");
+        Console.WriteLine();
+        Console.WriteLine("| scenario | time, process memory | target |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var (scenario, result, target) in rows)
+        {
+            Console.WriteLine($"| {scenario} | {result} | {target} |");
+        }
+        Console.WriteLine();
+        return 0;
+    }
+
+    private static string Describe(double? seconds) => seconds is { } s ? $"{s:0.00} s" : $"not reached in {Limit.TotalMinutes:0} min";
+
+    private static async Task<(double? Seconds, long Memory)> NodesReady(int nodes)
+    {
+        var directory = Directory.CreateTempSubdirectory("emulator-cluster-bench-").FullName;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(directory, 0, Path.Combine(directory, "kubeconfig"), nodes, ImagePullDelay: TimeSpan.Zero), CancellationToken.None);
+            var reached = await Until(async () => (await cluster.CountReadyNodesAsync()).Ready >= nodes);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            return (reached ? elapsed : null, Process.GetCurrentProcess().WorkingSet64);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<(double? Seconds, long Memory)> PodsRunning(int pods, int nodes)
+    {
+        var directory = Directory.CreateTempSubdirectory("emulator-cluster-bench-").FullName;
+        try
+        {
+            await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(directory, 0, Path.Combine(directory, "kubeconfig"), nodes, ImagePullDelay: TimeSpan.Zero), CancellationToken.None);
+            if (!await Until(async () => (await cluster.CountReadyNodesAsync()).Ready >= nodes))
+            {
+                return (null, Process.GetCurrentProcess().WorkingSet64);
+            }
+            var clock = Stopwatch.StartNew();
+            var created = await cluster.Store.Ask<StoreReply>(new CreateObject(ResourceTypes.Deployments, Deployment(pods)), TimeSpan.FromMinutes(1));
+            if (created.Error is { } error)
+            {
+                throw new InvalidOperationException(error.Message);
+            }
+            // Available replicas as the Deployment controller reports them: pods Running, Ready, counted by the controllers.
+            var reached = await Until(async () =>
+            {
+                var reply = await cluster.Store.Ask<StoreReply>(new GetObject(ResourceTypes.Deployments, "default", "bench"), TimeSpan.FromMinutes(1));
+                return reply.Object?.ToJsonObject()["status"]?["availableReplicas"]?.GetValue<int>() >= pods;
+            });
+            var elapsed = clock.Elapsed.TotalSeconds;
+            return (reached ? elapsed : null, Process.GetCurrentProcess().WorkingSet64);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static JsonObject Deployment(int replicas) => new()
+    {
+        ["apiVersion"] = "apps/v1",
+        ["kind"] = "Deployment",
+        ["metadata"] = new JsonObject { ["name"] = "bench", ["namespace"] = "default" },
+        ["spec"] = new JsonObject
+        {
+            ["replicas"] = replicas,
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "bench" } },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = "bench" } },
+                ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx:1.25" }) },
+            },
+        },
+    };
+
+    private static async Task<bool> Until(Func<Task<bool>> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < Limit)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+}

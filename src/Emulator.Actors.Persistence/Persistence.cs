@@ -85,7 +85,8 @@ public sealed class Persistence
             }
             var persistence = new Persistence(system, settings);
             Instances.Add(system, persistence);
-            system.CoordinatedShutdown.AddTask("before-actor-system-terminate", "close-persistence-stores", async () =>
+            // The stores close after the last actor stopped: persistent actors may write until their PostStop.
+            system.CoordinatedShutdown.AddTask(CoordinatedShutdown.AfterActorSystemTerminate, "close-persistence-stores", async () =>
             {
                 await settings.Journal.DisposeAsync().ConfigureAwait(false);
                 if (!ReferenceEquals(settings.Snapshots, settings.Journal))

@@ -14,8 +14,14 @@ public sealed class CoordinatedShutdown
     [
         "before-service-unbind", "service-unbind", "service-requests-done", "service-stop",
         "before-cluster-shutdown", "cluster-leave", "cluster-exiting", "cluster-exiting-done", "cluster-shutdown",
-        "before-actor-system-terminate", "actor-system-terminate",
+        "before-actor-system-terminate", "actor-system-terminate", AfterActorSystemTerminate,
     ];
+
+    /// <summary>
+    /// Runs once every actor has stopped (the system's clock and scheduler are gone by then): resources the actors
+    /// used until their last <c>PostStop</c>, such as journal stores, close here. Not one of Akka's phases.
+    /// </summary>
+    public const string AfterActorSystemTerminate = "after-actor-system-terminate";
 
     private readonly ActorSystem _system;
     private readonly Dictionary<string, List<(string Name, Func<Task> Task)>> _tasks = [];
@@ -79,7 +85,7 @@ public sealed class CoordinatedShutdown
             }
             var running = tasks.Select(t => RunTask(phase, t.Name, t.Task)).ToArray();
             var all = Task.WhenAll(running);
-            if (phase == "actor-system-terminate")
+            if (phase is "actor-system-terminate" or AfterActorSystemTerminate)
             {
                 await all.ConfigureAwait(false);
                 continue;

@@ -21,6 +21,12 @@ public static class ClusterBenchmarks
         var quick = args.Contains("--quick");
         int[] nodeSizes = quick ? [100, 1_000] : [100, 1_000, 5_000];
         int[] podSizes = quick ? [1_000] : [1_000, 10_000, 50_000];
+        // `--pods N`: only the pods scenario of that size (for profiling one size).
+        if (Array.IndexOf(args, "--pods") is >= 0 and var at && at + 1 < args.Length && int.TryParse(args[at + 1], out var only))
+        {
+            nodeSizes = [];
+            podSizes = [only];
+        }
         Console.WriteLine($"Cluster benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, one run per size{(quick ? " (quick mode)" : "")}");
         var rows = new List<(string Scenario, string Result, string Target)>();
         foreach (var n in nodeSizes)

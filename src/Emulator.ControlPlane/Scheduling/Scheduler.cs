@@ -121,11 +121,14 @@ public sealed class Scheduler : Controller
             .Select(p => p.Key)
             .ToList();
         _pending.Clear();
+        // One snapshot of the nodes per round, updated as pods are placed: scheduling a pod costs O(nodes), not
+        // O(pods in the cluster).
+        var nodes = NodeInfos();
         foreach (var key in order)
         {
             try
             {
-                ScheduleOne(key);
+                ScheduleOne(key, nodes);
             }
             catch (Exception e) when (e is not ActorKilledException)
             {
@@ -135,7 +138,7 @@ public sealed class Scheduler : Controller
         }
     }
 
-    private void ScheduleOne(ObjectKey key)
+    private void ScheduleOne(ObjectKey key, IReadOnlyList<NodeInfo> nodes)
     {
         if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached.Object) || _assumed.ContainsKey(key))
         {
@@ -150,7 +153,6 @@ public sealed class Scheduler : Controller
             SetScheduledCondition(key, cached, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
             return;
         }
-        var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => Info(n.Object)).ToList();
         var requests = PodUsage.Of(pod).Requests;
         var ports = PodUsage.Of(pod).HostPorts;
         var feasible = new List<NodeInfo>();
@@ -175,6 +177,7 @@ public sealed class Scheduler : Controller
         var chosen = Scoring.Pick(Scoring.Score(pod, feasible), _turn++);
         _unschedulable.Remove(key);
         _assumed[key] = (chosen, pod);
+        nodes.First(n => n.Name == chosen).Add(pod);
         Timers.StartSingleTimer(("bind-timeout", key), new BindTimeout(key, pod.Uid), BindTimeoutAfter);
         Store.Tell(new BindPod(key.Namespace!, key.Name, chosen, pod.Uid) { Correlation = new BindTag(key, chosen, pod) }, Self);
     }
@@ -254,25 +257,30 @@ public sealed class Scheduler : Controller
         }
     }
 
-    private NodeInfo Info(KubeObject node)
+    /// <summary>Every node with what its bound and assumed pods use, in name order.</summary>
+    private List<NodeInfo> NodeInfos()
     {
-        var info = new NodeInfo(node);
-        foreach (var pod in Cache(ResourceTypes.Pods).ByIndex(ByNode, info.Name))
+        var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => new NodeInfo(n.Object)).ToList();
+        var byName = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        foreach (var info in nodes)
         {
-            if (!new PodView(pod.Object).IsTerminal)
+            foreach (var pod in Cache(ResourceTypes.Pods).ByIndex(ByNode, info.Name))
             {
-                info.Add(pod.Object);
+                if (!new PodView(pod.Object).IsTerminal)
+                {
+                    info.Add(pod.Object);
+                }
             }
         }
         foreach (var (key, assumed) in _assumed)
         {
             // Counted here until the cache shows the pod bound (then the index has it).
-            if (assumed.Node == info.Name && Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current && !IsBound(current.Object))
+            if (byName.TryGetValue(assumed.Node, out var info) && Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current && !IsBound(current.Object))
             {
                 info.Add(assumed.Pod);
             }
         }
-        return info;
+        return nodes;
     }
 
     private static bool IsBound(KubeObject pod) => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 };

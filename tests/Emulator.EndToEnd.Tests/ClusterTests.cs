@@ -224,9 +224,15 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
             Assert.True(stop.ExitCode == 0, $"emulator node stop failed: {stop.Stderr}{stop.Stdout}");
             await Eventually("node-1 NotReady", async () => (await Ok("get", "node", "node-1")).Stdout,
                 o => Regex.IsMatch(o, @"(?m)^node-1\s+NotReady\s"));
+            var notReady = Stopwatch.StartNew();
+            var taints = (await Ok("get", "node", "node-1", "-o", "jsonpath={range .spec.taints[*]}{.key}:{.effect}{\" \"}{end}")).Stdout;
+            Assert.Contains("node.kubernetes.io/unreachable:NoExecute", taints);
             var evicted = await Eventually("node-1's web pods Terminating", async () => (await Ok("get", "pods", "-n", ns, "-l", "app=web")).Stdout,
                 o => onNode1.All(name => Regex.IsMatch(o, $@"(?m)^{name}\s+\S+\s+Terminating\s")));
             Assert.NotEmpty(evicted);
+
+            // The pods tolerate the taint for 300 emulated seconds: 15 s real at x20 (a busy machine only makes it longer).
+            Assert.True(notReady.Elapsed > TimeSpan.FromSeconds(10), $"node-1's pods were evicted {notReady.Elapsed.TotalSeconds:F1}s (real) after it went NotReady");
             await Eventually("5 ready web pods off node-1 and 5 available", async () =>
                 Describe((await WebPods(ns)).Where(p => !p.Deleting)) + "\navailable=" + (await Ok("get", "deploy", "web", "-n", ns, "-o", "jsonpath={.status.availableReplicas}")).Stdout,
                 o => o.EndsWith("available=5", StringComparison.Ordinal) && Healthy(o) == 5 && !o.Contains("Node = node-1,", StringComparison.Ordinal));
@@ -238,6 +244,10 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         }
         await Eventually("node-1 Ready again", async () => (await Ok("get", "node", "node-1")).Stdout,
             o => Regex.IsMatch(o, @"(?m)^node-1\s+Ready\s"));
+
+        // Back in touch, node-1's kubelet finishes the evicted pods and they go away.
+        await Eventually("the evicted pods gone", async () => Describe(await WebPods(ns)),
+            o => onNode1.All(name => !o.Contains(name, StringComparison.Ordinal)));
     }
 
     private static int Healthy(string pods) => Regex.Matches(pods, "RunningAndReady = True, Deleting = False").Count;

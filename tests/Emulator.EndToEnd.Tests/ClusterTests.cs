@@ -189,7 +189,7 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
     {
         const string ns = "crash";
         await CreateNamespace(ns);
-        (await Ok("run", "crasher", "-n", ns, "--image=busybox", "--restart=Always", "--", "sh", "-c", "echo boom; exit 1")).Succeeded();
+        await Ok("run", "crasher", "-n", ns, "--image=busybox", "--restart=Always", "--", "sh", "-c", "echo boom; exit 1");
         var table = await Eventually("crasher in CrashLoopBackOff with restarts", async () => (await Ok("get", "pod", "crasher", "-n", ns)).Stdout,
             o => CrashLooping().Match(o) is { Success: true } m && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.Matches(@"^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE", table);
@@ -227,9 +227,8 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
             var notReady = Stopwatch.StartNew();
             var taints = (await Ok("get", "node", "node-1", "-o", "jsonpath={range .spec.taints[*]}{.key}:{.effect}{\" \"}{end}")).Stdout;
             Assert.Contains("node.kubernetes.io/unreachable:NoExecute", taints);
-            var evicted = await Eventually("node-1's web pods Terminating", async () => (await Ok("get", "pods", "-n", ns, "-l", "app=web")).Stdout,
+            await Eventually("node-1's web pods Terminating", async () => (await Ok("get", "pods", "-n", ns, "-l", "app=web")).Stdout,
                 o => onNode1.All(name => Regex.IsMatch(o, $@"(?m)^{name}\s+\S+\s+Terminating\s")));
-            Assert.NotEmpty(evicted);
 
             // The pods tolerate the taint for 300 emulated seconds: 15 s real at x20 (a busy machine only makes it longer).
             Assert.True(notReady.Elapsed > TimeSpan.FromSeconds(10), $"node-1's pods were evicted {notReady.Elapsed.TotalSeconds:F1}s (real) after it went NotReady");

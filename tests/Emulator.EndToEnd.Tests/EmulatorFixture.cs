@@ -1,9 +1,18 @@
 namespace Emulator.EndToEnd.Tests;
 
 /// <summary>One emulator for a test class, with kubectl 1.33 and 1.27 clients that each have a fresh HOME.</summary>
-public sealed class EmulatorFixture : IAsyncLifetime
+public class EmulatorFixture : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("emulator-e2e-").FullName;
+    private readonly string[] _arguments;
+
+    public EmulatorFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>A fixture whose <c>emulator up</c> gets <paramref name="arguments"/> as extra options.</summary>
+    protected EmulatorFixture(string[] arguments) => _arguments = arguments;
 
     public EmulatorProcess Emulator { get; private set; } = null!;
 
@@ -15,7 +24,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Emulator = await EmulatorProcess.StartAsync(Path.Combine(_root, "state"));
+        Emulator = await EmulatorProcess.StartAsync(Path.Combine(_root, "state"), _arguments);
         Kubectl = NewClient("1.33");
         Kubectl127 = NewClient("1.27");
     }
@@ -43,3 +52,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
         return directory;
     }
 }
+
+/// <summary>
+/// A three-node cluster whose emulated time runs 20 times faster than real time and whose image pulls are instant, so
+/// back-offs, node grace periods and toleration timeouts pass in seconds.
+/// </summary>
+public sealed class ClusterFixture() : EmulatorFixture(["--nodes", "3", "--time-scale", "20", "--image-pull-delay", "0"]);

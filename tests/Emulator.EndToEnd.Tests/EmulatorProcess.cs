@@ -35,8 +35,11 @@ public sealed class EmulatorProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the emulator and waits until it prints its API address.</summary>
-    public static async Task<EmulatorProcess> StartAsync(string stateDirectory)
+    /// <summary>
+    /// Starts the emulator and waits until it prints its API address; <paramref name="extraArguments"/> go after the
+    /// defaults (e.g. <c>--nodes 3 --time-scale 20</c>).
+    /// </summary>
+    public static async Task<EmulatorProcess> StartAsync(string stateDirectory, params string[] extraArguments)
     {
         var process = new Process
         {
@@ -48,6 +51,10 @@ public sealed class EmulatorProcess : IAsyncDisposable
                 UseShellExecute = false,
             },
         };
+        foreach (var argument in extraArguments)
+        {
+            process.StartInfo.ArgumentList.Add(argument);
+        }
         var started = new EmulatorProcess(process, stateDirectory);
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -111,6 +118,31 @@ public sealed class EmulatorProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+    }
+
+    /// <summary>Runs the built <c>emulator</c> CLI once (e.g. <c>node stop node-1 --kubeconfig …</c>) and returns how it ended.</summary>
+    public static async Task<KubectlResult> RunCliAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(EmulatorDll());
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"emulator {string.Join(' ', arguments)} did not finish");
+        }
+        return new KubectlResult(process.ExitCode, await stdout, await stderr);
     }
 
     private static string EmulatorDll()

@@ -21,7 +21,10 @@ public abstract partial class Controller : UntypedActor
     private readonly HashSet<ObjectKey> _deferred = [];
     private readonly Dictionary<ObjectKey, int> _inFlight = [];
     private readonly TimeSpan? _resync;
+    private const int MaxDeferrals = 16;
     private bool _processScheduled;
+    private int _changesSinceScheduled;
+    private int _deferrals;
     private ILoggingAdapter? _log;
 
     /// <summary>Creates a controller that watches <paramref name="watched"/> (the first is its primary type).</summary>
@@ -128,6 +131,7 @@ public abstract partial class Controller : UntypedActor
         switch (message)
         {
             case WatchEvent change when _caches.TryGetValue(change.Object.Resource, out var cache):
+                _changesSinceScheduled++;
                 if (cache.Apply(change) is { } applied)
                 {
                     OnChange(cache.Type, applied.Before, applied.After);
@@ -147,7 +151,15 @@ public abstract partial class Controller : UntypedActor
                     Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
                 }
                 break;
+            case ProcessQueue when _changesSinceScheduled > 0 && _deferrals < MaxDeferrals:
+                // Changes keep arriving: let the ones already in the mailbox in first, so one reconcile sees them all
+                // (a work queue coalesces while its worker is busy). Bounded, so a steady stream still gets reconciled.
+                _changesSinceScheduled = 0;
+                _deferrals++;
+                Self.Tell(new ProcessQueue(), Self);
+                break;
             case ProcessQueue:
+                _deferrals = 0;
                 Process();
                 break;
             case Requeue requeue:
@@ -172,6 +184,7 @@ public abstract partial class Controller : UntypedActor
         if (!_processScheduled)
         {
             _processScheduled = true;
+            _changesSinceScheduled = 0;
             Self.Tell(new ProcessQueue(), Self);
         }
     }

@@ -90,6 +90,7 @@ public sealed class NodeLifecycleController : Controller
     {
         if (type.Key == ResourceTypes.Nodes.Key)
         {
+            _zones = null;
             if (after is null)
             {
                 _health.Remove(before!.Name);
@@ -113,7 +114,8 @@ public sealed class NodeLifecycleController : Controller
             // A pod arriving on a NoExecute-tainted node is for the taint manager.
             foreach (var obj in new[] { before, after })
             {
-                if (obj is not null && JsonTree.GetString(obj.Object.Document, "spec", "nodeName") is { Length: > 0 } nodeName)
+                if (obj is not null && JsonTree.GetString(obj.Object.Document, "spec", "nodeName") is { Length: > 0 } nodeName
+                    && Cache(ResourceTypes.Nodes).Get(null, nodeName) is { } node && HasNoExecuteTaint(node.Object))
                 {
                     Enqueue(new ObjectKey(ResourceTypes.Nodes.Key, null, nodeName));
                 }
@@ -213,9 +215,22 @@ public sealed class NodeLifecycleController : Controller
     /// grace period. A zone of at most <see cref="LargeClusterThreshold"/> nodes in partial disruption (more than two and
     /// at least 55 % not Ready) gets no new NoExecute taints (its eviction rate drops to 0).
     /// </summary>
+    private Dictionary<string, (int Ready, int NotReady)>? _zones;
+    private DateTimeOffset _zonesAt;
+
+    private static bool HasNoExecuteTaint(KubeObject node) =>
+        JsonTree.Objects(JsonTree.GetArray(node.Document, "spec", "taints")).Any(t => JsonTree.GetString(t, "effect") == Taints.NoExecute);
+
     private NoExecuteMode NoExecuteModeOf(KubeObject node)
     {
-        var zones = Cache(ResourceTypes.Nodes).All.GroupBy(n => ZoneOf(n.Object), StringComparer.Ordinal)
+        // Counted once per node change (or per emulated second: readiness also depends on the time since the last
+        // heartbeat), not once per node reconcile, which would be quadratic in nodes.
+        if (_zones is not null && Now - _zonesAt > TimeSpan.FromSeconds(1))
+        {
+            _zones = null;
+        }
+        _zonesAt = _zones is null ? Now : _zonesAt;
+        var zones = _zones ??= Cache(ResourceTypes.Nodes).All.GroupBy(n => ZoneOf(n.Object), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (Ready: g.Count(n => IsReady(n.Object)), NotReady: g.Count(n => !IsReady(n.Object))), StringComparer.Ordinal);
         var allDisrupted = zones.Count > 0 && zones.Values.All(z => z.Ready == 0 && z.NotReady > 0);
         if (allDisrupted != _masterDisruption)

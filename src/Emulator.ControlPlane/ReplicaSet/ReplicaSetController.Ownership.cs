@@ -30,7 +30,7 @@ public sealed partial class ReplicaSetController
         {
             return sent;
         }
-        foreach (var cached in Cache(Pods).InNamespace(rs.Namespace ?? "").ToArray())
+        foreach (var cached in Cache(Pods).ByIndex(OrphansByNamespace, rs.Namespace ?? "").ToArray())
         {
             var pod = cached.Object;
             if (pod.ControllerReference is null && pod.DeletionTimestamp is null && selector.Matches(pod))

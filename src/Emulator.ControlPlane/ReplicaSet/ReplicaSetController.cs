@@ -24,6 +24,7 @@ public sealed partial class ReplicaSetController : Controller
 
     internal const string ByController = "controller";
     private const string ByUid = "uid";
+    private const string OrphansByNamespace = "orphans";
 
     private static readonly ResourceType ReplicaSets = ResourceTypes.ReplicaSets;
     private static readonly ResourceType Pods = ResourceTypes.Pods;
@@ -40,6 +41,8 @@ public sealed partial class ReplicaSetController : Controller
     {
         _events = events;
         Cache(Pods).AddIndex(ByController, ControllerUid);
+        // Adoption looks at orphans only: scanning every pod of the namespace per sync would be quadratic.
+        Cache(Pods).AddIndex(OrphansByNamespace, pod => pod.ControllerReference is null ? [pod.Namespace ?? ""] : []);
         Cache(ReplicaSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 

@@ -4,9 +4,32 @@ using Emulator.Kubernetes.Views;
 
 namespace Emulator.ControlPlane.ReplicaSet;
 
+/// <summary>What the workload controllers read from a pod version, computed once (cached objects never change).</summary>
+/// <param name="Active">Not Succeeded/Failed and not being deleted.</param>
+/// <param name="Ready">The Ready condition is True.</param>
+/// <param name="ReadySince">When it became ready (null when not ready).</param>
+public sealed record PodFacts(bool Active, bool Ready, DateTimeOffset? ReadySince);
+
 /// <summary>What the workload controllers read from a pod: activity, readiness, availability.</summary>
 public static class PodState
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Informers.CachedObject, PodFacts> Memo = [];
+
+    /// <summary>
+    /// The facts of a cached pod version, computed once per version: a ReplicaSet's status sync reads every pod it owns,
+    /// and re-reading their JSON on each sync made large ReplicaSets quadratic.
+    /// </summary>
+    public static PodFacts Of(Informers.CachedObject pod) =>
+        Memo.GetValue(pod, static p => new PodFacts(IsActive(p.Object), IsReady(p.Object), ReadySince(p.Object)));
+
+    /// <summary>Ready for at least <paramref name="minReadySeconds"/>, from the facts.</summary>
+    public static bool IsAvailable(PodFacts pod, int minReadySeconds, DateTimeOffset now) =>
+        pod.Ready && (minReadySeconds <= 0 || (pod.ReadySince is { } since && since.AddSeconds(minReadySeconds) <= now));
+
+    /// <summary>When a ready pod that is not yet available will become so (null when it is, or is not ready).</summary>
+    public static DateTimeOffset? AvailableAt(PodFacts pod, int minReadySeconds, DateTimeOffset now) =>
+        minReadySeconds <= 0 || pod.ReadySince is not { } since || since.AddSeconds(minReadySeconds) <= now ? null : since.AddSeconds(minReadySeconds);
+
     /// <summary>The annotation that ranks pods for scale-down (lower cost goes first).</summary>
     public const string DeletionCostAnnotation = "controller.kubernetes.io/pod-deletion-cost";
 

@@ -13,7 +13,7 @@ public sealed partial class ReplicaSetController
     /// Writes replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for minReadySeconds; queues the
     /// ReplicaSet again when a pod will become available), observedGeneration and the ReplicaFailure condition.
     /// </summary>
-    private void UpdateStatus(ObjectKey key, CachedObject cached, List<KubeObject> active, DateTimeOffset? retryAt)
+    private void UpdateStatus(ObjectKey key, CachedObject cached, List<CachedObject> active, DateTimeOffset? retryAt)
     {
         var rs = cached.Object;
         var view = new WorkloadView(rs);
@@ -22,9 +22,9 @@ public sealed partial class ReplicaSetController
         var now = Now;
         var status = rs.Status?.DeepClone() as JsonObject ?? [];
         status["replicas"] = active.Count;
-        status["fullyLabeledReplicas"] = active.Count(templateLabels.Matches);
-        status["readyReplicas"] = active.Count(PodState.IsReady);
-        status["availableReplicas"] = active.Count(p => PodState.IsAvailable(p, minReady, now));
+        status["fullyLabeledReplicas"] = active.Count(p => templateLabels.Matches(p.Object));
+        status["readyReplicas"] = active.Count(p => PodState.Of(p).Ready);
+        status["availableReplicas"] = active.Count(p => PodState.IsAvailable(PodState.Of(p), minReady, now));
         status["observedGeneration"] = rs.Generation ?? 1;
         if (_failures.TryGetValue(key, out var failure))
         {
@@ -39,7 +39,7 @@ public sealed partial class ReplicaSetController
             }
         }
         // One timer per key: wake for the earliest of a pod becoming available and a create retry.
-        var wake = active.Select(p => PodState.AvailableAt(p, minReady, now)).Where(t => t is not null).Select(t => t!.Value + TimeSpan.FromSeconds(1))
+        var wake = active.Select(p => PodState.AvailableAt(PodState.Of(p), minReady, now)).Where(t => t is not null).Select(t => t!.Value + TimeSpan.FromSeconds(1))
             .Append(retryAt ?? DateTimeOffset.MaxValue).Min();
         if (wake != DateTimeOffset.MaxValue)
         {

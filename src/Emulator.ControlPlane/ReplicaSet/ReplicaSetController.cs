@@ -105,9 +105,8 @@ public sealed partial class ReplicaSetController : Controller
             // Adoptions and releases are in flight: their replies queue the next pass with the settled ownership.
             return;
         }
-        var owned = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Select(p => p.Object).ToList();
-        var active = owned.Where(PodState.IsActive).ToList();
-        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active) : null;
+        var active = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Where(p => PodState.Of(p).Active).ToList();
+        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active.Select(p => p.Object).ToList()) : null;
         UpdateStatus(key, cached, active, retryAt);
     }
 

@@ -249,6 +249,28 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
             o => onNode1.All(name => !o.Contains(name, StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Drain_cordons_the_node_and_evicts_its_pods_which_are_replaced_elsewhere()
+    {
+        const string ns = "drain";
+        await ApplyWeb(ns, 4);
+        await Ok("rollout", "status", "deploy/web", "-n", ns, "--timeout=60s");
+        try
+        {
+            var drained = await Ok("drain", "node-2", "--ignore-daemonsets", "--force", "--delete-emptydir-data", "--timeout=60s");
+            Assert.Contains("node/node-2 drained", drained.Stdout);
+            Assert.Matches(@"(?m)^node-2\s+Ready,SchedulingDisabled\s", (await Ok("get", "node", "node-2")).Stdout);
+            await Eventually("4 ready web pods off node-2 and 4 available", async () =>
+                Describe((await WebPods(ns)).Where(p => !p.Deleting)) + "\navailable=" + (await Ok("get", "deploy", "web", "-n", ns, "-o", "jsonpath={.status.availableReplicas}")).Stdout,
+                o => o.EndsWith("available=4", StringComparison.Ordinal) && Healthy(o) == 4 && !o.Contains("Node = node-2,", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Ok("uncordon", "node-2");
+        }
+        Assert.Matches(@"(?m)^node-2\s+Ready\s", (await Ok("get", "node", "node-2")).Stdout);
+    }
+
     private static int Healthy(string pods) => Regex.Matches(pods, "RunningAndReady = True, Deleting = False").Count;
 
     [Theory]

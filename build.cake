@@ -37,6 +37,7 @@ Task("Test")
 Task("Bench")
     .Does(() =>
 {
+    // --scenarios=actors|persistence|api|cluster
     var scenarios = Argument("scenarios", "actors");
     DotNetRun("./bench/Emulator.Benchmarks/Emulator.Benchmarks.csproj", new ProcessArgumentBuilder().Append(scenarios),
         new DotNetRunSettings { Configuration = "Release" });
@@ -46,6 +47,12 @@ Task("Publish")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // The emulator executable, then the bench command.
+    DotNetPublish("./src/Emulator.Cli/Emulator.Cli.csproj", new DotNetPublishSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = "./artifacts/emulator",
+    });
     DotNetPublish("./bench/Emulator.Benchmarks/Emulator.Benchmarks.csproj", new DotNetPublishSettings
     {
         Configuration = configuration,

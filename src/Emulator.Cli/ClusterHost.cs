@@ -120,16 +120,23 @@ public sealed class ClusterHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// The controllers, each under its own name below <c>/user</c>; the default supervisor restarts a failed one, which
-    /// relists and carries on (they are level-triggered).
+    /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
+    /// carries on (they are level-triggered).
     /// </summary>
     private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events)
     {
-        system.ActorOf(Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))), "replicaset-controller");
-        system.ActorOf(Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))), "deployment-controller");
-        system.ActorOf(Props.Create(() => new Scheduler(store, hub, events, 0)), "scheduler");
-        system.ActorOf(Props.Create(() => new NodeLifecycleController(store, hub, events)), "node-lifecycle-controller");
+        Supervised(system, "replicaset-controller", Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))));
+        Supervised(system, "deployment-controller", Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))));
+        Supervised(system, "scheduler", Props.Create(() => new Scheduler(store, hub, events, 0)));
+        Supervised(system, "node-lifecycle-controller", Props.Create(() => new NodeLifecycleController(store, hub, events)));
     }
+
+    /// <summary>
+    /// Runs a controller under a backoff supervisor: a controller that fails is restarted by the default strategy, and one
+    /// that stops (a <c>Kill</c>, a chaos experiment) is started again after a short backoff; either way it relists.
+    /// </summary>
+    private static void Supervised(ActorSystem system, string name, Props props) =>
+        system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(props, name, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2)), name + "-supervisor");
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>
     public async Task<(int Ready, int Total)> CountReadyNodesAsync()

@@ -285,6 +285,11 @@ public sealed class ActorSystem : IActorRefFactory, IDisposable
 
     private void LogDeadLetter(DeadLetter d)
     {
+        // As Akka's log-dead-letters-during-shutdown = off: messages to actors already stopped by the shutdown are expected.
+        if (!Settings.LogDeadLettersDuringShutdown && CoordinatedShutdown.ShutdownReason is not null)
+        {
+            return;
+        }
         var count = Interlocked.Increment(ref _deadLettersLogged);
         if (count > Settings.LogDeadLetters)
         {

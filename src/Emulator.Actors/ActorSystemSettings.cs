@@ -65,6 +65,9 @@ public sealed record ActorSystemSettings
     /// <summary>How many dead letters are logged before logging stops (0 disables).</summary>
     public int LogDeadLetters { get; init; } = 10;
 
+    /// <summary>Whether dead letters are logged once coordinated shutdown has started (Akka's default: no).</summary>
+    public bool LogDeadLettersDuringShutdown { get; init; }
+
     /// <summary>Maximum stash size; 0 or less for unbounded.</summary>
     public int StashCapacity { get; init; }
 

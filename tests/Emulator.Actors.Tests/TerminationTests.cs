@@ -387,4 +387,41 @@ public sealed class TerminationTests : TestKitBase
 
         protected override void PostStop() => _log.Enqueue($"{_name} PostStop");
     }
+
+    [Fact]
+    public async Task Dead_letters_are_logged_but_not_once_shutdown_has_started()
+    {
+        var logged = new ConcurrentQueue<string>();
+        var system = ActorSystem.Create("dead-letters", ActorSystemSettings.Default with { LogToStandardError = false });
+        using var subscription = system.EventStream.Subscribe<Event.LogEvent>(e => logged.Enqueue(e.Message));
+        var target = system.ActorOf(Props.Create(() => new DeadLetterTarget()), "target");
+        var stopped = new TaskCompletionSource();
+        system.EventStream.Subscribe<DeadLetter>(_ => stopped.TrySetResult());
+        system.Stop(target);
+        // Until the stop has taken effect a message is still delivered: send until one is a dead letter.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!stopped.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            target.Tell("before shutdown");
+            await Task.WhenAny(stopped.Task, Task.Delay(10));
+        }
+        Assert.True(stopped.Task.IsCompleted, "no dead letter before shutdown");
+        await Task.Yield();
+        var loggedBefore = logged.Count(m => m.Contains("dead letters encountered", StringComparison.Ordinal));
+        system.CoordinatedShutdown.AddTask("service-stop", "late-message", () =>
+        {
+            target.Tell("during shutdown");
+            return Task.CompletedTask;
+        });
+        await system.Terminate();
+        Assert.True(loggedBefore >= 1, "the dead letter before shutdown was not logged");
+        Assert.Equal(loggedBefore, logged.Count(m => m.Contains("dead letters encountered", StringComparison.Ordinal)));
+    }
+
+    private sealed class DeadLetterTarget : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+        }
+    }
 }

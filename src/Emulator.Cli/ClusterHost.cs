@@ -89,8 +89,8 @@ public sealed class ClusterHost : IAsyncDisposable
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
             var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
-            system.ActorOf(Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))), "namespace-controller");
-            system.ActorOf(Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))), "garbage-collector");
+            Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
+            Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
             StartControllers(system, store, hub, events);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay), store, hub, events)), "nodes");

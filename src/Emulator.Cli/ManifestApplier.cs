@@ -47,7 +47,7 @@ public static class ManifestApplier
         var lines = new List<string>();
         foreach (var (file, obj, kind) in objects.OrderBy(o => o.Kind.Kind == "Namespace" ? 0 : 1))
         {
-            var type = new ResourceType(kind.Group, kind.Version, kind.Resource, kind.Kind, kind.Namespaced, kind.HasStatus);
+            var type = ResourceTypes.Of(kind);
             if (kind.Namespaced && string.IsNullOrEmpty(obj.Namespace))
             {
                 obj.Namespace = "default";

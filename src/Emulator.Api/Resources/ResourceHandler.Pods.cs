@@ -59,13 +59,12 @@ public sealed partial class ResourceHandler
         }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain";
-        var written = reply.Text ?? "";
-        await context.Response.WriteAsync(written, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync(reply.Text ?? "", Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
         await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        // Logs only grow while a run lasts: poll the kubelet and send what was appended, until the container ends.
-        var full = await nodes.Ask<ContainerLogReply>(request with { TailLines = null }, options.StoreTimeout).ConfigureAwait(false);
-        var sent = full.Text?.Length ?? 0;
-        var running = full.Running;
+        // Logs only grow while a run lasts: poll the kubelet and send the lines after those already sent (counted in
+        // the whole run, whatever the tail), until the container ends.
+        var sentLines = reply.TotalLines;
+        var running = reply.Running;
         try
         {
             while (running && !context.RequestAborted.IsCancellationRequested)
@@ -76,17 +75,16 @@ public sealed partial class ResourceHandler
                 {
                     break;
                 }
-                var text = next.Text ?? "";
-                if (text.Length < sent)
+                if (next.TotalLines < sentLines)
                 {
                     // A new run started: its log begins afresh.
-                    sent = 0;
+                    sentLines = 0;
                 }
-                if (text.Length > sent)
+                if (next.TotalLines > sentLines)
                 {
-                    await context.Response.WriteAsync(text[sent..], Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.WriteAsync(AfterLines(next.Text ?? "", sentLines), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
                     await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-                    sent = text.Length;
+                    sentLines = next.TotalLines;
                 }
                 running = next.Running;
             }
@@ -95,6 +93,18 @@ public sealed partial class ResourceHandler
         {
             // The client went away.
         }
+    }
+
+    /// <summary>The text after its first <paramref name="lines"/> lines.</summary>
+    private static string AfterLines(string text, int lines)
+    {
+        var start = 0;
+        for (var i = 0; i < lines && start < text.Length; i++)
+        {
+            var end = text.IndexOf('\n', start);
+            start = end < 0 ? text.Length : end + 1;
+        }
+        return text[start..];
     }
 
     /// <summary><c>pods/eviction</c> (policy/v1 Eviction): deletes the pod with the eviction's delete options; no PodDisruptionBudgets are modelled.</summary>

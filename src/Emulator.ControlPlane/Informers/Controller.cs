@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Emulator.Actors;
 using Emulator.Actors.Event;
 using Emulator.ControlPlane.Store;
@@ -111,11 +110,8 @@ public abstract partial class Controller : UntypedActor
     /// <inheritdoc />
     protected override void PreStart()
     {
-        foreach (var cache in _caches.Values)
-        {
-            _unsynced.Add(cache.Type.Key);
-            Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
-        }
+        _unsynced.UnionWith(_caches.Keys);
+        ListAll();
         if (_resync is { } every)
         {
             Timers.StartPeriodicTimer("controller-resync", new ResyncAll(), every, every);
@@ -146,10 +142,7 @@ public abstract partial class Controller : UntypedActor
             case WatchExpired:
                 // The watch fell behind the hub's window: relist everything (as an informer does on 410).
                 WatchHub.Tell(new StopWatch(Self), Self);
-                foreach (var cache in _caches.Values)
-                {
-                    Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
-                }
+                ListAll();
                 break;
             case ProcessQueue when _changesSinceScheduled > 0 && _deferrals < MaxDeferrals:
                 // Changes keep arriving: let the ones already in the mailbox in first, so one reconcile sees them all
@@ -166,10 +159,7 @@ public abstract partial class Controller : UntypedActor
                 Enqueue(requeue.Key);
                 break;
             case ResyncAll:
-                foreach (var obj in Cache(Primary).All)
-                {
-                    Enqueue(KeyOf(Primary, obj));
-                }
+                EnqueueAllPrimary();
                 break;
             default:
                 OnOtherMessage(message);
@@ -207,10 +197,23 @@ public abstract partial class Controller : UntypedActor
         if (_unsynced.Remove(type.Key) && _unsynced.Count == 0)
         {
             OnSynced();
-            foreach (var obj in Cache(Primary).All)
-            {
-                Enqueue(KeyOf(Primary, obj));
-            }
+            EnqueueAllPrimary();
+        }
+    }
+
+    private void ListAll()
+    {
+        foreach (var cache in _caches.Values)
+        {
+            Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
+        }
+    }
+
+    private void EnqueueAllPrimary()
+    {
+        foreach (var obj in Cache(Primary).All)
+        {
+            Enqueue(KeyOf(Primary, obj));
         }
     }
 

@@ -100,12 +100,7 @@ public sealed class ObjectCache
             Delete(key);
             return (before, null);
         }
-        if ((before is not null && before.ResourceVersion >= item.ResourceVersion)
-            || (_removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion))
-        {
-            return null;
-        }
-        return (before, Put(item));
+        return Observe(item);
     }
 
     /// <summary>Takes in an object a write returned (it may be ahead of the watch); returns the change, or null when the cache already had it.</summary>

@@ -13,7 +13,7 @@ namespace Emulator.ControlPlane.Namespace;
 /// </summary>
 public sealed class NamespaceController : UntypedActor
 {
-    private static readonly ResourceType Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false);
+    private static readonly ResourceType Namespaces = ResourceTypes.Namespaces;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     private readonly IActorRef _store;

@@ -225,13 +225,17 @@ public sealed class NodeLifecycleController : Controller
     {
         // Counted once per node change (or per emulated second: readiness also depends on the time since the last
         // heartbeat), not once per node reconcile, which would be quadratic in nodes.
-        if (_zones is not null && Now - _zonesAt > TimeSpan.FromSeconds(1))
+        if (_zones is null || Now - _zonesAt > TimeSpan.FromSeconds(1))
         {
-            _zones = null;
+            _zones = Cache(ResourceTypes.Nodes).All.GroupBy(n => ZoneOf(n.Object), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g =>
+                {
+                    var ready = g.Count(n => IsReady(n.Object));
+                    return (Ready: ready, NotReady: g.Count() - ready);
+                }, StringComparer.Ordinal);
+            _zonesAt = Now;
         }
-        _zonesAt = _zones is null ? Now : _zonesAt;
-        var zones = _zones ??= Cache(ResourceTypes.Nodes).All.GroupBy(n => ZoneOf(n.Object), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (Ready: g.Count(n => IsReady(n.Object)), NotReady: g.Count(n => !IsReady(n.Object))), StringComparer.Ordinal);
+        var zones = _zones;
         var allDisrupted = zones.Count > 0 && zones.Values.All(z => z.Ready == 0 && z.NotReady > 0);
         if (allDisrupted != _masterDisruption)
         {

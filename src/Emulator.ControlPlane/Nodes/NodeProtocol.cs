@@ -17,6 +17,9 @@ public sealed record ContainerLogReply(string? Text, ApiStatus? Error)
 {
     /// <summary>True when the container is still running and more lines may follow (for <c>follow</c>).</summary>
     public bool Running { get; init; }
+
+    /// <summary>How many lines the run has logged so far, before any tail was taken (for <c>follow</c>).</summary>
+    public int TotalLines { get; init; }
 }
 
 /// <summary>Stops an emulated node: its agent and kubelet stop heartbeating (a node failure as the control plane sees it). Replies <see cref="NodeCommandReply"/>.</summary>

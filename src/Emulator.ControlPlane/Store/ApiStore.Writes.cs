@@ -228,23 +228,22 @@ public sealed partial class ApiStore
     {
         var pods = ResourceTypes.Pods;
         var current = Find(pods.Key, bind.Namespace, bind.Name) ?? throw new ApiStatusException(ApiStatus.NotFound(pods.Resource, pods.Group, bind.Name));
+        ApiStatusException Refused(string reason) => new(new ApiStatus(409, "Conflict",
+            $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": {reason}", "", "pods/binding", bind.Name));
         if (bind.Uid is { } uid && uid != current.Uid)
         {
-            throw new ApiStatusException(new ApiStatus(409, "Conflict",
-                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}", "", "pods/binding", bind.Name));
+            throw Refused($"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}");
         }
         var obj = current.ToJsonObject();
         var spec = obj["spec"] as JsonObject ?? [];
         obj["spec"] = spec;
         if (spec["nodeName"]?.GetValue<string>() is { Length: > 0 } bound)
         {
-            throw new ApiStatusException(new ApiStatus(409, "Conflict",
-                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": pod {bind.Name} is already assigned to node \"{bound}\"", "", "pods/binding", bind.Name));
+            throw Refused($"pod {bind.Name} is already assigned to node \"{bound}\"");
         }
         if (current.IsDeleting)
         {
-            throw new ApiStatusException(new ApiStatus(409, "Conflict",
-                $"Operation cannot be fulfilled on pods/binding \"{bind.Name}\": pod {bind.Name} is being deleted, cannot be assigned to a host", "", "pods/binding", bind.Name));
+            throw Refused($"pod {bind.Name} is being deleted, cannot be assigned to a host");
         }
         spec["nodeName"] = bind.NodeName;
         var status = obj["status"] as JsonObject ?? [];

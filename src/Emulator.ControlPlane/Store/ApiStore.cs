@@ -17,7 +17,7 @@ public sealed partial class ApiStore : PersistentActor
     /// <summary>Namespaces that always exist.</summary>
     public static readonly IReadOnlyList<string> SystemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    private static readonly ResourceType NamespaceType = new("", "v1", "namespaces", "Namespace", Namespaced: false);
+    private static readonly ResourceType NamespaceType = ResourceTypes.Namespaces;
 
     private readonly Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> _objects = new(StringComparer.Ordinal);
     private readonly IAdmission _admission;

@@ -31,6 +31,9 @@ public static class ResourceTypes
     {
         var kind = KindRegistry.Default.FindByResource(group, resource)
             ?? throw new ArgumentException($"unknown resource {resource} in group \"{group}\"", nameof(resource));
-        return new ResourceType(kind.Group, kind.Version, kind.Resource, kind.Kind, kind.Namespaced, kind.HasStatus);
+        return Of(kind);
     }
+
+    /// <summary>The store type of a kind.</summary>
+    public static ResourceType Of(KindInfo kind) => new(kind.Group, kind.Version, kind.Resource, kind.Kind, kind.Namespaced, kind.HasStatus);
 }

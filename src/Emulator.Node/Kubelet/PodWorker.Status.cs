@@ -453,12 +453,13 @@ public sealed partial class PodWorker
         var lines = c.Script.LinesUntil((run.FinishedAt ?? Now) - run.StartedAt)
             .Select(l => read.Timestamps ? $"{FormatNano(run.StartedAt + l.At)} {l.Text}" : l.Text)
             .ToList();
+        var total = lines.Count;
         if (read.TailLines is { } tail && tail >= 0 && lines.Count > tail)
         {
             lines = lines.Skip(lines.Count - tail).ToList();
         }
         var text = lines.Count == 0 ? "" : string.Join('\n', lines) + "\n";
-        return new ContainerLogReply(text, null) { Running = run.IsRunning };
+        return new ContainerLogReply(text, null) { Running = run.IsRunning, TotalLines = total };
     }
 
     private static string FormatNano(DateTimeOffset time) =>

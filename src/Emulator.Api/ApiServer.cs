@@ -64,13 +64,14 @@ public sealed class ApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         var handler = new ResourceHandler(system, store, watchHub, options);
-        app.Run(context => Route(context, catalog, handler));
+        var management = new NodeManagement(options);
+        app.Run(context => Route(context, catalog, handler, management));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         return new ApiServer(app, address);
     }
 
-    private static Task Route(HttpContext context, ApiResourceCatalog catalog, ResourceHandler handler)
+    private static Task Route(HttpContext context, ApiResourceCatalog catalog, ResourceHandler handler, NodeManagement management)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -94,7 +95,7 @@ public sealed class ApiServer : IAsyncDisposable
             case ["healthz"] or ["readyz"] or ["livez"]:
                 return ApiResponses.WriteText(context, "ok");
             case ["emulator", "v1", "nodes", .. var nodePath]:
-                return handler.Management.Handle(context, nodePath);
+                return management.Handle(context, nodePath);
             case ["api", "v1", .. var rest]:
                 return Resource(context, catalog, handler, "", "v1", rest);
             case ["apis", var group, var version, .. var rest]:

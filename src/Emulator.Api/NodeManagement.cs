@@ -31,8 +31,8 @@ public sealed class NodeManagement(ApiServerOptions options)
                     var items = new JsonArray(hosted.Nodes.Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["running"] = n.Running }).ToArray());
                     await ApiResponses.WriteJson(context, new JsonObject { ["nodes"] = items }).ConfigureAwait(false);
                     return;
-                case ("POST", [var name, "stop" or "start"]):
-                    object command = path[1] == "stop" ? new StopNode(name) : new StartNode(name);
+                case ("POST", [var name, var verb and ("stop" or "start")]):
+                    object command = verb == "stop" ? new StopNode(name) : new StartNode(name);
                     var reply = await nodes.Ask<NodeCommandReply>(command, options.StoreTimeout).ConfigureAwait(false);
                     context.Response.StatusCode = reply.Success ? 200 : 404;
                     await ApiResponses.WriteJson(context, new JsonObject { ["success"] = reply.Success, ["message"] = reply.Message }).ConfigureAwait(false);

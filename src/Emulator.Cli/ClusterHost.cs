@@ -42,18 +42,22 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly ApiServer _api;
 
-    private ClusterHost(ActorSystem system, ApiServer api, IActorRef store)
+    private ClusterHost(ActorSystem system, ApiServer api, IActorRef store, TimeSpan storeTimeout)
     {
         _system = system;
         _api = api;
         Store = store;
+        StoreTimeout = storeTimeout;
     }
 
     /// <summary>The API store.</summary>
     public IActorRef Store { get; }
 
-    /// <summary>The actor system (for the CLI's progress and apply).</summary>
-    public ActorSystem System => _system;
+    /// <summary>
+    /// How long to wait for the store. Asks time out on the emulated clock, so this is 30 real seconds whatever the
+    /// time scale.
+    /// </summary>
+    public TimeSpan StoreTimeout { get; }
 
     /// <summary>The API's address.</summary>
     public Uri ApiAddress => _api.Address;
@@ -72,6 +76,7 @@ public sealed class ClusterHost : IAsyncDisposable
         var database = Path.Combine(options.StateDirectory, "emulator.db");
         // Scaled time: every duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
         var system = ActorSystem.Create("emulator", ActorSystemSettings.Default with { TimeScale = options.TimeScale });
+        var storeTimeout = TimeSpan.FromSeconds(30 * Math.Max(1.0, options.TimeScale));
         try
         {
             var serializer = StoreSerialization.Register(new EventSerializer());
@@ -97,12 +102,11 @@ public sealed class ClusterHost : IAsyncDisposable
             ApiServer api;
             try
             {
-                // The store timeout is on the emulated clock: keep it 30 real seconds whatever the scale.
                 api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions
                 {
                     Port = options.ApiPort,
                     Nodes = nodes,
-                    StoreTimeout = TimeSpan.FromSeconds(30 * Math.Max(1.0, options.TimeScale)),
+                    StoreTimeout = storeTimeout,
                 });
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -110,7 +114,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, store);
+            return new ClusterHost(system, api, store, storeTimeout);
         }
         catch
         {
@@ -141,7 +145,7 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>How many nodes report Ready, of how many registered.</summary>
     public async Task<(int Ready, int Total)> CountReadyNodesAsync()
     {
-        var nodes = await Store.Ask<ListReply>(new ListObjects(ResourceTypes.Nodes, null), TimeSpan.FromSeconds(30));
+        var nodes = await Store.Ask<ListReply>(new ListObjects(ResourceTypes.Nodes, null), StoreTimeout);
         var ready = nodes.Items.Count(n => n.ToJsonObject()["status"]?["conditions"] is System.Text.Json.Nodes.JsonArray conditions
             && conditions.Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True"));
         return (ready, nodes.Items.Count);

@@ -62,7 +62,7 @@ public static class UpCommand
                 {
                     try
                     {
-                        foreach (var line in await ManifestApplier.ApplyAsync(cluster.Store, manifests, TimeSpan.FromSeconds(30 * Math.Max(1, scale))))
+                        foreach (var line in await ManifestApplier.ApplyAsync(cluster.Store, manifests, cluster.StoreTimeout))
                         {
                             Console.WriteLine(line);
                         }

@@ -17,9 +17,6 @@ namespace Emulator.Api.Resources;
 /// </summary>
 public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiServerOptions options)
 {
-    /// <summary>The emulator's own endpoint (node stop/start).</summary>
-    public NodeManagement Management { get; } = new(options);
-
     /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
     public async Task Handle(HttpContext context, ResourceRoute route)
     {

@@ -1,0 +1,150 @@
+using Akka.Configuration;
+using Akka.Dispatch;
+
+namespace Emulator.Runtime.Dispatch;
+
+/// <summary>
+/// A dispatcher that runs every mailbox on one thread, choosing the next ready one with a seeded random generator, so
+/// that — with virtual time — one seed reproduces one interleaving of the actors. It also knows when the actors are
+/// idle (<see cref="IsIdle"/>), which virtual time uses to let actors react to one timer before the next fires.
+/// Plugged in by HOCON: <c>type = "Emulator.Runtime.Dispatch.DeterministicDispatcherConfigurator, Emulator.Runtime"</c>
+/// with <c>seed = N</c>.
+/// </summary>
+public sealed class DeterministicDispatcher : MessageDispatcher
+{
+    private readonly List<IRunnable> _ready = [];
+    private readonly object _gate = new();
+    private readonly Random _random;
+    private Thread? _thread;
+    private int _pending;
+    private bool _stopping;
+
+    /// <summary>Creates the dispatcher.</summary>
+    public DeterministicDispatcher(MessageDispatcherConfigurator configurator, string id, int seed, int throughput)
+        : base(configurator)
+    {
+        Id = id;
+        Seed = seed;
+        Throughput = throughput;
+        _random = new Random(seed);
+        ShutdownTimeout = TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>The seed of the run order.</summary>
+    public int Seed { get; }
+
+    /// <summary>True when no mailbox is queued or running.</summary>
+    public bool IsIdle => Volatile.Read(ref _pending) == 0;
+
+    /// <summary>Raised (on the dispatcher thread) whenever the last queued work finished.</summary>
+    public event Action? BecameIdle;
+
+    /// <summary>Waits until the actors are idle, or <paramref name="timeout"/> (real time) passes.</summary>
+    public bool WaitForIdle(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            while (_pending > 0)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+                Monitor.Wait(_gate, left);
+            }
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ExecuteTask(IRunnable run)
+    {
+        lock (_gate)
+        {
+            _ready.Add(run);
+            _pending++;
+            _stopping = false;
+            if (_thread is null)
+            {
+                _thread = new Thread(Loop) { IsBackground = true, Name = $"deterministic-{Id}" };
+                _thread.Start();
+            }
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Shutdown()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            IRunnable next;
+            lock (_gate)
+            {
+                while (_ready.Count == 0)
+                {
+                    if (_stopping)
+                    {
+                        _thread = null;
+                        return;
+                    }
+                    Monitor.Wait(_gate);
+                }
+                // The seeded choice among everything ready is what makes one seed one interleaving.
+                var index = _ready.Count == 1 ? 0 : _random.Next(_ready.Count);
+                next = _ready[index];
+                _ready[index] = _ready[^1];
+                _ready.RemoveAt(_ready.Count - 1);
+            }
+            try
+            {
+                next.Run();
+            }
+            catch (Exception e)
+            {
+                ReportFailure(e);
+            }
+            bool idle;
+            lock (_gate)
+            {
+                _pending--;
+                idle = _pending == 0;
+                if (idle)
+                {
+                    Monitor.PulseAll(_gate);
+                }
+            }
+            if (idle)
+            {
+                BecameIdle?.Invoke();
+            }
+        }
+    }
+}
+
+/// <summary>Creates the one <see cref="DeterministicDispatcher"/> of a dispatcher id (Akka's configurator extension point).</summary>
+public sealed class DeterministicDispatcherConfigurator : MessageDispatcherConfigurator
+{
+    private readonly DeterministicDispatcher _instance;
+
+    /// <summary>Reads <c>seed</c> and <c>throughput</c> from the dispatcher's settings.</summary>
+    public DeterministicDispatcherConfigurator(Config config, IDispatcherPrerequisites prerequisites)
+        : base(config, prerequisites)
+    {
+        _instance = new DeterministicDispatcher(this, config.GetString("id"), config.GetInt("seed", 0), config.GetInt("throughput", 1));
+    }
+
+    /// <inheritdoc />
+    public override MessageDispatcher Dispatcher() => _instance;
+}

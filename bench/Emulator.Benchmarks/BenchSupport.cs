@@ -1,9 +1,39 @@
 using System.Collections.Concurrent;
-using Emulator.Actors;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Snapshot;
+using Akka.Actor;
+using Akka.Configuration;
+using Emulator.Runtime;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Benchmarks;
+
+/// <summary>Actor systems configured as the product's host configures them.</summary>
+internal static class BenchSystems
+{
+    /// <summary>Quiet logging: the benchmarks print their own figures.</summary>
+    private static readonly Config Quiet = ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        """);
+
+    /// <summary>
+    /// A system as <c>emulator up</c> builds one (scaled time, then the journal, then the runtime defaults), with the
+    /// given journal settings (none: Akka's in-memory plugins, never touched by the actor benchmarks).
+    /// </summary>
+    public static ActorSystem Create(string name, Config? journal = null, Config? time = null) =>
+        ActorSystem.Create(name, Quiet
+            .WithFallback(time ?? EmulatedTime.ScaledConfig(1))
+            .WithFallback(journal ?? Emulator.Runtime.Persistence.JournalSettings.InMemory())
+            .WithFallback(RuntimeConfig.Defaults));
+
+    public static void Stop(ActorSystem system)
+    {
+        if (!system.Terminate().Wait(TimeSpan.FromMinutes(5)))
+        {
+            throw new TimeoutException($"actor system {system.Name} did not terminate");
+        }
+    }
+}
 
 /// <summary>An actor whose messages a benchmark thread takes one by one.</summary>
 internal sealed class BlockingInbox
@@ -22,45 +52,9 @@ internal sealed class BlockingInbox
     }
 }
 
-/// <summary>Shares a store between systems: closing one system must not close the store the next one uses.</summary>
-internal sealed class NonDisposing(IJournalStore inner) : IJournalStore
+/// <summary>Percentiles of sorted samples.</summary>
+internal static class Stats
 {
-    public string Name => inner.Name;
-
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-    public Task<IReadOnlyList<Exception?>> WriteAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) => inner.WriteAsync(writes, cancellationToken);
-
-    public Task<IReadOnlyList<JournalRow>> ReadByPersistenceIdAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, CancellationToken cancellationToken = default) =>
-        inner.ReadByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken);
-
-    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default) => inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
-
-    public Task DeleteToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken = default) => inner.DeleteToAsync(persistenceId, toSequenceNr, cancellationToken);
-
-    public Task<IReadOnlyList<JournalRow>> ReadAllAsync(long afterOrdering, int max, CancellationToken cancellationToken = default) => inner.ReadAllAsync(afterOrdering, max, cancellationToken);
-
-    public Task<IReadOnlyList<JournalRow>> ReadByTagAsync(string tag, long afterOrdering, int max, CancellationToken cancellationToken = default) => inner.ReadByTagAsync(tag, afterOrdering, max, cancellationToken);
-
-    public Task<IReadOnlyList<string>> ReadPersistenceIdsAsync(CancellationToken cancellationToken = default) => inner.ReadPersistenceIdsAsync(cancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
-/// <summary>Snapshot-store counterpart of <see cref="NonDisposing"/>.</summary>
-internal sealed class NonDisposingSnapshots(ISnapshotStore inner) : ISnapshotStore
-{
-    public string Name => inner.Name;
-
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-    public Task<SnapshotRow?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken = default) => inner.LoadAsync(persistenceId, criteria, cancellationToken);
-
-    public Task SaveAsync(SnapshotRow snapshot, CancellationToken cancellationToken = default) => inner.SaveAsync(snapshot, cancellationToken);
-
-    public Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken = default) => inner.DeleteAsync(metadata, cancellationToken);
-
-    public Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken = default) => inner.DeleteAsync(persistenceId, criteria, cancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.Cli;
 using Emulator.ControlPlane.Store;
 

@@ -1,19 +1,16 @@
 using System.Diagnostics;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Serialization;
-using Emulator.Actors.Persistence.Snapshot;
+using Akka.Actor;
+using Akka.Persistence;
+using Emulator.Runtime.Serialization;
 
 namespace Emulator.Benchmarks;
 
-/// <summary>A journal and snapshot store to measure, created fresh for each run.</summary>
-public sealed record StoreKind(string Name, Func<(IJournalStore Journal, ISnapshotStore Snapshots, Action Cleanup)> Create);
-
 /// <summary>
-/// The persistence benchmark: durable events per second with 1, 100 and 10,000 persistent actors each persisting one
-/// small event at a time, persist latency percentiles, and recovery time of one actor with 1,000,000 events with and
-/// without a snapshot. Every figure goes through the real path: persistent actor → journal writer → store.
+/// The persistence benchmark on Akka.Persistence.Sql: durable events per second with 1, 100 and 10,000 persistent
+/// actors, each persisting one small event at a time with PersistAsync (plus one actor keeping 1,000 in flight, as the
+/// API store does), persist latency percentiles, and recovery time of one actor with many events, without and with a
+/// snapshot. Every figure goes through the real path: persistent actor → journal plugin → database, acknowledged once
+/// durable. The reference column gives the kernel's figures (README, before the move to Akka).
 /// </summary>
 public static class PersistenceBenchmarks
 {
@@ -23,91 +20,139 @@ public static class PersistenceBenchmarks
 
     public sealed record Total(long Sum, long Count);
 
-    public static EventSerializer NewSerializer() => new EventSerializer().Register<Persisted>("bench.persisted").Register<Total>("bench.total");
+    /// <summary>The kernel's medians (README), by store and row.</summary>
+    private static readonly Dictionary<string, string> Kernel = new()
+    {
+        ["SQLite 1 rate"] = "4493", ["SQLite 1 p50"] = "0.189", ["SQLite 1 p99"] = "0.455",
+        ["SQLite 100 rate"] = "62.2 k", ["SQLite 100 p50"] = "1.461", ["SQLite 100 p99"] = "6.984",
+        ["SQLite 10000 rate"] = "98.9 k", ["SQLite 10000 p50"] = "100", ["SQLite 10000 p99"] = "151",
+        ["SQLite recovery"] = "1.758 (1000k)", ["SQLite snapshot"] = "0 (1000k)",
+        ["PostgreSQL 1 rate"] = "1330", ["PostgreSQL 1 p50"] = "0.718", ["PostgreSQL 1 p99"] = "1.228",
+        ["PostgreSQL 100 rate"] = "30.8 k", ["PostgreSQL 100 p50"] = "2.968", ["PostgreSQL 100 p99"] = "8.275",
+        ["PostgreSQL 10000 rate"] = "54.7 k", ["PostgreSQL 10000 p50"] = "174", ["PostgreSQL 10000 p99"] = "251",
+        ["PostgreSQL recovery"] = "9.445 (1000k)", ["PostgreSQL snapshot"] = "0.001 (1000k)",
+    };
 
-    public static void Run(IReadOnlyList<StoreKind> stores, bool quick)
+    private static string Before(string store, string row, string target = "") =>
+        string.Join("; ", new[] { Kernel.TryGetValue($"{store} {row}", out var kernel) ? $"kernel {kernel}" : "", target }.Where(s => s.Length > 0));
+
+    public static void Run(IReadOnlyList<StoreKind> stores, bool quick, int recoveryEvents)
     {
         var window = quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
-        var recoveryEvents = quick ? 200_000 : 1_000_000;
         var rows = new List<Row>();
         foreach (var store in stores)
         {
-            foreach (var actors in new[] { 1, 100, 10_000 })
+            foreach (var (actors, inFlight) in new[] { (1, 1), (100, 1), (10_000, 1), (1, 1000) })
             {
                 var rates = new double[Runs];
                 var p50 = new double[Runs];
                 var p99 = new double[Runs];
+                var failed = new double[Runs];
                 for (var i = 0; i < Runs; i++)
                 {
-                    (rates[i], p50[i], p99[i]) = Throughput(store, actors, window);
-                    Console.Error.WriteLine($"  {store.Name} {actors} actor(s) run {i + 1}: {Table.Format(rates[i])} events/s, p50 {p50[i]:0.00} ms, p99 {p99[i]:0.00} ms");
+                    int stopped;
+                    (rates[i], p50[i], p99[i], stopped) = Throughput(store, actors, inFlight, window);
+                    failed[i] = stopped;
+                    Console.Error.WriteLine($"  {store.Name} {actors} actor(s) x {inFlight} in flight run {i + 1}: {Table.Format(rates[i])} events/s, p50 {p50[i]:0.00} ms, p99 {p99[i]:0.00} ms{(stopped > 0 ? $", {stopped} writer(s) stopped by failed writes" : "")}");
                 }
+                var label = inFlight == 1 ? $"{actors} actor(s)" : $"{actors} actor, {inFlight} in flight";
+                var key = inFlight == 1 ? actors.ToString(System.Globalization.CultureInfo.InvariantCulture) : "pipelined";
                 double? target = store.Name == "SQLite" && actors == 10_000 ? 100_000 : null;
-                rows.Add(new Row($"{store.Name}: durable events/s, {actors} actor(s)", "events/s", rates, target is null ? "" : ">= 100 k", true, target));
-                rows.Add(new Row($"{store.Name}: persist latency p50, {actors} actor(s)", "ms", p50, "", false, null));
-                rows.Add(new Row($"{store.Name}: persist latency p99, {actors} actor(s)", "ms", p99, "", false, null));
+                rows.Add(new Row($"{store.Name}: durable events/s, {label}", "events/s", rates, Before(store.Name, $"{key} rate", target is null ? "" : "target >= 100 k"), true, target));
+                rows.Add(new Row($"{store.Name}: persist latency p50, {label}", "ms", p50, Before(store.Name, $"{key} p50"), false, null));
+                rows.Add(new Row($"{store.Name}: persist latency p99, {label}", "ms", p99, Before(store.Name, $"{key} p99"), false, null));
+                if (failed.Any(f => f > 0))
+                {
+                    rows.Add(new Row($"{store.Name}: writers stopped by failed writes, {label}", "actors", failed, "0", false, 0));
+                }
             }
-            var plain = new double[Runs];
-            var snapshot = new double[Runs];
-            for (var i = 0; i < Runs; i++)
-            {
-                (plain[i], snapshot[i]) = Recovery(store, recoveryEvents);
-                Console.Error.WriteLine($"  {store.Name} recovery of {recoveryEvents} events run {i + 1}: {plain[i]:0.00} s, with snapshot {snapshot[i]:0.000} s");
-            }
-            rows.Add(new Row($"{store.Name}: recovery of {recoveryEvents / 1000}k events, no snapshot", "s", plain, "<= 5", false, 5));
-            rows.Add(new Row($"{store.Name}: recovery of {recoveryEvents / 1000}k events, snapshot at the end", "s", snapshot, "", false, null));
+            var (populate, plain, snapshot) = Recovery(store, recoveryEvents);
+            rows.Add(new Row($"{store.Name}: write {recoveryEvents / 1000}k events (PersistAllAsync, batches of 1000)", "events/s", [populate], "", true, null));
+            rows.Add(new Row($"{store.Name}: recovery of {recoveryEvents / 1000}k events, no snapshot", "s", plain, Before(store.Name, "recovery", "target <= 5"), false, 5));
+            rows.Add(new Row($"{store.Name}: recovery of {recoveryEvents / 1000}k events, snapshot at the end", "s", snapshot, Before(store.Name, "snapshot"), false, null));
         }
-        Table.Print("Persistence", rows);
+        Table.Print("Persistence (Akka.Persistence.Sql)", rows);
     }
 
-    private sealed record Go(DateTime Until);
+    private static Akka.Actor.ActorSystem Start(StoreInstance store)
+    {
+        var system = BenchSystems.Create("bench", store.Journal);
+        EventSerialization.Get(system).Manifests.Register<Persisted>("bench.persisted").Register<Total>("bench.total");
+        return system;
+    }
+
+    private sealed record Go(DateTime Until, int InFlight);
 
     private sealed record Ready;
 
-    private sealed record Done(long Events, double[] LatenciesMs);
+    /// <param name="Events">Events acknowledged.</param>
+    /// <param name="LatenciesMs">Latency of each.</param>
+    /// <param name="Failed">True when a journal failure stopped the writer (Akka stops a persistent actor whose write failed).</param>
+    private sealed record Done(long Events, double[] LatenciesMs, bool Failed);
 
-    /// <summary>Persists one event at a time until the deadline, recording each persist's latency.</summary>
-    private sealed class Writer : PersistentActor
+    /// <summary>Persists with PersistAsync until the deadline, <c>InFlight</c> at a time, recording each persist's latency.</summary>
+    private sealed class Writer(string id) : PersistentActor
     {
         private readonly List<double> _latencies = new(1024);
         private DateTime _until;
-        private IActorRef? _report;
+        private IActorRef _report = ActorRefs.Nobody;
         private long _persisted;
+        private int _outstanding;
+        private bool _stopping;
+        private bool _reported;
 
-        public Writer(string id) => PersistenceId = id;
+        public override string PersistenceId { get; } = id;
 
-        public override string PersistenceId { get; }
+        protected override void PostStop()
+        {
+            // Stopped by a failed write before the window ended: the benchmark counts it instead of waiting for it.
+            if (!_reported && !_report.IsNobody())
+            {
+                _reported = true;
+                _report.Tell(new Done(_persisted, [.. _latencies], true), Self);
+            }
+            base.PostStop();
+        }
 
         protected override bool ReceiveRecover(object message) => true;
 
         protected override bool ReceiveCommand(object message)
         {
-            if (message is Ready)
+            switch (message)
             {
-                // Commands wait for recovery: answering this one means the actor has recovered.
-                Sender.Tell(message, Self);
-                return true;
-            }
-            if (message is Go go)
-            {
-                _until = go.Until;
-                _report = Sender;
-                Next();
-                return true;
+                case Ready:
+                    // Commands wait for recovery: answering this one means the actor has recovered.
+                    Sender.Tell(message, Self);
+                    return true;
+                case Go go:
+                    _until = go.Until;
+                    _report = Sender;
+                    for (var i = 0; i < go.InFlight; i++)
+                    {
+                        Next();
+                    }
+                    return true;
             }
             return false;
         }
 
         private void Next()
         {
-            if (DateTime.UtcNow >= _until)
+            if (_stopping || DateTime.UtcNow >= _until)
             {
-                _report!.Tell(new Done(_persisted, [.. _latencies]), Self);
+                _stopping = true;
+                if (_outstanding == 0 && !_reported)
+                {
+                    _reported = true;
+                    _report.Tell(new Done(_persisted, [.. _latencies], false), Self);
+                }
                 return;
             }
             var started = Stopwatch.GetTimestamp();
-            Persist(new Persisted((int)_persisted), _ =>
+            _outstanding++;
+            PersistAsync(new Persisted((int)_persisted), _ =>
             {
+                _outstanding--;
                 _persisted++;
                 _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Next();
@@ -115,51 +160,91 @@ public static class PersistenceBenchmarks
         }
     }
 
-    private static (double Rate, double P50, double P99) Throughput(StoreKind kind, int actors, TimeSpan window)
+    private static (double Rate, double P50, double P99, int Failed) Throughput(StoreKind kind, int actors, int inFlight, TimeSpan window)
     {
-        var (journal, snapshots, cleanup) = kind.Create();
-        var system = ActorSystem.Create("bench", ActorSystemSettings.Default with { LogDeadLetters = 0 });
+        var store = kind.Create();
+        var system = Start(store);
         try
         {
-            var persistence = Persistence.StartAsync(system, new PersistenceSettings(journal, snapshots, NewSerializer())).GetAwaiter().GetResult();
             var writers = Enumerable.Range(0, actors).Select(i => system.ActorOf(Props.Create(() => new Writer($"writer-{i}")))).ToArray();
             // The window starts once every actor has recovered.
             Task.WhenAll(writers.Select(w => w.Ask<Ready>(new Ready(), TimeSpan.FromMinutes(5)))).GetAwaiter().GetResult();
             var until = DateTime.UtcNow + window;
             var sw = Stopwatch.StartNew();
-            var results = Task.WhenAll(writers.Select(w => w.Ask<Done>(new Go(until), window + TimeSpan.FromMinutes(2)))).GetAwaiter().GetResult();
+            var results = Task.WhenAll(writers.Select(w => w.Ask<Done>(new Go(until, inFlight), window + TimeSpan.FromMinutes(2)))).GetAwaiter().GetResult();
             var elapsed = sw.Elapsed;
             var events = results.Sum(r => r.Events);
             var latencies = results.SelectMany(r => r.LatenciesMs).Order().ToArray();
-            return (events / elapsed.TotalSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+            return (events / elapsed.TotalSeconds, Stats.Percentile(latencies, 0.50), Stats.Percentile(latencies, 0.99), results.Count(r => r.Failed));
         }
         finally
         {
-            system.Terminate().Wait();
-            cleanup();
+            BenchSystems.Stop(system);
+            store.Cleanup();
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    private sealed record Populate(int Events);
+
+    /// <summary>Writes 1..n as events in atomic batches of 1,000, a few batches in flight.</summary>
+    private sealed class Populator(string id) : PersistentActor
+    {
+        private IActorRef _report = ActorRefs.Nobody;
+        private int _next = 1;
+        private int _last;
+
+        public override string PersistenceId { get; } = id;
+
+        protected override bool ReceiveRecover(object message) => true;
+
+        protected override bool ReceiveCommand(object message)
+        {
+            if (message is not Populate populate)
+            {
+                return false;
+            }
+            _report = Sender;
+            _last = populate.Events;
+            for (var i = 0; i < 4; i++)
+            {
+                NextBatch();
+            }
+            return true;
+        }
+
+        private void NextBatch()
+        {
+            if (_next > _last)
+            {
+                return;
+            }
+            var from = _next;
+            var to = Math.Min(_last, from + 999);
+            _next = to + 1;
+            PersistAllAsync(Enumerable.Range(from, to - from + 1).Select(v => new Persisted(v)), e =>
+            {
+                if (e.Value == _last)
+                {
+                    _report.Tell(_last, Self);
+                }
+                else if (e.Value == to)
+                {
+                    NextBatch();
+                }
+            });
+        }
+    }
 
     private sealed record GetTotal;
 
     /// <summary>Sums its events; snapshots are its total.</summary>
-    private sealed class Summer : PersistentActor
+    private sealed class Summer(string id, IActorRef report) : PersistentActor
     {
-        private readonly IActorRef _report;
         private readonly long _started = Stopwatch.GetTimestamp();
         private long _sum;
         private long _count;
 
-        public Summer(string id, IActorRef report)
-        {
-            PersistenceId = id;
-            _report = report;
-        }
-
-        public override string PersistenceId { get; }
+        public override string PersistenceId { get; } = id;
 
         protected override bool ReceiveRecover(object message)
         {
@@ -173,10 +258,10 @@ public static class PersistenceBenchmarks
                     (_sum, _count) = (t.Sum, t.Count);
                     return true;
                 case RecoveryCompleted:
-                    _report.Tell(Stopwatch.GetElapsedTime(_started), Self);
+                    report.Tell(Stopwatch.GetElapsedTime(_started), Self);
                     return true;
             }
-            return false;
+            return true;
         }
 
         protected override bool ReceiveCommand(object message)
@@ -190,46 +275,63 @@ public static class PersistenceBenchmarks
                     SaveSnapshot(new Total(_sum, _count));
                     return true;
                 case SaveSnapshotSuccess:
-                    _report.Tell("saved", Self);
+                    report.Tell("saved", Self);
+                    return true;
+                case SaveSnapshotFailure failure:
+                    report.Tell(failure.Cause, Self);
                     return true;
             }
             return false;
         }
     }
 
-    private static (double Plain, double WithSnapshot) Recovery(StoreKind kind, int events)
+    /// <summary>
+    /// Writes the events once, then recovers them three times without a snapshot, saves a snapshot at the end, and
+    /// recovers three times more; each recovery is a fresh actor system, as after a restart.
+    /// </summary>
+    private static (double PopulatePerSecond, double[] Plain, double[] WithSnapshot) Recovery(StoreKind kind, int events)
     {
-        var (journal, snapshots, cleanup) = kind.Create();
-        var serializer = NewSerializer();
+        var store = kind.Create();
         try
         {
-            journal.InitializeAsync().GetAwaiter().GetResult();
-            const int batch = 10_000;
-            for (var start = 1; start <= events; start += batch)
+            var system = Start(store);
+            var sw = Stopwatch.StartNew();
+            try
             {
-                var rows = Enumerable.Range(start, Math.Min(batch, events - start + 1)).Select(seq =>
-                {
-                    var (manifest, payload) = serializer.Serialize(new Persisted(seq));
-                    return new JournalRow(0, "recovering", seq, DateTimeOffset.UtcNow, [], manifest, payload, "bench");
-                }).ToArray();
-                journal.WriteAsync([new AtomicWrite("recovering", rows)]).GetAwaiter().GetResult();
+                var populator = system.ActorOf(Props.Create(() => new Populator("recovering")));
+                populator.Ask<int>(new Populate(events), TimeSpan.FromMinutes(30)).GetAwaiter().GetResult();
             }
-            var plain = RecoverOnce(journal, snapshots, serializer, events, takeSnapshot: true);
-            var withSnapshot = RecoverOnce(journal, snapshots, serializer, events, takeSnapshot: false);
-            return (plain, withSnapshot);
+            finally
+            {
+                BenchSystems.Stop(system);
+            }
+            var populate = events / sw.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"  {kind.Name} wrote {events} events in {sw.Elapsed.TotalSeconds:0.0} s");
+            var plain = new double[Runs];
+            var snapshot = new double[Runs];
+            for (var i = 0; i < Runs; i++)
+            {
+                plain[i] = RecoverOnce(store, events, takeSnapshot: i == Runs - 1);
+                Console.Error.WriteLine($"  {kind.Name} recovery of {events} events run {i + 1}: {plain[i]:0.00} s");
+            }
+            for (var i = 0; i < Runs; i++)
+            {
+                snapshot[i] = RecoverOnce(store, events, takeSnapshot: false);
+                Console.Error.WriteLine($"  {kind.Name} recovery of {events} events from a snapshot run {i + 1}: {snapshot[i]:0.000} s");
+            }
+            return (populate, plain, snapshot);
         }
         finally
         {
-            cleanup();
+            store.Cleanup();
         }
     }
 
-    private static double RecoverOnce(IJournalStore journal, ISnapshotStore snapshots, EventSerializer serializer, int events, bool takeSnapshot)
+    private static double RecoverOnce(StoreInstance store, int events, bool takeSnapshot)
     {
-        var system = ActorSystem.Create("bench", ActorSystemSettings.Default with { LogDeadLetters = 0 });
+        var system = Start(store);
         try
         {
-            Persistence.StartAsync(system, new PersistenceSettings(new NonDisposing(journal), new NonDisposingSnapshots(snapshots), serializer)).GetAwaiter().GetResult();
             var inbox = new BlockingInbox(system);
             var summer = system.ActorOf(Props.Create(() => new Summer("recovering", inbox.Ref)));
             var elapsed = (TimeSpan)inbox.Receive();
@@ -240,14 +342,17 @@ public static class PersistenceBenchmarks
             }
             if (takeSnapshot)
             {
-                summer.Tell("snapshot", null);
-                inbox.Receive();
+                summer.Tell("snapshot", ActorRefs.NoSender);
+                if (inbox.Receive() is Exception failure)
+                {
+                    throw new InvalidOperationException("saving the snapshot failed", failure);
+                }
             }
             return elapsed.TotalSeconds;
         }
         finally
         {
-            system.Terminate().Wait();
+            BenchSystems.Stop(system);
         }
     }
 }

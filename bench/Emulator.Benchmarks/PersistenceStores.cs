@@ -1,61 +1,99 @@
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.PostgreSql;
-using Emulator.Actors.Persistence.Snapshot;
-using Emulator.Actors.Persistence.Sqlite;
+using Akka.Configuration;
+using Emulator.Runtime.Persistence;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Emulator.Benchmarks;
 
-/// <summary>The stores the persistence benchmark runs against: SQLite always, PostgreSQL when a server is given.</summary>
+/// <summary>A journal and snapshot store to measure: its settings, and how to remove what a run stored.</summary>
+public sealed record StoreInstance(Config Journal, Action Cleanup);
+
+/// <summary>A kind of store; each run gets a fresh, empty one.</summary>
+public sealed record StoreKind(string Name, Func<StoreInstance> Create);
+
+/// <summary>
+/// The stores the persistence benchmark runs against, all Akka.Persistence.Sql as the product configures it
+/// (<see cref="JournalSettings"/>): SQLite always (a file in the temp directory), PostgreSQL when a server is given
+/// (<c>--postgres CONNECTION</c>, or EMULATOR_TEST_POSTGRES / EMULATOR_BENCH_POSTGRES), in a schema of its own per run.
+/// </summary>
 internal static class PersistenceStores
 {
-    private const string PostgresVariable = "EMULATOR_BENCH_POSTGRES";
-
     public static int Run(string[] args)
     {
         var quick = args.Contains("--quick");
-        var stores = new List<StoreKind>();
-        if (args.Contains("--in-memory"))
+        var recoveryEvents = Option(args, "--recovery-events") is { } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : quick ? 200_000 : 1_000_000;
+        var postgres = Option(args, "--postgres")
+            ?? NonEmpty(Environment.GetEnvironmentVariable("EMULATOR_TEST_POSTGRES"))
+            ?? NonEmpty(Environment.GetEnvironmentVariable("EMULATOR_BENCH_POSTGRES"));
+        // --set 'akka.persistence.journal.sql.parallelism = 1' (repeatable): settings over the product's, to try tuning.
+        var overrides = Options(args, "--set").Aggregate(Config.Empty, (config, setting) => ConfigurationFactory.ParseString(setting).WithFallback(config));
+        var stores = new List<StoreKind> { new("SQLite", () => Sqlite().With(overrides)) };
+        if (postgres is not null)
         {
-            stores.Add(new StoreKind("in-memory", () => (new InMemoryJournalStore(), new InMemorySnapshotStore(), () => { })));
+            stores.Add(new StoreKind("PostgreSQL", () => Postgres(postgres).With(overrides)));
         }
-        stores.Add(new StoreKind("SQLite", Sqlite));
-        var postgres = Environment.GetEnvironmentVariable(PostgresVariable);
-        if (!string.IsNullOrEmpty(postgres))
+        foreach (var setting in Options(args, "--set"))
         {
-            stores.Add(new StoreKind("PostgreSQL", () => Postgres(postgres)));
+            Console.WriteLine($"Setting over the product's: {setting}");
         }
-        Console.WriteLine($"Persistence benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, 3 runs each{(quick ? " (quick mode: 2 s windows, 200k-event recovery)" : "")}");
-        if (string.IsNullOrEmpty(postgres))
+        Console.WriteLine($"Persistence benchmark (Akka.Persistence.Sql {typeof(Akka.Persistence.Sql.SqlPersistence).Assembly.GetName().Version}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, 3 runs each, recovery of {recoveryEvents:N0} events{(quick ? " (quick mode: 2 s windows)" : "")}");
+        if (postgres is null)
         {
-            Console.WriteLine($"PostgreSQL: skipped (set {PostgresVariable} to a connection string to include it)");
+            Console.WriteLine("PostgreSQL: skipped (give --postgres CONNECTION or set EMULATOR_TEST_POSTGRES to include it)");
         }
-        PersistenceBenchmarks.Run(stores, quick);
+        PersistenceBenchmarks.Run(stores, quick, recoveryEvents);
         return 0;
     }
 
-    private static (IJournalStore, ISnapshotStore, Action) Sqlite()
+    private static string? Option(string[] args, string name)
     {
-        var directory = Directory.CreateTempSubdirectory("emulator-bench-").FullName;
-        var file = Path.Combine(directory, "journal.db");
-        return (new SqliteJournalStore(file), new SqliteSnapshotStore(file), () =>
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
-        );
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
-    private static (IJournalStore, ISnapshotStore, Action) Postgres(string connectionString)
+    private static IEnumerable<string> Options(string[] args, string name)
     {
-        var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
-        return (new PostgreSqlJournalStore(connectionString, schema), new PostgreSqlSnapshotStore(connectionString, schema), () =>
+        for (var i = 0; i + 1 < args.Length; i++)
         {
-            using var connection = new NpgsqlConnection(connectionString);
-            connection.Open();
-            using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
-            drop.ExecuteNonQuery();
+            if (args[i] == name)
+            {
+                yield return args[i + 1];
+            }
         }
-        );
+    }
+
+    private static StoreInstance With(this StoreInstance store, Config overrides) =>
+        overrides.IsEmpty ? store : store with { Journal = overrides.WithFallback(store.Journal) };
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static StoreInstance Sqlite()
+    {
+        var directory = Directory.CreateTempSubdirectory("emulator-bench-").FullName;
+        return new StoreInstance(JournalSettings.Sqlite(Path.Combine(directory, "journal.db")), () =>
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        });
+    }
+
+    private static StoreInstance Postgres(string connectionString)
+    {
+        // Akka.Persistence.Sql creates its tables, not the schema they go in.
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
+        Execute(connectionString, $"CREATE SCHEMA {schema}");
+        var journal = ConfigurationFactory.ParseString($"""
+            akka.persistence.journal.sql.postgresql.schema-name = {schema}
+            akka.persistence.snapshot-store.sql.postgresql.schema-name = {schema}
+            """).WithFallback(JournalSettings.PostgreSql(connectionString));
+        return new StoreInstance(journal, () => Execute(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+
+    private static void Execute(string connectionString, string sql)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
     }
 }

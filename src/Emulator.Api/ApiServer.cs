@@ -1,5 +1,5 @@
 using System.Net;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.Api.Discovery;
 using Emulator.Api.Resources;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.Api.Resources;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;

@@ -1,10 +1,8 @@
+using System.Globalization;
 using System.Net.Sockets;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
-using Emulator.Actors.Persistence.Backoff;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Serialization;
-using Emulator.Actors.Persistence.Sqlite;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
@@ -18,6 +16,11 @@ using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
 using Emulator.Node.Hosting;
 using Emulator.Node.Kubelet;
+using Emulator.Runtime;
+using Emulator.Runtime.Persistence;
+using Emulator.Runtime.Serialization;
+using Emulator.Runtime.Time;
+using Microsoft.Data.Sqlite;
 
 namespace Emulator.Cli;
 
@@ -28,17 +31,30 @@ namespace Emulator.Cli;
 /// <param name="Nodes">How many emulated nodes run in this process.</param>
 /// <param name="TimeScale">Emulated seconds per real second.</param>
 /// <param name="ImagePullDelay">How long an emulated image pull takes (null: the node default, 2 s).</param>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double TimeScale = 1.0, TimeSpan? ImagePullDelay = null);
+/// <param name="Settings">HOCON settings (<c>emulator up --config FILE</c>) over the runtime defaults; null: none.</param>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// The all-in-one cluster: one actor system with persistence on SQLite in the state directory, the API store (under a
-/// backoff supervisor, so a journal outage is retried), the watch hub and the REST API.
+/// The all-in-one cluster: one Akka actor system with persistence on SQLite in the state directory, the API store (under
+/// a backoff supervisor, so a journal outage is retried), the controllers, the emulated nodes, the watch hub and the REST API.
 /// </summary>
 public sealed class ClusterHost : IAsyncDisposable
 {
+    /// <summary>
+    /// The CLI's own defaults, below the user's <c>--config</c> and above the runtime's: Akka logs only warnings and
+    /// errors, to standard error, so standard output carries nothing but what <c>emulator up</c> prints (as before Akka).
+    /// </summary>
+    private static readonly Config HostDefaults = ConfigurationFactory.ParseString("""
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          loggers = ["Emulator.Cli.StandardErrorLogger, emulator"]
+        }
+        """);
+
     private readonly ActorSystem _system;
     private readonly ApiServer _api;
 
@@ -53,14 +69,14 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>The API store.</summary>
     public IActorRef Store { get; }
 
-    /// <summary>
-    /// How long to wait for the store. Asks time out on the emulated clock, so this is 30 real seconds whatever the
-    /// time scale.
-    /// </summary>
+    /// <summary>How long to wait for the store. Asks time out on the wall clock, whatever the time scale.</summary>
     public TimeSpan StoreTimeout { get; }
 
     /// <summary>The API's address.</summary>
     public Uri ApiAddress => _api.Address;
+
+    /// <summary>Emulated seconds per real second, as the settings decided.</summary>
+    public double TimeScale => _system.EmulatedClock().TimeScale;
 
     /// <summary>Starts everything, or fails with a <see cref="ClusterStartException"/> naming what went wrong.</summary>
     public static async Task<ClusterHost> StartAsync(ClusterHostOptions options, CancellationToken cancellationToken)
@@ -74,31 +90,45 @@ public sealed class ClusterHost : IAsyncDisposable
             throw new ClusterStartException($"cannot use state directory {options.StateDirectory}: {e.Message}", e);
         }
         var database = Path.Combine(options.StateDirectory, "emulator.db");
-        // Scaled time: every duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
-        var system = ActorSystem.Create("emulator", ActorSystemSettings.Default with { TimeScale = options.TimeScale });
-        var storeTimeout = TimeSpan.FromSeconds(30 * Math.Max(1.0, options.TimeScale));
+        var journal = OpenJournal(database);
+        // Scaled time: every emulated duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
+        // Precedence: command-line flags, then the journal, then the --config file, then the defaults.
+        var config = (options.TimeScale is { } scale ? EmulatedTime.ScaledConfig(scale) : Config.Empty)
+            .WithFallback(journal)
+            .WithFallback(options.Settings ?? Config.Empty)
+            .WithFallback(HostDefaults)
+            .WithFallback(RuntimeConfig.Defaults);
+        ActorSystem system;
         try
         {
-            var serializer = StoreSerialization.Register(new EventSerializer());
-            KubeletSerialization.Register(serializer);
-            try
-            {
-                await Persistence.StartAsync(system, new PersistenceSettings(new SqliteJournalStore(database), new SqliteSnapshotStore(database), serializer), cancellationToken);
-            }
-            catch (StoreUnavailableException e)
-            {
-                throw new ClusterStartException(e.Message, e);
-            }
+            system = ActorSystem.Create("emulator", config);
+        }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or TypeLoadException)
+        {
+            throw new ClusterStartException($"cannot start the actor system: {OneLine(e.Message)}", e);
+        }
+        // Asks are on the wall clock: 30 real seconds whatever the time scale.
+        var storeTimeout = TimeSpan.FromSeconds(30);
+        try
+        {
+            // Created now rather than on first use: the emulated clock starts with the cluster.
+            _ = EmulatedTime.Get(system);
+            // Before any persistent actor starts: recovery reads the journal through these manifests.
+            var manifests = EventSerialization.Get(system).Manifests;
+            StoreSerialization.Register(manifests);
+            KubeletSerialization.Register(manifests);
             var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
-            var store = system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(
+            // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.
+            var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
-                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2)), "api-store-supervisor");
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "api-store-supervisor");
             var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
             Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
             Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
             StartControllers(system, store, hub, events);
-            var nodes = system.ActorOf(Props.Create(() => new NodeHost(new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay), store, hub, events)), "nodes");
+            var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
+            var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
             ApiServer api;
             try
             {
@@ -118,10 +148,61 @@ public sealed class ClusterHost : IAsyncDisposable
         }
         catch
         {
-            await system.Terminate();
+            await Stop(system);
             throw;
         }
     }
+
+    /// <summary>
+    /// Checks that the journal's SQLite file can be opened, read and written before the actor system exists (Akka's SQL
+    /// journal would only find out in its own actor, as a stopped store and a timeout), and returns its settings.
+    /// </summary>
+    private static Config OpenJournal(string database)
+    {
+        try
+        {
+            using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString()))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                // Reading the schema makes SQLite parse the file header (a file that is no database fails here), and an
+                // immediate transaction takes the write lock (a read-only file or directory fails here), writing nothing.
+                command.CommandText = "SELECT count(*) FROM sqlite_master; BEGIN IMMEDIATE; ROLLBACK;";
+                command.ExecuteNonQuery();
+                // The emulator's own kernel kept its journal in other tables (journal_metadata, snapshots): Akka's journal
+                // would start an empty cluster beside them, as if the state were gone.
+                command.CommandText = """
+                    SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal_metadata', 'snapshots')
+                      AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_journal')
+                    """;
+                if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+                {
+                    throw new ClusterStartException($"SQLite journal at {database}: written by an emulator before its move to Akka.NET, and Akka's journal cannot read it; use another --state (or remove the file to start afresh)");
+                }
+            }
+            return JournalSettings.Sqlite(database);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new ClusterStartException($"SQLite journal at {database}: {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>SQLite's own words ("file is not a database"), without the wrapper of <see cref="SqliteException"/>.</summary>
+    private static string Describe(Exception cause)
+    {
+        if (cause is not SqliteException sqlite)
+        {
+            return OneLine(cause.Message);
+        }
+        // SqliteException messages read "SQLite Error 26: 'file is not a database'.".
+        var message = sqlite.Message;
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = message.LastIndexOf('\'');
+        return OneLine(end > start + 1 ? message[(start + 1)..end] : message);
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>
     /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
@@ -137,10 +218,11 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <summary>
     /// Runs a controller under a backoff supervisor: a controller that fails is restarted by the default strategy, and one
-    /// that stops (a <c>Kill</c>, a chaos experiment) is started again after a short backoff; either way it relists.
+    /// that stops (a <c>Kill</c>, a chaos experiment) is started again after a short backoff, however often (-1 retries:
+    /// no limit); either way it relists.
     /// </summary>
     private static void Supervised(ActorSystem system, string name, Props props) =>
-        system.ActorOf(BackoffSupervisor.Props(new BackoffOptions(props, name, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2)), name + "-supervisor");
+        system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(props, name, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, maxNrOfRetries: -1)), name + "-supervisor");
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>
     public async Task<(int Ready, int Total)> CountReadyNodesAsync()
@@ -151,10 +233,16 @@ public sealed class ClusterHost : IAsyncDisposable
         return (ready, nodes.Items.Count);
     }
 
-    /// <summary>Stops the API, then the actors (flushing the journal).</summary>
+    /// <summary>Stops the API (no new writes), then the actors: the journal finishes what was acknowledged before the system ends.</summary>
     public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
-        await _system.Terminate();
+        await Stop(_system);
+    }
+
+    private static async Task Stop(ActorSystem system)
+    {
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await system.WhenTerminated;
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Kinds;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Akka.Configuration;
 
 namespace Emulator.Cli;
 
@@ -15,7 +16,8 @@ public static class UpCommand
         var timeScale = new Option<double>("--time-scale") { Description = "Emulated seconds per real second (60: a minute per second)", DefaultValueFactory = _ => 1.0 };
         var pullDelay = new Option<double>("--image-pull-delay") { Description = "Seconds (emulated) an image pull takes", DefaultValueFactory = _ => 2.0 };
         var apply = new Option<string?>("--apply") { Description = "Apply the manifests in this file or directory once the nodes are ready" };
-        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply };
+        var config = new Option<string?>("--config") { Description = "HOCON settings over the defaults (a copy of the defaults: config/emulator.conf)" };
+        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply, config };
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = result.GetValue(apiPort);
@@ -30,8 +32,9 @@ public static class UpCommand
                 Console.Error.WriteLine($"emulator up: --nodes must be between 0 and 10000, got {nodeCount}");
                 return 2;
             }
-            var scale = result.GetValue(timeScale);
-            if (!(scale is > 0 and <= 10_000))
+            // Given on the command line it wins over --config; otherwise the settings decide (default 1).
+            double? scale = result.GetResult(timeScale) is { Implicit: false } ? result.GetValue(timeScale) : null;
+            if (scale is not null && !(scale is > 0 and <= 10_000))
             {
                 Console.Error.WriteLine($"emulator up: --time-scale must be greater than 0 and at most 10000, got {scale}");
                 return 2;
@@ -48,15 +51,23 @@ public static class UpCommand
                 Console.Error.WriteLine($"emulator up: --apply {manifests}: no such file or directory");
                 return 2;
             }
+            var configFile = result.GetValue(config);
+            Config? settings = null;
+            if (configFile is not null && SettingsFile.TryRead(configFile, out settings) is { } error)
+            {
+                Console.Error.WriteLine($"emulator up: --config {configFile}: {error}");
+                return 2;
+            }
             var stateDirectory = Path.GetFullPath(result.GetValue(state)!);
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(stateDirectory, "kubeconfig"));
             try
             {
-                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale, TimeSpan.FromSeconds(pull)), cancellationToken);
+                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale, TimeSpan.FromSeconds(pull), settings), cancellationToken);
                 Console.WriteLine($"Kubernetes API: {cluster.ApiAddress}");
                 Console.WriteLine($"kubeconfig:     {kubeconfigPath}");
                 Console.WriteLine($"state:          {stateDirectory}");
-                Console.WriteLine($"nodes:          {nodeCount}{(scale != 1.0 ? $" (time x{scale})" : "")}");
+                var effectiveScale = cluster.TimeScale;
+                Console.WriteLine($"nodes:          {nodeCount}{(effectiveScale != 1.0 ? $" (time x{effectiveScale})" : "")}");
                 await ShowNodesComingUp(cluster, nodeCount, cancellationToken);
                 if (manifests is not null)
                 {

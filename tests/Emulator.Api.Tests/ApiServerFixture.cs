@@ -1,17 +1,18 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Serialization;
-using Emulator.Actors.Persistence.Snapshot;
+using Akka.Actor;
+using Akka.Configuration;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Store;
+using Emulator.Runtime;
+using Emulator.Runtime.Persistence;
+using Emulator.Runtime.Serialization;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Api.Tests;
 
-/// <summary>An API server on a free loopback port over an in-memory store, one per test class.</summary>
+/// <summary>An API server on a free loopback port over a store on Akka's in-memory journal, one per test class.</summary>
 public sealed class ApiServerFixture : IAsyncLifetime
 {
     private ActorSystem _system = null!;
@@ -21,9 +22,13 @@ public sealed class ApiServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _system = ActorSystem.Create("api-test", ActorSystemSettings.Default with { LogToStandardError = false });
-        var serializer = StoreSerialization.Register(new EventSerializer());
-        await Persistence.StartAsync(_system, new PersistenceSettings(new InMemoryJournalStore(), new InMemorySnapshotStore(), serializer));
+        // Real (unscaled) emulated time and the thread pool: the HTTP requests run on real time too.
+        _system = ActorSystem.Create("api-test", EmulatedTime.ScaledConfig(1.0)
+            .WithFallback(JournalSettings.InMemory())
+            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"))
+            .WithFallback(RuntimeConfig.Defaults));
+        // Before the store starts: its events and snapshots are journalled under these manifests.
+        StoreSerialization.Register(EventSerialization.Get(_system).Manifests);
         var hub = _system.ActorOf(Props.Create(() => new WatchHub(1000)), "watch-hub");
         var store = _system.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 1000)), "api-store");
         _server = await ApiServer.StartAsync(_system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions { Port = 0 });

@@ -1,16 +1,15 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Serialization;
-using Emulator.Actors.Persistence.Snapshot;
-using Emulator.Actors.TestKit;
+using Akka.Actor;
 using Emulator.ControlPlane.Store;
+using Emulator.TestKit;
 
 namespace Emulator.ControlPlane.Tests;
 
-/// <summary>A deterministic system with an API store and watch hub on in-memory persistence.</summary>
-public abstract class ApiStoreTestKit : TestKitBase
+/// <summary>
+/// A deterministic system on virtual time with an API store and watch hub, on Akka's in-memory journal (it belongs to
+/// the system, not to the store: a restarted store recovers from it).
+/// </summary>
+public abstract class ApiStoreTestKit : EmulatorTestKit
 {
     protected static readonly ResourceType Pods = new("", "v1", "pods", "Pod", Namespaced: true);
     protected static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "ConfigMap", Namespaced: true, HasStatus: false);
@@ -21,10 +20,7 @@ public abstract class ApiStoreTestKit : TestKitBase
     {
         SnapshotEvery = snapshotEvery;
         Admission = admission ?? AdmitAll.Instance;
-        Journal = new InMemoryJournalStore();
-        var serializer = new EventSerializer();
-        StoreSerialization.Register(serializer);
-        Persistence.StartAsync(Sys, new PersistenceSettings(Journal, new InMemorySnapshotStore(), serializer)).GetAwaiter().GetResult();
+        StoreSerialization.Register(Manifests);
         Hub = Sys.ActorOf(Props.Create(() => new WatchHub(100)), "watch-hub");
         Store = StartStore();
     }
@@ -33,8 +29,6 @@ public abstract class ApiStoreTestKit : TestKitBase
 
     protected IAdmission Admission { get; }
 
-    protected InMemoryJournalStore Journal { get; }
-
     protected IActorRef Hub { get; }
 
     protected IActorRef Store { get; set; }
@@ -42,10 +36,18 @@ public abstract class ApiStoreTestKit : TestKitBase
     protected IActorRef StartStore(string name = "api-store") =>
         Sys.ActorOf(Props.Create(() => new ApiStore(Admission, Hub, SnapshotEvery)), name);
 
-    protected StoreReply Send(object command)
+    protected StoreReply Send(object command) => Request<StoreReply>(command);
+
+    /// <summary>
+    /// Sends a command to the store once the actors have settled and waits for its reply. The actors run on their own
+    /// thread: a test step taken while the controllers are still reacting to the previous one would race them (say, a
+    /// read-modify-write conflicting with a controller's write), so every step starts from a settled system.
+    /// </summary>
+    protected T Request<T>(object command)
     {
+        Settle();
         Store.Tell(command, TestActor);
-        return ExpectMsg<StoreReply>();
+        return ExpectMsg<T>();
     }
 
     protected StoredObject Ok(object command)

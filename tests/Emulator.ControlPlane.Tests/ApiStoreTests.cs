@@ -196,9 +196,5 @@ public sealed class ApiStoreTests : ApiStoreTestKit
         Assert.Equal(last.ResourceVersion + 1, Ok(new CreateObject(Pods, Pod("next"))).ResourceVersion);
     }
 
-    private T Ask<T>(object command)
-    {
-        Store.Tell(command, TestActor);
-        return ExpectMsg<T>();
-    }
+    private T Ask<T>(object command) => Request<T>(command);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Store;
@@ -14,18 +14,15 @@ namespace Emulator.ControlPlane.Tests;
 public abstract class ClusterTestKit : ApiStoreTestKit
 {
     protected ClusterTestKit()
+        : base(admission: KubernetesAdmission.Default)
     {
-        Watch(Store);
-        Sys.Stop(Store);
-        ExpectTerminated(Store);
-        Unwatch(Store);
-        Store = Sys.ActorOf(Props.Create(() => new ApiStore(KubernetesAdmission.Default, Hub, SnapshotEvery)), "api-store-k8s");
         Events = Sys.ActorOf(Props.Create(() => new EventRecorder(Store)), "events");
     }
 
     protected IActorRef Events { get; }
 
-    protected DateTimeOffset Now => Sys.Clock.UtcNow;
+    /// <summary>The emulated (virtual) time; hides Akka's TestKit <c>Now</c>, which is the system scheduler's real time.</summary>
+    protected new DateTimeOffset Now => Clock.UtcNow;
 
     /// <summary>Creates a node and posts its status as a kubelet does (Ready True, capacity = allocatable).</summary>
     protected void AddNode(string name, string cpu = "4", string memory = "8Gi", string pods = "110", JsonObject? labels = null, JsonArray? taints = null, bool unschedulable = false, bool ready = true)
@@ -87,8 +84,7 @@ public abstract class ClusterTestKit : ApiStoreTestKit
     /// <summary>The Event objects about <paramref name="name"/> with <paramref name="reason"/>.</summary>
     protected List<KubeObject> EventsFor(string name, string reason)
     {
-        Store.Tell(new ListObjects(ResourceTypes.Events, null), TestActor);
-        return ExpectMsg<ListReply>().Items.Select(i => new KubeObject(i.ToJsonObject()))
+        return Request<ListReply>(new ListObjects(ResourceTypes.Events, null)).Items.Select(i => new KubeObject(i.ToJsonObject()))
             .Where(e => JsonTree.GetString(e.Document, "involvedObject", "name") == name && JsonTree.GetString(e.Document, "reason") == reason)
             .ToList();
     }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Store;
@@ -158,8 +158,7 @@ public sealed class DeploymentControllerTests : WorkloadTestKit
         var bounds = new WorkloadView(Get(Deployments, "web")).RollingUpdateBounds;
 
         // Every pod change of the rollout, in store order, to check the bounds at each one (not only between steps).
-        Store.Tell(new ListObjects(Pods, "default"), TestActor);
-        var listed = ExpectMsg<ListReply>();
+        var listed = Request<ListReply>(new ListObjects(Pods, "default"));
         var seen = listed.Items.ToDictionary(i => i.Name, i => new KubeObject(i.ToJsonObject()));
         var changes = CreateTestProbe();
         Hub.Tell(new StartWatch(Pods.Key, "default", listed.ResourceVersion, null, changes.Ref));

@@ -1,4 +1,4 @@
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Store;
 
@@ -10,8 +10,7 @@ public sealed class EventRecorderTests : ApiStoreTestKit
 
     private IReadOnlyList<StoredObject> ListEvents()
     {
-        Store.Tell(new ListObjects(Events, "default"), TestActor);
-        return ExpectMsg<ListReply>().Items;
+        return Request<ListReply>(new ListObjects(Events, "default")).Items;
     }
 
     private static InvolvedObject Pod(string name) => new("v1", "Pod", "default", name, "uid-" + name);

@@ -1,4 +1,4 @@
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -325,8 +325,7 @@ public sealed class SchedulerTests : ClusterTestKit
         StartScheduler();
         AwaitAssert(() =>
         {
-            Store.Tell(new ListObjects(ResourceTypes.Pods, null), TestActor);
-            var pods = ExpectMsg<ListReply>().Items.Select(i => new KubeObject(i.ToJsonObject())).ToList();
+            var pods = Request<ListReply>(new ListObjects(ResourceTypes.Pods, null)).Items.Select(i => new KubeObject(i.ToJsonObject())).ToList();
             Assert.Equal(320, pods.Count(p => NodeOf(p) is not null));
             Assert.Equal(80, pods.Count(p => Condition(p, "PodScheduled", "reason") == "Unschedulable"));
             Assert.All(pods.Where(p => NodeOf(p) is not null).GroupBy(NodeOf), g => Assert.Equal(16, g.Count()));

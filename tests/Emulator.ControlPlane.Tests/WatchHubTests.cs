@@ -54,7 +54,9 @@ public sealed class WatchHubTests : ApiStoreTestKit
         Hub.Tell(new StartWatch("pods", null, 0, o => o.Labels.GetValueOrDefault("app") == "web", watcher.Ref), TestActor);
         RunUntilIdleIfDeterministic();
         var pod = Ok(new CreateObject(Pods, Pod("p", labels: new JsonObject { ["app"] = "db" })));
-        watcher.ExpectNoMsg();
+        // Settled first, a short window suffices (Akka's probe would otherwise wait its full default).
+        Settle();
+        watcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         var json = pod.ToJsonObject();
         json["metadata"]!["labels"] = new JsonObject { ["app"] = "web" };
         pod = Ok(new UpdateObject(Pods, json));

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.ReplicaSet;
@@ -34,8 +34,7 @@ public abstract class WorkloadTestKit : ApiStoreTestKit
 
     protected List<KubeObject> List(ResourceType type, string ns = "default")
     {
-        Store.Tell(new ListObjects(type, ns), TestActor);
-        return ExpectMsg<ListReply>().Items.Select(i => new KubeObject(i.ToJsonObject())).ToList();
+        return Request<ListReply>(new ListObjects(type, ns)).Items.Select(i => new KubeObject(i.ToJsonObject())).ToList();
     }
 
     protected KubeObject Get(ResourceType type, string name, string ns = "default") => new(Ok(new GetObject(type, ns, name)).ToJsonObject());
@@ -73,7 +72,7 @@ public abstract class WorkloadTestKit : ApiStoreTestKit
         var current = Get(Pods, pod.Name!);
         var status = current.EnsureStatus();
         status["phase"] = "Running";
-        var now = Sys.Clock.UtcNow;
+        var now = Clock.UtcNow;
         Conditions.Set(status, "ContainersReady", "True", null, null, now);
         Conditions.Set(status, "Ready", "True", null, null, now);
         status["containerStatuses"] = new JsonArray(new JsonObject

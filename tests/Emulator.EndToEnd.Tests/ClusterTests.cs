@@ -276,10 +276,35 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
     [Theory]
     [InlineData("--nodes", "-1", "--nodes must be between 0 and 10000, got -1")]
     [InlineData("--time-scale", "0", "--time-scale must be greater than 0")]
+    [InlineData("--config", "/nonexistent/emulator.conf", "--config /nonexistent/emulator.conf: no such file")]
     public async Task Emulator_up_rejects_bad_options_with_one_line(string option, string value, string message)
     {
         var state = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N"));
-        var result = await EmulatorProcess.RunCliAsync("up", "--api-port", "0", "--state", state, option, value);
+        await AssertRejectedWithOneLine(message, "up", "--api-port", "0", "--state", state, option, value);
+    }
+
+    [Fact]
+    public async Task Emulator_up_rejects_a_config_file_that_is_not_hocon_with_one_line()
+    {
+        var file = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N") + ".conf");
+        await File.WriteAllTextAsync(file, "akka {\n  loglevel = \n");
+        var state = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N"));
+        await AssertRejectedWithOneLine($"--config {file}: not valid HOCON", "up", "--api-port", "0", "--state", state, "--config", file);
+    }
+
+    [Fact]
+    public async Task Emulator_up_rejects_a_state_whose_journal_is_not_a_database_with_one_line()
+    {
+        var state = Directory.CreateDirectory(Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N"))).FullName;
+        var database = Path.Combine(state, "emulator.db");
+        await File.WriteAllTextAsync(database, new string('x', 4096));
+        await AssertRejectedWithOneLine($"SQLite journal at {database}: file is not a database", "up", "--api-port", "0", "--state", state);
+        Assert.Equal(new string('x', 4096), await File.ReadAllTextAsync(database));
+    }
+
+    private static async Task AssertRejectedWithOneLine(string message, params string[] arguments)
+    {
+        var result = await EmulatorProcess.RunCliAsync(arguments);
         Assert.NotEqual(0, result.ExitCode);
         var lines = (result.Stderr + result.Stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"expected one line, got:\n{result.Stderr}{result.Stdout}");

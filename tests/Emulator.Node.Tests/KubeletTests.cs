@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 

@@ -1,28 +1,27 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
-using Emulator.Actors.Persistence.Journal;
-using Emulator.Actors.Persistence.Serialization;
-using Emulator.Actors.Persistence.Snapshot;
-using Emulator.Actors.TestKit;
+using Akka.Actor;
+using Akka.Configuration;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Node.Hosting;
 using Emulator.Node.Kubelet;
+using Emulator.Runtime.Serialization;
+using Emulator.TestKit;
+using Xunit.Abstractions;
 
 namespace Emulator.Node.Tests;
 
 /// <summary>A deterministic system on virtual time with an API store, watch hub, event recorder and one node host.</summary>
-public abstract class NodeTestKit : TestKitBase
+public abstract class NodeTestKit : EmulatorTestKit
 {
-    protected NodeTestKit()
+    /// <summary>The default test system: virtual time, deterministic dispatcher (seed 0), in-memory journal.</summary>
+    protected NodeTestKit(Config? config = null, ITestOutputHelper? output = null)
+        : base(config, output)
     {
-        var serializer = new EventSerializer();
-        StoreSerialization.Register(serializer);
-        KubeletSerialization.Register(serializer);
-        Persistence.StartAsync(Sys, new PersistenceSettings(new InMemoryJournalStore(), new InMemorySnapshotStore(), serializer)).GetAwaiter().GetResult();
+        StoreSerialization.Register(Manifests);
+        KubeletSerialization.Register(Manifests);
         Hub = Sys.ActorOf(Props.Create(() => new WatchHub(10_000)), "watch-hub");
         Store = Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, 50_000)), "api-store");
         Events = Sys.ActorOf(Props.Create(() => new EventRecorder(Store)), "events");
@@ -110,14 +109,14 @@ public abstract class NodeTestKit : TestKitBase
         return ExpectMsg<ContainerLogReply>();
     }
 
-    /// <summary>Moves the virtual clock in one-second steps (timers fire at their due time, replies run in between).</summary>
+    /// <summary>
+    /// Moves the virtual clock by <paramref name="duration"/>: every timer fires at its due time and the actors settle
+    /// (store replies, journal writes, status updates included) after each one, as <see cref="EmulatorTestKit.Advance"/> does.
+    /// </summary>
     protected void Run(TimeSpan duration)
     {
-        for (var left = duration; left > TimeSpan.Zero; left -= TimeSpan.FromSeconds(1))
-        {
-            Advance(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-            RunUntilIdleIfDeterministic();
-        }
+        Advance(duration);
+        RunUntilIdleIfDeterministic();
     }
 
     /// <summary>The events recorded so far, as <c>Reason: message</c>.</summary>
@@ -128,5 +127,6 @@ public abstract class NodeTestKit : TestKitBase
             .Select(e => $"{JsonTree.GetString(e, "reason")}: {JsonTree.GetString(e, "message")}").ToList();
     }
 
-    protected DateTimeOffset Now => Sys.Clock.UtcNow;
+    /// <summary>The emulated time (Akka's <c>TestKitBase.Now</c> is the wall clock, which the emulated world does not follow).</summary>
+    protected new DateTimeOffset Now => Clock.UtcNow;
 }

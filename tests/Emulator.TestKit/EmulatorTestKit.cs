@@ -18,6 +18,15 @@ public abstract class EmulatorTestKit : Akka.TestKit.Xunit2.TestKit
     /// <summary>How long (real time) the actors may take to settle after a step before a wait gives up.</summary>
     public static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
 
+    static EmulatorTestKit()
+    {
+        // Test threads block in expectations and settling while journals, asks and system shutdown continue on the thread
+        // pool: with the default floor (one thread per core) the pool starves and each reply waits for it to grow
+        // (about half a second a thread). A higher floor keeps replies immediate.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+    }
+
     /// <summary>Creates the system under test.</summary>
     /// <param name="config">Settings that take precedence over the test defaults.</param>
     /// <param name="output">xunit's output, for Akka's log.</param>
@@ -29,7 +38,7 @@ public abstract class EmulatorTestKit : Akka.TestKit.Xunit2.TestKit
         if (Time.Virtual is { } virtualTime)
         {
             // Actors react to each timer before the next one fires, as they would in real time.
-            virtualTime.AfterEachTimer = Settle;
+            virtualTime.AfterEachTimer = WaitUntilQuiet;
         }
     }
 
@@ -60,32 +69,67 @@ public abstract class EmulatorTestKit : Akka.TestKit.Xunit2.TestKit
     public void Advance(TimeSpan by)
     {
         Settle();
-        Time.Advance(by);
+        AdvanceBy(by);
         Settle();
     }
 
-    /// <summary>Lets the actors run until nothing is queued (deterministic dispatcher), or briefly (thread pool).</summary>
+    private bool _advancing;
+
+    private void AdvanceBy(TimeSpan by)
+    {
+        _advancing = true;
+        try
+        {
+            Time.Advance(by);
+        }
+        finally
+        {
+            _advancing = false;
+        }
+    }
+
+    /// <summary>
+    /// Lets the actors run until nothing is queued (deterministic dispatcher), or briefly (thread pool); on virtual time,
+    /// timers already due (zero delays) fire too, as they would at once on a real clock.
+    /// </summary>
     public void Settle()
+    {
+        WaitUntilQuiet();
+        if (Time.Virtual is { } virtualTime && !_advancing)
+        {
+            while (virtualTime.NextDue == TimeSpan.Zero)
+            {
+                AdvanceBy(TimeSpan.Zero);
+            }
+        }
+    }
+
+    private void WaitUntilQuiet()
     {
         if (Deterministic is not { } dispatcher)
         {
             Thread.Sleep(2);
             return;
         }
-        // Work also arrives from outside the dispatcher (ask replies, journal I/O continuing on the thread pool):
-        // idle must hold across a short pause before the actors count as settled.
+        // Work also arrives from outside the dispatcher (ask replies, journal I/O continuing on the thread pool): the
+        // actors count as settled once they stay idle, with no run completed in between, across two short yields.
         var deadline = DateTime.UtcNow + SettleTimeout;
-        var quiet = 0;
-        while (quiet < 3 && DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline)
         {
-            if (dispatcher.WaitForIdle(SettleTimeout))
+            if (!dispatcher.WaitForIdle(SettleTimeout))
             {
-                quiet++;
-                Thread.Sleep(quiet == 1 ? 0 : 1);
+                return;
             }
-            if (!dispatcher.IsIdle)
+            var completed = dispatcher.Completed;
+            Thread.Sleep(0);
+            if (!dispatcher.IsIdle || dispatcher.Completed != completed)
             {
-                quiet = 0;
+                continue;
+            }
+            Thread.Sleep(1);
+            if (dispatcher.IsIdle && dispatcher.Completed == completed)
+            {
+                return;
             }
         }
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Microsoft.AspNetCore.Http;

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.Api.Printing;
 using Emulator.Api.Watch;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Validation;
+using Emulator.Runtime.Time;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Resources;
@@ -104,7 +105,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         }
         if (Table.Wants(context))
         {
-            await ApiResponses.WriteJson(context, Table.For(route.Resource, [obj], obj.ResourceVersion, system.Clock.UtcNow)).ConfigureAwait(false);
+            await ApiResponses.WriteJson(context, Table.For(route.Resource, [obj], obj.ResourceVersion, system.EmulatedClock().UtcNow)).ConfigureAwait(false);
             return;
         }
         await ApiResponses.WriteRaw(context, obj.Json).ConfigureAwait(false);
@@ -119,7 +120,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var next = reply.HasMore && reply.Items.Count > 0 ? ContinueToken.For(reply.Items[^1]) : null;
         if (Table.Wants(context))
         {
-            var table = Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.Clock.UtcNow);
+            var table = Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.EmulatedClock().UtcNow);
             if (next is not null)
             {
                 table["metadata"]!["continue"] = next;

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.Api.Printing;
 using Emulator.Api.Resources;
 using Emulator.ControlPlane.Store;
+using Emulator.Runtime.Time;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Watch;
@@ -37,7 +38,7 @@ public static class WatchStream
                 }
                 from = list.ResourceVersion;
             }
-            hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter, relay), null);
+            hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter, relay), ActorRefs.NoSender);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
@@ -51,7 +52,7 @@ public static class WatchStream
                 {
                     var line = item switch
                     {
-                        WatchEvent change => Line(change, route, system.Clock.UtcNow, asTable),
+                        WatchEvent change => Line(change, route, system.EmulatedClock().UtcNow, asTable),
                         WatchExpired expired => new JsonObject { ["type"] = "ERROR", ["object"] = ApiResponses.StatusObject(expired.Status) },
                         _ => null,
                     };
@@ -75,7 +76,7 @@ public static class WatchStream
         }
         finally
         {
-            hub.Tell(new StopWatch(relay), null);
+            hub.Tell(new StopWatch(relay), ActorRefs.NoSender);
             system.Stop(relay);
         }
     }

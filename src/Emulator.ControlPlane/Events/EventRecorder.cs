@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.ControlPlane.Events;
 
@@ -28,7 +29,7 @@ public sealed record RecordEvent(InvolvedObject Object, string Type, string Reas
 /// the existing Event instead of writing a new one; events are removed one hour after their last occurrence (the API
 /// server's event TTL).
 /// </summary>
-public sealed class EventRecorder : UntypedActor
+public sealed class EventRecorder : EmulatedActor
 {
     /// <summary>How long an event lives after its last occurrence.</summary>
     public static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
@@ -70,7 +71,7 @@ public sealed class EventRecorder : UntypedActor
 
     private void Record(RecordEvent record)
     {
-        var now = Context.System.Clock.UtcNow;
+        var now = Clock.UtcNow;
         var stamp = ApiStore.Timestamp(now);
         var key = string.Join('\u0001', record.Object.Uid, record.Object.Kind, record.Object.Namespace, record.Object.Name, record.Object.FieldPath,
             record.Type, record.Reason, record.Message, record.Component, record.Host);
@@ -160,7 +161,7 @@ public sealed class EventRecorder : UntypedActor
 
     private void ExpireOld()
     {
-        var cutoff = Context.System.Clock.UtcNow - Ttl;
+        var cutoff = Clock.UtcNow - Ttl;
         while (_order.First is { } first && _recorded.TryGetValue(first.Value, out var recorded)
             && Rfc3339Time.Parse(recorded.Event["lastTimestamp"]!.GetValue<string>()) < cutoff)
         {

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Store;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.ControlPlane.GarbageCollection;
 
@@ -11,7 +12,7 @@ namespace Emulator.ControlPlane.GarbageCollection;
 /// blocking dependents are gone; an owner deleted with <c>orphan</c> has its references stripped from its dependents
 /// first. Level-triggered: it reacts to watch events and re-checks periodically, so a restart loses nothing.
 /// </summary>
-public sealed class GarbageCollector : UntypedActor
+public sealed class GarbageCollector : EmulatedActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
@@ -19,7 +20,6 @@ public sealed class GarbageCollector : UntypedActor
     private readonly IActorRef _watchHub;
     private readonly Dictionary<string, ResourceType> _types;
     private readonly TimeSpan _resync;
-    private readonly ILoggingAdapter _log;
     private bool _busy;
     private bool _again;
 
@@ -30,7 +30,6 @@ public sealed class GarbageCollector : UntypedActor
         _watchHub = watchHub;
         _types = types.ToDictionary(t => t.Key);
         _resync = resync;
-        _log = Context.GetLogger();
     }
 
     private sealed record Resync;
@@ -41,7 +40,9 @@ public sealed class GarbageCollector : UntypedActor
     protected override void PreStart()
     {
         _watchHub.Tell(new StartWatch(null, null, 0, null, Self), Self);
-        Timers.StartPeriodicTimer("resync", new Resync(), TimeSpan.Zero, _resync);
+        // The first pass runs now, not on a zero-delay timer: on virtual time a timer fires only when time moves.
+        Self.Tell(new Resync(), Self);
+        Timers.StartPeriodicTimer("resync", new Resync(), _resync);
     }
 
     /// <inheritdoc />
@@ -60,7 +61,7 @@ public sealed class GarbageCollector : UntypedActor
                 _busy = false;
                 if (collected.Failure is { } failure)
                 {
-                    _log.Warning("Garbage collection failed: {Reason}", failure.Message);
+                    Log.Warning("Garbage collection failed: {Reason}", failure.Message);
                 }
                 if (_again)
                 {

@@ -1,6 +1,7 @@
-using Emulator.Actors;
-using Emulator.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Store;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.ControlPlane.Informers;
 
@@ -12,7 +13,7 @@ namespace Emulator.ControlPlane.Informers;
 /// waits for their replies (Kubernetes' "expectations"), so a controller never acts twice on a view its own writes
 /// already changed. A periodic resync re-queues everything, and a restart relists: killing a controller loses nothing.
 /// </summary>
-public abstract partial class Controller : UntypedActor
+public abstract partial class Controller : EmulatedActor
 {
     private readonly Dictionary<string, ObjectCache> _caches = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unsynced = new(StringComparer.Ordinal);
@@ -24,7 +25,6 @@ public abstract partial class Controller : UntypedActor
     private bool _processScheduled;
     private int _changesSinceScheduled;
     private int _deferrals;
-    private ILoggingAdapter? _log;
 
     /// <summary>Creates a controller that watches <paramref name="watched"/> (the first is its primary type).</summary>
     /// <param name="store">The API store.</param>
@@ -66,11 +66,8 @@ public abstract partial class Controller : UntypedActor
     /// <summary>True once every cache has been listed.</summary>
     protected bool Synced => _unsynced.Count == 0;
 
-    /// <summary>The system's clock (virtual in tests).</summary>
-    protected DateTimeOffset Now => Context.System.Clock.UtcNow;
-
-    /// <summary>The actor's logger.</summary>
-    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+    /// <summary>The emulated clock's time (virtual in tests).</summary>
+    protected DateTimeOffset Now => Clock.UtcNow;
 
     /// <summary>The cache of a watched type.</summary>
     protected ObjectCache Cache(ResourceType type) => _caches[type.Key];

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Store;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.ControlPlane.Namespace;
 
@@ -11,7 +12,7 @@ namespace Emulator.ControlPlane.Namespace;
 /// <c>spec.finalizers</c> and the store removes the namespace. Level-triggered: it reacts to namespace changes and also
 /// re-checks terminating namespaces periodically, so a restart of this actor loses nothing.
 /// </summary>
-public sealed class NamespaceController : UntypedActor
+public sealed class NamespaceController : EmulatedActor
 {
     private static readonly ResourceType Namespaces = ResourceTypes.Namespaces;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
@@ -21,7 +22,6 @@ public sealed class NamespaceController : UntypedActor
     private readonly IReadOnlyList<ResourceType> _namespacedTypes;
     private readonly TimeSpan _resync;
     private readonly HashSet<string> _inProgress = [];
-    private readonly ILoggingAdapter _log;
 
     /// <summary>Creates the controller.</summary>
     public NamespaceController(IActorRef store, IActorRef watchHub, IReadOnlyList<ResourceType> namespacedTypes, TimeSpan resync)
@@ -30,7 +30,6 @@ public sealed class NamespaceController : UntypedActor
         _watchHub = watchHub;
         _namespacedTypes = namespacedTypes.Where(t => t.Namespaced).ToArray();
         _resync = resync;
-        _log = Context.GetLogger();
     }
 
     private sealed record Resync;
@@ -41,7 +40,9 @@ public sealed class NamespaceController : UntypedActor
     protected override void PreStart()
     {
         _watchHub.Tell(new StartWatch(Namespaces.Key, null, 0, null, Self), Self);
-        Timers.StartPeriodicTimer("resync", new Resync(), TimeSpan.Zero, _resync);
+        // The first pass runs now, not on a zero-delay timer: on virtual time a timer fires only when time moves.
+        Self.Tell(new Resync(), Self);
+        Timers.StartPeriodicTimer("resync", new Resync(), _resync);
     }
 
     /// <inheritdoc />
@@ -67,11 +68,11 @@ public sealed class NamespaceController : UntypedActor
                 _inProgress.Remove(swept.Namespace);
                 if (swept.Failure is { } sweepFailure)
                 {
-                    _log.Warning("Deleting the content of namespace {Namespace} failed: {Reason}", swept.Namespace, sweepFailure.Message);
+                    Log.Warning("Deleting the content of namespace {Namespace} failed: {Reason}", swept.Namespace, sweepFailure.Message);
                 }
                 break;
             case Status.Failure failure:
-                _log.Warning("Listing terminating namespaces failed: {Reason}", failure.Cause.Message);
+                Log.Warning("Listing terminating namespaces failed: {Reason}", failure.Cause.Message);
                 break;
             default:
                 Unhandled(message);

@@ -1,5 +1,5 @@
-using Emulator.Actors;
-using Emulator.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;

@@ -51,7 +51,7 @@ public sealed partial class ApiStore
         }
         metadata = (JsonObject)obj["metadata"]!;
         metadata["uid"] = Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = Timestamp(Context.System.Clock.UtcNow);
+        metadata["creationTimestamp"] = Timestamp(Now);
         metadata["generation"] = 1;
         metadata.Remove("deletionTimestamp");
         metadata.Remove("deletionGracePeriodSeconds");
@@ -201,7 +201,7 @@ public sealed partial class ApiStore
             Commit(current, WatchEventType.Deleted, removed: true);
             return current;
         }
-        var now = Context.System.Clock.UtcNow;
+        var now = Now;
         metadata["deletionTimestamp"] ??= Timestamp(now.AddSeconds(grace ?? 0));
         if (grace is { } g)
         {
@@ -248,7 +248,7 @@ public sealed partial class ApiStore
         spec["nodeName"] = bind.NodeName;
         var status = obj["status"] as JsonObject ?? [];
         obj["status"] = status;
-        Kubernetes.Views.Conditions.Set(status, "PodScheduled", "True", null, null, Context.System.Clock.UtcNow);
+        Kubernetes.Views.Conditions.Set(status, "PodScheduled", "True", null, null, Now);
         var metadata = (JsonObject)obj["metadata"]!;
         metadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
         var stored = StoredObject.From(pods.Key, obj);

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Event;
-using Emulator.Actors.Persistence;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Emulator.Runtime.Time;
 
 namespace Emulator.ControlPlane.Store;
 
@@ -9,8 +10,10 @@ namespace Emulator.ControlPlane.Store;
 /// The cluster's single source of truth (the emulator's etcd): a persistent actor holding every object. Each write is
 /// one journal event and its sequence number is the object's <c>resourceVersion</c>. Writes are applied to the
 /// in-memory state at once (so later commands see them: optimistic concurrency works back to back) and acknowledged,
-/// and published to watchers, only once the event is durable. A failed journal write stops the store; it then recovers
-/// exactly what was acknowledged.
+/// and published to watchers, only once the event is durable: events go out with <c>PersistAsync</c>, so many writes
+/// are in flight at once and the journal commits them in groups. A failed (or rejected) journal write stops the store
+/// (Akka stops a persistent actor whose write failed: run it under a back-off supervisor); it then recovers exactly
+/// what was acknowledged. Timestamps come from the emulated clock.
 /// </summary>
 public sealed partial class ApiStore : PersistentActor
 {
@@ -25,10 +28,14 @@ public sealed partial class ApiStore : PersistentActor
     private readonly int _snapshotEvery;
     private long _nextResourceVersion = 1;
     private long _eventsSinceSnapshot;
+    // Changes applied to the state whose events are not durable yet: a snapshot waits until there are none.
+    private int _writesInFlight;
     // Set by Commit: the reply waits for the journal (sent from the persist handler).
     private bool _awaitingDurability;
     // The correlation of the command being handled, for the reply sent once its event is durable.
     private object? _correlation;
+    // Who asked for the command being handled (null outside a command, e.g. the system namespaces made on recovery).
+    private IActorRef? _requester;
 
     /// <summary>Creates the store.</summary>
     /// <param name="admission">Defaulting and validation.</param>
@@ -101,7 +108,7 @@ public sealed partial class ApiStore : PersistentActor
                 Sender.Tell(List(list) with { Correlation = list.Correlation }, Self);
                 return true;
             case SaveSnapshotSuccess success:
-                DeleteSnapshots(new Actors.Persistence.Snapshot.SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1, DateTimeOffset.MaxValue));
+                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1, DateTime.MaxValue));
                 return true;
             case SaveSnapshotFailure failure:
                 Log.Warning("Store snapshot at {SequenceNr} failed: {Reason}", failure.Metadata.SequenceNr, failure.Cause.Message);
@@ -112,10 +119,20 @@ public sealed partial class ApiStore : PersistentActor
         return false;
     }
 
+    /// <inheritdoc />
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        // The change is applied but will never be durable: stop, as on a failed write, so that the store (restarted by
+        // its supervisor) recovers exactly what the journal holds instead of serving, and snapshotting, a lost change.
+        Context.Stop(Self);
+    }
+
     /// <summary>Runs a command; a refusal (<see cref="ApiStatusException"/>) becomes an error reply, not a failure of the store.</summary>
     private void Reply(StoreCommand request, Func<StoredObject?> command)
     {
         _correlation = request.Correlation;
+        _requester = Sender;
         try
         {
             var result = command();
@@ -132,6 +149,7 @@ public sealed partial class ApiStore : PersistentActor
         {
             _awaitingDurability = false;
             _correlation = null;
+            _requester = null;
         }
     }
 
@@ -200,7 +218,8 @@ public sealed partial class ApiStore : PersistentActor
     /// </summary>
     private void Commit(StoredObject obj, WatchEventType type, bool removed)
     {
-        var requester = Sender.Equals(Self) ? Nobody.Instance : Sender;
+        // Only a command's sender gets a reply; changes the store makes of its own accord (and commands it sent itself) have none.
+        var requester = _requester is { } sender && !sender.Equals(Self) ? sender : ActorRefs.Nobody;
         var correlation = _correlation;
         var previous = Find(obj.Resource, obj.Namespace, obj.Name);
         if (removed)
@@ -217,6 +236,7 @@ public sealed partial class ApiStore : PersistentActor
             Put(obj);
             PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, correlation, new WatchEvent(type, obj, previous)));
         }
+        _writesInFlight++;
         _awaitingDurability = true;
     }
 
@@ -228,7 +248,10 @@ public sealed partial class ApiStore : PersistentActor
             requester.Tell(new StoreReply(obj, null) { Correlation = correlation }, Self);
         }
         _watchHub.Tell(change, Self);
-        if (++_eventsSinceSnapshot >= _snapshotEvery)
+        _writesInFlight--;
+        // The state holds every applied change, durable or not, while a snapshot is filed under the last durable event:
+        // taken with writes in flight it would keep changes whose write may still fail (and reuse their versions).
+        if (++_eventsSinceSnapshot >= _snapshotEvery && _writesInFlight == 0)
         {
             _eventsSinceSnapshot = 0;
             var all = _objects.Values.SelectMany(d => d.Values).ToArray();
@@ -237,6 +260,9 @@ public sealed partial class ApiStore : PersistentActor
     }
 
     private long NextResourceVersion() => _nextResourceVersion++;
+
+    /// <summary>The emulated time (virtual in tests, scaled with <c>--time-scale</c>).</summary>
+    private DateTimeOffset Now => Context.System.EmulatedClock().UtcNow;
 
     private void CreateMissingSystemNamespaces()
     {

@@ -1,4 +1,4 @@
-using Emulator.Actors;
+using Akka.Actor;
 
 namespace Emulator.ControlPlane.Store;
 

@@ -1,4 +1,4 @@
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Node.NodeAgent;

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
-using Emulator.Actors;
-using Emulator.Actors.Persistence;
+using Akka.Actor;
+using Akka.Persistence;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Node.Hosting;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Node.Kubelet;
 
@@ -22,7 +23,9 @@ public sealed record ImagePulled(string Image);
 /// The kubelet of one node: watches the pods bound to its node (<c>spec.nodeName</c>), runs one
 /// <see cref="PodWorker"/> per pod, and journals what it runs (pod IPs, container starts, exits and restart counts), so
 /// that a kubelet that is restarted — its actor killed, its node stopped and started — adopts the pods still running
-/// instead of restarting their containers: restart counts and start times stay as they were.
+/// instead of restarting their containers: restart counts and start times stay as they were. A journal write or a
+/// recovery that fails stops the kubelet (Akka's rule for persistent actors); its <see cref="NodeAgent.NodeAgent"/>
+/// starts it again, and it recovers what was durable.
 /// </summary>
 public sealed class Kubelet : PersistentActor
 {
@@ -109,7 +112,7 @@ public sealed class Kubelet : PersistentActor
             case ContainerRecorded recorded:
                 if (_records.ContainsKey(recorded.PodUid))
                 {
-                    Journal(recorded);
+                    JournalEvent(recorded);
                 }
                 return true;
             case PullImage pull:
@@ -120,7 +123,7 @@ public sealed class Kubelet : PersistentActor
                 // Images stay on the node across kubelet restarts: journaled once.
                 if (_images.Add(pulled.Image))
                 {
-                    Journal(pulled);
+                    JournalEvent(pulled);
                 }
                 return true;
             case ReadContainerLog read:
@@ -194,7 +197,7 @@ public sealed class Kubelet : PersistentActor
         }
     }
 
-    private void Journal(object @event)
+    private void JournalEvent(object @event)
     {
         PersistAsync(@event, e =>
         {
@@ -250,10 +253,10 @@ public sealed class Kubelet : PersistentActor
                 return;
             }
             _waitingForIp.Remove(uid);
-            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Context.System.Clock.UtcNow,
+            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Context.System.EmulatedClock().UtcNow,
                 new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
             _records[uid] = record;
-            Journal(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
+            JournalEvent(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
         }
         var self = Self;
         worker = Context.ActorOf(Props.Create(() => new PodWorker(_node, pod, record, self, _store, _events)), $"pod-{uid}");
@@ -273,7 +276,7 @@ public sealed class Kubelet : PersistentActor
         if (_records.Remove(uid, out var record))
         {
             _uidByName.Remove((record.Namespace, record.Name));
-            Journal(new PodForgotten(uid));
+            JournalEvent(new PodForgotten(uid));
             // An address is free again: a pod that found the network full can start now.
             if (_waitingForIp.Values.FirstOrDefault() is { } waiting)
             {

@@ -1,4 +1,4 @@
-using Emulator.Actors.Persistence.Serialization;
+using Emulator.Runtime.Serialization;
 
 namespace Emulator.Node.Kubelet;
 
@@ -39,8 +39,11 @@ public sealed record KubeletSnapshot(IReadOnlyList<PodRecord> Pods)
 /// <summary>Stable manifests of the kubelet's journal events.</summary>
 public static class KubeletSerialization
 {
-    /// <summary>Registers the kubelet's journal types with <paramref name="serializer"/>.</summary>
-    public static EventSerializer Register(EventSerializer serializer) => serializer
+    /// <summary>
+    /// Registers the kubelet's journal types with <paramref name="manifests"/> (the system's
+    /// <see cref="EventSerialization"/>). The manifest strings are stored in every journal row: never change them.
+    /// </summary>
+    public static EventManifests Register(EventManifests manifests) => manifests
         .Register<PodAdmitted>("kubelet.pod-admitted.v1")
         .Register<ContainerRecorded>("kubelet.container-recorded.v1")
         .Register<PodForgotten>("kubelet.pod-forgotten.v1")

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
@@ -10,6 +10,7 @@ using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Kubelet;
 
@@ -22,7 +23,7 @@ public sealed record PodChanged(KubeObject Pod);
 /// probes, writes the pod status (only when it changed), and on deletion stops the containers within the grace period
 /// and removes the pod object. Everything runs on the emulated clock; an idle running pod holds no timers.
 /// </summary>
-public sealed partial class PodWorker : UntypedActor
+public sealed partial class PodWorker : EmulatedActor
 {
     /// <summary>First crash-loop / image-pull back-off.</summary>
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(10);
@@ -75,7 +76,7 @@ public sealed partial class PodWorker : UntypedActor
 
     private string Namespace => _record.Namespace;
 
-    private DateTimeOffset Now => Context.System.Clock.UtcNow;
+    private DateTimeOffset Now => Clock.UtcNow;
 
     private IEnumerable<Container> All => _init.Concat(_app);
 

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Emulator.Actors;
+using Akka.Actor;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 using Emulator.Node.Hosting;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.NodeAgent;
 
@@ -17,7 +18,7 @@ namespace Emulator.Node.NodeAgent;
 /// reports (a lifecycle controller marked it Unknown while the node was stopped). Parents the node's kubelet and
 /// starts it again when it dies.
 /// </summary>
-public sealed class NodeAgent : UntypedActor
+public sealed class NodeAgent : EmulatedActor
 {
     /// <summary>The kubelet version the node reports.</summary>
     public const string KubeletVersion = "v1.33.0";
@@ -81,7 +82,8 @@ public sealed class NodeAgent : UntypedActor
                 }
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_kubelet):
-                // A dead kubelet is started again (it recovers from its journal and adopts its pods).
+                // A dead kubelet (killed, or stopped by Akka after a failed journal write or recovery) is started again
+                // after an emulated second: it recovers from its journal and adopts its pods.
                 _kubelet = null;
                 Timers.StartSingleTimer("start-kubelet", new StartKubelet(), TimeSpan.FromSeconds(1));
                 break;
@@ -142,7 +144,7 @@ public sealed class NodeAgent : UntypedActor
                 Send(new CreateObject(ResourceTypes.Nodes, NodeObject(null)), Op.Register);
                 break;
             case Op.Check when reply.Object is { } current:
-                var now = Context.System.Clock.UtcNow;
+                var now = Clock.UtcNow;
                 var status = current.ToJsonObject()["status"] as JsonObject;
                 var ready = status is null ? null : Conditions.Find(status, "Ready");
                 var healthy = ready is not null && JsonTree.GetString(ready, "status") == "True" && JsonTree.GetString(ready, "reason") == "KubeletReady";
@@ -202,7 +204,7 @@ public sealed class NodeAgent : UntypedActor
         {
             ["holderIdentity"] = _node.Name,
             ["leaseDurationSeconds"] = _node.LeaseDurationSeconds,
-            ["renewTime"] = Rfc3339Time.FormatMicro(Context.System.Clock.UtcNow),
+            ["renewTime"] = Rfc3339Time.FormatMicro(Clock.UtcNow),
         },
     };
 
@@ -233,7 +235,7 @@ public sealed class NodeAgent : UntypedActor
 
     private void PostStatus(JsonObject? stored)
     {
-        var now = Context.System.Clock.UtcNow;
+        var now = Clock.UtcNow;
         _lastStatus = now;
         var stamp = Rfc3339Time.Format(now);
         var conditions = new JsonArray();

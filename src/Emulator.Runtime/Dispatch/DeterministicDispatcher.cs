@@ -17,6 +17,7 @@ public sealed class DeterministicDispatcher : MessageDispatcher
     private readonly Random _random;
     private Thread? _thread;
     private int _pending;
+    private long _completed;
     private bool _stopping;
 
     /// <summary>Creates the dispatcher.</summary>
@@ -32,6 +33,9 @@ public sealed class DeterministicDispatcher : MessageDispatcher
 
     /// <summary>The seed of the run order.</summary>
     public int Seed { get; }
+
+    /// <summary>How many runs have finished (a settled system's count stops moving).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>True when no mailbox is queued or running.</summary>
     public bool IsIdle => Volatile.Read(ref _pending) == 0;
@@ -119,6 +123,7 @@ public sealed class DeterministicDispatcher : MessageDispatcher
             lock (_gate)
             {
                 _pending--;
+                _completed++;
                 idle = _pending == 0;
                 if (idle)
                 {

@@ -14,6 +14,8 @@ public static class JournalSettings
     /// Akka.Persistence.Sql on the SQLite file <paramref name="path"/> (created with its tables if missing). The file is
     /// switched to write-ahead logging first: with WAL a commit is one append, and the journal writes twice as fast.
     /// </summary>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The file cannot be opened as a database.</exception>
+    /// <exception cref="IOException">Its directory cannot be created.</exception>
     public static Config Sqlite(string path)
     {
         var full = Path.GetFullPath(path);

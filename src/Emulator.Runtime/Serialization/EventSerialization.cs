@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 
 namespace Emulator.Runtime.Serialization;
@@ -20,11 +21,6 @@ public sealed class EventJsonSerializer : SerializerWithStringManifest
         _system = system;
     }
 
-    internal EventJsonSerializer(ExtendedActorSystem system, EventManifests manifests)
-        : this(system)
-    {
-        _manifests = manifests;
-    }
 
     /// <summary>The serializer id (stored in every journal row: never change it).</summary>
     public const int Id = 7301;
@@ -53,11 +49,16 @@ public sealed class EventSerialization : IExtension
     public EventSerialization(ExtendedActorSystem system)
     {
         Manifests = new EventManifests();
-        var serialization = system.Serialization;
-        var serializer = new EventJsonSerializer(system, Manifests);
-        serialization.AddSerializer("emulator-events", serializer);
-        Manifests.Registered += type => serialization.AddSerializationMap(type, serializer);
+        // Akka rebuilds its Serialization from the configuration whenever an extension injects settings (persistence,
+        // streams and the SQL plugin all do): serializer and bindings must live in the configuration to survive that.
+        system.Settings.InjectTopLevelFallback(ConfigurationFactory.ParseString(
+            $"akka.actor.serializers.{SerializerName} = \"{typeof(EventJsonSerializer).FullName}, {typeof(EventJsonSerializer).Assembly.GetName().Name}\""));
+        Manifests.Registered += type => system.Settings.InjectTopLevelFallback(ConfigurationFactory.ParseString(
+            $"akka.actor.serialization-bindings {{ \"{type.FullName}, {type.Assembly.GetName().Name}\" = {SerializerName} }}"));
     }
+
+    /// <summary>The serializer's name in <c>akka.actor.serializers</c>.</summary>
+    public const string SerializerName = "emulator-events";
 
     /// <summary>The manifests and upcasters.</summary>
     public EventManifests Manifests { get; }

@@ -17,10 +17,12 @@ using Emulator.ControlPlane.Store;
 using Emulator.Node.Hosting;
 using Emulator.Node.Kubelet;
 using Emulator.Runtime;
+using Emulator.Runtime.Logging;
 using Emulator.Runtime.Persistence;
 using Emulator.Runtime.Serialization;
 using Emulator.Runtime.Time;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Emulator.Cli;
 
@@ -44,24 +46,27 @@ public sealed class ClusterStartException(string message, Exception? inner = nul
 public sealed class ClusterHost : IAsyncDisposable
 {
     /// <summary>
-    /// The CLI's own defaults, below the user's <c>--config</c> and above the runtime's: Akka logs only warnings and
-    /// errors, to standard error, so standard output carries nothing but what <c>emulator up</c> prints (as before Akka).
+    /// The CLI's own defaults, below the user's <c>--config</c> and above the runtime's: Akka's log goes through
+    /// Microsoft.Extensions.Logging to standard error, warnings and errors only, so standard output carries nothing but
+    /// what <c>emulator up</c> prints.
     /// </summary>
-    private static readonly Config HostDefaults = ConfigurationFactory.ParseString("""
+    private static readonly Config HostDefaults = ConfigurationFactory.ParseString($$"""
         akka {
           loglevel = WARNING
           stdout-loglevel = WARNING
-          loggers = ["Emulator.Cli.StandardErrorLogger, emulator"]
+          loggers = ["{{MicrosoftLoggingBridge.TypeName}}"]
         }
         """);
 
     private readonly ActorSystem _system;
     private readonly ApiServer _api;
+    private readonly ILoggerFactory _loggerFactory;
 
-    private ClusterHost(ActorSystem system, ApiServer api, IActorRef store, TimeSpan storeTimeout)
+    private ClusterHost(ActorSystem system, ApiServer api, ILoggerFactory loggerFactory, IActorRef store, TimeSpan storeTimeout)
     {
         _system = system;
         _api = api;
+        _loggerFactory = loggerFactory;
         Store = store;
         StoreTimeout = storeTimeout;
     }
@@ -99,12 +104,14 @@ public sealed class ClusterHost : IAsyncDisposable
             .WithFallback(HostDefaults)
             .WithFallback(RuntimeConfig.Defaults);
         ActorSystem system;
+        var loggerFactory = CreateLoggerFactory();
         try
         {
-            system = ActorSystem.Create("emulator", config);
+            system = ActorSystem.Create("emulator", BootstrapSetup.Create().WithConfig(config).And(new LoggerFactorySetup(loggerFactory)));
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException or TypeLoadException)
         {
+            loggerFactory.Dispose();
             throw new ClusterStartException($"cannot start the actor system: {OneLine(e.Message)}", e);
         }
         // Asks are on the wall clock: 30 real seconds whatever the time scale.
@@ -144,14 +151,24 @@ public sealed class ClusterHost : IAsyncDisposable
                 throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, store, storeTimeout);
+            return new ClusterHost(system, api, loggerFactory, store, storeTimeout);
         }
         catch
         {
             await Stop(system);
+            loggerFactory.Dispose();
             throw;
         }
     }
+
+    /// <summary>The log's destination: one line per event on standard error (standard output is the CLI's own).</summary>
+    private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(logging => logging
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        })
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
     /// <summary>
     /// Checks that the journal's SQLite file can be opened, read and written before the actor system exists (Akka's SQL
@@ -238,6 +255,8 @@ public sealed class ClusterHost : IAsyncDisposable
     {
         await _api.DisposeAsync();
         await Stop(_system);
+        // After the system: the logger factory flushes what the last actors logged.
+        _loggerFactory.Dispose();
     }
 
     private static async Task Stop(ActorSystem system)

@@ -6,7 +6,12 @@ namespace Emulator.Runtime;
 public static class RuntimeConfig
 {
     /// <summary>The defaults, to be used as the last fallback of a system's configuration.</summary>
-    public static Config Defaults { get; } = Load(typeof(RuntimeConfig).Assembly, "Emulator.Runtime.reference.conf");
+    /// <remarks>
+    /// Akka.Persistence.Sql's own defaults come last, below the runtime's tuning of them (batch sizes, query latency), so
+    /// that a host's chain of settings — flags, journal, <c>--config</c> file, these defaults — keeps the tuning.
+    /// </remarks>
+    public static Config Defaults { get; } = Load(typeof(RuntimeConfig).Assembly, "Emulator.Runtime.reference.conf")
+        .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
 
     /// <summary>
     /// Settings that run every actor of the default dispatcher on the seeded <see cref="Dispatch.DeterministicDispatcher"/>
@@ -18,7 +23,10 @@ public static class RuntimeConfig
           seed = {{seed}}
           throughput = 1
         }
-        # One thread for everything the actors do, journals included: idleness is then known exactly.
+        # One thread for everything the actors do, journals included: idleness is then known exactly. That includes the
+        # guardians and system actors (Akka's internal dispatcher): the /user guardian starts every top-level actor, and
+        # on a thread pool of its own the first messages to a new actor would wait there, unseen by idleness and the seed.
+        akka.actor.internal-dispatcher = "akka.actor.default-dispatcher"
         akka.persistence.dispatchers.default-plugin-dispatcher = "akka.actor.default-dispatcher"
         """).WithFallback(Defaults);
 

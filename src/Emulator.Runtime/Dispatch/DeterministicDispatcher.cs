@@ -5,7 +5,9 @@ namespace Emulator.Runtime.Dispatch;
 
 /// <summary>
 /// A dispatcher that runs every mailbox on one thread, choosing the next ready one with a seeded random generator, so
-/// that — with virtual time — one seed reproduces one interleaving of the actors. It also knows when the actors are
+/// that — with virtual time — one seed reproduces one interleaving of the actors: the generator restarts from the seed
+/// whenever the actors are idle, so everything one outside message (a test's tell, a virtual timer) sets off runs in
+/// the same order every time. It also knows when the actors are
 /// idle (<see cref="IsIdle"/>), which virtual time uses to let actors react to one timer before the next fires.
 /// Plugged in by HOCON: <c>type = "Emulator.Runtime.Dispatch.DeterministicDispatcherConfigurator, Emulator.Runtime"</c>
 /// with <c>seed = N</c>.
@@ -14,7 +16,7 @@ public sealed class DeterministicDispatcher : MessageDispatcher
 {
     private readonly List<IRunnable> _ready = [];
     private readonly object _gate = new();
-    private readonly Random _random;
+    private Random _random;
     private Thread? _thread;
     private int _pending;
     private long _completed;
@@ -127,6 +129,9 @@ public sealed class DeterministicDispatcher : MessageDispatcher
                 idle = _pending == 0;
                 if (idle)
                 {
+                    // Every busy period starts from the seed: how many choices the system made before (start-up, work
+                    // that raced in from other threads) cannot shift the order of what an outside message sets off.
+                    _random = new Random(Seed);
                     Monitor.PulseAll(_gate);
                 }
             }

@@ -6,7 +6,8 @@ namespace Emulator.Runtime.Persistence;
 /// <summary>
 /// Where an actor system's journal and snapshots live: Akka.Persistence.Sql on SQLite (one file; the single-process
 /// default), on PostgreSQL (a journal several processes share), or Akka's in-memory plugins (tests). Tuning shared by
-/// both SQL stores (batch sizes, parallelism, the event serializer) lives in <c>reference.conf</c>.
+/// both SQL stores (batch sizes, parallelism) lives in <c>reference.conf</c>, above the plugin's own defaults
+/// (<see cref="RuntimeConfig.Defaults"/>): use these settings over the runtime defaults.
 /// </summary>
 public static class JournalSettings
 {
@@ -45,6 +46,9 @@ public static class JournalSettings
                 provider-name = {{Quote(provider)}}
                 table-mapping = {{mapping}}
                 auto-initialize = {{(autoInitialize ? "on" : "off")}}
+                # Types without a binding of their own go to the event serializer, which refuses unregistered ones: the
+                # write is rejected instead of stored under a CLR type name by Akka's catch-all JSON serializer.
+                serializer = {{Serialization.EventSerialization.SerializerName}}
               }
               snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
               snapshot-store.sql {
@@ -52,14 +56,16 @@ public static class JournalSettings
                 provider-name = {{Quote(provider)}}
                 table-mapping = {{mapping}}
                 auto-initialize = {{(autoInitialize ? "on" : "off")}}
+                serializer = {{Serialization.EventSerialization.SerializerName}}
               }
               query.journal.sql {
                 connection-string = {{Quote(connectionString)}}
                 provider-name = {{Quote(provider)}}
                 table-mapping = {{mapping}}
+                serializer = {{Serialization.EventSerialization.SerializerName}}
               }
             }
-            """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+            """);
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 

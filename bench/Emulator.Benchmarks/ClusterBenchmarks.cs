@@ -27,6 +27,12 @@ public static class ClusterBenchmarks
             nodeSizes = [];
             podSizes = [only];
         }
+        // `--nodes N`: only the nodes scenario of that size.
+        if (Array.IndexOf(args, "--nodes") is >= 0 and var nodesAt && nodesAt + 1 < args.Length && int.TryParse(args[nodesAt + 1], out var onlyNodes))
+        {
+            nodeSizes = [onlyNodes];
+            podSizes = [];
+        }
         Console.WriteLine($"Cluster benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, one run per size{(quick ? " (quick mode)" : "")}");
         var rows = new List<(string Scenario, string Result, string Target)>();
         foreach (var n in nodeSizes)

@@ -23,14 +23,28 @@ public static class PersistenceBenchmarks
     /// <summary>The kernel's medians (README), by store and row.</summary>
     private static readonly Dictionary<string, string> Kernel = new()
     {
-        ["SQLite 1 rate"] = "4493", ["SQLite 1 p50"] = "0.189", ["SQLite 1 p99"] = "0.455",
-        ["SQLite 100 rate"] = "62.2 k", ["SQLite 100 p50"] = "1.461", ["SQLite 100 p99"] = "6.984",
-        ["SQLite 10000 rate"] = "98.9 k", ["SQLite 10000 p50"] = "100", ["SQLite 10000 p99"] = "151",
-        ["SQLite recovery"] = "1.758 (1000k)", ["SQLite snapshot"] = "0 (1000k)",
-        ["PostgreSQL 1 rate"] = "1330", ["PostgreSQL 1 p50"] = "0.718", ["PostgreSQL 1 p99"] = "1.228",
-        ["PostgreSQL 100 rate"] = "30.8 k", ["PostgreSQL 100 p50"] = "2.968", ["PostgreSQL 100 p99"] = "8.275",
-        ["PostgreSQL 10000 rate"] = "54.7 k", ["PostgreSQL 10000 p50"] = "174", ["PostgreSQL 10000 p99"] = "251",
-        ["PostgreSQL recovery"] = "9.445 (1000k)", ["PostgreSQL snapshot"] = "0.001 (1000k)",
+        ["SQLite 1 rate"] = "4493",
+        ["SQLite 1 p50"] = "0.189",
+        ["SQLite 1 p99"] = "0.455",
+        ["SQLite 100 rate"] = "62.2 k",
+        ["SQLite 100 p50"] = "1.461",
+        ["SQLite 100 p99"] = "6.984",
+        ["SQLite 10000 rate"] = "98.9 k",
+        ["SQLite 10000 p50"] = "100",
+        ["SQLite 10000 p99"] = "151",
+        ["SQLite recovery"] = "1.758 (1000k)",
+        ["SQLite snapshot"] = "0 (1000k)",
+        ["PostgreSQL 1 rate"] = "1330",
+        ["PostgreSQL 1 p50"] = "0.718",
+        ["PostgreSQL 1 p99"] = "1.228",
+        ["PostgreSQL 100 rate"] = "30.8 k",
+        ["PostgreSQL 100 p50"] = "2.968",
+        ["PostgreSQL 100 p99"] = "8.275",
+        ["PostgreSQL 10000 rate"] = "54.7 k",
+        ["PostgreSQL 10000 p50"] = "174",
+        ["PostgreSQL 10000 p99"] = "251",
+        ["PostgreSQL recovery"] = "9.445 (1000k)",
+        ["PostgreSQL snapshot"] = "0.001 (1000k)",
     };
 
     private static string Before(string store, string row, string target = "") =>

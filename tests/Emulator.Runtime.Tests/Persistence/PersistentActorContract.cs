@@ -1,6 +1,10 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using Akka.TestKit;
 using Emulator.Runtime.Serialization;
 using Emulator.Runtime.Tests.Support;
@@ -68,6 +72,39 @@ public abstract class PersistentActorContract : EmulatorTestKit
 
         // Stored under the registered manifest by the event serializer, never as a CLR type name.
         Assert.Equal([(1L, "test.added", (long)EventJsonSerializer.Id), (2L, "test.added", (long)EventJsonSerializer.Id)], StoredEvents(pid));
+    }
+
+    [StoreFact]
+    public void The_read_journal_serves_current_and_live_events_by_persistence_id()
+    {
+        var pid = Pid("query");
+        var system = StartSystem();
+        var probe = CreateTestProbe(system);
+        var counter = StartCounter(system, pid, probe);
+        probe.ExpectMsg<State>();
+        counter.Tell(new Add(2), probe.Ref);
+        counter.Tell(new Add(3), probe.Ref);
+        probe.ExpectMsg(new Added(2));
+        probe.ExpectMsg(new Added(3));
+
+        // Akka.Persistence.Query with the plugin's read journal, decoding through the event serializer.
+        var queries = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var materializer = system.Materializer();
+        var current = queries.CurrentEventsByPersistenceId(pid, 0, long.MaxValue)
+            .RunWith(Sink.Seq<EventEnvelope>(), materializer).Result;
+        Assert.Equal([(1L, (object)new Added(2)), (2L, new Added(3))], current.Select(e => (e.SequenceNr, e.Event)));
+        Assert.Contains(pid, queries.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), materializer).Result);
+
+        // A live query sees what is persisted after it started.
+        var live = CreateTestProbe(system);
+        queries.EventsByPersistenceId(pid, 0, long.MaxValue)
+            .RunWith(Sink.ActorRef<EventEnvelope>(live.Ref, "done", _ => "failed"), materializer);
+        Assert.Equal(1, live.ExpectMsg<EventEnvelope>(TimeSpan.FromSeconds(10)).SequenceNr);
+        Assert.Equal(2, live.ExpectMsg<EventEnvelope>(TimeSpan.FromSeconds(10)).SequenceNr);
+        counter.Tell(new Add(7), probe.Ref);
+        probe.ExpectMsg(new Added(7));
+        var third = live.ExpectMsg<EventEnvelope>(TimeSpan.FromSeconds(10));
+        Assert.Equal((3L, (object)new Added(7)), (third.SequenceNr, third.Event));
     }
 
     [StoreFact]

@@ -19,10 +19,11 @@ public sealed class PostgresSchemaFixture : IAsyncLifetime
     /// <summary>Journal and snapshot store on this schema.</summary>
     public Config JournalConfig => ForSchema(SchemaName).WithFallback(JournalSettings.PostgreSql(ConnectionString));
 
-    /// <summary>Settings that put the PostgreSQL table mapping of the journal and snapshot store in <paramref name="schema"/>.</summary>
+    /// <summary>Settings that put the PostgreSQL table mapping of the journal, snapshot store and read journal in <paramref name="schema"/>.</summary>
     public static Config ForSchema(string schema) => ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.sql.postgresql.schema-name = "{{schema}}"
         akka.persistence.snapshot-store.sql.postgresql.schema-name = "{{schema}}"
+        akka.persistence.query.journal.sql.postgresql.schema-name = "{{schema}}"
         """);
 
     public async Task InitializeAsync()

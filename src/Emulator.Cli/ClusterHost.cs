@@ -112,7 +112,7 @@ public sealed class ClusterHost : IAsyncDisposable
         catch (Exception e) when (e is ConfigurationException or ArgumentException or TypeLoadException)
         {
             loggerFactory.Dispose();
-            throw new ClusterStartException($"cannot start the actor system: {OneLine(e.Message)}", e);
+            throw new ClusterStartException($"cannot start the actor system: {ErrorText.OneLine(e.Message)}", e);
         }
         // Asks are on the wall clock: 30 real seconds whatever the time scale.
         var storeTimeout = TimeSpan.FromSeconds(30);
@@ -210,16 +210,14 @@ public sealed class ClusterHost : IAsyncDisposable
     {
         if (cause is not SqliteException sqlite)
         {
-            return OneLine(cause.Message);
+            return ErrorText.OneLine(cause.Message);
         }
         // SqliteException messages read "SQLite Error 26: 'file is not a database'.".
         var message = sqlite.Message;
         var start = message.IndexOf('\'', StringComparison.Ordinal);
         var end = message.LastIndexOf('\'');
-        return OneLine(end > start + 1 ? message[(start + 1)..end] : message);
+        return ErrorText.OneLine(end > start + 1 ? message[(start + 1)..end] : message);
     }
-
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>
     /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and

@@ -27,7 +27,7 @@ public static class SettingsFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return OneLine(e.Message);
+            return ErrorText.OneLine(e.Message);
         }
         if (CheckStructure(text) is { } structure)
         {
@@ -46,7 +46,7 @@ public static class SettingsFile
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The parser reports errors with several exception types.
-            return "not valid HOCON: " + OneLine(e.Message);
+            return "not valid HOCON: " + ErrorText.OneLine(e.Message);
         }
         if (parsed.Root is { } root && FirstKeyWithoutValue(root, "") is { } key)
         {
@@ -71,7 +71,7 @@ public static class SettingsFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IncludeException($"include \"{name}\": {(File.Exists(file) ? OneLine(e.Message) : "no such file")}");
+            throw new IncludeException($"include \"{name}\": {(File.Exists(file) ? ErrorText.OneLine(e.Message) : "no such file")}");
         }
         if (CheckStructure(text) is { } structure)
         {
@@ -165,6 +165,4 @@ public static class SettingsFile
     }
 
     private static string Number(int line) => line.ToString(CultureInfo.InvariantCulture);
-
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -12,13 +12,14 @@ namespace Emulator.Runtime.Actors;
 public abstract class EmulatedActor : UntypedActor
 {
     private EmulatedTimers? _timers;
+    private IEmulatedClock? _clock;
     private ILoggingAdapter? _log;
 
     /// <summary>This actor's keyed timers on emulated time.</summary>
     protected EmulatedTimers Timers => _timers ??= new EmulatedTimers(Context);
 
     /// <summary>The emulated clock.</summary>
-    protected IEmulatedClock Clock => EmulatedTime.Get(Context.System).Clock;
+    protected IEmulatedClock Clock => _clock ??= EmulatedTime.Get(Context.System).Clock;
 
     /// <summary>This actor's logger.</summary>
     protected ILoggingAdapter Log => _log ??= Context.GetLogger();

@@ -14,8 +14,8 @@ using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
+using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
-using Emulator.Node.Kubelet;
 using Emulator.Runtime;
 using Emulator.Runtime.Logging;
 using Emulator.Runtime.Persistence;
@@ -123,7 +123,7 @@ public sealed class ClusterHost : IAsyncDisposable
             // Before any persistent actor starts: recovery reads the journal through these manifests.
             var manifests = EventSerialization.Get(system).Manifests;
             StoreSerialization.Register(manifests);
-            KubeletSerialization.Register(manifests);
+            ContainerRuntimeSerialization.Register(manifests);
             var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
             // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.
             var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(

@@ -5,8 +5,8 @@ using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
-using Emulator.Node.Kubelet;
 using Emulator.Runtime.Serialization;
 using Emulator.TestKit;
 using Xunit.Abstractions;
@@ -21,7 +21,7 @@ public abstract class NodeTestKit : EmulatorTestKit
         : base(config, output)
     {
         StoreSerialization.Register(Manifests);
-        KubeletSerialization.Register(Manifests);
+        ContainerRuntimeSerialization.Register(Manifests);
         Hub = Sys.ActorOf(Props.Create(() => new WatchHub(10_000)), "watch-hub");
         Store = Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, 50_000)), "api-store");
         Events = Sys.ActorOf(Props.Create(() => new EventRecorder(Store)), "events");

@@ -1,24 +1,28 @@
 using Akka.Actor;
+using Akka.Pattern;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.Node.Containers;
 using Emulator.Node.NodeAgent;
 
 namespace Emulator.Node.Hosting;
 
 /// <summary>
-/// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node. Answers
-/// the node protocol: <see cref="StopNode"/> stops a node's agent and kubelet (its heartbeats stop: a node failure as the
-/// control plane sees it), <see cref="StartNode"/> starts them again (the kubelet recovers from its journal and adopts
-/// its pods), <see cref="ReadContainerLog"/> goes to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
+/// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node, and the
+/// <see cref="ContainerRuntime"/> they share. Answers the node protocol: <see cref="StopNode"/> stops a node's agent and
+/// kubelet (its heartbeats stop: a node failure as the control plane sees it), <see cref="StartNode"/> starts them again
+/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/> goes to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
 /// </summary>
 public sealed class NodeHost : UntypedActor
 {
     private readonly IActorRef _store;
     private readonly IActorRef _hub;
     private readonly IActorRef _events;
+    private readonly string _host;
     private readonly Dictionary<string, NodeOptions> _nodes = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
     private readonly Dictionary<string, IActorRef> _agents = new(StringComparer.Ordinal);
+    private IActorRef _runtime = ActorRefs.Nobody;
     private int _incarnation;
 
     /// <summary>Creates the host of the nodes <paramref name="options"/> describes.</summary>
@@ -27,13 +31,14 @@ public sealed class NodeHost : UntypedActor
     /// <param name="hub">The store's watch hub.</param>
     /// <param name="events">The event recorder.</param>
     public NodeHost(NodeHostOptions options, IActorRef store, IActorRef hub, IActorRef events)
-        : this(options.Nodes(), store, hub, events)
+        : this(options.Nodes(), store, hub, events, options.Host)
     {
     }
 
-    /// <summary>Creates the host of <paramref name="nodes"/>.</summary>
-    public NodeHost(IReadOnlyList<NodeOptions> nodes, IActorRef store, IActorRef hub, IActorRef events)
+    /// <summary>Creates the host of <paramref name="nodes"/>; <paramref name="host"/> names its container runtime's journal.</summary>
+    public NodeHost(IReadOnlyList<NodeOptions> nodes, IActorRef store, IActorRef hub, IActorRef events, string host = NodeHostOptions.DefaultHost)
     {
+        _host = host;
         _store = store;
         _hub = hub;
         _events = events;
@@ -47,6 +52,11 @@ public sealed class NodeHost : UntypedActor
     /// <inheritdoc />
     protected override void PreStart()
     {
+        // A journal write that fails stops the runtime (Akka persistence); it comes back after the back-off and recovers.
+        var host = _host;
+        _runtime = Context.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
+            Props.Create(() => new ContainerRuntime(host)), "container-runtime",
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "container-runtime-supervisor");
         foreach (var name in _order)
         {
             Start(name);
@@ -110,6 +120,6 @@ public sealed class NodeHost : UntypedActor
     {
         var node = _nodes[name];
         // A new incarnation gets a fresh actor name: the stopped one may still be finishing its stop.
-        _agents[name] = Context.ActorOf(Props.Create(() => new NodeAgent.NodeAgent(node, _store, _hub, _events)), $"{name}-{++_incarnation}");
+        _agents[name] = Context.ActorOf(Props.Create(() => new NodeAgent.NodeAgent(node, _store, _hub, _events, _runtime)), $"{name}-{++_incarnation}");
     }
 }

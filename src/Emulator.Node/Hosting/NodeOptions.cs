@@ -39,6 +39,15 @@ public sealed record NodeOptions(string Name, int Index, string Cpu, string Memo
 public sealed record NodeHostOptions(int NodeCount = 1, string NamePrefix = "node-", string Cpu = "4", string Memory = "16Gi", int Pods = 110,
     TimeSpan? ImagePullDelay = null, string Region = "emulator", IReadOnlyList<string>? Zones = null, int FirstIndex = 1)
 {
+    /// <summary>The host name a process uses unless told otherwise.</summary>
+    public const string DefaultHost = "local";
+
+    /// <summary>
+    /// The name of this host of nodes: its container runtime journals as <c>container-runtime-&lt;host&gt;</c>, so
+    /// processes sharing a journal need different names, and a restarted process needs the same one.
+    /// </summary>
+    public string Host { get; init; } = DefaultHost;
+
     /// <summary>The options of each node.</summary>
     public IReadOnlyList<NodeOptions> Nodes()
     {

@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
-using Akka.Persistence;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
-using Emulator.Runtime.Time;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Kubelet;
 
@@ -16,47 +16,52 @@ public sealed record PullImage(string Container, string Image, string Policy);
 /// <summary>The kubelet's answer to <see cref="PullImage"/>: present on the node (no pull), or pull it.</summary>
 public sealed record PullDecision(string Container, string Image, bool Present);
 
-/// <summary>A pod worker pulled an image: the node has it now.</summary>
-public sealed record ImagePulled(string Image);
-
 /// <summary>
-/// The kubelet of one node: watches the pods bound to its node (<c>spec.nodeName</c>), runs one
-/// <see cref="PodWorker"/> per pod, and journals what it runs (pod IPs, container starts, exits and restart counts), so
-/// that a kubelet that is restarted — its actor killed, its node stopped and started — adopts the pods still running
-/// instead of restarting their containers: restart counts and start times stay as they were. A journal write or a
-/// recovery that fails stops the kubelet (Akka's rule for persistent actors); its <see cref="NodeAgent.NodeAgent"/>
-/// starts it again, and it recovers what was durable.
+/// The kubelet of one node: watches the pods bound to its node (<c>spec.nodeName</c>) and runs one
+/// <see cref="PodWorker"/> per pod. What it runs (pod IPs, container starts, exits and restart counts, pulled images)
+/// it records in the host's <see cref="ContainerRuntime"/>, which outlives it: a kubelet that is restarted — its actor
+/// killed, its node stopped and started — recalls that state first and adopts the pods still running instead of
+/// restarting their containers, so restart counts and start times stay as they were.
 /// </summary>
-public sealed class Kubelet : PersistentActor
+public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 {
-    private const int SnapshotEvery = 1000;
     private readonly NodeOptions _node;
     private readonly IActorRef _store;
     private readonly IActorRef _hub;
     private readonly IActorRef _events;
+    private readonly IActorRef _runtime;
     private readonly Dictionary<string, PodRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Name), string> _uidByName = [];
     private readonly Dictionary<string, StoredObject> _waitingForIp = new(StringComparer.Ordinal);
     private readonly HashSet<string> _images = new(StringComparer.Ordinal);
     private readonly byte[] _nodeNamePattern;
-    private long _sinceSnapshot;
     private int _nextIp = 2;
 
-    /// <summary>Creates the kubelet of <paramref name="node"/>.</summary>
-    public Kubelet(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events)
+    /// <summary>Creates the kubelet of <paramref name="node"/>, recording into <paramref name="runtime"/>.</summary>
+    public Kubelet(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events, IActorRef runtime)
     {
         _node = node;
         _store = store;
         _hub = hub;
         _events = events;
+        _runtime = runtime;
         _nodeNamePattern = System.Text.Encoding.UTF8.GetBytes($"\"nodeName\":\"{node.Name}\"");
     }
 
     private sealed record Relist;
 
+    private sealed record RecallAgain;
+
     /// <inheritdoc />
-    public override string PersistenceId => $"kubelet-{_node.Name}";
+    public IStash Stash { get; set; } = null!;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        Recall();
+        Become(Recalling);
+    }
 
     /// <inheritdoc />
     protected override void PostStop()
@@ -65,36 +70,45 @@ public sealed class Kubelet : PersistentActor
         base.PostStop();
     }
 
-    /// <inheritdoc />
-    protected override bool ReceiveRecover(object message)
+    private void Recall()
+    {
+        _runtime.Tell(new RecallNode(_node.Name), Self);
+        // The runtime may be restarting after a journal failure (its supervisor drops messages meanwhile): ask again.
+        Timers.StartSingleTimer("recall", new RecallAgain(), TimeSpan.FromSeconds(1));
+    }
+
+    private void Recalling(object message)
     {
         switch (message)
         {
-            case SnapshotOffer { Snapshot: KubeletSnapshot snapshot }:
-                _records.Clear();
-                foreach (var pod in snapshot.Pods)
+            case NodeRecalled recalled:
+                Timers.Cancel("recall");
+                foreach (var pod in recalled.State.Pods)
                 {
                     _records[pod.PodUid] = pod;
                 }
-                _images.UnionWith(snapshot.Images ?? []);
-                return true;
-            case RecoveryCompleted:
-                _hub.Tell(new StopWatch(Self), Self);
+                _images.UnionWith(recalled.State.Images);
+                Become(OnReceive);
+                Stash.UnstashAll();
                 _store.Tell(new ListObjects(ResourceTypes.Pods, null, OnThisNode) { Correlation = new Relist() }, Self);
-                return true;
+                break;
+            case RecallAgain:
+                Recall();
+                break;
             default:
-                return Apply(message);
+                Stash.Stash();
+                break;
         }
     }
 
     /// <inheritdoc />
-    protected override bool ReceiveCommand(object message)
+    protected override void OnReceive(object message)
     {
         switch (message)
         {
             case ListReply { Correlation: Relist } listed:
                 Listed(listed);
-                return true;
+                break;
             case WatchEvent change:
                 if (change.Type == WatchEventType.Deleted)
                 {
@@ -104,28 +118,30 @@ public sealed class Kubelet : PersistentActor
                 {
                     Sync(change.Object);
                 }
-                return true;
+                break;
             case WatchExpired:
                 _hub.Tell(new StopWatch(Self), Self);
                 _store.Tell(new ListObjects(ResourceTypes.Pods, null, OnThisNode) { Correlation = new Relist() }, Self);
-                return true;
+                break;
             case ContainerRecorded recorded:
-                if (_records.ContainsKey(recorded.PodUid))
+                if (_records.TryGetValue(recorded.PodUid, out var record))
                 {
-                    JournalEvent(recorded);
+                    var containers = new Dictionary<string, ContainerRecord>(record.Containers, StringComparer.Ordinal) { [recorded.Container.Name] = recorded.Container };
+                    _records[recorded.PodUid] = record with { Containers = containers };
+                    Record(recorded);
                 }
-                return true;
+                break;
             case PullImage pull:
                 // IfNotPresent / Never use an image the node has; Always pulls again (the registry is asked each time).
                 Sender.Tell(new PullDecision(pull.Container, pull.Image, pull.Policy != "Always" && _images.Contains(pull.Image)), Self);
-                return true;
+                break;
             case ImagePulled pulled:
-                // Images stay on the node across kubelet restarts: journaled once.
+                // Images stay on the node across kubelet restarts: recorded once.
                 if (_images.Add(pulled.Image))
                 {
-                    JournalEvent(pulled);
+                    Record(pulled);
                 }
-                return true;
+                break;
             case ReadContainerLog read:
                 if (_uidByName.TryGetValue((read.Namespace, read.Pod), out var uid) && _workers.TryGetValue(uid, out var worker))
                 {
@@ -135,9 +151,9 @@ public sealed class Kubelet : PersistentActor
                 {
                     Sender.Tell(new ContainerLogReply(null, ApiStatus.NotFound("pods", "", read.Pod)), Self);
                 }
-                return true;
-            case StoreReply or SaveSnapshotSuccess or SaveSnapshotFailure or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
-                return true;
+                break;
+            case StoreReply or NodeRecalled or RecallAgain:
+                break;
             case Terminated terminated:
                 foreach (var (workerUid, workerRef) in _workers.ToArray())
                 {
@@ -146,11 +162,15 @@ public sealed class Kubelet : PersistentActor
                         _workers.Remove(workerUid);
                     }
                 }
-                return true;
+                break;
             default:
-                return false;
+                Unhandled(message);
+                break;
         }
     }
+
+    /// <summary>Tells the runtime of a change, tagged with this node.</summary>
+    private void Record(RuntimeEvent change) => _runtime.Tell(change with { Node = _node.Name }, Self);
 
     /// <summary>
     /// The watch filter: pods bound to this node. It runs in the watch hub for every pod change of the cluster, so
@@ -170,44 +190,6 @@ public sealed class Kubelet : PersistentActor
     {
         var node = JsonNode.Parse(obj.Json);
         return node?["spec"]?["nodeName"] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
-    }
-
-    private bool Apply(object message)
-    {
-        switch (message)
-        {
-            case PodAdmitted admitted:
-                _records[admitted.PodUid] = new PodRecord(admitted.PodUid, admitted.Namespace, admitted.Name, admitted.PodIp, admitted.StartTime,
-                    new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
-                return true;
-            case ContainerRecorded recorded when _records.TryGetValue(recorded.PodUid, out var record):
-                var containers = new Dictionary<string, ContainerRecord>(record.Containers, StringComparer.Ordinal) { [recorded.Container.Name] = recorded.Container };
-                _records[recorded.PodUid] = record with { Containers = containers };
-                return true;
-            case ContainerRecorded:
-                return true;
-            case PodForgotten forgotten:
-                _records.Remove(forgotten.PodUid);
-                return true;
-            case ImagePulled pulled:
-                _images.Add(pulled.Image);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private void JournalEvent(object @event)
-    {
-        PersistAsync(@event, e =>
-        {
-            Apply(e);
-            if (++_sinceSnapshot >= SnapshotEvery)
-            {
-                _sinceSnapshot = 0;
-                SaveSnapshot(new KubeletSnapshot(_records.Values.ToList()) { Images = _images.ToList() });
-            }
-        });
     }
 
     private void Listed(ListReply listed)
@@ -253,10 +235,10 @@ public sealed class Kubelet : PersistentActor
                 return;
             }
             _waitingForIp.Remove(uid);
-            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Context.System.EmulatedClock().UtcNow,
+            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Clock.UtcNow,
                 new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
             _records[uid] = record;
-            JournalEvent(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
+            Record(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
         }
         var self = Self;
         worker = Context.ActorOf(Props.Create(() => new PodWorker(_node, pod, record, self, _store, _events)), $"pod-{uid}");
@@ -276,7 +258,7 @@ public sealed class Kubelet : PersistentActor
         if (_records.Remove(uid, out var record))
         {
             _uidByName.Remove((record.Namespace, record.Name));
-            JournalEvent(new PodForgotten(uid));
+            Record(new PodForgotten(uid));
             // An address is free again: a pod that found the network full can start now.
             if (_waitingForIp.Values.FirstOrDefault() is { } waiting)
             {

@@ -27,6 +27,7 @@ public sealed class NodeAgent : EmulatedActor
     private readonly IActorRef _store;
     private readonly IActorRef _hub;
     private readonly IActorRef _events;
+    private readonly IActorRef _runtime;
     private IActorRef? _kubelet;
     private DateTimeOffset _lastStatus = DateTimeOffset.MinValue;
     private bool _registered;
@@ -34,9 +35,10 @@ public sealed class NodeAgent : EmulatedActor
     private bool _announcedReady;
     private string _uid = "";
 
-    /// <summary>Creates the agent of <paramref name="node"/>.</summary>
-    public NodeAgent(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events)
+    /// <summary>Creates the agent of <paramref name="node"/>; its kubelet records into the host's container <paramref name="runtime"/>.</summary>
+    public NodeAgent(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events, IActorRef runtime)
     {
+        _runtime = runtime;
         _node = node;
         _store = store;
         _hub = hub;
@@ -77,13 +79,13 @@ public sealed class NodeAgent : EmulatedActor
             case StartKubelet:
                 if (_kubelet is null)
                 {
-                    _kubelet = Context.ActorOf(Props.Create(() => new Kubelet.Kubelet(_node, _store, _hub, _events)), "kubelet");
+                    _kubelet = Context.ActorOf(Props.Create(() => new Kubelet.Kubelet(_node, _store, _hub, _events, _runtime)), "kubelet");
                     Context.Watch(_kubelet);
                 }
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_kubelet):
-                // A dead kubelet (killed, or stopped by Akka after a failed journal write or recovery) is started again
-                // after an emulated second: it recovers from its journal and adopts its pods.
+                // A dead kubelet is started again after an emulated second: it recalls its node's state from the
+                // container runtime and adopts its pods.
                 _kubelet = null;
                 Timers.StartSingleTimer("start-kubelet", new StartKubelet(), TimeSpan.FromSeconds(1));
                 break;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Kubernetes.Decoding;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Serialization;
 
@@ -40,6 +41,15 @@ public static class ManifestApplier
                 if (!KindRegistry.Default.TryResolve(obj.ApiVersion, obj.Kind, out var kind))
                 {
                     throw new ManifestApplyException($"{file}: no matches for kind \"{obj.Kind}\" in version \"{obj.ApiVersion}\"");
+                }
+                try
+                {
+                    // The store only receives objects that decode into their kind's Go types, as through the API.
+                    TypedDecoder.EnsureDecodes(obj.Document, kind);
+                }
+                catch (TypedDecodingException e)
+                {
+                    throw new ManifestApplyException($"{file}: {e.Message}", e);
                 }
                 objects.Add((file, obj, kind));
             }

@@ -132,7 +132,7 @@ public class SchemaTests
             type Base
               name string
             type Item : Base
-              value integer
+              value int32
             type Root
               items []Item merge=name
               tags []string strategy=merge
@@ -143,5 +143,8 @@ public class SchemaTests
         Assert.True(root.Field("tags")!.MergesList);
         Assert.NotNull(schema.Find("Item")!.Field("name"));
         Assert.Throws<FormatException>(() => FieldSchema.Parse("type A\n  b Missing\n"));
+        // Decoding needs the Go type of every integer and unmodelled struct.
+        Assert.Throws<FormatException>(() => FieldSchema.Parse("type A\n  b integer\n"));
+        Assert.Throws<FormatException>(() => FieldSchema.Parse("type A\n  b object\n"));
     }
 }

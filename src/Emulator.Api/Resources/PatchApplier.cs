@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes.Decoding;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Patching;
 using Emulator.Kubernetes.Schema;
@@ -30,6 +31,29 @@ public static class PatchApplier
         catch (PatchException e)
         {
             throw new ApiStatusException(new ApiStatus(422, "Invalid", e.Message));
+        }
+    }
+
+    /// <summary>
+    /// Decodes the patched object into the kind's Go type, as the API server does after applying a patch. A failure
+    /// is its 422: <c>"" is invalid: patch: Invalid value: "...": json: cannot unmarshal ...</c>, quoting the patched
+    /// object (JSON and merge patches, keys sorted as Go marshals them) or the patch map (strategic merge patches,
+    /// printed as Go's <c>%+v</c>).
+    /// </summary>
+    /// <exception cref="ApiStatusException">With the 422 Invalid status.</exception>
+    public static void EnsureDecodes(JsonObject patched, JsonNode patch, string contentType, string kind, string version, TypeDefinition type)
+    {
+        try
+        {
+            TypedDecoder.EnsureDecodes(patched, kind, version, type);
+        }
+        catch (TypedDecodingException e)
+        {
+            var strategic = contentType.Split(';')[0].Trim() == "application/strategic-merge-patch+json";
+            var value = strategic ? GoFormat.GoValue(patch) : GoFormat.SortedJson(patched);
+            var cause = $"Invalid value: {GoFormat.Quote(value)}: {e.DecodingError}";
+            throw new ApiStatusException(new ApiStatus(422, "Invalid", $" \"\" is invalid: patch: {cause}",
+                Causes: [new StatusCause("FieldValueInvalid", cause, "patch")]));
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes.Schema;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Resources;
@@ -110,7 +111,8 @@ public sealed partial class ResourceHandler
     /// <summary><c>pods/eviction</c> (policy/v1 Eviction): deletes the pod with the eviction's delete options; no PodDisruptionBudgets are modelled.</summary>
     private async Task Evict(HttpContext context, ResourceRoute route)
     {
-        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) as JsonObject ?? [];
+        var body = await ReadRequestBody(context).ConfigureAwait(false) as JsonObject ?? [];
+        EnsureDecodes(body, "Eviction", "v1", FieldSchema.Default.Find("Eviction")!);
         var deleteOptions = body["deleteOptions"] as JsonObject;
         var evictedName = body["metadata"]?["name"]?.GetValue<string>();
         if (!string.IsNullOrEmpty(evictedName) && evictedName != route.Name)
@@ -126,7 +128,8 @@ public sealed partial class ResourceHandler
     /// <summary><c>pods/binding</c> (v1 Binding): assigns the pod to <c>target.name</c>, as a scheduler does.</summary>
     private async Task Bind(HttpContext context, ResourceRoute route)
     {
-        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) as JsonObject ?? [];
+        var body = await ReadRequestBody(context).ConfigureAwait(false) as JsonObject ?? [];
+        EnsureDecodes(body, "Binding", "v1", FieldSchema.Default.Find("Binding")!);
         var node = body["target"]?["name"]?.GetValue<string>();
         if (string.IsNullOrEmpty(node))
         {

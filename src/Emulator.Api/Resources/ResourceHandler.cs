@@ -5,7 +5,10 @@ using Emulator.Api.Printing;
 using Emulator.Api.Watch;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Kubernetes.Decoding;
 using Emulator.Kubernetes.Kinds;
+using Emulator.Kubernetes.Schema;
+using Emulator.Kubernetes.Serialization;
 using Emulator.Kubernetes.Validation;
 using Emulator.Runtime.Time;
 using Microsoft.AspNetCore.Http;
@@ -132,12 +135,87 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, reply.Items, reply.ResourceVersion, next, reply.RemainingItemCount).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a body as JSON: JSON and protobuf as <see cref="ApiResponses.ReadBody"/> does, and YAML
+    /// (<c>application/yaml</c>), which the API server turns into JSON before decoding it the same way.
+    /// </summary>
+    private async Task<JsonNode> ReadRequestBody(HttpContext context)
+    {
+        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
+        if (mediaType is not ("application/yaml" or "application/apply-patch+yaml"))
+        {
+            return await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > options.MaxRequestBytes)
+            {
+                throw new ApiStatusException(new ApiStatus(413, "RequestEntityTooLarge", $"the request body is larger than {options.MaxRequestBytes} bytes"));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            return ManifestReader.ParseNode(System.Text.Encoding.UTF8.GetString(buffer.ToArray()))
+                ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is empty"));
+        }
+        catch (ManifestParseException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"error converting YAML to JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>
+    /// The Go type a body of this route decodes into: autoscaling/v1 Scale for the scale subresource, else the kind.
+    /// </summary>
+    private static (string Kind, string Version, TypeDefinition Type)? DecodingTarget(ResourceRoute route)
+    {
+        if (route.Subresource == "scale")
+        {
+            return ("Scale", "v1", FieldSchema.Default.Find("Scale")!);
+        }
+        return KindOf(route) is { } kind && FieldSchema.Default.Find(kind.SchemaType) is { } type ? (kind.Kind, kind.Version, type) : null;
+    }
+
+    /// <summary>
+    /// Typed decoding at the edge: a body whose fields do not fit the kind's Go types (a string for a list of
+    /// containers, a replica count beyond int32) is refused with the API server's 400 before anything reads it.
+    /// </summary>
+    private static void EnsureDecodes(JsonObject obj, string kind, string version, TypeDefinition type)
+    {
+        try
+        {
+            TypedDecoder.EnsureDecodes(obj, kind, version, type);
+        }
+        catch (TypedDecodingException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest(e.Message));
+        }
+    }
+
     private async Task<JsonObject> ReadObject(HttpContext context, ResourceRoute route)
     {
-        var body = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
+        var body = await ReadRequestBody(context).ConfigureAwait(false);
         if (body is not JsonObject obj)
         {
             throw new ApiStatusException(ApiStatus.BadRequest("the request body must be a JSON object"));
+        }
+        var target = DecodingTarget(route);
+        if (target is { } t && TypedDecoder.FindTypeMetaError(obj) is not null)
+        {
+            EnsureDecodes(obj, t.Kind, t.Version, t.Type);
+        }
+        var kind = JsonTree.AsString(obj["kind"]);
+        if (kind is not null && route.Subresource is null && kind != route.Resource.Kind)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"the object kind {kind} does not match the resource {route.Resource.Resource}"));
+        }
+        if (target is { } decodeAs)
+        {
+            EnsureDecodes(obj, decodeAs.Kind, decodeAs.Version, decodeAs.Type);
         }
         var metadata = obj["metadata"] as JsonObject;
         if (metadata is null)
@@ -161,11 +239,6 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 throw new ApiStatusException(ApiStatus.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({route.Name})"));
             }
             metadata["name"] = route.Name;
-        }
-        var kind = obj["kind"]?.GetValue<string>();
-        if (kind is not null && route.Subresource is null && kind != route.Resource.Kind)
-        {
-            throw new ApiStatusException(ApiStatus.BadRequest($"the object kind {kind} does not match the resource {route.Resource.Resource}"));
         }
         return obj;
     }
@@ -213,7 +286,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var body = await ReadObject(context, route).ConfigureAwait(false);
         if (route.Subresource == "scale")
         {
-            await UpdateScale(context, route, body["spec"]?["replicas"]?.GetValue<int>()).ConfigureAwait(false);
+            await UpdateScale(context, route, ScaleReplicas(body)).ConfigureAwait(false);
             return;
         }
         body["metadata"]!["name"] = route.Name;
@@ -225,6 +298,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var updated = await Ask(new UpdateObject(Type(route), body, scope, DryRun(context))).ConfigureAwait(false);
         await ApiResponses.WriteRaw(context, updated.Json).ConfigureAwait(false);
     }
+
+    /// <summary><c>spec.replicas</c> of a Scale body that decoded (an int32, or absent).</summary>
+    private static int? ScaleReplicas(JsonObject scale) => JsonTree.AsInt(scale["spec"]?["replicas"]) is { } replicas ? (int)replicas : null;
 
     private async Task UpdateScale(HttpContext context, ResourceRoute route, int? replicas)
     {
@@ -245,7 +321,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
 
     private async Task Patch(HttpContext context, ResourceRoute route)
     {
-        var patch = await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
+        var patch = await ReadRequestBody(context).ConfigureAwait(false);
         var contentType = context.Request.ContentType ?? "application/merge-patch+json";
         // The API server retries a patch on a conflicting concurrent write, unless the patch pins a resourceVersion.
         for (var attempt = 0; ; attempt++)
@@ -253,13 +329,17 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
             var original = route.Subresource == "scale" ? Scale.From(current.ToJsonObject()) : current.ToJsonObject();
             var patched = PatchApplier.Apply(original, patch, contentType, route.Subresource == "scale" ? null : KindOf(route));
+            if (DecodingTarget(route) is { } target)
+            {
+                PatchApplier.EnsureDecodes(patched, patch, contentType, target.Kind, target.Version, target.Type);
+            }
             if (route.Subresource is null)
             {
                 RejectUnknownFields(context, route, patched);
             }
             if (route.Subresource == "scale")
             {
-                await UpdateScale(context, route, patched["spec"]?["replicas"]?.GetValue<int>()).ConfigureAwait(false);
+                await UpdateScale(context, route, ScaleReplicas(patched)).ConfigureAwait(false);
                 return;
             }
             var pinned = patch is JsonObject p && p["metadata"]?["resourceVersion"] is not null;
@@ -291,8 +371,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         string? rv = null;
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            if (await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false) is JsonObject body)
+            if (await ReadRequestBody(context).ConfigureAwait(false) is JsonObject body)
             {
+                EnsureDecodes(body, "DeleteOptions", "v1", FieldSchema.Default.Find("DeleteOptions")!);
                 grace = body["gracePeriodSeconds"]?.GetValue<long>() ?? grace;
                 policy = body["propagationPolicy"]?.GetValue<string>() ?? policy;
                 uid = body["preconditions"]?["uid"]?.GetValue<string>();

@@ -3,8 +3,8 @@ using System.Reflection;
 namespace Emulator.Kubernetes.Schema;
 
 /// <summary>
-/// The data-driven schema of the served kinds (embedded <c>kinds.schema</c>): which fields exist
-/// (for <c>fieldValidation=Strict</c> and pruning) and how lists merge under strategic merge patch.
+/// The data-driven schema of the served kinds (embedded <c>kinds.schema</c>): which fields exist and their Go types
+/// (for typed decoding, <c>fieldValidation=Strict</c> and pruning) and how lists merge under strategic merge patch.
 /// </summary>
 public sealed class FieldSchema
 {
@@ -50,7 +50,8 @@ public sealed class FieldSchema
                 }
                 var open = words.Contains("open");
                 var colon = Array.IndexOf(words, ":");
-                current = new TypeDefinition(words[1], open, colon > 0 && colon + 1 < words.Length ? words[colon + 1] : null);
+                var goName = words.FirstOrDefault(w => w.StartsWith("go=", StringComparison.Ordinal))?["go=".Length..];
+                current = new TypeDefinition(words[1], open, colon > 0 && colon + 1 < words.Length ? words[colon + 1] : null, goName);
                 types[current.Name] = current;
                 continue;
             }
@@ -115,11 +116,18 @@ public sealed class FieldSchema
         {
             return new TypeReference(TypeShape.Map, "", ParseType(text[4..^1], references));
         }
+        if (text.StartsWith("object:", StringComparison.Ordinal))
+        {
+            return new TypeReference(TypeShape.Any, "object", goName: text["object:".Length..]);
+        }
         switch (text)
         {
-            case "string" or "integer" or "boolean" or "number" or "intorstring" or "quantity":
+            case "string" or "int32" or "int64" or "boolean" or "number" or "intorstring" or "quantity" or "bytes" or "time" or "microtime":
                 return new TypeReference(TypeShape.Scalar, text);
-            case "any" or "object":
+            case "integer" or "object":
+                // Decoding needs the Go type: int32 or int64, object:GoName.
+                throw new FormatException($"schema: '{text}' needs its Go type (int32/int64, object:<GoName>)");
+            case "any":
                 return new TypeReference(TypeShape.Any, text);
             default:
                 var reference = new TypeReference(TypeShape.Struct, text);

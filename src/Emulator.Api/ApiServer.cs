@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using Emulator.ControlPlane.Store;
 using Emulator.Api.Discovery;
 using Emulator.Api.Resources;
 using Microsoft.AspNetCore.Builder;
@@ -23,6 +24,24 @@ public sealed record ApiServerOptions
 
     /// <summary>How long a request waits for the store.</summary>
     public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The API server's <c>--request-timeout</c> (60 s): a request body not fully arrived by then (a slow or stalled
+    /// client) is answered <c>504 Timeout</c>. Watches and followed logs are long-running and exempt.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The API server's <c>--max-requests-inflight</c> (400): read-only requests served at once; more get a 429.</summary>
+    public int MaxRequestsInFlight { get; init; } = 400;
+
+    /// <summary>The API server's <c>--max-mutating-requests-inflight</c> (200): writes served at once; more get a 429.</summary>
+    public int MaxMutatingRequestsInFlight { get; init; } = 200;
+
+    /// <summary>
+    /// Watches open at once; more get the 429 of max-in-flight. (Kubernetes exempts long-running requests from
+    /// max-in-flight; each watch here holds a relay actor and a buffer, so the emulator bounds them too.)
+    /// </summary>
+    public int MaxWatches { get; init; } = 10_000;
 
     /// <summary>
     /// The actor hosting this process's emulated nodes (answers container logs and node stop/start); null when the
@@ -61,14 +80,50 @@ public sealed class ApiServer : IAsyncDisposable
         {
             k.Listen(options.Address, options.Port);
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            // Kubernetes has no minimum body data rate: a slow body runs into the request timeout (a 504 Status)
+            // rather than Kestrel's 408 after 5 s.
+            k.Limits.MinRequestBodyDataRate = null;
         });
         var app = builder.Build();
         var handler = new ResourceHandler(system, store, watchHub, options);
         var management = new NodeManagement(options);
-        app.Run(context => Route(context, catalog, handler, management));
+        var inFlight = new InFlightLimits(options);
+        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, handler, management)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         return new ApiServer(app, address);
+    }
+
+    /// <summary>
+    /// The API server's filters before a handler: max-in-flight (429, its plain-text answer and <c>Retry-After: 1</c>)
+    /// and, for requests that are not long-running, the request deadline on the body (a body still arriving at the
+    /// deadline fails the request with a 504; the store is only asked once the body is in, so a stalled client never
+    /// holds a store slot).
+    /// </summary>
+    private static async Task Limited(HttpContext context, ApiServerOptions options, InFlightLimits inFlight, Func<Task> next)
+    {
+        var kind = InFlightLimits.Classify(context.Request);
+        if (!inFlight.TryEnter(kind))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "1";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync("Too many requests, please try again later.\n").ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            if (kind != RequestKind.LongRunning)
+            {
+                context.Request.Body = new DeadlineBody(context.Request.Body, options.RequestTimeout, options.MaxRequestBytes);
+            }
+            await next().ConfigureAwait(false);
+        }
+        finally
+        {
+            inFlight.Exit(kind);
+        }
     }
 
     private static Task Route(HttpContext context, ApiResourceCatalog catalog, ResourceHandler handler, NodeManagement management)
@@ -119,5 +174,136 @@ public sealed class ApiServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>How max-in-flight counts a request.</summary>
+internal enum RequestKind
+{
+    /// <summary>GET, HEAD, OPTIONS.</summary>
+    ReadOnly,
+
+    /// <summary>Every other verb.</summary>
+    Mutating,
+
+    /// <summary>Watches and followed logs.</summary>
+    LongRunning,
+}
+
+/// <summary>Counts requests in flight against the API server's limits.</summary>
+internal sealed class InFlightLimits(ApiServerOptions options)
+{
+    private int _readOnly;
+    private int _mutating;
+    private int _watches;
+
+    /// <summary>Kubernetes' long-running check: watches (<c>?watch=true</c> or <c>/watch/</c> paths) and <c>log?follow=true</c>.</summary>
+    public static RequestKind Classify(HttpRequest request)
+    {
+        var query = request.Query;
+        if (query["watch"] is { Count: > 0 } watch && (watch[0] is "true" or "1")
+            || request.Path.Value?.Contains("/watch/", StringComparison.Ordinal) == true
+            || (request.Path.Value?.EndsWith("/log", StringComparison.Ordinal) == true && query["follow"] is { Count: > 0 } follow && follow[0] is "true" or "1"))
+        {
+            return RequestKind.LongRunning;
+        }
+        return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+            ? RequestKind.ReadOnly
+            : RequestKind.Mutating;
+    }
+
+    /// <summary>Takes a slot; false (and nothing taken) when the kind is at its limit.</summary>
+    public bool TryEnter(RequestKind kind)
+    {
+        ref var count = ref Counter(kind);
+        if (Interlocked.Increment(ref count) > Limit(kind))
+        {
+            Interlocked.Decrement(ref count);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Gives a slot back.</summary>
+    public void Exit(RequestKind kind) => Interlocked.Decrement(ref Counter(kind));
+
+    private int Limit(RequestKind kind) => kind switch
+    {
+        RequestKind.ReadOnly => options.MaxRequestsInFlight,
+        RequestKind.Mutating => options.MaxMutatingRequestsInFlight,
+        _ => options.MaxWatches,
+    };
+
+    private ref int Counter(RequestKind kind)
+    {
+        switch (kind)
+        {
+            case RequestKind.ReadOnly:
+                return ref _readOnly;
+            case RequestKind.Mutating:
+                return ref _mutating;
+            default:
+                return ref _watches;
+        }
+    }
+}
+
+/// <summary>
+/// A request body read against the request deadline (Kubernetes' timeout filter fails body reads once the deadline
+/// passes), with Kestrel's own refusals in the API server's words.
+/// </summary>
+internal sealed class DeadlineBody(Stream inner, TimeSpan timeout, long maxBytes) : Stream
+{
+    private readonly CancellationTokenSource _deadline = new(timeout);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _deadline.Token);
+        try
+        {
+            return await inner.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApiStatusException(ApiResponses.RequestTimeout());
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiStatusException(ApiResponses.RequestEntityTooLarge(maxBytes));
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _deadline.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -26,10 +26,10 @@ public abstract class WorkloadTestKit : ApiStoreTestKit
 
     protected IActorRef Recorder { get; }
 
-    protected IActorRef StartReplicaSetController(string name = "replicaset-controller", IActorRef? events = null)
+    protected IActorRef StartReplicaSetController(string name = "replicaset-controller", IActorRef? events = null, TimeSpan burstPause = default)
     {
         var recorder = events ?? Recorder;
-        return Sys.ActorOf(Props.Create(() => new ReplicaSetController(Store, Hub, recorder, null)), name);
+        return Sys.ActorOf(Props.Create(() => new ReplicaSetController(Store, Hub, recorder, null, burstPause)), name);
     }
 
     protected List<KubeObject> List(ResourceType type, string ns = "default")

@@ -28,7 +28,7 @@ public static class ApiResponses
         }
         if (status.Causes is { Count: > 0 } causes)
         {
-            details["causes"] = new JsonArray(causes.Select(c => (JsonNode)new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message, ["field"] = c.Field }).ToArray());
+            details["causes"] = new JsonArray(causes.Select(c => (JsonNode)Cause(c)).ToArray());
         }
         var result = new JsonObject
         {
@@ -37,15 +37,50 @@ public static class ApiResponses
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = status.Message,
-            ["reason"] = status.Reason,
         };
-        if (details.Count > 0)
+        // Go's omitempty: an error the API server did not classify (etcd's "request is too large") has no reason.
+        if (!string.IsNullOrEmpty(status.Reason))
+        {
+            result["reason"] = status.Reason;
+        }
+        // NewTimeoutError always carries details (retryAfterSeconds, omitted when 0): "details":{}.
+        if (details.Count > 0 || status.Reason == "Timeout")
         {
             result["details"] = details;
         }
         result["code"] = status.Code;
         return result;
     }
+
+    private static JsonObject Cause(StatusCause cause)
+    {
+        // Fields are omitempty in Kubernetes' StatusCause (an InternalError's cause has only a message).
+        var result = new JsonObject();
+        if (!string.IsNullOrEmpty(cause.Reason))
+        {
+            result["reason"] = cause.Reason;
+        }
+        result["message"] = cause.Message;
+        if (!string.IsNullOrEmpty(cause.Field))
+        {
+            result["field"] = cause.Field;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The API server's answer to a body over its limit (<c>limitedReadBody</c>, 3 MiB):
+    /// <c>413 RequestEntityTooLarge</c>, <c>Request entity too large: limit is 3145728</c>.
+    /// </summary>
+    public static ApiStatus RequestEntityTooLarge(long limit) =>
+        new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
+
+    /// <summary>
+    /// The API server's answer to a request that outlived its deadline (<c>--request-timeout</c>, 60 s), a body that
+    /// never finished arriving included: <c>504 Timeout</c>, <c>Timeout: request did not complete within the allotted timeout</c>.
+    /// </summary>
+    public static ApiStatus RequestTimeout() =>
+        new(504, "Timeout", "Timeout: request did not complete within the allotted timeout");
 
     /// <summary>Writes a failure.</summary>
     public static Task WriteStatus(HttpContext context, ApiStatus status)
@@ -73,7 +108,15 @@ public static class ApiResponses
     public static async Task WriteList(HttpContext context, string apiVersion, string kind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0)
     {
         context.Response.ContentType = "application/json";
+        // Streamed in chunks: a list of every pod must not be held twice in memory (items plus one big buffer).
+        const int ChunkBytes = 64 * 1024;
         var buffer = new MemoryStream();
+        async Task Drain()
+        {
+            buffer.Position = 0;
+            await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+            buffer.SetLength(0);
+        }
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -91,12 +134,16 @@ public static class ApiResponses
             foreach (var item in items)
             {
                 writer.WriteRawValue(item.Json, skipInputValidation: true);
+                if (writer.BytesPending + buffer.Length >= ChunkBytes)
+                {
+                    await writer.FlushAsync().ConfigureAwait(false);
+                    await Drain().ConfigureAwait(false);
+                }
             }
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        buffer.Position = 0;
-        await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+        await Drain().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -112,7 +159,7 @@ public static class ApiResponses
         {
             if (buffer.Length + read > maxBytes)
             {
-                throw new ApiStatusException(new ApiStatus(413, "RequestEntityTooLarge", $"the request body is larger than {maxBytes} bytes"));
+                throw new ApiStatusException(RequestEntityTooLarge(maxBytes));
             }
             buffer.Write(chunk, 0, read);
         }

@@ -153,7 +153,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             if (buffer.Length + read > options.MaxRequestBytes)
             {
-                throw new ApiStatusException(new ApiStatus(413, "RequestEntityTooLarge", $"the request body is larger than {options.MaxRequestBytes} bytes"));
+                throw new ApiStatusException(ApiResponses.RequestEntityTooLarge(options.MaxRequestBytes));
             }
             buffer.Write(chunk, 0, read);
         }

@@ -18,26 +18,37 @@ namespace Emulator.Api.Watch;
 /// </summary>
 public static class WatchStream
 {
+    /// <summary>Changes a watch buffers for a client that reads slower than they come, before the watch is closed.</summary>
+    public const int BufferedEvents = 10_000;
+
     /// <summary>Serves one watch.</summary>
     public static async Task Serve(HttpContext context, ActorSystem system, IActorRef store, IActorRef hub, ResourceRoute route, Func<StoredObject, bool>? filter, bool asTable)
     {
         var query = context.Request.Query;
         var from = long.TryParse(query["resourceVersion"].FirstOrDefault(), out var rv) ? rv : 0;
         var timeout = int.TryParse(query["timeoutSeconds"].FirstOrDefault(), out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
-        var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+        var type = route.Resource.StoreType;
+        ListReply? initial = null;
+        if (from == 0)
+        {
+            initial = await store.Ask<ListReply>(new ListObjects(type, route.Namespace, filter), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            from = initial.ResourceVersion;
+        }
+        // Bounded: a client that stops reading while changes keep coming would otherwise grow this buffer without end.
+        // When it is full the watch ends, as the API server's cache closes a watcher that cannot keep up; the client
+        // watches again from its last resourceVersion.
+        var channel = Channel.CreateBounded<object>(new BoundedChannelOptions((initial?.Items.Count ?? 0) + BufferedEvents)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        foreach (var item in initial?.Items ?? [])
+        {
+            channel.Writer.TryWrite(new WatchEvent(WatchEventType.Added, item));
+        }
         var relay = system.ActorOf(Props.Create(() => new WatchRelay(channel.Writer)));
         try
         {
-            var type = route.Resource.StoreType;
-            if (from == 0)
-            {
-                var list = await store.Ask<ListReply>(new ListObjects(type, route.Namespace, filter), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                foreach (var item in list.Items)
-                {
-                    channel.Writer.TryWrite(new WatchEvent(WatchEventType.Added, item));
-                }
-                from = list.ResourceVersion;
-            }
             hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter, relay), ActorRefs.NoSender);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -96,7 +107,15 @@ public static class WatchStream
     /// <summary>Moves hub events into the HTTP request's channel.</summary>
     private sealed class WatchRelay(ChannelWriter<object> writer) : UntypedActor
     {
-        protected override void OnReceive(object message) => writer.TryWrite(message);
+        protected override void OnReceive(object message)
+        {
+            if (!writer.TryWrite(message))
+            {
+                // Full: the client fell behind; end its watch (it resumes from its last resourceVersion).
+                writer.TryComplete();
+                Context.Stop(Self);
+            }
+        }
 
         protected override void PostStop() => writer.TryComplete();
     }

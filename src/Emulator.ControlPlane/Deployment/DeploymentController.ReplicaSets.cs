@@ -107,7 +107,7 @@ public sealed partial class DeploymentController
                 ["template"] = template,
             },
         });
-        var replicas = NewReplicaSetReplicas(pass, old.Sum(r => r.Planned), 0);
+        var replicas = NewReplicaSetReplicas(pass, Saturated(old.Sum(r => (long)r.Planned)), 0);
         rs.EnsureSpec()["replicas"] = replicas;
         DeploymentAnnotations.SetNewReplicaSetAnnotations(d, rs, newRevision);
         SetReplicasAnnotations(pass, rs);
@@ -124,19 +124,19 @@ public sealed partial class DeploymentController
         {
             return pass.Replicas;
         }
-        var current = oldSpec + newSpec;
-        var maxTotal = pass.Replicas + pass.MaxSurge;
+        var current = (long)oldSpec + newSpec;
+        var maxTotal = pass.MaxTotal;
         if (current >= maxTotal)
         {
             return newSpec;
         }
-        return newSpec + Math.Min(maxTotal - current, pass.Replicas - newSpec);
+        return newSpec + (int)Math.Min(maxTotal - current, pass.Replicas - newSpec);
     }
 
     private static bool SetReplicasAnnotations(Pass pass, KubeObject rs)
     {
         var desired = pass.Replicas.ToString(CultureInfo.InvariantCulture);
-        var max = (pass.Replicas + pass.MaxSurge).ToString(CultureInfo.InvariantCulture);
+        var max = pass.MaxTotal.ToString(CultureInfo.InvariantCulture);
         var changed = false;
         if (rs.Annotations.GetValueOrDefault(DeploymentAnnotations.DesiredReplicas) != desired)
         {

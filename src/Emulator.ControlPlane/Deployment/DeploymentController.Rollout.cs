@@ -100,12 +100,12 @@ public sealed partial class DeploymentController
         {
             return Scale(newRs, pass.Replicas);
         }
-        return Scale(newRs, NewReplicaSetReplicas(pass, old.Sum(r => r.Planned), newRs.Planned));
+        return Scale(newRs, NewReplicaSetReplicas(pass, Saturated(old.Sum(r => (long)r.Planned)), newRs.Planned));
     }
 
     private static bool ReconcileOldReplicaSets(Pass pass, ReplicaSetState? newRs, List<ReplicaSetState> old)
     {
-        var oldCount = old.Sum(r => r.Planned);
+        var oldCount = Saturated(old.Sum(r => (long)r.Planned));
         if (oldCount == 0)
         {
             return false;
@@ -135,7 +135,7 @@ public sealed partial class DeploymentController
             cleaned += down;
         }
         // Then down to the availability floor, oldest first.
-        var available = old.Sum(r => r.Available) + (newRs?.Available ?? 0);
+        var available = Saturated(old.Sum(r => (long)r.Available)) + (newRs?.Available ?? 0);
         var scaled = 0;
         if (available > minAvailable)
         {
@@ -160,7 +160,7 @@ public sealed partial class DeploymentController
 
     private bool OldPodsRunning(ReplicaSetState? newRs, List<ReplicaSetState> old)
     {
-        if (old.Sum(r => r.StatusReplicas) > 0)
+        if (Saturated(old.Sum(r => (long)r.StatusReplicas)) > 0)
         {
             return true;
         }
@@ -211,8 +211,8 @@ public sealed partial class DeploymentController
         {
             return;
         }
-        var allowed = pass.Replicas > 0 ? pass.Replicas + pass.MaxSurge : 0;
-        var toAdd = allowed - active.Sum(r => r.Planned);
+        var allowed = pass.Replicas > 0 ? pass.MaxTotal : 0;
+        var toAdd = allowed - Saturated(active.Sum(r => (long)r.Planned));
         if (toAdd > 0)
         {
             // Larger first; among equals the newer.
@@ -258,7 +258,7 @@ public sealed partial class DeploymentController
         {
             return -rs.Planned;
         }
-        var deploymentReplicas = pass.Replicas + pass.MaxSurge;
+        var deploymentReplicas = pass.MaxTotal;
         var annotated = DeploymentAnnotations.IntOf(rs.Object, DeploymentAnnotations.MaxReplicas) ?? statusReplicas;
         if (annotated == 0)
         {

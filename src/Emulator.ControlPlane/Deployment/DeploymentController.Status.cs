@@ -23,14 +23,14 @@ public sealed partial class DeploymentController
     private static JsonObject CalculateStatus(Pass pass, ReplicaSetState? newRs, List<ReplicaSetState> old)
     {
         var all = old.Append(newRs).OfType<ReplicaSetState>().ToList();
-        var available = all.Sum(r => r.Available);
-        var total = all.Sum(r => r.Planned);
+        var available = Saturated(all.Sum(r => (long)r.Available));
+        var total = Saturated(all.Sum(r => (long)r.Planned));
         var status = new JsonObject
         {
             ["observedGeneration"] = pass.Deployment.Generation ?? 1,
-            ["replicas"] = all.Sum(r => r.StatusReplicas),
+            ["replicas"] = Saturated(all.Sum(r => (long)r.StatusReplicas)),
             ["updatedReplicas"] = newRs?.StatusReplicas ?? 0,
-            ["readyReplicas"] = all.Sum(r => r.Ready),
+            ["readyReplicas"] = Saturated(all.Sum(r => (long)r.Ready)),
             ["availableReplicas"] = available,
             ["unavailableReplicas"] = Math.Max(0, total - available),
         };

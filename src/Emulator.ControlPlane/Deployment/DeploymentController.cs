@@ -147,6 +147,9 @@ public sealed partial class DeploymentController : Controller
         }
     }
 
+    /// <summary>A sum of replica counts as an int32, saturated: several ReplicaSets may each ask for int32's maximum.</summary>
+    private static int Saturated(long total) => (int)Math.Clamp(total, int.MinValue, int.MaxValue);
+
     private static IEnumerable<string> ControllerUid(KubeObject obj) =>
         obj.ControllerReference is { } owner ? [owner.Uid] : [];
 
@@ -186,6 +189,12 @@ public sealed partial class DeploymentController : Controller
 
         /// <summary>maxSurge (0 for Recreate).</summary>
         public int MaxSurge => IsRolling ? View.RollingUpdateBounds.MaxSurge : 0;
+
+        /// <summary>
+        /// replicas + maxSurge, the most pods a rollout may run, saturated at int32's maximum: <c>replicas: 2147483647</c>
+        /// is valid, and an overflow would turn the bound negative (and the rollout upside down).
+        /// </summary>
+        public int MaxTotal => Saturated((long)Replicas + MaxSurge);
 
         /// <summary>maxUnavailable capped at replicas (0 for Recreate or no replicas).</summary>
         public int MaxUnavailable => !IsRolling || Replicas == 0 ? 0 : Math.Min(View.RollingUpdateBounds.MaxUnavailable, Replicas);

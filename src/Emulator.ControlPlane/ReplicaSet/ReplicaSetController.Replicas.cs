@@ -8,8 +8,9 @@ public sealed partial class ReplicaSetController
 {
     private static readonly TimeSpan CreateRetry = TimeSpan.FromSeconds(5);
 
-    // Slow start per ReplicaSet: the next batch size and how many pods this sync created so far.
-    private readonly Dictionary<ObjectKey, (int Batch, int Created)> _slowStart = [];
+    // Slow start per ReplicaSet: the next batch size, how many pods this burst created so far, and, once a burst is
+    // complete, until when the next one waits.
+    private readonly Dictionary<ObjectKey, (int Batch, int Created, DateTimeOffset? PausedUntil)> _slowStart = [];
 
     // The last pod creation failure of a ReplicaSet (its ReplicaFailure condition) and when creating may resume.
     private readonly Dictionary<ObjectKey, (string Message, DateTimeOffset RetryAt)> _failures = [];
@@ -28,10 +29,17 @@ public sealed partial class ReplicaSetController
             {
                 return failure.RetryAt;
             }
-            // Batches of 1, 2, 4… one per pass (the next pass runs once the batch's replies are in), at most 500 per sync.
-            var (batch, created) = _slowStart.GetValueOrDefault(key, (1, 0));
+            // Batches of 1, 2, 4… one per pass (the next pass runs once the batch's replies are in), at most 500 per
+            // burst; a complete burst waits the burst pause (if any) before the next one, so a ReplicaSet asking for
+            // millions of pods can grow at the controller manager's pace instead of the store's.
+            var (batch, created, pausedUntil) = _slowStart.GetValueOrDefault(key, (1, 0, null));
             if (created >= BurstReplicas)
             {
+                if (pausedUntil is { } until && until > Now)
+                {
+                    EnqueueAfter(key, until - Now);
+                    return null;
+                }
                 (batch, created) = (1, 0);
             }
             var count = Math.Min(Math.Min(-diff, batch), BurstReplicas - created);
@@ -39,7 +47,8 @@ public sealed partial class ReplicaSetController
             {
                 CreateObject(key, Pods, PodFromTemplate(rs), new PodCreate(rs));
             }
-            _slowStart[key] = (batch * 2, created + count);
+            created += count;
+            _slowStart[key] = (batch * 2, created, created >= BurstReplicas && _burstPause > TimeSpan.Zero ? Now + _burstPause : null);
             return null;
         }
         _slowStart.Remove(key);

@@ -22,7 +22,15 @@ public sealed partial class ReplicaSetController : Controller
     /// <summary>Most pods created or deleted per sync.</summary>
     public const int BurstReplicas = 500;
 
+    /// <summary>
+    /// What the controller manager's client rate limit (<c>--kube-api-qps</c> 20) makes of a burst of
+    /// <see cref="BurstReplicas"/> creations in Kubernetes: 500 / 20 per second. Pass it as the burst pause to pace a
+    /// ReplicaSet as a real cluster would; the emulator's default is no pause (the next burst once the last is in).
+    /// </summary>
+    public static readonly TimeSpan ClientRateBurstPause = TimeSpan.FromSeconds(BurstReplicas / 20);
+
     internal const string ByController = "controller";
+    private readonly TimeSpan _burstPause;
     private const string ByUid = "uid";
     private const string OrphansByNamespace = "orphans";
 
@@ -36,10 +44,16 @@ public sealed partial class ReplicaSetController : Controller
     /// <param name="watchHub">The store's watch hub.</param>
     /// <param name="events">The event recorder.</param>
     /// <param name="resync">Periodic resync (null: none).</param>
-    public ReplicaSetController(IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync = null)
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">The store's watch hub.</param>
+    /// <param name="events">The event recorder.</param>
+    /// <param name="resync">How often every ReplicaSet is reconciled anyway (null: never).</param>
+    /// <param name="burstPause">The emulated time a ReplicaSet waits after a burst of <see cref="BurstReplicas"/> creations.</param>
+    public ReplicaSetController(IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync = null, TimeSpan burstPause = default)
         : base(store, watchHub, [ReplicaSets, Pods], resync)
     {
         _events = events;
+        _burstPause = burstPause;
         Cache(Pods).AddIndex(ByController, ControllerUid);
         // Adoption looks at orphans only: scanning every pod of the namespace per sync would be quadratic.
         Cache(Pods).AddIndex(OrphansByNamespace, pod => pod.ControllerReference is null ? [pod.Namespace ?? ""] : []);

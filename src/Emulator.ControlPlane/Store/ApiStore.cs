@@ -36,6 +36,11 @@ public sealed partial class ApiStore : PersistentActor
     private object? _correlation;
     // Who asked for the command being handled (null outside a command, e.g. the system namespaces made on recovery).
     private IActorRef? _requester;
+    // This instance of the store: a restart (a new instance, recovering the journal) shows as a new value.
+    private readonly Guid _incarnation = Guid.NewGuid();
+    // Commands that failed with an unexpected exception (answered 500) and journal events replayed at recovery.
+    private long _commandFailures;
+    private long _recoveredEvents;
 
     /// <summary>Creates the store.</summary>
     /// <param name="admission">Defaulting and validation.</param>
@@ -50,6 +55,12 @@ public sealed partial class ApiStore : PersistentActor
 
     /// <inheritdoc />
     public override string PersistenceId => "api-store";
+
+    /// <summary>
+    /// Largest object stored, in bytes of its JSON: etcd's default <c>--max-request-bytes</c> (1.5 MiB), which bounds
+    /// every object Kubernetes stores. (etcd counts the protobuf encoding, a little smaller than the JSON.)
+    /// </summary>
+    public const int MaxObjectBytes = 1536 * 1024;
 
     /// <summary>Number of objects held (for diagnostics).</summary>
     public int Count => _objects.Values.Sum(d => d.Count);
@@ -67,9 +78,11 @@ public sealed partial class ApiStore : PersistentActor
                 }
                 return true;
             case ObjectStored stored:
+                _recoveredEvents++;
                 Put(StoredObject.From(stored.Resource, stored.Json));
                 return true;
             case ObjectRemoved removed:
+                _recoveredEvents++;
                 Remove(removed.Resource, removed.Namespace, removed.Name);
                 return true;
             case RecoveryCompleted:
@@ -99,13 +112,24 @@ public sealed partial class ApiStore : PersistentActor
                 Reply(bind, () => Bind(bind));
                 return true;
             case GetObject get:
-                Sender.Tell((Find(get.Type.Key, get.Namespace, get.Name) is { } found
-                    ? new StoreReply(found, null)
-                    : new StoreReply(null, ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name))) with
-                { Correlation = get.Correlation }, Self);
+                Reply(get, () => Find(get.Type.Key, get.Namespace, get.Name) ?? throw new ApiStatusException(ApiStatus.NotFound(get.Type.Resource, get.Type.Group, get.Name)));
                 return true;
             case ListObjects list:
-                Sender.Tell(List(list) with { Correlation = list.Correlation }, Self);
+                try
+                {
+                    Sender.Tell(List(list) with { Correlation = list.Correlation }, Self);
+                }
+                catch (Exception e)
+                {
+                    // A filter that throws (the caller's code runs here) fails that list, not the store: the list comes back
+                    // empty and the failure is logged (a ListReply has no error to carry).
+                    _commandFailures++;
+                    Log.Error(e, "Store command {0} failed: {1}", Describe(list), e.Message);
+                    Sender.Tell(new ListReply([], _nextResourceVersion - 1) { Correlation = list.Correlation }, Self);
+                }
+                return true;
+            case GetStoreInfo:
+                Sender.Tell(new StoreInfo(_incarnation, Count, _commandFailures, _recoveredEvents), Self);
                 return true;
             case SaveSnapshotSuccess success:
                 DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1, DateTime.MaxValue));
@@ -128,11 +152,18 @@ public sealed partial class ApiStore : PersistentActor
         Context.Stop(Self);
     }
 
-    /// <summary>Runs a command; a refusal (<see cref="ApiStatusException"/>) becomes an error reply, not a failure of the store.</summary>
+    /// <summary>
+    /// Runs a command. A refusal (<see cref="ApiStatusException"/>) becomes an error reply; so does any other exception
+    /// (an object no admission checked, a bug): a 500 InternalError to that request, logged with it, and never a restart
+    /// of the store, which would recover the whole journal while every client waits. A command that fails changes
+    /// nothing: state only changes in <see cref="Commit"/>, the last step of every command, and a resourceVersion
+    /// taken before the failure is handed back (versions are journal sequence numbers: they must not skip).
+    /// </summary>
     private void Reply(StoreCommand request, Func<StoredObject?> command)
     {
         _correlation = request.Correlation;
         _requester = Sender;
+        var nextResourceVersion = _nextResourceVersion;
         try
         {
             var result = command();
@@ -141,9 +172,18 @@ public sealed partial class ApiStore : PersistentActor
                 Sender.Tell(new StoreReply(result, null) { Correlation = request.Correlation }, Self);
             }
         }
-        catch (ApiStatusException e)
+        catch (Exception e) when (!_awaitingDurability)
         {
-            Sender.Tell(new StoreReply(null, e.Status) { Correlation = request.Correlation }, Self);
+            _nextResourceVersion = nextResourceVersion;
+            var status = e is ApiStatusException refused ? refused.Status : InternalError(request, e);
+            Sender.Tell(new StoreReply(null, status) { Correlation = request.Correlation }, Self);
+        }
+        catch (Exception e)
+        {
+            // Committed before it failed (cannot happen while Commit is the last step): the change stands and its
+            // reply goes out once durable; only the log tells.
+            _commandFailures++;
+            Log.Error(e, "Store command {0} failed after its change was committed", Describe(request));
         }
         finally
         {
@@ -151,6 +191,53 @@ public sealed partial class ApiStore : PersistentActor
             _correlation = null;
             _requester = null;
         }
+    }
+
+    /// <summary>
+    /// Kubernetes' <c>NewInternalError</c>: 500, reason InternalError, <c>Internal error occurred: …</c>, the error as the
+    /// single cause. Logged at error level with the request, as the API server logs a 500.
+    /// </summary>
+    private ApiStatus InternalError(StoreCommand request, Exception e)
+    {
+        _commandFailures++;
+        Log.Error(e, "Store command {0} failed: {1}", Describe(request), e.Message);
+        var (type, _, name) = Target(request);
+        return new ApiStatus(500, "InternalError", $"Internal error occurred: {e.Message}", type?.Group, type?.Resource, name,
+            [new StatusCause("", e.Message, "")]);
+    }
+
+    /// <summary>The type and object a command concerns (as far as it can be read without trusting the command).</summary>
+    private static (ResourceType? Type, string? Namespace, string? Name) Target(StoreCommand request)
+    {
+        static string? Field(JsonObject obj, string field) => obj["metadata"] is JsonObject m && m[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        return request switch
+        {
+            CreateObject c => (c.Type, Field(c.Object, "namespace"), Field(c.Object, "name") ?? Field(c.Object, "generateName")),
+            UpdateObject u => (u.Type, Field(u.Object, "namespace"), Field(u.Object, "name")),
+            DeleteObject d => (d.Type, d.Namespace, d.Name),
+            BindPod b => (ResourceTypes.Pods, b.Namespace, b.Name),
+            GetObject g => (g.Type, g.Namespace, g.Name),
+            ListObjects l => (l.Type, l.Namespace, null),
+            _ => (null, null, null),
+        };
+    }
+
+    /// <summary><c>create configmaps default/web</c>: a command for the log.</summary>
+    private static string Describe(StoreCommand request)
+    {
+        var verb = request switch
+        {
+            CreateObject => "create",
+            UpdateObject { Scope: UpdateScope.Status } => "update status of",
+            UpdateObject => "update",
+            DeleteObject => "delete",
+            BindPod => "bind",
+            GetObject => "get",
+            ListObjects => "list",
+            _ => request.GetType().Name,
+        };
+        var (type, ns, name) = Target(request);
+        return $"{verb} {type?.Key ?? "?"} {(ns is null ? "" : ns + "/")}{name ?? ""}".TrimEnd();
     }
 
     private ListReply List(ListObjects list)
@@ -224,15 +311,23 @@ public sealed partial class ApiStore : PersistentActor
         var previous = Find(obj.Resource, obj.Namespace, obj.Name);
         if (removed)
         {
-            Remove(obj.Resource, obj.Namespace, obj.Name);
-            // A removal is a store event of its own: the DELETED object carries that event's resourceVersion.
+            // Everything that can fail comes before the state changes.
             var json = obj.ToJsonObject();
             json["metadata"]!["resourceVersion"] = NextResourceVersion().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var final = StoredObject.From(obj.Resource, json);
+            // Read leniently: an object stored before stricter checks must still be removable.
+            var final = StoredObject.From(obj.Resource, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(json));
+            // A removal is a store event of its own: the DELETED object carries that event's resourceVersion.
+            Remove(obj.Resource, obj.Namespace, obj.Name);
             PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, correlation, new WatchEvent(type, final, previous)));
         }
         else
         {
+            if (obj.Json.Length > MaxObjectBytes)
+            {
+                // etcd refuses a request over --max-request-bytes (1.5 MiB) and the API server passes its error on as a
+                // plain 500 with no reason (kubernetes/kubernetes#74600, #112152).
+                throw new ApiStatusException(new ApiStatus(500, "", "etcdserver: request is too large"));
+            }
             Put(obj);
             PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, correlation, new WatchEvent(type, obj, previous)));
         }

@@ -123,3 +123,13 @@ public sealed record WatchEvent(WatchEventType Type, StoredObject Object, Stored
 /// <c>PodScheduled</c> condition. Refused with <c>Conflict</c> when the pod is already bound. Replies <see cref="StoreReply"/>.
 /// </summary>
 public sealed record BindPod(string Namespace, string Name, string NodeName, string? Uid = null) : StoreCommand;
+
+/// <summary>Asks the store about itself (diagnostics: the bench's fuzz runs, tests); replies <see cref="StoreInfo"/>.</summary>
+public sealed record GetStoreInfo;
+
+/// <summary>What the store says about itself.</summary>
+/// <param name="Incarnation">Identifies this instance of the store actor: it changes when the store restarts (and recovers its journal).</param>
+/// <param name="ObjectCount">Objects held.</param>
+/// <param name="CommandFailures">Commands that failed with an unexpected exception and were answered 500 (the store kept running).</param>
+/// <param name="RecoveredEvents">Journal events this instance replayed when it started.</param>
+public sealed record StoreInfo(Guid Incarnation, int ObjectCount, long CommandFailures, long RecoveredEvents);

@@ -62,11 +62,22 @@ public sealed class StoredObject
     public JsonObject ToJsonObject() => JsonNode.Parse(Json)!.AsObject();
 
     /// <summary>Reads the fields the store indexes from an object's JSON.</summary>
-    public static StoredObject From(string resource, byte[] json)
+    public static StoredObject From(string resource, byte[] json) => From(resource, json, strict: false);
+
+    /// <summary>
+    /// Reads the fields the store indexes; <paramref name="strict"/> (every write) also requires the metadata the store
+    /// and its watchers read to have its Kubernetes types (names, labels, annotations, finalizers, owner references),
+    /// throwing <see cref="InvalidDataException"/> otherwise. Recovery reads leniently: what was stored must load.
+    /// </summary>
+    private static StoredObject From(string resource, byte[] json, bool strict)
     {
-        var reader = JsonDocument.Parse(json);
+        using var reader = JsonDocument.Parse(json);
         var root = reader.RootElement;
         var metadata = root.GetProperty("metadata");
+        if (strict)
+        {
+            RequireWellFormed(metadata);
+        }
         string? ns = metadata.TryGetProperty("namespace", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         var name = metadata.GetProperty("name").GetString()!;
         var uid = metadata.TryGetProperty("uid", out var u) ? u.GetString() ?? "" : "";
@@ -92,10 +103,74 @@ public sealed class StoredObject
         {
             finalizers = f.EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
         }
-        reader.Dispose();
         return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, finalizers);
     }
 
-    /// <summary>Serializes a mutable object and indexes it.</summary>
-    public static StoredObject From(string resource, JsonObject obj) => From(resource, JsonSerializer.SerializeToUtf8Bytes(obj));
+    /// <summary>Serializes a mutable object about to be written and indexes it (strictly: see <see cref="From(string, byte[], bool)"/>).</summary>
+    public static StoredObject From(string resource, JsonObject obj) => From(resource, JsonSerializer.SerializeToUtf8Bytes(obj), strict: true);
+
+    private static readonly string[] StringFields = ["name", "namespace", "generateName", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"];
+
+    private static void RequireWellFormed(JsonElement metadata)
+    {
+        if (metadata.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"metadata: expected an object, found {Kind(metadata)}");
+        }
+        foreach (var field in StringFields)
+        {
+            if (metadata.TryGetProperty(field, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                throw new InvalidDataException($"metadata.{field}: expected a string, found {Kind(value)}");
+            }
+        }
+        foreach (var map in new[] { "labels", "annotations" })
+        {
+            if (!metadata.TryGetProperty(map, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"metadata.{map}: expected a map of strings, found {Kind(value)}");
+            }
+            foreach (var entry in value.EnumerateObject())
+            {
+                if (entry.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new InvalidDataException($"metadata.{map}.{entry.Name}: expected a string, found {Kind(entry.Value)}");
+                }
+            }
+        }
+        if (metadata.TryGetProperty("finalizers", out var finalizers) && finalizers.ValueKind != JsonValueKind.Null
+            && (finalizers.ValueKind != JsonValueKind.Array || finalizers.EnumerateArray().Any(f => f.ValueKind != JsonValueKind.String)))
+        {
+            throw new InvalidDataException($"metadata.finalizers: expected a list of strings, found {Kind(finalizers)}");
+        }
+        if (metadata.TryGetProperty("ownerReferences", out var owners) && owners.ValueKind != JsonValueKind.Null)
+        {
+            if (owners.ValueKind != JsonValueKind.Array)
+            {
+                throw new InvalidDataException($"metadata.ownerReferences: expected a list, found {Kind(owners)}");
+            }
+            foreach (var owner in owners.EnumerateArray())
+            {
+                if (owner.ValueKind != JsonValueKind.Object
+                    || owner.EnumerateObject().Any(p => p.Name is "apiVersion" or "kind" or "name" or "uid" && p.Value.ValueKind != JsonValueKind.String))
+                {
+                    throw new InvalidDataException("metadata.ownerReferences: expected owner references with string apiVersion, kind, name and uid");
+                }
+            }
+        }
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
 }

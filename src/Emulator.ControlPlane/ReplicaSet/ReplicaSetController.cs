@@ -44,10 +44,6 @@ public sealed partial class ReplicaSetController : Controller
     /// <param name="watchHub">The store's watch hub.</param>
     /// <param name="events">The event recorder.</param>
     /// <param name="resync">Periodic resync (null: none).</param>
-    /// <param name="store">The API store.</param>
-    /// <param name="watchHub">The store's watch hub.</param>
-    /// <param name="events">The event recorder.</param>
-    /// <param name="resync">How often every ReplicaSet is reconciled anyway (null: never).</param>
     /// <param name="burstPause">The emulated time a ReplicaSet waits after a burst of <see cref="BurstReplicas"/> creations.</param>
     public ReplicaSetController(IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync = null, TimeSpan burstPause = default)
         : base(store, watchHub, [ReplicaSets, Pods], resync)

@@ -1,8 +1,8 @@
 using System.Net;
 using Akka.Actor;
-using Emulator.ControlPlane.Store;
 using Emulator.Api.Discovery;
 using Emulator.Api.Resources;
+using Emulator.ControlPlane.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -7,6 +7,7 @@ var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.Ordin
     ["persistence"] = PersistenceStores.Run,
     ["api"] = ApiBenchmarks.Run,
     ["cluster"] = ClusterBenchmarks.Run,
+    ["fuzz"] = FuzzBenchmarks.Run,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

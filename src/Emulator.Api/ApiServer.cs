@@ -83,6 +83,8 @@ public sealed class ApiServer : IAsyncDisposable
             // Kubernetes has no minimum body data rate: a slow body runs into the request timeout (a 504 Status)
             // rather than Kestrel's 408 after 5 s.
             k.Limits.MinRequestBodyDataRate = null;
+            // Warnings quote field names from the request, which may be any text: sent as UTF-8, as Go's server does.
+            k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
         });
         var app = builder.Build();
         var handler = new ResourceHandler(system, store, watchHub, options);

@@ -40,11 +40,14 @@ public readonly partial record struct Quantity : IComparable<Quantity>
     /// <summary>Zero.</summary>
     public static Quantity Zero => new(BigInteger.Zero, QuantityFormat.DecimalSI);
 
-    /// <summary>The value in milli-units, rounded up (cpu: millicores).</summary>
-    public long MilliValue => (long)CeilingDivide(Nanos, 1_000_000);
+    /// <summary>The value in milli-units, rounded up (cpu: millicores); beyond int64 it saturates, as Kubernetes' does.</summary>
+    public long MilliValue => Saturate(CeilingDivide(Nanos, 1_000_000));
 
-    /// <summary>The value in whole units, rounded up (memory: bytes).</summary>
-    public long Value => (long)CeilingDivide(Nanos, NanosPerUnit);
+    /// <summary>The value in whole units, rounded up (memory: bytes); beyond int64 it saturates.</summary>
+    public long Value => Saturate(CeilingDivide(Nanos, NanosPerUnit));
+
+    private static long Saturate(BigInteger value) =>
+        value > long.MaxValue ? long.MaxValue : value < long.MinValue ? long.MinValue : (long)value;
 
     [GeneratedRegex(@"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")]
     private static partial Regex Shape();

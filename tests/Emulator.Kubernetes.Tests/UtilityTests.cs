@@ -36,6 +36,15 @@ public class QuantityTests
         Assert.Equal(1, Quantity.Parse("100m").Value);
     }
 
+    [Fact]
+    public void Values_beyond_int64_saturate()
+    {
+        // A request of 9223372036854775808 cores is a valid quantity: the scheduler must be able to weigh it.
+        Assert.Equal(long.MaxValue, Quantity.Parse("9223372036854775808").MilliValue);
+        Assert.Equal(long.MaxValue, Quantity.Parse("100Ei").Value);
+        Assert.Equal(long.MinValue, Quantity.Parse("-9223372036854775809").Value);
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("1.2.3")]

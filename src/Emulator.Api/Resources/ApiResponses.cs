@@ -147,6 +147,26 @@ public static class ApiResponses
     }
 
     /// <summary>
+    /// Adds a <c>Warning: 299 - "text"</c> header (kubectl prints them). Control characters and quotes from the
+    /// request's own text are escaped so the header stays one well-formed value.
+    /// </summary>
+    public static void AddWarning(HttpContext context, string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            escaped.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                < ' ' or '\u007f' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+        context.Response.Headers.Append("Warning", $"299 - \"{escaped}\"");
+    }
+
+    /// <summary>
     /// Reads a request body as a JSON object; malformed input is a 400 with the parse position. Kubernetes
     /// protobuf bodies are decoded to the same JSON (kinds outside the protobuf table are a 415).
     /// </summary>
@@ -174,7 +194,12 @@ public static class ApiResponses
         }
         try
         {
-            return JsonNode.Parse(bytes) ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is null"));
+            return JsonBody.Parse(context, bytes) ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is null"));
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string the reader cannot turn into text (a lone surrogate escape).
+            throw new ApiStatusException(ApiStatus.BadRequest($"error decoding the request body: {FirstLine(e.Message)}"));
         }
         catch (JsonException e)
         {
@@ -194,7 +219,7 @@ public static class ApiResponses
             var result = ProtobufDecoder.Decode(bytes);
             foreach (var warning in result.Warnings.Distinct().Take(10))
             {
-                context.Response.Headers.Append("Warning", $"299 - \"protobuf body: {warning}\"");
+                AddWarning(context, $"protobuf body: {warning}");
             }
             return result.Object;
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.Event;
 using Emulator.Api.Printing;
 using Emulator.Api.Watch;
 using Emulator.ControlPlane.Store;
@@ -83,6 +84,15 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 await ApiResponses.WriteStatus(context, new ApiStatus(504, "Timeout", "the store did not answer in time")).ConfigureAwait(false);
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // A bug in handling one request answers that request, as the API server's panic recovery does, and is logged.
+            system.Log.Error(e, "{0} {1} failed", context.Request.Method, context.Request.Path);
+            if (!context.Response.HasStarted)
+            {
+                await ApiResponses.WriteStatus(context, ApiStatus.Internal(e.Message)).ConfigureAwait(false);
+            }
+        }
     }
 
     private ResourceType Type(ResourceRoute route) => route.Resource.StoreType;
@@ -141,7 +151,13 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     /// </summary>
     private async Task<JsonNode> ReadRequestBody(HttpContext context)
     {
-        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
+        var mediaType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (context.Request.Method is "POST" or "PUT" && mediaType is { Length: > 0 }
+            and not ("application/json" or "application/yaml" or "application/vnd.kubernetes.protobuf" or "*/*"))
+        {
+            throw new ApiStatusException(new ApiStatus(415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"));
+        }
         if (mediaType is not ("application/yaml" or "application/apply-patch+yaml"))
         {
             return await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
@@ -258,9 +274,18 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         try
         {
             var mode = StrictFieldValidation.ParseMode(context.Request.Query["fieldValidation"].FirstOrDefault());
-            foreach (var warning in StrictFieldValidation.Apply(new KubeObject(obj), kind, mode))
+            // A field given twice kept its last value; Strict refuses it with the unknown fields, Warn warns.
+            var duplicates = JsonBody.DuplicateFields(context).Select(p => $"duplicate field \"{p}\"").ToList();
+            if (mode == FieldValidationMode.Strict && duplicates.Count > 0)
             {
-                context.Response.Headers.Append("Warning", $"299 - \"{warning}\"");
+                var unknown = FieldSchema.Default.Find(kind.SchemaType) is { } type ? UnknownFields.Find(obj, type) : [];
+                throw new ApiStatusException(ApiStatus.BadRequest($"{kind.Kind} in version \"{kind.Version}\" cannot be handled as a {kind.Kind}: strict decoding error: "
+                    + string.Join(", ", duplicates.Concat(unknown.Select(p => $"unknown field \"{p}\"")))));
+            }
+            var warnings = StrictFieldValidation.Apply(new KubeObject(obj), kind, mode);
+            foreach (var warning in mode == FieldValidationMode.Warn ? duplicates.Concat(warnings) : warnings)
+            {
+                ApiResponses.AddWarning(context, warning);
             }
         }
         catch (UnknownFieldException e)
@@ -342,10 +367,16 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 await UpdateScale(context, route, ScaleReplicas(patched)).ConfigureAwait(false);
                 return;
             }
-            var pinned = patch is JsonObject p && p["metadata"]?["resourceVersion"] is not null;
+            // As the API server checks after patching: the patch may not rename the object (nor remove its metadata).
+            if (patched["metadata"] is not JsonObject patchedMetadata || patchedMetadata["name"]?.GetValue<string>() != route.Name)
+            {
+                var patchedName = (patched["metadata"] as JsonObject)?["name"]?.GetValue<string>() ?? "";
+                throw new ApiStatusException(ApiStatus.BadRequest($"the name of the object ({patchedName}) does not match the name on the URL ({route.Name})"));
+            }
+            var pinned = patch is JsonObject p && p["metadata"] is JsonObject pm && pm["resourceVersion"] is not null;
             if (!pinned)
             {
-                patched["metadata"]!["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+                patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
             var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
             var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), patched, scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
@@ -374,7 +405,8 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             if (await ReadRequestBody(context).ConfigureAwait(false) is JsonObject body)
             {
                 EnsureDecodes(body, "DeleteOptions", "v1", FieldSchema.Default.Find("DeleteOptions")!);
-                grace = body["gracePeriodSeconds"]?.GetValue<long>() ?? grace;
+                // Decoded as int64 already; a YAML body may carry it as a float (1.5e3).
+                grace = body["gracePeriodSeconds"] is JsonValue g2 ? (long)decimal.Parse(GoFormat.NumberText(g2), NumberStyles.Float, CultureInfo.InvariantCulture) : grace;
                 policy = body["propagationPolicy"]?.GetValue<string>() ?? policy;
                 uid = body["preconditions"]?["uid"]?.GetValue<string>();
                 rv = body["preconditions"]?["resourceVersion"]?.GetValue<string>();

@@ -41,6 +41,10 @@ public sealed record ApiStatus(int Code, string Reason, string Message, string? 
     public static ApiStatus Forbidden(string resource, string group, string name, string why) =>
         new((int)HttpStatusCode.Forbidden, "Forbidden", $"{Qualified(resource, group)} \"{name}\" is forbidden: {why}", group, resource, name);
 
+    /// <summary>Kubernetes' <c>NewInternalError</c>: 500 InternalError, <c>Internal error occurred: …</c>, the error as its single cause.</summary>
+    public static ApiStatus Internal(string error) =>
+        new((int)HttpStatusCode.InternalServerError, "InternalError", $"Internal error occurred: {error}", Causes: [new StatusCause("", error, "")]);
+
     /// <summary><c>resource.group</c>, or just <c>resource</c> for the core group.</summary>
     public static string Qualified(string resource, string group) => string.IsNullOrEmpty(group) ? resource : $"{resource}.{group}";
 }

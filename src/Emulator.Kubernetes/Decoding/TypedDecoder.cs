@@ -52,7 +52,81 @@ public static class TypedDecoder
         {
             throw new TypedDecodingException($"{kind} in version \"{version}\" cannot be handled as a {kind}: {error}", error);
         }
+        NormalizeNulls(document, type);
     }
+
+    /// <summary>
+    /// What decoding into Go types and encoding again makes of nulls, so the store never holds them: a null field is
+    /// the zero value and left out, a null in a map or list of strings is <c>""</c>, a null in a list of structs is
+    /// <c>{}</c>. Fields the schema does not declare (open status types) are left as they are.
+    /// </summary>
+    public static void NormalizeNulls(JsonObject obj, TypeDefinition type)
+    {
+        foreach (var (key, value) in obj.ToList())
+        {
+            if (type.Field(key) is not { } field)
+            {
+                continue;
+            }
+            if (value is null)
+            {
+                obj.Remove(key);
+            }
+            else
+            {
+                NormalizeValue(value, field.Type);
+            }
+        }
+    }
+
+    private static void NormalizeValue(JsonNode value, TypeReference type)
+    {
+        switch (type.Shape)
+        {
+            case TypeShape.Struct when value is JsonObject obj:
+                NormalizeNulls(obj, type.Definition!);
+                break;
+            case TypeShape.Map when value is JsonObject map:
+                foreach (var (key, item) in map.ToList())
+                {
+                    if (item is null)
+                    {
+                        if (ZeroValue(type.Element!) is { } zero)
+                        {
+                            map[key] = zero;
+                        }
+                    }
+                    else
+                    {
+                        NormalizeValue(item, type.Element!);
+                    }
+                }
+                break;
+            case TypeShape.List when value is JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is { } item)
+                    {
+                        NormalizeValue(item, type.Element!);
+                    }
+                    else if (ZeroValue(type.Element!) is { } zero)
+                    {
+                        array[i] = zero;
+                    }
+                }
+                break;
+        }
+    }
+
+    /// <summary>Go's zero value of an element type as JSON, or null where it stays null (free-form values, pointers).</summary>
+    private static JsonNode? ZeroValue(TypeReference type) => type.Shape switch
+    {
+        TypeShape.Struct => new JsonObject(),
+        TypeShape.Scalar when type.Name is "string" or "bytes" => JsonValue.Create(""),
+        TypeShape.Scalar when type.Name is "int32" or "int64" or "number" => JsonValue.Create(0),
+        TypeShape.Scalar when type.Name is "boolean" => JsonValue.Create(false),
+        _ => null,
+    };
 
     /// <summary>
     /// The error of the API server's first look at a body, reading only <c>apiVersion</c> and <c>kind</c> into an

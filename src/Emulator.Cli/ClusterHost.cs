@@ -6,14 +6,21 @@ using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.CronJob;
+using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
+using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeLifecycle;
+using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Scheduling;
+using Emulator.ControlPlane.StatefulSet;
 using Emulator.ControlPlane.Store;
+using Emulator.ControlPlane.TtlAfterFinished;
+using Emulator.ControlPlane.Volumes;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
 using Emulator.Runtime;
@@ -229,6 +236,14 @@ public sealed class ClusterHost : IAsyncDisposable
         Supervised(system, "deployment-controller", Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))));
         Supervised(system, "scheduler", Props.Create(() => new Scheduler(store, hub, events, 0)));
         Supervised(system, "node-lifecycle-controller", Props.Create(() => new NodeLifecycleController(store, hub, events)));
+        Supervised(system, "daemonset-controller", Props.Create(() => new DaemonSetController(store, hub, events, TimeSpan.FromMinutes(1))));
+        Supervised(system, "statefulset-controller", Props.Create(() => new StatefulSetController(store, hub, events, TimeSpan.FromMinutes(1))));
+        // Creates the default StorageClass ("standard", as kind ships) when the cluster has none.
+        Supervised(system, "persistentvolume-controller", Props.Create(() => new PersistentVolumeController(store, hub, events, TimeSpan.FromSeconds(15), true)));
+        Supervised(system, "job-controller", Props.Create(() => new JobController(store, hub, events, TimeSpan.FromMinutes(1))));
+        Supervised(system, "cronjob-controller", Props.Create(() => new CronJobController(store, hub, events, TimeSpan.FromMinutes(1))));
+        Supervised(system, "ttl-after-finished-controller", Props.Create(() => new TtlAfterFinishedController(store, hub, TimeSpan.FromMinutes(1))));
+        Supervised(system, "pod-garbage-collector", Props.Create(() => new PodGarbageCollector(store, hub, PodGarbageCollector.DefaultTerminatedPodThreshold)));
     }
 
     /// <summary>

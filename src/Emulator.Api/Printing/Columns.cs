@@ -88,6 +88,42 @@ public static class Columns
             Age,
             new("Selector", "string", 1, "The selector of the service.", (o, _) => MapText(o["spec"]?["selector"] as JsonObject)),
         ],
+        "PersistentVolume" =>
+        [
+            Name,
+            new("Capacity", "string", 0, "capacity is the description of the persistent volume's resources and capacity.", (o, _) => S(o["spec"]?["capacity"], "storage") ?? ""),
+            new("Access Modes", "string", 0, "accessModes contains all ways the volume can be mounted.", (o, _) => AccessModes(o["spec"]?["accessModes"] as JsonArray)),
+            new("Reclaim Policy", "string", 0, "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.", (o, _) => S(o["spec"], "persistentVolumeReclaimPolicy") ?? ""),
+            new("Status", "string", 0, "phase indicates if a volume is available, bound to a claim, or released by a claim.", (o, _) => o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : S(o["status"], "phase") ?? ""),
+            new("Claim", "string", 0, "claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.", (o, _) => o["spec"]?["claimRef"] is JsonObject claim ? $"{S(claim, "namespace")}/{S(claim, "name")}" : ""),
+            new("StorageClass", "string", 0, "StorageClass of the pv", (o, _) => S(o["metadata"]?["annotations"], "volume.beta.kubernetes.io/storage-class") ?? S(o["spec"], "storageClassName") ?? ""),
+            new("VolumeAttributesClass", "string", 0, "VolumeAttributesClass of the pv", (o, _) => S(o["spec"], "volumeAttributesClassName") is { Length: > 0 } c ? c : "<unset>"),
+            new("Reason", "string", 0, "reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.", (o, _) => S(o["status"], "reason") ?? ""),
+            Age,
+            new("VolumeMode", "string", 1, "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.", (o, _) => S(o["spec"], "volumeMode") ?? "<unset>"),
+        ],
+        "PersistentVolumeClaim" =>
+        [
+            Name,
+            new("Status", "string", 0, "phase represents the current phase of PersistentVolumeClaim.", (o, _) => o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : S(o["status"], "phase") ?? ""),
+            new("Volume", "string", 0, "volumeName is the binding reference to the PersistentVolume backing this claim.", (o, _) => S(o["spec"], "volumeName") ?? ""),
+            new("Capacity", "string", 0, "capacity represents the actual resources of the underlying volume.", (o, _) => S(o["spec"], "volumeName") is { Length: > 0 } ? S(o["status"]?["capacity"], "storage") ?? "" : ""),
+            new("Access Modes", "string", 0, "accessModes contains the actual access modes the volume backing the PVC has.", (o, _) => S(o["spec"], "volumeName") is { Length: > 0 } ? AccessModes(o["status"]?["accessModes"] as JsonArray) : ""),
+            new("StorageClass", "string", 0, "StorageClass of the pvc", (o, _) => S(o["metadata"]?["annotations"], "volume.beta.kubernetes.io/storage-class") ?? S(o["spec"], "storageClassName") ?? ""),
+            new("VolumeAttributesClass", "string", 0, "VolumeAttributesClass of the pvc", (o, _) => S(o["spec"], "volumeAttributesClassName") is { Length: > 0 } c ? c : "<unset>"),
+            Age,
+            new("VolumeMode", "string", 1, "volumeMode defines what type of volume is required by the claim.", (o, _) => S(o["spec"], "volumeMode") ?? "<unset>"),
+        ],
+        "StorageClass" =>
+        [
+            // kubectl marks the default class after its name.
+            new("Name", "string", 0, "Name must be unique within a namespace.", (o, _) => IsDefaultClass(o) ? $"{Meta(o, "name")} (default)" : Meta(o, "name"), "name"),
+            new("Provisioner", "string", 0, "provisioner indicates the type of the provisioner.", (o, _) => S(o, "provisioner") ?? ""),
+            new("ReclaimPolicy", "string", 0, "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.", (o, _) => S(o, "reclaimPolicy") ?? "Delete"),
+            new("VolumeBindingMode", "string", 0, "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.", (o, _) => S(o, "volumeBindingMode") ?? "Immediate"),
+            new("AllowVolumeExpansion", "string", 0, "allowVolumeExpansion shows whether the storage class allow volume expand.", (o, _) => o["allowVolumeExpansion"] is JsonValue v && v.TryGetValue<bool>(out var allow) && allow),
+            Age,
+        ],
         "Namespace" => [Name, new("Status", "string", 0, "The status of the namespace.", (o, _) => S(o["status"], "phase") ?? "Active"), Age],
         "Node" =>
         [
@@ -117,6 +153,19 @@ public static class Columns
     };
 
     private static object? Meta(JsonObject o, string field) => S(o["metadata"], field);
+
+    /// <summary>kubectl's access mode abbreviations, in its order (RWO, ROX, RWX, RWOP).</summary>
+    private static string AccessModes(JsonArray? modes)
+    {
+        var present = (modes ?? []).Select(m => m is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).ToHashSet();
+        var order = new[] { ("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP") };
+        return string.Join(",", order.Where(m => present.Contains(m.Item1)).Select(m => m.Item2));
+    }
+
+    /// <summary>The default-class annotation (or its beta form) is "true".</summary>
+    private static bool IsDefaultClass(JsonObject o) =>
+        S(o["metadata"]?["annotations"], "storageclass.kubernetes.io/is-default-class") == "true"
+        || S(o["metadata"]?["annotations"], "storageclass.beta.kubernetes.io/is-default-class") == "true";
 
     internal static string? S(JsonNode? node, string field) => node?[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

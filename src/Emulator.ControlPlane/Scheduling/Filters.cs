@@ -32,7 +32,12 @@ public static class Filters
     public const string UnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 
     /// <summary>Runs the filters of one node; an empty list means the node fits.</summary>
-    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node)
+    /// <param name="pod">The pod.</param>
+    /// <param name="podRequests">Its effective requests.</param>
+    /// <param name="podPorts">Its host ports.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="volumes">What VolumeBinding's PreFilter found about its claims (null: none).</param>
+    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null)
     {
         var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")).ToList();
         if (JsonTree.GetBool(node.Node.Document, "spec", "unschedulable") == true
@@ -69,8 +74,21 @@ public static class Filters
         {
             failures.Add(new FilterFailure("Insufficient memory", true));
         }
+        if (failures.Count == 0 && volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
+        {
+            failures.Add(volumeFailure);
+        }
         return failures;
     }
+
+    /// <summary>
+    /// The FitError message when a PreFilter plugin found the pod unschedulable everywhere (such as VolumeBinding's
+    /// <c>persistentvolumeclaim "x" not found</c>): its message for all nodes, and preemption cannot help on any.
+    /// </summary>
+    public static string PreFilterFitErrorMessage(int nodeCount, string message) =>
+        nodeCount == 0
+            ? "no nodes available to schedule pods"
+            : $"0/{nodeCount} nodes are available: {message}. preemption: 0/{nodeCount} nodes are available: {nodeCount.ToString(CultureInfo.InvariantCulture)} Preemption is not helpful for scheduling.";
 
     /// <summary>
     /// The FitError message: <c>0/N nodes are available: </c> + the sorted <c>count reason</c> list + <c>.</c>, then the

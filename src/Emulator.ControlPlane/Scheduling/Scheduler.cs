@@ -4,6 +4,7 @@ using Akka.Event;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;
+using Emulator.ControlPlane.Volumes;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 
@@ -16,6 +17,9 @@ namespace Emulator.ControlPlane.Scheduling;
 /// retried when nodes or pods change and every <see cref="UnschedulableFlush"/>. Pods bound by this scheduler whose bind
 /// has not come back yet count on their node (the assume cache), so two pods scheduled in a row never overcommit it.
 /// Preemption itself is not performed: the verdict is always that no victims were found (all pods share priority 0).
+/// Volumes are respected as the VolumeBinding plugin does (<see cref="VolumeBinding"/>): a pod with a missing or unbound
+/// Immediate claim waits, and for a pod with WaitForFirstConsumer claims the scheduler writes the chosen node on the
+/// claims (<c>volume.kubernetes.io/selected-node</c>) and binds the pod once they are bound (PreBind).
 /// </summary>
 public sealed class Scheduler : Controller
 {
@@ -28,11 +32,16 @@ public sealed class Scheduler : Controller
     /// <summary>How long an assumed pod waits for its bind's reply before it is forgotten and scheduled again.</summary>
     public static readonly TimeSpan BindTimeoutAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a pod waits for its WaitForFirstConsumer claims to be bound before it is scheduled again (VolumeBinding's bindTimeoutSeconds).</summary>
+    public static readonly TimeSpan VolumeBindTimeout = TimeSpan.FromSeconds(600);
+
     private const string ByNode = "node";
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     private readonly HashSet<ObjectKey> _pending = [];
+    // Assumed pods whose WaitForFirstConsumer claims got the chosen node and are not bound yet: bound once they are.
+    private readonly Dictionary<ObjectKey, PodVolumes> _waitingForVolumes = [];
     private long _turn;
     private bool _roundScheduled;
 
@@ -42,7 +51,7 @@ public sealed class Scheduler : Controller
     /// <param name="events">The event recorder.</param>
     /// <param name="seed">Where the rotation among equally scored nodes starts.</param>
     public Scheduler(IActorRef store, IActorRef watchHub, IActorRef events, int seed = 0)
-        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes])
+        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes, StorageObjects.Claims, StorageObjects.Volumes, StorageObjects.StorageClasses])
     {
         _events = events;
         _turn = seed;
@@ -57,6 +66,8 @@ public sealed class Scheduler : Controller
 
     private sealed record BindTimeout(ObjectKey Key, string? Uid);
 
+    private sealed record SelectedNodeWrite(ObjectKey Pod, string? Uid);
+
     /// <inheritdoc />
     protected override void PreStart()
     {
@@ -67,6 +78,16 @@ public sealed class Scheduler : Controller
     /// <inheritdoc />
     protected override void OnChange(ResourceType type, CachedObject? before, CachedObject? after)
     {
+        if (type.Key == StorageObjects.Claims.Key || type.Key == StorageObjects.Volumes.Key || type.Key == StorageObjects.StorageClasses.Key)
+        {
+            // A claim made or bound, a volume or class added: pods waiting on them may go on.
+            if (type.Key == StorageObjects.Claims.Key)
+            {
+                BindPodsWithBoundVolumes();
+            }
+            RetryUnschedulable();
+            return;
+        }
         if (type.Key == ResourceTypes.Nodes.Key)
         {
             if (before is null || after is null || SchedulingSignature(before.Object) != SchedulingSignature(after.Object))
@@ -153,13 +174,22 @@ public sealed class Scheduler : Controller
             SetScheduledCondition(key, cached, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
             return;
         }
+        var volumes = VolumeBinding.PreFilter(pod,
+            (ns, name) => Cache(StorageObjects.Claims).Get(ns, name)?.Object,
+            name => Cache(StorageObjects.Volumes).Get(null, name)?.Object,
+            name => Cache(StorageObjects.StorageClasses).Get(null, name)?.Object);
+        if (volumes.Unresolvable is { } unresolvable)
+        {
+            Unschedulable(key, cached, Filters.PreFilterFitErrorMessage(nodes.Count, unresolvable));
+            return;
+        }
         var requests = PodUsage.Of(pod).Requests;
         var ports = PodUsage.Of(pod).HostPorts;
         var feasible = new List<NodeInfo>();
         var failures = new List<IReadOnlyList<FilterFailure>>();
         foreach (var node in nodes)
         {
-            var failed = Filters.Run(pod, requests, ports, node);
+            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes);
             if (failed.Count == 0)
             {
                 feasible.Add(node);
@@ -178,8 +208,55 @@ public sealed class Scheduler : Controller
         _unschedulable.Remove(key);
         _assumed[key] = (chosen, pod);
         nodes.First(n => n.Name == chosen).Add(pod);
+        if (volumes.Volumes.DelayedClaims.Count > 0)
+        {
+            // VolumeBinding's PreBind: the claims learn the node (the provisioner makes their volumes there), and the pod is
+            // bound once they are bound.
+            _waitingForVolumes[key] = volumes.Volumes;
+            Timers.StartSingleTimer(("bind-timeout", key), new BindTimeout(key, pod.Uid), VolumeBindTimeout);
+            foreach (var claim in VolumeBinding.SelectNode(volumes.Volumes, chosen))
+            {
+                UpdateObject(key, StorageObjects.Claims, claim, new SelectedNodeWrite(key, pod.Uid));
+            }
+            BindPodsWithBoundVolumes();
+            return;
+        }
+        SendBind(key, chosen, pod);
+    }
+
+    private void SendBind(ObjectKey key, string node, KubeObject pod)
+    {
         Timers.StartSingleTimer(("bind-timeout", key), new BindTimeout(key, pod.Uid), BindTimeoutAfter);
-        Store.Tell(new BindPod(key.Namespace!, key.Name, chosen, pod.Uid) { Correlation = new BindTag(key, chosen, pod) }, Self);
+        Store.Tell(new BindPod(key.Namespace!, key.Name, node, pod.Uid) { Correlation = new BindTag(key, node, pod) }, Self);
+    }
+
+    /// <summary>Binds the pods waiting for their WaitForFirstConsumer claims whose claims are all bound now.</summary>
+    private void BindPodsWithBoundVolumes()
+    {
+        foreach (var (key, volumes) in _waitingForVolumes.ToArray())
+        {
+            var claims = volumes.DelayedClaims.Select(c => Cache(StorageObjects.Claims).Get(c.Namespace, c.Name ?? "")?.Object).ToList();
+            if (claims.Any(c => c is null || StorageObjects.VolumeName(c) is null) || !_assumed.TryGetValue(key, out var assumed))
+            {
+                continue;
+            }
+            _waitingForVolumes.Remove(key);
+            SendBind(key, assumed.Node, assumed.Pod);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnWriteReply(StoreReply reply, WriteTag tag)
+    {
+        base.OnWriteReply(reply, tag);
+        if (tag.State is SelectedNodeWrite write && !reply.IsSuccess && _assumed.TryGetValue(write.Pod, out var assumed) && assumed.Pod.Uid == write.Uid)
+        {
+            // The claim changed under us (or went): forget the choice and schedule the pod again with what is there now.
+            Timers.Cancel(("bind-timeout", write.Pod));
+            _assumed.Remove(write.Pod);
+            _waitingForVolumes.Remove(write.Pod);
+            Enqueue(write.Pod);
+        }
     }
 
     /// <inheritdoc />
@@ -197,8 +274,10 @@ public sealed class Scheduler : Controller
                 Round();
                 break;
             case BindTimeout timeout when _assumed.TryGetValue(timeout.Key, out var assumed) && assumed.Pod.Uid == timeout.Uid:
-                // The bind's reply never came (the store restarted): forget the assumption and look again.
+                // The bind's reply never came (the store restarted), or the pod's volumes were not bound in time: forget the
+                // assumption and look again.
                 _assumed.Remove(timeout.Key);
+                _waitingForVolumes.Remove(timeout.Key);
                 Enqueue(timeout.Key);
                 RetryUnschedulable();
                 break;

@@ -44,14 +44,20 @@ public sealed partial class ApiStore
             obj["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
+        // The system fields come first, as the API server's BeforeCreate fills them before the kind's strategy runs:
+        // a Job's generated selector and pod labels carry its uid.
+        var uid = Guid.NewGuid().ToString();
+        var created = Timestamp(Now);
+        metadata["uid"] = uid;
+        metadata["creationTimestamp"] = created;
         _admission.Admit(type, obj, null, AdmissionOperation.Create);
         if (Find(type.Key, ns, name) is not null)
         {
             throw new ApiStatusException(ApiStatus.AlreadyExists(type.Resource, type.Group, name));
         }
         metadata = (JsonObject)obj["metadata"]!;
-        metadata["uid"] = Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = Timestamp(Now);
+        metadata["uid"] = uid;
+        metadata["creationTimestamp"] = created;
         metadata["generation"] = 1;
         metadata.Remove("deletionTimestamp");
         metadata.Remove("deletionGracePeriodSeconds");

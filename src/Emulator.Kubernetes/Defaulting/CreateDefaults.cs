@@ -33,6 +33,9 @@ public static class CreateDefaults
             case ("batch", "Job"):
                 BatchDefaults.GenerateJobSelector(obj);
                 break;
+            case ("", "PersistentVolumeClaim" or "PersistentVolume"):
+                StorageDefaults.AddProtectionFinalizer(obj);
+                break;
         }
     }
 

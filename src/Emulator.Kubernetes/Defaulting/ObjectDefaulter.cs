@@ -47,6 +47,9 @@ public static class ObjectDefaulter
             case ("", "PersistentVolume"):
                 StorageDefaults.ApplyVolume(obj);
                 break;
+            case ("storage.k8s.io", "StorageClass"):
+                StorageDefaults.ApplyStorageClass(obj);
+                break;
             case ("discovery.k8s.io", "EndpointSlice"):
                 CoreDefaults.ApplyEndpointSlice(obj);
                 break;

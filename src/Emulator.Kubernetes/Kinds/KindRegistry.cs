@@ -107,5 +107,6 @@ public sealed class KindRegistry
         yield return new("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, [], [], Subdomain, [], "Lease");
         yield return new("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, [], [], Subdomain, [], "EndpointSlice");
         yield return new("events.k8s.io", "v1", "Event", "events", "event", true, ["ev"], [], Subdomain, [], "EventsV1Event");
+        yield return new("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false, ["sc"], [], Subdomain, [], "StorageClass");
     }
 }

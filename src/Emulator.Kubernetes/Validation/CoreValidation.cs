@@ -184,6 +184,11 @@ public static class CoreValidation
         {
             newSpec.Remove("volumeName");
             oldSpec.Remove("volumeName");
+            // Retroactive default StorageClass assignment: an unbound claim without a class may be given one.
+            if (oldSpec["storageClassName"] is null)
+            {
+                newSpec.Remove("storageClassName");
+            }
         }
         if (!JsonTree.DeepEquals(newSpec, oldSpec))
         {

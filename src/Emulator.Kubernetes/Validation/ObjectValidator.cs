@@ -52,6 +52,10 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 CoreValidation.ValidateClaimUpdate(updated, old, errors);
                 break;
+            case ("storage.k8s.io", "StorageClass"):
+                ValidateKind(updated, kind, errors);
+                StorageValidation.ValidateStorageClassUpdate(updated, old, errors);
+                break;
             default:
                 ValidateKind(updated, kind, errors);
                 break;
@@ -102,6 +106,12 @@ public static class ObjectValidator
                 break;
             case ("", "PersistentVolumeClaim"):
                 CoreValidation.ValidateClaim(obj.Document, "spec", errors);
+                break;
+            case ("", "PersistentVolume"):
+                StorageValidation.ValidateVolume(obj, errors);
+                break;
+            case ("storage.k8s.io", "StorageClass"):
+                StorageValidation.ValidateStorageClass(obj, errors);
                 break;
             case ("", "Endpoints"):
             case ("discovery.k8s.io", "EndpointSlice"):

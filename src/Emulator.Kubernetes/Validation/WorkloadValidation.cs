@@ -101,7 +101,7 @@ public static class WorkloadValidation
         }
         RequireNonEmptySelector(spec, "statefulset", errors);
         FieldChecks.SelectorMatchesTemplate(spec, "spec", errors, skipWhenEmpty: true);
-        PodSpecValidation.ValidateTemplate(spec["template"] as JsonObject, "spec.template", errors);
+        PodSpecValidation.ValidateTemplate(TemplateWithClaimVolumes(spec), "spec.template", errors);
         var restartPolicy = JsonTree.GetString(spec, "template", "spec", "restartPolicy") ?? "";
         if (restartPolicy != "Always")
         {
@@ -111,6 +111,32 @@ public static class WorkloadValidation
         {
             errors.Add(FieldError.Forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported"));
         }
+    }
+
+    /// <summary>
+    /// The StatefulSet's template as its pods get it: each volumeClaimTemplate is a volume of the pod (a claim of that
+    /// name), so containers may mount it by the template's name. Appended after the template's own volumes, so the
+    /// paths of errors in those stay as the user wrote them.
+    /// </summary>
+    private static JsonObject? TemplateWithClaimVolumes(JsonObject spec)
+    {
+        if (spec["template"] is not JsonObject template || JsonTree.GetArray(spec, "volumeClaimTemplates") is not { Count: > 0 } claims)
+        {
+            return spec["template"] as JsonObject;
+        }
+        var copy = (JsonObject)template.DeepClone();
+        var podSpec = JsonTree.Ensure(copy, "spec");
+        var volumes = podSpec["volumes"] as JsonArray ?? [];
+        podSpec["volumes"] = volumes;
+        var named = JsonTree.Objects(volumes).Select(v => JsonTree.GetString(v, "name")).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in JsonTree.Objects(claims).Select(c => JsonTree.GetString(c, "metadata", "name")))
+        {
+            if (name is { Length: > 0 } && named.Add(name))
+            {
+                volumes.Add(new JsonObject { ["name"] = name, ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = name } });
+            }
+        }
+        return copy;
     }
 
     /// <summary>DaemonSet spec.</summary>

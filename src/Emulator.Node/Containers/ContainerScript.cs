@@ -18,7 +18,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
     /// <summary>
     /// Interprets <paramref name="command"/> + <paramref name="args"/>: <c>sleep N</c>, <c>exit N</c>, <c>echo …</c>,
-    /// <c>env</c>/<c>printenv [NAME]</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
+    /// <c>env</c>/<c>printenv [NAME]</c>, <c>hostname</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
     /// <c>$VAR</c> expansion from <paramref name="env"/>. No command (the image's default) or an unknown one runs forever.
     /// </summary>
     public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env)
@@ -134,6 +134,11 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                         Lines.Add(new ScriptLine(Time, found));
                     }
                     LastCode = found is null ? 1 : 0;
+                    break;
+                case "hostname":
+                    // The container's hostname is the pod's (the runtime sets HOSTNAME to it).
+                    Lines.Add(new ScriptLine(Time, env.Where(e => e.Key == "HOSTNAME").Select(e => e.Value).LastOrDefault() ?? "localhost"));
+                    LastCode = 0;
                     break;
                 case "true" or ":":
                     LastCode = 0;

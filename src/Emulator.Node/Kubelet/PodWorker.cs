@@ -64,11 +64,11 @@ public sealed partial class PodWorker : EmulatedActor
         var view = new PodView(pod);
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
         }
     }
 
@@ -539,7 +539,7 @@ public sealed partial class PodWorker : EmulatedActor
     }
 
     /// <summary>The kubelet's state of one container of the pod.</summary>
-    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record)
+    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env)
     {
         public ContainerView Spec { get; } = spec;
 
@@ -547,8 +547,7 @@ public sealed partial class PodWorker : EmulatedActor
 
         public bool Init { get; } = init;
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args,
-            spec.Env.Where(e => e.Value is not null).Select(e => KeyValuePair.Create(e.Key, e.Value!)).ToList());
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Emulator.Kubernetes.Kinds;
 
@@ -35,6 +36,7 @@ public static class UpdateRules
         obj.DeletionTimestamp = null;
         obj.DeletionGracePeriodSeconds = null;
         obj.Generation = TracksGeneration(kind) ? 1 : null;
+        PrepareTemplateGeneration(obj, null, kind);
     }
 
     /// <summary>
@@ -61,7 +63,45 @@ public static class UpdateRules
             var generation = old.Generation ?? 1;
             updated.Generation = SpecChanged(updated, old) ? generation + 1 : generation;
         }
+        PrepareTemplateGeneration(updated, old, kind);
     }
+
+    /// <summary>The DaemonSet annotation holding the internal <c>spec.templateGeneration</c> in apps/v1.</summary>
+    public const string DaemonSetTemplateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+    /// <summary>
+    /// The DaemonSet strategy's template generation (kept in apps/v1 as the
+    /// <see cref="DaemonSetTemplateGenerationAnnotation"/> annotation): on create the client's value when it is at
+    /// least 1, else 1; on update the stored value, plus one when <c>spec.template</c> changed, whatever the client
+    /// sent. Other kinds are left alone; <paramref name="old"/> is null on create.
+    /// </summary>
+    public static void PrepareTemplateGeneration(KubeObject obj, KubeObject? old, KindInfo kind)
+    {
+        if (kind.Group != "apps" || kind.Kind != "DaemonSet")
+        {
+            return;
+        }
+        long generation;
+        if (old is null)
+        {
+            generation = Math.Max(TemplateGeneration(obj), 1);
+        }
+        else
+        {
+            generation = TemplateGeneration(old);
+            if (!JsonTree.DeepEquals(obj.Document["spec"]?["template"], old.Document["spec"]?["template"]))
+            {
+                generation++;
+            }
+        }
+        JsonTree.Ensure(obj.Metadata, "annotations")[DaemonSetTemplateGenerationAnnotation] = generation.ToString(CultureInfo.InvariantCulture);
+    }
+
+    // The apps/v1 conversion reads the annotation into spec.templateGeneration; absent (or unreadable) counts as 0.
+    private static long TemplateGeneration(KubeObject daemonSet) =>
+        daemonSet.Metadata["annotations"]?[DaemonSetTemplateGenerationAnnotation] is JsonValue value
+        && value.TryGetValue<string>(out var text)
+        && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
 
     /// <summary>
     /// Prepares a <c>status</c> subresource update: the result is the live object with only <c>status</c>

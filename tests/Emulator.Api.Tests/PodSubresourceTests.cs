@@ -55,6 +55,33 @@ public sealed class PodSubresourceTests(ApiServerFixture api) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Eviction_marks_the_pod_as_a_disruption_target_before_deleting_it()
+    {
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods", Pod("evict-bound"));
+        var binding = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Binding", ["metadata"] = new JsonObject { ["name"] = "evict-bound" }, ["target"] = new JsonObject { ["kind"] = "Node", ["name"] = "node-1" } };
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods/evict-bound/binding", binding);
+        var eviction = new JsonObject { ["apiVersion"] = "policy/v1", ["kind"] = "Eviction", ["metadata"] = new JsonObject { ["name"] = "evict-bound", ["namespace"] = "default" } };
+
+        var (dryRun, _) = await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods/evict-bound/eviction?dryRun=All", eviction);
+        Assert.Equal(201, dryRun);
+        var (_, untouched) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/pods/evict-bound");
+        Assert.Null(untouched["metadata"]!["deletionTimestamp"]);
+        Assert.DoesNotContain(untouched["status"]!["conditions"]!.AsArray(), c => c!["type"]!.GetValue<string>() == "DisruptionTarget");
+
+        var (created, _) = await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods/evict-bound/eviction", eviction);
+        Assert.Equal(201, created);
+        // A bound pod waits for its kubelet through the grace period: it is still there, terminating and marked.
+        var (found, pod) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/pods/evict-bound");
+        Assert.Equal(200, found);
+        Assert.NotNull(pod["metadata"]!["deletionTimestamp"]);
+        var condition = pod["status"]!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "DisruptionTarget")!;
+        Assert.Equal("True", condition["status"]!.GetValue<string>());
+        Assert.Equal("EvictionByEvictionAPI", condition["reason"]!.GetValue<string>());
+        Assert.Equal("Eviction API: evicting", condition["message"]!.GetValue<string>());
+        Assert.NotNull(condition["lastTransitionTime"]);
+    }
+
+    [Fact]
     public async Task Logs_of_an_unscheduled_pod_are_empty_and_the_node_endpoint_needs_nodes()
     {
         await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods", Pod("quiet"));

@@ -96,6 +96,17 @@ public sealed class ControllerHistoryTests
     }
 
     [Fact]
+    public void NewRevision_puts_the_hash_in_the_label_it_is_given()
+    {
+        var data = new JsonObject { ["spec"] = new JsonObject() };
+        var revision = new KubeObject(ControllerHistory.NewRevision(Parent(), new Dictionary<string, string> { ["app"] = "web" }, data, 1, "h4sh",
+            hashLabel: ControllerHistory.HistoryHashLabel));
+        Assert.Equal("h4sh", revision.Labels["controller.kubernetes.io/hash"]);
+        Assert.False(revision.Labels.ContainsKey(ControllerHistory.HashLabel));
+        Assert.Equal("web-h4sh", revision.Name);
+    }
+
+    [Fact]
     public void Sorting_next_revision_and_equality()
     {
         var list = new List<KubeObject> { Revision("c", 3), Revision("b2", 2, second: 5), Revision("b1", 2, second: 1), Revision("a", 1) };

@@ -435,6 +435,31 @@ public sealed class DaemonSetControllerTests : ClusterTestKit
     }
 
     [Fact]
+    public void The_api_server_keeps_the_template_generation_and_pods_carry_it()
+    {
+        AddNode("n1");
+        AddNode("n2");
+        // The client's value is ignored on update; only a template change bumps it.
+        var sent = DaemonSet();
+        sent["metadata"]!["annotations"] = new JsonObject { [DaemonPods.TemplateGenerationAnnotation] = "1" };
+        Create(sent);
+        RunRollout();
+        Assert.Equal("1", Ds().Annotations[DaemonPods.TemplateGenerationAnnotation]);
+        Assert.All(PodsOf(), p => Assert.Equal("1", p.Labels[DaemonPods.TemplateGenerationLabel]));
+
+        Change("agent", ds => ds.SetAnnotations([KeyValuePair.Create(DaemonPods.TemplateGenerationAnnotation, "9")]));
+        Assert.Equal("1", Ds().Annotations[DaemonPods.TemplateGenerationAnnotation]);
+        Change("agent", ds => SetImage(ds, "agent:2"));
+        Assert.Equal("2", Ds().Annotations[DaemonPods.TemplateGenerationAnnotation]);
+        RunRollout();
+
+        var pods = PodsOf();
+        Assert.Equal(2, pods.Count);
+        Assert.All(pods, p => Assert.Equal("agent:2", Image(p)));
+        Assert.All(pods, p => Assert.Equal("2", p.Labels[DaemonPods.TemplateGenerationLabel]));
+    }
+
+    [Fact]
     public void OnDelete_replaces_a_pod_only_when_it_is_deleted()
     {
         AddNode("n1");

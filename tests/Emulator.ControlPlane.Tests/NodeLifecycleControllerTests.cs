@@ -157,6 +157,13 @@ public sealed class NodeLifecycleControllerTests : ClusterTestKit
         StartController();
         AwaitAssert(() => Assert.True(Deleting("intruder")));
         Assert.False(Deleting("db"));
+        // Marked before the delete, so a Job's podFailurePolicy can match the eviction (onPodConditions DisruptionTarget).
+        var intruder = GetPod("intruder");
+        Assert.Equal("True", Condition(intruder, "DisruptionTarget"));
+        Assert.Equal("DeletionByTaintManager", Condition(intruder, "DisruptionTarget", "reason"));
+        Assert.Equal("Taint manager: deleting due to NoExecute taint", Condition(intruder, "DisruptionTarget", "message"));
+        Assert.Equal("True", Condition(intruder, "Ready"));
+        Assert.Null(Condition(GetPod("db"), "DisruptionTarget"));
     }
 
     [Fact]

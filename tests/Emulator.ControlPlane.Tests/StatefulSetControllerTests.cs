@@ -164,6 +164,9 @@ public sealed class StatefulSetControllerTests : WorkloadTestKit
         var revisions = List(ControllerHistory.ControllerRevisions);
         Assert.Equal(revision, Assert.Single(revisions).Name);
         Assert.Equal(set.Uid, revisions[0].ControllerReference!.Uid);
+        // history.NewControllerRevision's label, not the DaemonSet's controller-revision-hash.
+        Assert.Equal(revision, "web-" + revisions[0].Labels[StatefulSetController.RevisionHashLabel]);
+        Assert.False(revisions[0].Labels.ContainsKey(ControllerHistory.HashLabel));
 
         Assert.Equal(["create Pod web-0 in StatefulSet web successful", "create Pod web-1 in StatefulSet web successful", "create Pod web-2 in StatefulSet web successful"], EventMessages("SuccessfulCreate").Where(m => m.Contains(" Pod ", StringComparison.Ordinal) && !m.Contains("Claim", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.Contains("create Claim www-web-0 Pod web-0 in StatefulSet web success", EventMessages("SuccessfulCreate"));

@@ -4,6 +4,8 @@ using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes.Schema;
+using Emulator.Kubernetes.Views;
+using Emulator.Runtime.Time;
 using Microsoft.AspNetCore.Http;
 
 namespace Emulator.Api.Resources;
@@ -121,8 +123,47 @@ public sealed partial class ResourceHandler
         }
         var grace = deleteOptions?["gracePeriodSeconds"]?.GetValue<long>();
         var uid = deleteOptions?["preconditions"]?["uid"]?.GetValue<string>();
-        await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, new DeleteOptions(grace, uid, DryRun: DryRun(context)))).ConfigureAwait(false);
+        var dryRun = DryRun(context);
+        if (!dryRun)
+        {
+            await MarkEvicted(route, uid).ConfigureAwait(false);
+        }
+        await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, new DeleteOptions(grace, uid, DryRun: dryRun))).ConfigureAwait(false);
         await WriteSuccess(context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The eviction's <c>addConditionAndDeletePod</c>: before the delete, a status update gives the pod the
+    /// <c>DisruptionTarget</c> condition (reason <c>EvictionByEvictionAPI</c>), so a Job's pod failure policy can tell
+    /// an eviction from a failure of its own. Like the API server's guaranteed update, it retries on a resourceVersion
+    /// conflict; a pod that is not the incarnation the preconditions name is left to the delete to refuse.
+    /// </summary>
+    private async Task MarkEvicted(ResourceRoute route, string? preconditionUid)
+    {
+        const int Attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
+            if (preconditionUid is { Length: > 0 } && pod["metadata"]?["uid"]?.GetValue<string>() != preconditionUid)
+            {
+                return;
+            }
+            var status = pod["status"] as JsonObject ?? [];
+            pod["status"] = status;
+            if (!Conditions.Set(status, "DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting", system.EmulatedClock().UtcNow))
+            {
+                return;
+            }
+            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), pod, UpdateScope.Status), options.StoreTimeout).ConfigureAwait(false);
+            if (reply.Error is not { Reason: "Conflict" } || attempt == Attempts)
+            {
+                if (reply.Error is { } error)
+                {
+                    throw new ApiStatusException(error);
+                }
+                return;
+            }
+        }
     }
 
     /// <summary><c>pods/binding</c> (v1 Binding): assigns the pod to <c>target.name</c>, as a scheduler does.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.ControlPlane.Volumes;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Defaulting;
 using Emulator.Kubernetes.Kinds;
@@ -8,9 +9,11 @@ using Emulator.Kubernetes.Validation;
 namespace Emulator.ControlPlane.Admission;
 
 /// <summary>
-/// The API server's admission for the modelled kinds: scheme defaults on every write, create-time additions
-/// (e.g. the not-ready/unreachable tolerations on pods), and validation of creates and updates (immutable fields
-/// included), refusing invalid objects with a 422 <c>Invalid</c> status naming each field.
+/// The API server's admission for the modelled kinds: scheme defaults on every write, the kinds' strategy
+/// preparations that depend on the stored object (a DaemonSet's template generation), create-time additions
+/// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim), and validation of
+/// creates and updates (immutable fields included), refusing invalid objects with a 422 <c>Invalid</c> status
+/// naming each field.
 /// </summary>
 public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
 {
@@ -18,7 +21,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
     public static KubernetesAdmission Default { get; } = new(KindRegistry.Default);
 
     /// <inheritdoc />
-    public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation)
+    public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored)
     {
         if (registry.FindByResource(type.Group, type.Resource) is not { } kind)
         {
@@ -31,11 +34,15 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             switch (operation)
             {
                 case AdmissionOperation.Create:
+                    UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
                     CreateDefaults.Apply(candidate);
+                    SetDefaultStorageClass(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
                     break;
                 case AdmissionOperation.Update when old is not null:
-                    ObjectValidator.EnsureValidUpdate(candidate, new KubeObject(old), kind);
+                    var live = new KubeObject(old);
+                    UpdateRules.PrepareTemplateGeneration(candidate, live, kind);
+                    ObjectValidator.EnsureValidUpdate(candidate, live, kind);
                     break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
@@ -46,6 +53,25 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
         {
             throw new ApiStatusException(new ApiStatus(422, "Invalid", e.Message, kind.Group, kind.Kind, e.Name,
                 e.Errors.Select(error => new StatusCause(error.Reason, error.Message, error.Field)).ToArray()));
+        }
+    }
+
+    /// <summary>
+    /// The <c>DefaultStorageClass</c> admission plugin (creates only): a claim naming no class (neither
+    /// <c>spec.storageClassName</c>, not even <c>""</c>, nor the beta annotation) gets the default StorageClass, the
+    /// newest of several; with no default it stays classless (the PersistentVolume controller assigns one
+    /// retroactively once a default exists).
+    /// </summary>
+    private static void SetDefaultStorageClass(ResourceType type, KubeObject claim, IAdmissionContext stored)
+    {
+        if (type.Key != StorageObjects.Claims.Key || StorageObjects.ClaimClass(claim) is not null)
+        {
+            return;
+        }
+        var classes = stored.List(StorageObjects.StorageClasses).Select(c => new KubeObject(c.ToJsonObject()));
+        if (StorageObjects.DefaultClass(classes) is { Name: { } name })
+        {
+            claim.EnsureSpec()["storageClassName"] = name;
         }
     }
 }

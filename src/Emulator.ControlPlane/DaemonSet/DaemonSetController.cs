@@ -205,18 +205,7 @@ public sealed partial class DaemonSetController : Controller
     private static IEnumerable<string> ControllerUid(KubeObject pod) =>
         pod.ControllerReference is { } owner ? [owner.Uid] : [];
 
-    private static bool Selects(KubeObject ds, KubeObject obj)
-    {
-        try
-        {
-            var selector = new WorkloadView(ds).Selector;
-            return !selector.IsEmpty && selector.Matches(obj);
-        }
-        catch (SelectorParseException)
-        {
-            return false;
-        }
-    }
+    private static bool Selects(KubeObject ds, KubeObject obj) => new WorkloadView(ds).Selects(obj);
 
     private void Forget(ObjectKey key)
     {

@@ -28,6 +28,12 @@ public static class ControllerHistory
     /// <summary>The label a revision and the pods made from it carry: <c>controller-revision-hash</c>.</summary>
     public const string HashLabel = "controller-revision-hash";
 
+    /// <summary>
+    /// <c>history.ControllerRevisionHashLabel</c>: the label <c>history.NewControllerRevision</c> puts a revision's
+    /// hash in (StatefulSet revisions; the DaemonSet controller builds its own with <see cref="HashLabel"/>).
+    /// </summary>
+    public const string HistoryHashLabel = "controller.kubernetes.io/hash";
+
     /// <summary>The longest parent-name prefix of a revision name (Kubernetes' <c>ControllerRevisionName</c>).</summary>
     public const int MaxNamePrefixLength = 223;
 
@@ -80,7 +86,7 @@ public static class ControllerHistory
     /// <summary>
     /// A new ControllerRevision (Kubernetes' <c>history.NewControllerRevision</c>, and the DaemonSet's
     /// <c>snapshot</c>): in the parent's namespace, controlled by it, labelled with <paramref name="labels"/> plus
-    /// <see cref="HashLabel"/>, annotated with <paramref name="annotations"/>, named
+    /// <paramref name="hashLabel"/> = <paramref name="hash"/>, annotated with <paramref name="annotations"/>, named
     /// <see cref="RevisionName"/>(parent, <paramref name="hash"/>).
     /// </summary>
     /// <param name="parent">The owning workload.</param>
@@ -89,9 +95,14 @@ public static class ControllerHistory
     /// <param name="revision">The revision number.</param>
     /// <param name="hash">The hash naming the revision (<see cref="HashTemplate"/> or <see cref="HashRevision"/>).</param>
     /// <param name="annotations">Annotations to copy (DaemonSets copy their own; StatefulSets none).</param>
-    public static JsonObject NewRevision(KubeObject parent, IReadOnlyDictionary<string, string> labels, JsonNode data, long revision, string hash, IReadOnlyDictionary<string, string>? annotations = null)
+    /// <param name="hashLabel">
+    /// The label holding the hash: <see cref="HashLabel"/> (<c>controller-revision-hash</c>) for a DaemonSet's
+    /// <c>snapshot</c>; <see cref="HistoryHashLabel"/> for <c>history.NewControllerRevision</c> (StatefulSets).
+    /// </param>
+    public static JsonObject NewRevision(KubeObject parent, IReadOnlyDictionary<string, string> labels, JsonNode data, long revision, string hash,
+        IReadOnlyDictionary<string, string>? annotations = null, string hashLabel = HashLabel)
     {
-        var revisionLabels = new Dictionary<string, string>(labels, StringComparer.Ordinal) { [HashLabel] = hash };
+        var revisionLabels = new Dictionary<string, string>(labels, StringComparer.Ordinal) { [hashLabel] = hash };
         var metadata = new JsonObject
         {
             ["name"] = RevisionName(parent.Name ?? "", hash),

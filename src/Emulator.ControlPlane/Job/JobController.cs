@@ -159,18 +159,7 @@ public sealed partial class JobController : Controller
 
     private CachedObject? OwnerOf(string uid) => Cache(Jobs).ByIndex(ByUid, uid).FirstOrDefault();
 
-    private static bool Selects(KubeObject job, KubeObject pod)
-    {
-        try
-        {
-            var selector = new WorkloadView(job).Selector;
-            return !selector.IsEmpty && selector.Matches(pod);
-        }
-        catch (SelectorParseException)
-        {
-            return false;
-        }
-    }
+    private static bool Selects(KubeObject job, KubeObject pod) => new WorkloadView(job).Selects(pod);
 
     private void Event(KubeObject job, string type, string reason, string message) =>
         _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(job), type, reason, message, Component), Self);

@@ -382,6 +382,7 @@ public sealed class NodeLifecycleController : Controller
                 _evicting.Add(pod.Stored.Uid);
                 _events.Tell(new RecordEvent(InvolvedObject.Of(pod.Object), "Normal", "TaintManagerEviction",
                     $"Marking for deletion Pod {pod.Namespace}/{pod.Name}", EvictionComponent), Self);
+                MarkDisruptionTarget(nodeKey, pod.Object);
                 DeleteObject(nodeKey, ResourceTypes.Pods, pod.Namespace, pod.Name, pod.Stored.Uid, state: pod.Stored.Uid);
             }
             else if (next is null || due < next)
@@ -392,6 +393,22 @@ public sealed class NodeLifecycleController : Controller
         if (next is { } wake)
         {
             EnqueueAfter(nodeKey, wake - Now);
+        }
+    }
+
+    /// <summary>
+    /// The taint eviction controller's <c>addConditionAndDeletePod</c>: before deleting, the pod gets the
+    /// <c>DisruptionTarget</c> condition (reason <c>DeletionByTaintManager</c>), so a Job's pod failure policy can tell
+    /// the eviction from a failure of its own. Patched in Kubernetes (no resourceVersion precondition); the store handles
+    /// this write before the delete that follows it.
+    /// </summary>
+    private void MarkDisruptionTarget(ObjectKey nodeKey, KubeObject pod)
+    {
+        var marked = pod.DeepClone();
+        marked.Metadata.Remove("resourceVersion");
+        if (Conditions.Set(marked.EnsureStatus(), "DisruptionTarget", "True", "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", Now))
+        {
+            UpdateStatus(nodeKey, ResourceTypes.Pods, marked.Document);
         }
     }
 

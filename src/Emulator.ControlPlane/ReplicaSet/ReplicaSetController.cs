@@ -142,18 +142,7 @@ public sealed partial class ReplicaSetController : Controller
     private static IEnumerable<string> ControllerUid(KubeObject pod) =>
         pod.ControllerReference is { } owner ? [owner.Uid] : [];
 
-    private static bool Selects(KubeObject rs, KubeObject pod)
-    {
-        try
-        {
-            var selector = new WorkloadView(rs).Selector;
-            return !selector.IsEmpty && selector.Matches(pod);
-        }
-        catch (SelectorParseException)
-        {
-            return false;
-        }
-    }
+    private static bool Selects(KubeObject rs, KubeObject pod) => new WorkloadView(rs).Selects(pod);
 
     private void Event(KubeObject rs, string type, string reason, string message) =>
         _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, Component), Self);

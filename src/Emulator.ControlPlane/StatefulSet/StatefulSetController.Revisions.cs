@@ -9,7 +9,7 @@ namespace Emulator.ControlPlane.StatefulSet;
 public sealed partial class StatefulSetController
 {
     /// <summary>The label a StatefulSet's ControllerRevisions carry their hash in (<c>history.ControllerRevisionHashLabel</c>).</summary>
-    public const string RevisionHashLabel = "controller.kubernetes.io/hash";
+    public const string RevisionHashLabel = ControllerHistory.HistoryHashLabel;
 
     /// <summary>The set's current and update revisions (and all it controls).</summary>
     private sealed record SetRevisions(KubeObject Current, KubeObject Update, List<KubeObject> All);
@@ -48,11 +48,9 @@ public sealed partial class StatefulSetController
                 UpdateStatus(key, StatefulSets, bumped.Document);
                 return null;
             }
-            var revision = ControllerHistory.NewRevision(set, new WorkloadView(set).TemplateLabels, data, ControllerHistory.NextRevision(revisions), hash);
             // StatefulSet revisions carry their hash in history's label, not the DaemonSet's controller-revision-hash.
-            var labels = JsonTree.Ensure(revision, "metadata", "labels");
-            labels.Remove(ControllerHistory.HashLabel);
-            labels[RevisionHashLabel] = hash;
+            var revision = ControllerHistory.NewRevision(set, new WorkloadView(set).TemplateLabels, data, ControllerHistory.NextRevision(revisions), hash,
+                hashLabel: RevisionHashLabel);
             CreateObject(key, Revisions, revision);
             return null;
         }

@@ -16,13 +16,27 @@ public enum AdmissionOperation
 }
 
 /// <summary>
+/// A read-only view of the objects the store holds, for admission plugins that consult other objects (the
+/// DefaultStorageClass plugin reads the StorageClasses). Admission runs inside the store actor, so it reads the
+/// store's own state directly instead of asking it.
+/// </summary>
+public interface IAdmissionContext
+{
+    /// <summary>The stored objects of <paramref name="type"/> (all namespaces), in no particular order.</summary>
+    IEnumerable<StoredObject> List(ResourceType type);
+}
+
+/// <summary>
 /// Defaulting and validation applied by the store to every write, as the API server's type strategies and admission do.
 /// Implementations change <c>obj</c> in place (defaults) and throw <see cref="ApiStatusException"/> (422 Invalid) to refuse it.
 /// </summary>
 public interface IAdmission
 {
-    /// <summary>Defaults and validates <paramref name="obj"/>; <paramref name="old"/> is the stored version for updates.</summary>
-    void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation);
+    /// <summary>
+    /// Defaults and validates <paramref name="obj"/>; <paramref name="old"/> is the stored version for updates;
+    /// <paramref name="stored"/> shows the other objects the store holds.
+    /// </summary>
+    void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored);
 }
 
 /// <summary>Admits everything unchanged (for tests of the store itself).</summary>
@@ -32,5 +46,5 @@ public sealed class AdmitAll : IAdmission
     public static AdmitAll Instance { get; } = new();
 
     /// <inheritdoc />
-    public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation) { }
+    public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored) { }
 }

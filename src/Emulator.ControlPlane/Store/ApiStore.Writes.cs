@@ -50,7 +50,7 @@ public sealed partial class ApiStore
         var created = Timestamp(Now);
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
-        _admission.Admit(type, obj, null, AdmissionOperation.Create);
+        _admission.Admit(type, obj, null, AdmissionOperation.Create, _admissionView);
         if (Find(type.Key, ns, name) is not null)
         {
             throw new ApiStatusException(ApiStatus.AlreadyExists(type.Resource, type.Group, name));
@@ -129,7 +129,7 @@ public sealed partial class ApiStore
                 $"{type.Kind} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted",
                 type.Group, type.Kind, name, [new StatusCause("FieldValueForbidden", "no new finalizers can be added if the object is being deleted", "metadata.finalizers")]));
         }
-        _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update);
+        _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
         if (scope == UpdateScope.Main && !JsonNode.DeepEquals(old["spec"], next["spec"]))
         {

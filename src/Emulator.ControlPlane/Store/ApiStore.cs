@@ -24,6 +24,7 @@ public sealed partial class ApiStore : PersistentActor
 
     private readonly Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> _objects = new(StringComparer.Ordinal);
     private readonly IAdmission _admission;
+    private readonly IAdmissionContext _admissionView;
     private readonly IActorRef _watchHub;
     private readonly int _snapshotEvery;
     private long _nextResourceVersion = 1;
@@ -49,6 +50,7 @@ public sealed partial class ApiStore : PersistentActor
     public ApiStore(IAdmission admission, IActorRef watchHub, int snapshotEvery = 50_000)
     {
         _admission = admission;
+        _admissionView = new StoredObjectsView(_objects);
         _watchHub = watchHub;
         _snapshotEvery = snapshotEvery;
     }
@@ -277,6 +279,13 @@ public sealed partial class ApiStore : PersistentActor
     {
         var byNamespace = string.CompareOrdinal(ns1, ns2);
         return byNamespace != 0 ? byNamespace : string.CompareOrdinal(name1, name2);
+    }
+
+    /// <summary>What admission sees of the store: the objects held, read-only (a snapshot per call, as a lister's cache).</summary>
+    private sealed class StoredObjectsView(Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> objects) : IAdmissionContext
+    {
+        public IEnumerable<StoredObject> List(ResourceType type) =>
+            objects.TryGetValue(type.Key, out var all) ? all.Values.ToArray() : [];
     }
 
     private StoredObject? Find(string resource, string? ns, string name) =>

@@ -48,6 +48,10 @@ public sealed record FieldError
     public static FieldError Invalid(string field, long value, string detail) =>
         Invalid(field, JsonValue.Create(value), detail);
 
+    /// <summary><c>field.Invalid</c> with <c>field.OmitValueType{}</c>: the message prints no value.</summary>
+    public static FieldError InvalidWithoutValue(string field, string detail) =>
+        new(FieldErrorType.FieldValueInvalid, field, null, false, detail);
+
     /// <summary><c>field.Required</c>.</summary>
     public static FieldError Required(string field, string detail = "") =>
         new(FieldErrorType.FieldValueRequired, field, null, false, detail);

@@ -32,6 +32,23 @@ public sealed class WorkloadView
     /// <exception cref="SelectorParseException">When the selector is invalid.</exception>
     public LabelSelector Selector => LabelSelector.FromJson(SelectorJson);
 
+    /// <summary>
+    /// True when the workload's selector selects <paramref name="obj"/>. An empty selector selects nothing here (a
+    /// controller never adopts every pod of a namespace), and neither does an invalid one.
+    /// </summary>
+    public bool Selects(KubeObject obj)
+    {
+        try
+        {
+            var selector = Selector;
+            return !selector.IsEmpty && selector.Matches(obj);
+        }
+        catch (SelectorParseException)
+        {
+            return false;
+        }
+    }
+
     /// <summary><c>spec.template</c> (for CronJobs: <c>spec.jobTemplate</c>).</summary>
     public JsonObject? Template => Object.Kind == "CronJob"
         ? JsonTree.GetObject(Object.Document, "spec", "jobTemplate")

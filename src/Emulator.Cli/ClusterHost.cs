@@ -15,8 +15,10 @@ using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
+using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Scheduling;
+using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.StatefulSet;
 using Emulator.ControlPlane.Store;
 using Emulator.ControlPlane.TtlAfterFinished;
@@ -140,7 +142,7 @@ public sealed class ClusterHost : IAsyncDisposable
             Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
             Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
-            StartControllers(system, store, hub, events);
+            StartControllers(system, store, hub, events, RootCa(options.StateDirectory));
             var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
             ApiServer api;
@@ -230,7 +232,23 @@ public sealed class ClusterHost : IAsyncDisposable
     /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
     /// carries on (they are level-triggered).
     /// </summary>
-    private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events)
+    /// <summary>
+    /// The cluster's root CA (PEM), kept in the state directory so that <c>kube-root-ca.crt</c> stays the same across
+    /// restarts, as a cluster's CA does.
+    /// </summary>
+    private static string RootCa(string stateDirectory)
+    {
+        var path = Path.Combine(stateDirectory, "ca.crt");
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path);
+        }
+        var ca = RootCaCertPublisher.CreateSelfSignedCa();
+        File.WriteAllText(path, ca);
+        return ca;
+    }
+
+    private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events, string rootCa)
     {
         Supervised(system, "replicaset-controller", Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))));
         Supervised(system, "deployment-controller", Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))));
@@ -244,6 +262,10 @@ public sealed class ClusterHost : IAsyncDisposable
         Supervised(system, "cronjob-controller", Props.Create(() => new CronJobController(store, hub, events, TimeSpan.FromMinutes(1))));
         Supervised(system, "ttl-after-finished-controller", Props.Create(() => new TtlAfterFinishedController(store, hub, TimeSpan.FromMinutes(1))));
         Supervised(system, "pod-garbage-collector", Props.Create(() => new PodGarbageCollector(store, hub, PodGarbageCollector.DefaultTerminatedPodThreshold)));
+        Supervised(system, "serviceaccount-controller", Props.Create(() => new ServiceAccountController(store, hub, TimeSpan.FromMinutes(5))));
+        // The cluster's root CA, published as kube-root-ca.crt in every namespace.
+        Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
+        Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>

@@ -77,12 +77,12 @@ public sealed class ProtobufBodyTests(ApiServerFixture api) : IClassFixture<ApiS
     [Fact]
     public async Task A_kind_outside_the_protobuf_table_is_unsupported_media_type()
     {
-        var (status, body, response) = await Post("/api/v1/namespaces/default/configmaps", Envelope("rbac.authorization.k8s.io/v1", "Role", []));
+        var (status, body, response) = await Post("/api/v1/namespaces/default/configmaps", Envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", []));
         using (response)
         {
             Assert.Equal(415, status);
             Assert.Equal("UnsupportedMediaType", body["reason"]!.GetValue<string>());
-            Assert.Contains("Role", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("CustomResourceDefinition", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
         }
     }
 

@@ -135,6 +135,132 @@ public static class SeedObjects
                 yield return ("message", "a seed event");
                 yield return ("type", "Normal");
                 break;
+            case "ServiceAccount":
+                yield return ("automountServiceAccountToken", true);
+                yield return ("imagePullSecrets", new JsonArray(new JsonObject { ["name"] = "registry" }));
+                break;
+            case "ReplicationController":
+                yield return ("spec", new JsonObject { ["replicas"] = 1, ["selector"] = new JsonObject { ["app"] = "fuzz" }, ["template"] = Template() });
+                break;
+            case "PodTemplate":
+                yield return ("template", Template());
+                break;
+            case "ResourceQuota":
+                yield return ("spec", new JsonObject { ["hard"] = new JsonObject { ["pods"] = "10", ["requests.cpu"] = "1", ["limits.memory"] = "1Gi" } });
+                break;
+            case "LimitRange":
+                yield return ("spec", new JsonObject
+                {
+                    ["limits"] = new JsonArray(new JsonObject
+                    {
+                        ["type"] = "Container",
+                        ["max"] = new JsonObject { ["cpu"] = "1" },
+                        ["min"] = new JsonObject { ["cpu"] = "10m" },
+                        ["defaultRequest"] = new JsonObject { ["cpu"] = "100m" },
+                    }),
+                });
+                break;
+            case "Role" or "ClusterRole":
+                yield return ("rules", new JsonArray(new JsonObject
+                {
+                    ["apiGroups"] = new JsonArray(""),
+                    ["resources"] = new JsonArray("pods"),
+                    ["verbs"] = new JsonArray("get", "list", "watch"),
+                }));
+                break;
+            case "RoleBinding" or "ClusterRoleBinding":
+                yield return ("subjects", new JsonArray(
+                    new JsonObject { ["kind"] = "ServiceAccount", ["name"] = "default", ["namespace"] = Namespace },
+                    new JsonObject { ["kind"] = "User", ["apiGroup"] = "rbac.authorization.k8s.io", ["name"] = "jane" }));
+                yield return ("roleRef", new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "view" });
+                break;
+            case "Ingress":
+                yield return ("spec", new JsonObject
+                {
+                    ["ingressClassName"] = "emulator",
+                    ["rules"] = new JsonArray(new JsonObject
+                    {
+                        ["host"] = "fuzz.example.com",
+                        ["http"] = new JsonObject
+                        {
+                            ["paths"] = new JsonArray(new JsonObject
+                            {
+                                ["path"] = "/",
+                                ["pathType"] = "Prefix",
+                                ["backend"] = new JsonObject { ["service"] = new JsonObject { ["name"] = "seed", ["port"] = new JsonObject { ["number"] = 80 } } },
+                            }),
+                        },
+                    }),
+                    ["tls"] = new JsonArray(new JsonObject { ["hosts"] = new JsonArray("fuzz.example.com"), ["secretName"] = "tls" }),
+                });
+                break;
+            case "IngressClass":
+                yield return ("spec", new JsonObject { ["controller"] = "example.com/ingress" });
+                break;
+            case "NetworkPolicy":
+                yield return ("spec", new JsonObject
+                {
+                    ["podSelector"] = Selector(),
+                    ["ingress"] = new JsonArray(new JsonObject
+                    {
+                        ["from"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "10.0.0.0/8", ["except"] = new JsonArray("10.1.0.0/16") } }),
+                        ["ports"] = new JsonArray(new JsonObject { ["protocol"] = "TCP", ["port"] = 80, ["endPort"] = 90 }),
+                    }),
+                    ["policyTypes"] = new JsonArray("Ingress"),
+                });
+                break;
+            case "PodDisruptionBudget":
+                yield return ("spec", new JsonObject { ["minAvailable"] = "50%", ["selector"] = Selector() });
+                break;
+            case "PriorityClass":
+                yield return ("value", 1000);
+                yield return ("description", "fuzz");
+                break;
+            case "HorizontalPodAutoscaler":
+                yield return ("spec", new JsonObject
+                {
+                    ["scaleTargetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = "seed" },
+                    ["minReplicas"] = 1,
+                    ["maxReplicas"] = 3,
+                });
+                break;
+            case "RuntimeClass":
+                yield return ("handler", "runc");
+                break;
+            case "CSIDriver":
+                yield return ("spec", new JsonObject { ["attachRequired"] = false, ["volumeLifecycleModes"] = new JsonArray("Persistent") });
+                break;
+            case "CSINode":
+                yield return ("spec", new JsonObject { ["drivers"] = new JsonArray(new JsonObject { ["name"] = "csi.example.com", ["nodeID"] = "node-1" }) });
+                break;
+            case "VolumeAttachment":
+                yield return ("spec", new JsonObject { ["attacher"] = "csi.example.com", ["nodeName"] = "node-1", ["source"] = new JsonObject { ["persistentVolumeName"] = "pv-1" } });
+                break;
+            case "CertificateSigningRequest":
+                yield return ("spec", new JsonObject
+                {
+                    ["request"] = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K",
+                    ["signerName"] = "kubernetes.io/kube-apiserver-client",
+                    ["usages"] = new JsonArray("client auth"),
+                });
+                break;
+            case "MutatingWebhookConfiguration" or "ValidatingWebhookConfiguration":
+                yield return ("webhooks", new JsonArray(new JsonObject
+                {
+                    ["name"] = "seed.fuzz.example.com",
+                    ["clientConfig"] = new JsonObject { ["url"] = "https://webhook.example.com/validate" },
+                    ["rules"] = new JsonArray(new JsonObject
+                    {
+                        ["operations"] = new JsonArray("CREATE"),
+                        ["apiGroups"] = new JsonArray(""),
+                        ["apiVersions"] = new JsonArray("v1"),
+                        ["resources"] = new JsonArray("pods"),
+                    }),
+                    ["sideEffects"] = "None",
+                    ["admissionReviewVersions"] = new JsonArray("v1"),
+                    ["timeoutSeconds"] = 5,
+                }));
+                break;
         }
     }
 }

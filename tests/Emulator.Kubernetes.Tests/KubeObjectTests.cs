@@ -78,7 +78,7 @@ public class KindRegistryTests
         Assert.True(registry.Resolve("apps/v1", "StatefulSet").HasScale);
         Assert.Equal("deployments.apps", registry.Resolve("apps/v1", "Deployment").QualifiedResource);
         Assert.Equal(["all"], registry.InCategory("all").Select(k => k.Categories[0]).Distinct());
-        Assert.Equal(["Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"], registry.InCategory("all").Select(k => k.Kind));
+        Assert.Equal(["Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "HorizontalPodAutoscaler"], registry.InCategory("all").Select(k => k.Kind));
     }
 
     [Fact]

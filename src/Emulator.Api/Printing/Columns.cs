@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Emulator.Api.Printing;
 
 /// <summary>The columns real Kubernetes (1.33) prints per kind; kinds without their own get NAME and AGE.</summary>
-public static class Columns
+public static partial class Columns
 {
     private static readonly Column Name = new("Name", "string", 0, "Name must be unique within a namespace.", (o, _) => Meta(o, "name"), "name");
     private static readonly Column Age = new("Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created.", (o, now) => AgeOf(o, now));
@@ -149,7 +149,7 @@ public static class Columns
             new("Object", "string", 0, "The object the event is about.", (o, _) => $"{S(o["involvedObject"], "kind")?.ToLowerInvariant()}/{S(o["involvedObject"], "name")}"),
             new("Message", "string", 0, "The message of the event.", (o, _) => S(o, "message") ?? ""),
         ],
-        _ => [Name, Age],
+        _ => ForMoreKinds(kind) ?? [Name, Age],
     };
 
     private static object? Meta(JsonObject o, string field) => S(o["metadata"], field);

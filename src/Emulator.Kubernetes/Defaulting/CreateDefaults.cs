@@ -36,11 +36,25 @@ public static class CreateDefaults
             case ("", "PersistentVolumeClaim" or "PersistentVolume"):
                 StorageDefaults.AddProtectionFinalizer(obj);
                 break;
+            // Kinds whose strategy resets the status on create; their status structs print these non-omitempty zeros.
+            case ("", "ReplicationController"):
+                obj.Document["status"] = new JsonObject { ["replicas"] = 0 };
+                break;
+            case ("policy", "PodDisruptionBudget"):
+                obj.Document["status"] = new JsonObject { ["disruptionsAllowed"] = 0, ["currentHealthy"] = 0, ["desiredHealthy"] = 0, ["expectedPods"] = 0 };
+                break;
+            case ("autoscaling", "HorizontalPodAutoscaler"):
+                obj.Document["status"] = new JsonObject { ["desiredReplicas"] = 0 };
+                break;
+            case ("networking.k8s.io", "Ingress"):
+                obj.Document["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
+                break;
         }
     }
 
     /// <summary>
-    /// Pod: <c>serviceAccountName</c>/<c>serviceAccount</c> <c>default</c>, the not-ready and unreachable
+    /// Pod: <c>serviceAccountName</c>/<c>serviceAccount</c> <c>default</c> and the projected token volume mounted in
+    /// every container (<see cref="ServiceAccountDefaults.MountToken"/>), the not-ready and unreachable
     /// <c>NoExecute</c> tolerations for 300 s (unless already tolerated), priority 0 with preemptionPolicy
     /// PreemptLowerPriority, and status phase Pending with its QoS class.
     /// </summary>
@@ -52,6 +66,7 @@ public static class CreateDefaults
             spec["serviceAccountName"] = JsonTree.GetString(spec, "serviceAccount") is { Length: > 0 } legacy ? legacy : "default";
         }
         spec["serviceAccount"] = JsonTree.GetString(spec, "serviceAccountName");
+        ServiceAccountDefaults.MountToken(pod, pod.Uid ?? $"{pod.Namespace}/{pod.Name}");
 
         var tolerations = spec["tolerations"] as JsonArray;
         foreach (var key in new[] { "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable" })

@@ -71,6 +71,36 @@ public static class ObjectDefaulter
             case ("batch", "CronJob"):
                 BatchDefaults.ApplyCronJob(obj);
                 break;
+            case ("", "ReplicationController"):
+                BuiltInKindDefaults.ApplyReplicationController(obj);
+                break;
+            case ("", "PodTemplate"):
+                BuiltInKindDefaults.ApplyPodTemplate(obj);
+                break;
+            case ("", "LimitRange"):
+                BuiltInKindDefaults.ApplyLimitRange(obj);
+                break;
+            case ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding"):
+                BuiltInKindDefaults.ApplyBinding(obj);
+                break;
+            case ("networking.k8s.io", "NetworkPolicy"):
+                BuiltInKindDefaults.ApplyNetworkPolicy(obj);
+                break;
+            case ("scheduling.k8s.io", "PriorityClass"):
+                BuiltInKindDefaults.ApplyPriorityClass(obj);
+                break;
+            case ("autoscaling", "HorizontalPodAutoscaler"):
+                BuiltInKindDefaults.ApplyHorizontalPodAutoscaler(obj);
+                break;
+            case ("storage.k8s.io", "CSIDriver"):
+                BuiltInKindDefaults.ApplyCsiDriver(obj);
+                break;
+            case ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
+                BuiltInKindDefaults.ApplyWebhooks(obj, mutating: true);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"):
+                BuiltInKindDefaults.ApplyWebhooks(obj, mutating: false);
+                break;
         }
     }
 }

@@ -9,6 +9,7 @@ public sealed class KindRegistry
     private static readonly string[] All = ["all"];
     private static readonly string[] StatusOnly = ["status"];
     private static readonly string[] StatusAndScale = ["status", "scale"];
+    private static readonly string[] ApiExtensions = ["api-extensions"];
 
     private readonly List<KindInfo> _kinds;
     private readonly Dictionary<(string Group, string Kind), KindInfo> _byGroupKind = [];
@@ -108,5 +109,28 @@ public sealed class KindRegistry
         yield return new("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, [], [], Subdomain, [], "EndpointSlice");
         yield return new("events.k8s.io", "v1", "Event", "events", "event", true, ["ev"], [], Subdomain, [], "EventsV1Event");
         yield return new("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", false, ["sc"], [], Subdomain, [], "StorageClass");
+        yield return new("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true, ["sa"], [], Subdomain, [], "ServiceAccount");
+        yield return new("", "v1", "ReplicationController", "replicationcontrollers", "replicationcontroller", true, ["rc"], All, Subdomain, StatusAndScale, "ReplicationController");
+        yield return new("", "v1", "PodTemplate", "podtemplates", "podtemplate", true, [], [], Subdomain, [], "PodTemplate");
+        yield return new("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], [], Subdomain, StatusOnly, "ResourceQuota");
+        yield return new("", "v1", "LimitRange", "limitranges", "limitrange", true, ["limits"], [], Subdomain, [], "LimitRange");
+        // RBAC names are path segments (ValidateRBACName): "system:controller:x" is valid.
+        yield return new("rbac.authorization.k8s.io", "v1", "Role", "roles", "role", true, [], [], NameRule.PathSegment, [], "Role");
+        yield return new("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", "clusterrole", false, [], [], NameRule.PathSegment, [], "ClusterRole");
+        yield return new("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", "rolebinding", true, [], [], NameRule.PathSegment, [], "RoleBinding");
+        yield return new("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false, [], [], NameRule.PathSegment, [], "ClusterRoleBinding");
+        yield return new("networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", true, ["ing"], [], Subdomain, StatusOnly, "Ingress");
+        yield return new("networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", false, [], [], Subdomain, [], "IngressClass");
+        yield return new("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", "networkpolicy", true, ["netpol"], [], Subdomain, [], "NetworkPolicy");
+        yield return new("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, ["pdb"], [], Subdomain, StatusOnly, "PodDisruptionBudget");
+        yield return new("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass", false, ["pc"], [], Subdomain, [], "PriorityClass");
+        yield return new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, ["hpa"], All, Subdomain, StatusOnly, "HorizontalPodAutoscaler");
+        yield return new("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", "runtimeclass", false, [], [], Subdomain, [], "RuntimeClass");
+        yield return new("storage.k8s.io", "v1", "CSIDriver", "csidrivers", "csidriver", false, [], [], Subdomain, [], "CSIDriver");
+        yield return new("storage.k8s.io", "v1", "CSINode", "csinodes", "csinode", false, [], [], Subdomain, [], "CSINode");
+        yield return new("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", "volumeattachment", false, [], [], Subdomain, StatusOnly, "VolumeAttachment");
+        yield return new("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", "certificatesigningrequest", false, ["csr"], [], Subdomain, StatusOnly, "CertificateSigningRequest");
+        yield return new("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "MutatingWebhookConfiguration");
+        yield return new("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "ValidatingWebhookConfiguration");
     }
 }

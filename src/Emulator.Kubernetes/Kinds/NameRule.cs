@@ -11,4 +11,7 @@ public enum NameRule
 
     /// <summary>RFC 1035 label: an RFC 1123 label that starts with a letter.</summary>
     Dns1035Label,
+
+    /// <summary>A path segment (RBAC kinds): anything but <c>.</c> and <c>..</c>, without <c>/</c> or <c>%</c>.</summary>
+    PathSegment,
 }

@@ -21,8 +21,27 @@ public static class MetadataValidation
         {
             NameRule.Dns1123Label => NameSyntax.IsDns1123Label(name),
             NameRule.Dns1035Label => NameSyntax.IsDns1035Label(name),
+            NameRule.PathSegment => PathSegmentErrors(name, prefix),
             _ => NameSyntax.IsDns1123Subdomain(name),
         };
+    }
+
+    // path.IsValidPathSegmentName / IsValidPathSegmentPrefix: a prefix only may not contain '/' or '%'.
+    private static List<string> PathSegmentErrors(string name, bool prefix)
+    {
+        var errors = new List<string>();
+        if (!prefix && name is "." or "..")
+        {
+            errors.Add($"may not be '{name}'");
+        }
+        foreach (var illegal in new[] { "/", "%" })
+        {
+            if (name.Contains(illegal, StringComparison.Ordinal))
+            {
+                errors.Add($"may not contain '{illegal}'");
+            }
+        }
+        return errors;
     }
 
     /// <summary>Validates metadata on create (name or generateName, namespace scope, labels, annotations, owners, finalizers).</summary>

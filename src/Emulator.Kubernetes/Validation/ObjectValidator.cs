@@ -56,6 +56,26 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 StorageValidation.ValidateStorageClassUpdate(updated, old, errors);
                 break;
+            case ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding"):
+                ValidateKind(updated, kind, errors);
+                RbacValidation.ValidateBindingUpdate(updated, old, errors);
+                break;
+            case ("networking.k8s.io", "IngressClass"):
+                ValidateKind(updated, kind, errors);
+                NetworkingValidation.ValidateIngressClassUpdate(updated, old, errors);
+                break;
+            case ("scheduling.k8s.io", "PriorityClass"):
+                ValidateKind(updated, kind, errors);
+                PolicyValidation.ValidatePriorityClassUpdate(updated, old, errors);
+                break;
+            case ("node.k8s.io", "RuntimeClass"):
+                ValidateKind(updated, kind, errors);
+                PolicyValidation.ValidateRuntimeClassUpdate(updated, old, errors);
+                break;
+            case ("storage.k8s.io", "VolumeAttachment"):
+                ValidateKind(updated, kind, errors);
+                AdmissionValidation.ValidateVolumeAttachmentUpdate(updated, old, errors);
+                break;
             default:
                 ValidateKind(updated, kind, errors);
                 break;
@@ -146,6 +166,69 @@ public static class ObjectValidator
                 break;
             case ("batch", "CronJob"):
                 BatchValidation.ValidateCronJob(obj, errors);
+                break;
+            case ("", "ReplicationController"):
+                CoreKindValidation.ValidateReplicationController(obj, errors);
+                break;
+            case ("", "PodTemplate"):
+                CoreKindValidation.ValidatePodTemplate(obj, errors);
+                break;
+            case ("", "ResourceQuota"):
+                CoreKindValidation.ValidateResourceQuota(obj, errors);
+                break;
+            case ("", "LimitRange"):
+                CoreKindValidation.ValidateLimitRange(obj, errors);
+                break;
+            case ("rbac.authorization.k8s.io", "Role"):
+                RbacValidation.ValidateRole(obj, errors);
+                break;
+            case ("rbac.authorization.k8s.io", "ClusterRole"):
+                RbacValidation.ValidateClusterRole(obj, errors);
+                break;
+            case ("rbac.authorization.k8s.io", "RoleBinding"):
+                RbacValidation.ValidateRoleBinding(obj, errors);
+                break;
+            case ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
+                RbacValidation.ValidateClusterRoleBinding(obj, errors);
+                break;
+            case ("networking.k8s.io", "Ingress"):
+                NetworkingValidation.ValidateIngress(obj, errors);
+                break;
+            case ("networking.k8s.io", "IngressClass"):
+                NetworkingValidation.ValidateIngressClass(obj, errors);
+                break;
+            case ("networking.k8s.io", "NetworkPolicy"):
+                NetworkingValidation.ValidateNetworkPolicy(obj, errors);
+                break;
+            case ("policy", "PodDisruptionBudget"):
+                PolicyValidation.ValidatePodDisruptionBudget(obj, errors);
+                break;
+            case ("scheduling.k8s.io", "PriorityClass"):
+                PolicyValidation.ValidatePriorityClass(obj, errors);
+                break;
+            case ("autoscaling", "HorizontalPodAutoscaler"):
+                PolicyValidation.ValidateHorizontalPodAutoscaler(obj, errors);
+                break;
+            case ("node.k8s.io", "RuntimeClass"):
+                PolicyValidation.ValidateRuntimeClass(obj, errors);
+                break;
+            case ("storage.k8s.io", "CSIDriver"):
+                AdmissionValidation.ValidateCsiDriver(obj, errors);
+                break;
+            case ("storage.k8s.io", "CSINode"):
+                AdmissionValidation.ValidateCsiNode(obj, errors);
+                break;
+            case ("storage.k8s.io", "VolumeAttachment"):
+                AdmissionValidation.ValidateVolumeAttachment(obj, errors);
+                break;
+            case ("certificates.k8s.io", "CertificateSigningRequest"):
+                AdmissionValidation.ValidateCertificateSigningRequest(obj, errors);
+                break;
+            case ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
+                AdmissionValidation.ValidateWebhooks(obj, mutating: true, errors);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"):
+                AdmissionValidation.ValidateWebhooks(obj, mutating: false, errors);
                 break;
         }
     }

@@ -177,11 +177,11 @@ public sealed class ProtobufDecoderTests
     [Fact]
     public void Unknown_kinds_are_unsupported_and_named()
     {
-        var body = ProtoWriter.Envelope("rbac.authorization.k8s.io/v1", "Role", o => o.Message(1, m => m.String(1, "r")));
+        var body = ProtoWriter.Envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", o => o.Message(1, m => m.String(1, "r")));
         var e = Assert.Throws<ProtobufUnsupportedException>(() => ProtobufDecoder.Decode(body));
-        Assert.Equal("Role", e.Kind);
-        Assert.Contains("Role", e.Message, StringComparison.Ordinal);
-        Assert.Contains("rbac.authorization.k8s.io/v1", e.Message, StringComparison.Ordinal);
+        Assert.Equal("CustomResourceDefinition", e.Kind);
+        Assert.Contains("CustomResourceDefinition", e.Message, StringComparison.Ordinal);
+        Assert.Contains("apiextensions.k8s.io/v1", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -212,6 +212,12 @@ public static class ProtobufDecoder
                 case ProtobufKind.Message:
                     var message = ReadLength(data, ref pos);
                     var messageType = LookupMessage(field);
+                    if (field.IsInline && messageType.Special == ProtobufSpecial.None)
+                    {
+                        // An embedded struct: Go's JSON writes its fields into the enclosing object.
+                        DecodeMessage(messageType, message, target, context, depth + 1);
+                        continue;
+                    }
                     if (messageType.Special == ProtobufSpecial.None && !field.IsRepeated && target[field.JsonName] is JsonObject existing)
                     {
                         // A repeated occurrence of a singular message merges into the first (protobuf semantics).

@@ -37,6 +37,9 @@ public enum ProtobufFlags
 
     /// <summary>A <c>map&lt;string, V&gt;</c>: repeated entry messages {1 key, 2 value}, a JSON object.</summary>
     Map = 4,
+
+    /// <summary>An embedded Go struct (<c>json:",inline"</c>): its fields go into the enclosing JSON object.</summary>
+    Inline = 8,
 }
 
 /// <summary>Messages whose JSON form is not an object of their fields.</summary>
@@ -81,6 +84,9 @@ public sealed record ProtobufField(int Number, string JsonName, ProtobufKind Kin
 
     /// <summary>Whether the field is a Go pointer (a present zero value is kept).</summary>
     public bool IsNullable => (Flags & ProtobufFlags.Nullable) != 0;
+
+    /// <summary>Whether the field is an embedded struct whose fields are inlined into the enclosing object.</summary>
+    public bool IsInline => (Flags & ProtobufFlags.Inline) != 0;
 
     /// <summary>Whether the field is a map.</summary>
     public bool IsMap => (Flags & ProtobufFlags.Map) != 0;

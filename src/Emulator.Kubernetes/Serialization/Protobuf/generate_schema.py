@@ -32,6 +32,28 @@ ROOTS = [
     ("coordination.k8s.io/v1", "Lease", "k8s.io.api.coordination.v1.Lease"),
     ("discovery.k8s.io/v1", "EndpointSlice", "k8s.io.api.discovery.v1.EndpointSlice"),
     ("events.k8s.io/v1", "Event", "k8s.io.api.events.v1.Event"),
+    ("v1", "ServiceAccount", "k8s.io.api.core.v1.ServiceAccount"),
+    ("v1", "ReplicationController", "k8s.io.api.core.v1.ReplicationController"),
+    ("v1", "PodTemplate", "k8s.io.api.core.v1.PodTemplate"),
+    ("v1", "ResourceQuota", "k8s.io.api.core.v1.ResourceQuota"),
+    ("v1", "LimitRange", "k8s.io.api.core.v1.LimitRange"),
+    ("rbac.authorization.k8s.io/v1", "Role", "k8s.io.api.rbac.v1.Role"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", "k8s.io.api.rbac.v1.ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", "k8s.io.api.rbac.v1.RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "k8s.io.api.rbac.v1.ClusterRoleBinding"),
+    ("networking.k8s.io/v1", "Ingress", "k8s.io.api.networking.v1.Ingress"),
+    ("networking.k8s.io/v1", "IngressClass", "k8s.io.api.networking.v1.IngressClass"),
+    ("networking.k8s.io/v1", "NetworkPolicy", "k8s.io.api.networking.v1.NetworkPolicy"),
+    ("policy/v1", "PodDisruptionBudget", "k8s.io.api.policy.v1.PodDisruptionBudget"),
+    ("scheduling.k8s.io/v1", "PriorityClass", "k8s.io.api.scheduling.v1.PriorityClass"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler", "k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler"),
+    ("node.k8s.io/v1", "RuntimeClass", "k8s.io.api.node.v1.RuntimeClass"),
+    ("storage.k8s.io/v1", "CSIDriver", "k8s.io.api.storage.v1.CSIDriver"),
+    ("storage.k8s.io/v1", "CSINode", "k8s.io.api.storage.v1.CSINode"),
+    ("storage.k8s.io/v1", "VolumeAttachment", "k8s.io.api.storage.v1.VolumeAttachment"),
+    ("certificates.k8s.io/v1", "CertificateSigningRequest", "k8s.io.api.certificates.v1.CertificateSigningRequest"),
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", "k8s.io.api.admissionregistration.v1.MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration"),
     ("policy/v1", "Eviction", "k8s.io.api.policy.v1.Eviction"),
     ("autoscaling/v1", "Scale", "k8s.io.api.autoscaling.v1.Scale"),
 ]
@@ -45,6 +67,23 @@ SPECIAL = {
     "k8s.io.apimachinery.pkg.util.intstr.IntOrString": "IntOrString",
     "k8s.io.apimachinery.pkg.runtime.RawExtension": "RawJson",
     "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1": "RawJson",
+}
+
+# Embedded Go structs (`json:",inline"`): their fields belong to the enclosing JSON object.
+INLINE = {
+    ("k8s.io.api.core.v1.Volume", "volumeSource"),
+    ("k8s.io.api.core.v1.PersistentVolumeSpec", "persistentVolumeSource"),
+    ("k8s.io.api.core.v1.Probe", "handler"),
+    ("k8s.io.api.core.v1.EphemeralContainer", "ephemeralContainerCommon"),
+    ("k8s.io.api.core.v1.ConfigMapEnvSource", "localObjectReference"),
+    ("k8s.io.api.core.v1.ConfigMapKeySelector", "localObjectReference"),
+    ("k8s.io.api.core.v1.ConfigMapProjection", "localObjectReference"),
+    ("k8s.io.api.core.v1.ConfigMapVolumeSource", "localObjectReference"),
+    ("k8s.io.api.core.v1.SecretEnvSource", "localObjectReference"),
+    ("k8s.io.api.core.v1.SecretKeySelector", "localObjectReference"),
+    ("k8s.io.api.core.v1.SecretProjection", "localObjectReference"),
+    ("k8s.io.api.networking.v1.IngressRule", "ingressRuleValue"),
+    ("k8s.io.api.admissionregistration.v1.RuleWithOperations", "rule"),
 }
 
 KINDS = {3: "Int64", 5: "Int32", 8: "Bool", 9: "String", 11: "Message", 12: "Bytes"}
@@ -176,6 +215,8 @@ def main():
                 flags.append("ProtobufFlags.Repeated")
             if f["nullable"] and not repeated:
                 flags.append("ProtobufFlags.Nullable")
+            if (name, f["name"]) in INLINE:
+                flags.append("ProtobufFlags.Inline")
             ftext = " | ".join(flags) if flags else "ProtobufFlags.None"
             ttext = f'"{type_name}"' if type_name else "null"
             w(f'            new({f["number"]}, "{f["name"]}", ProtobufKind.{kind}, {ftext}, {ttext}),\n')

@@ -59,12 +59,7 @@ public static class FuzzRun
         var fuzzer = new ManifestFuzzer(seed, resources);
         var report = new FuzzReport();
         var gate = new object();
-        var cases = new Queue<FuzzCase>();
-        for (var i = 0; i < count; i++)
-        {
-            // Generated up front (one seeded sequence), sent by several clients.
-            cases.Enqueue(fuzzer.Next());
-        }
+        var generated = 0;
         async Task Worker()
         {
             while (true)
@@ -72,10 +67,13 @@ public static class FuzzRun
                 FuzzCase next;
                 lock (gate)
                 {
-                    if (!cases.TryDequeue(out next!))
+                    // One seeded sequence, generated as it is sent (bodies of megabytes are not all held at once).
+                    if (generated == count)
                     {
                         return;
                     }
+                    generated++;
+                    next = fuzzer.Next();
                 }
                 var (status, failure) = await SendAsync(client, next).ConfigureAwait(false);
                 lock (gate)

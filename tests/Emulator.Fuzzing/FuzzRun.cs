@@ -29,6 +29,9 @@ public sealed class FuzzReport
 /// </summary>
 public static class FuzzRun
 {
+    /// <summary>The API server's request body limit (3 MiB).</summary>
+    public const int MaxBodyBytes = 3 * 1024 * 1024;
+
     /// <summary>How long one request may take before it counts as a hang.</summary>
     public static readonly TimeSpan Hang = TimeSpan.FromSeconds(20);
 
@@ -118,6 +121,12 @@ public static class FuzzRun
         catch (OperationCanceledException)
         {
             return (0, $"no answer within {Hang.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException) when (fuzzCase.Body is { Length: > MaxBodyBytes })
+        {
+            // The server answers a body over its limit (413) before the client has sent it all, and closes the
+            // connection: the client sees the close.
+            return (413, null);
         }
         catch (HttpRequestException e)
         {

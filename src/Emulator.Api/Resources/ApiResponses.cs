@@ -172,18 +172,7 @@ public static class ApiResponses
     /// </summary>
     public static async Task<JsonNode> ReadBody(HttpContext context, long maxBytes)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw new ApiStatusException(RequestEntityTooLarge(maxBytes));
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        var bytes = buffer.ToArray();
+        var bytes = await ReadBytes(context, maxBytes).ConfigureAwait(false);
         if (bytes.Length == 0)
         {
             throw new ApiStatusException(ApiStatus.BadRequest("the request body is empty"));
@@ -206,6 +195,23 @@ public static class ApiResponses
             var where = e.LineNumber is { } line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
             throw new ApiStatusException(ApiStatus.BadRequest($"error decoding the request body{where}: {FirstLine(e.Message)}"));
         }
+    }
+
+    /// <summary>Reads the whole request body; more than <paramref name="maxBytes"/> is a 413 whether or not its length was announced.</summary>
+    public static async Task<byte[]> ReadBytes(HttpContext context, long maxBytes)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new ApiStatusException(RequestEntityTooLarge(maxBytes));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>

@@ -162,20 +162,10 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             return await ApiResponses.ReadBody(context, options.MaxRequestBytes).ConfigureAwait(false);
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > options.MaxRequestBytes)
-            {
-                throw new ApiStatusException(ApiResponses.RequestEntityTooLarge(options.MaxRequestBytes));
-            }
-            buffer.Write(chunk, 0, read);
-        }
+        var bytes = await ApiResponses.ReadBytes(context, options.MaxRequestBytes).ConfigureAwait(false);
         try
         {
-            return ManifestReader.ParseNode(System.Text.Encoding.UTF8.GetString(buffer.ToArray()))
+            return ManifestReader.ParseNode(System.Text.Encoding.UTF8.GetString(bytes))
                 ?? throw new ApiStatusException(ApiStatus.BadRequest("the request body is empty"));
         }
         catch (ManifestParseException e)
@@ -252,12 +242,15 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             var bodyName = metadata["name"]?.GetValue<string>();
             if (!string.IsNullOrEmpty(bodyName) && bodyName != route.Name)
             {
-                throw new ApiStatusException(ApiStatus.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({route.Name})"));
+                throw NameMismatch(bodyName, route.Name);
             }
             metadata["name"] = route.Name;
         }
         return obj;
     }
+
+    private static ApiStatusException NameMismatch(string bodyName, string urlName) =>
+        new(ApiStatus.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({urlName})"));
 
     private static KindInfo? KindOf(ResourceRoute route) => KindRegistry.Default.FindByResource(route.Resource.Group, route.Resource.Resource);
 
@@ -370,8 +363,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             // As the API server checks after patching: the patch may not rename the object (nor remove its metadata).
             if (patched["metadata"] is not JsonObject patchedMetadata || patchedMetadata["name"]?.GetValue<string>() != route.Name)
             {
-                var patchedName = (patched["metadata"] as JsonObject)?["name"]?.GetValue<string>() ?? "";
-                throw new ApiStatusException(ApiStatus.BadRequest($"the name of the object ({patchedName}) does not match the name on the URL ({route.Name})"));
+                throw NameMismatch((patched["metadata"] as JsonObject)?["name"]?.GetValue<string>() ?? "", route.Name!);
             }
             var pinned = patch is JsonObject p && p["metadata"] is JsonObject pm && pm["resourceVersion"] is not null;
             if (!pinned)

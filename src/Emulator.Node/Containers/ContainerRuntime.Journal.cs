@@ -18,7 +18,16 @@ public sealed record ContainerRun(string ContainerId, DateTimeOffset StartedAt, 
 public sealed record ContainerRecord(string Name, bool Init, int RestartCount, ContainerRun? Current, ContainerRun? Previous);
 
 /// <summary>What the runtime remembers of one pod sandbox.</summary>
-public sealed record PodRecord(string PodUid, string Namespace, string Name, string PodIp, DateTimeOffset StartTime, IReadOnlyDictionary<string, ContainerRecord> Containers);
+public sealed record PodRecord(string PodUid, string Namespace, string Name, string PodIp, DateTimeOffset StartTime, IReadOnlyDictionary<string, ContainerRecord> Containers)
+{
+    /// <summary>A new pod sandbox, no container run yet.</summary>
+    public static PodRecord Admitted(PodAdmitted admitted) => new(admitted.PodUid, admitted.Namespace, admitted.Name, admitted.PodIp, admitted.StartTime,
+        new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
+
+    /// <summary>This record with <paramref name="container"/> replacing the container of its name.</summary>
+    public PodRecord With(ContainerRecord container) =>
+        this with { Containers = new Dictionary<string, ContainerRecord>(Containers, StringComparer.Ordinal) { [container.Name] = container } };
+}
 
 /// <summary>
 /// A change to what a node's container runtime holds. The kubelet of <see cref="Node"/> sends it; the runtime journals it.

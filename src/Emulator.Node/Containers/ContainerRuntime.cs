@@ -103,15 +103,13 @@ public sealed class ContainerRuntime : PersistentActor
         switch (change)
         {
             case PodAdmitted admitted:
-                if (node.Pods.TryAdd(admitted.PodUid, new PodRecord(admitted.PodUid, admitted.Namespace, admitted.Name, admitted.PodIp, admitted.StartTime,
-                    new Dictionary<string, ContainerRecord>(StringComparer.Ordinal))))
+                if (node.Pods.TryAdd(admitted.PodUid, PodRecord.Admitted(admitted)))
                 {
                     _podCount++;
                 }
                 break;
             case ContainerRecorded recorded when node.Pods.TryGetValue(recorded.PodUid, out var record):
-                var containers = new Dictionary<string, ContainerRecord>(record.Containers, StringComparer.Ordinal) { [recorded.Container.Name] = recorded.Container };
-                node.Pods[recorded.PodUid] = record with { Containers = containers };
+                node.Pods[recorded.PodUid] = record.With(recorded.Container);
                 break;
             case PodForgotten forgotten:
                 if (node.Pods.Remove(forgotten.PodUid))

@@ -126,8 +126,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             case ContainerRecorded recorded:
                 if (_records.TryGetValue(recorded.PodUid, out var record))
                 {
-                    var containers = new Dictionary<string, ContainerRecord>(record.Containers, StringComparer.Ordinal) { [recorded.Container.Name] = recorded.Container };
-                    _records[recorded.PodUid] = record with { Containers = containers };
+                    _records[recorded.PodUid] = record.With(recorded.Container);
                     Record(recorded);
                 }
                 break;
@@ -235,10 +234,10 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 return;
             }
             _waitingForIp.Remove(uid);
-            record = new PodRecord(uid, stored.Namespace ?? "default", stored.Name, ip, Clock.UtcNow,
-                new Dictionary<string, ContainerRecord>(StringComparer.Ordinal));
+            var admitted = new PodAdmitted(uid, stored.Namespace ?? "default", stored.Name, ip, Clock.UtcNow);
+            record = PodRecord.Admitted(admitted);
             _records[uid] = record;
-            Record(new PodAdmitted(uid, record.Namespace, record.Name, record.PodIp, record.StartTime));
+            Record(admitted);
         }
         var self = Self;
         worker = Context.ActorOf(Props.Create(() => new PodWorker(_node, pod, record, self, _store, _events)), $"pod-{uid}");

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Emulator.Api.Discovery;
+using Emulator.Api.OpenApi;
 using Emulator.Api.Resources;
 using Emulator.ControlPlane.Store;
 using Microsoft.AspNetCore.Builder;
@@ -96,9 +97,10 @@ public sealed class ApiServer : IAsyncDisposable
         var discovery = system.ActorOf(Props.Create(() => new CustomResourceDiscovery(store, watchHub, catalog, synced)));
         await synced.Task.WaitAsync(options.StoreTimeout).ConfigureAwait(false);
         var handler = new ResourceHandler(system, store, watchHub, catalog, options);
+        var openApi = new OpenApiV3(catalog, OpenApiSchemas.Default);
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
-        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, handler, management)));
+        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, handler, management)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         return new ApiServer(app, address, () => system.Stop(discovery));
@@ -136,7 +138,7 @@ public sealed class ApiServer : IAsyncDisposable
         }
     }
 
-    private static Task Route(HttpContext context, ApiResourceCatalog catalog, ResourceHandler handler, NodeManagement management)
+    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, ResourceHandler handler, NodeManagement management)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -153,10 +155,14 @@ public sealed class ApiServer : IAsyncDisposable
                 return ApiResponses.WriteJson(context, DiscoveryDocuments.ResourceList(catalog, "", "v1"));
             case ["apis", var group, var version] when catalog.InGroupVersion(group, version).Any():
                 return ApiResponses.WriteJson(context, DiscoveryDocuments.ResourceList(catalog, group, version));
-            case ["openapi", "v2"] or ["openapi", "v3"]:
-                // An empty 200 is a valid "no schema": kubectl then skips client-side validation (see kubectl-compat).
+            case ["openapi", "v2"]:
+                // An empty 200 is a valid "no schema" for kubectl's v2 reader; it reads schemas from v3.
                 context.Response.ContentType = "application/octet-stream";
                 return Task.CompletedTask;
+            case ["openapi", "v3"]:
+                return ApiResponses.WriteJson(context, openApi.Root());
+            case ["openapi", "v3", .. var documentPath]:
+                return OpenApiDocument(context, openApi, string.Join('/', documentPath));
             case ["healthz"] or ["readyz"] or ["livez"]:
                 return ApiResponses.WriteText(context, "ok");
             case ["emulator", "v1", "nodes", .. var nodePath]:
@@ -168,6 +174,25 @@ public sealed class ApiServer : IAsyncDisposable
             default:
                 return NotFound(context);
         }
+    }
+
+    /// <summary>One group version's OpenAPI v3 document; a stale hash is redirected to the current one, as the API server does.</summary>
+    private static async Task OpenApiDocument(HttpContext context, OpenApiV3 openApi, string path)
+    {
+        if (openApi.Document(path) is not { } document)
+        {
+            await NotFound(context).ConfigureAwait(false);
+            return;
+        }
+        if (context.Request.Query["hash"].FirstOrDefault() is { Length: > 0 } hash && hash != document.Hash)
+        {
+            context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
+            context.Response.Headers.Location = $"/openapi/v3/{path}?hash={document.Hash}";
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.ETag = $"\"{document.Hash}\"";
+        await context.Response.Body.WriteAsync(document.Json).ConfigureAwait(false);
     }
 
     private static Task Resource(HttpContext context, ApiResourceCatalog catalog, ResourceHandler handler, string group, string version, string[] rest)

@@ -9,6 +9,7 @@ using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
+using Emulator.ControlPlane.Disruption;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
@@ -266,6 +267,7 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromMinutes(1))));
     }
 
     /// <summary>

@@ -267,7 +267,8 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
-        Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromMinutes(1))));
+        // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
+        Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));
     }
 
     /// <summary>

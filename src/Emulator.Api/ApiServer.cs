@@ -58,10 +58,13 @@ public sealed class ApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ApiServer(WebApplication app, Uri address)
+    private readonly Action _stopDiscovery;
+
+    private ApiServer(WebApplication app, Uri address, Action stopDiscovery)
     {
         _app = app;
         Address = address;
+        _stopDiscovery = stopDiscovery;
     }
 
     /// <summary>The address the server listens on (<c>http://127.0.0.1:PORT</c>).</summary>
@@ -87,13 +90,18 @@ public sealed class ApiServer : IAsyncDisposable
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
         });
         var app = builder.Build();
-        var handler = new ResourceHandler(system, store, watchHub, options);
+        // This server's own catalog: the built-in resources and what the stored CRDs define, listed before serving.
+        catalog = catalog.WithoutCustomResources();
+        var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var discovery = system.ActorOf(Props.Create(() => new CustomResourceDiscovery(store, watchHub, catalog, synced)));
+        await synced.Task.WaitAsync(options.StoreTimeout).ConfigureAwait(false);
+        var handler = new ResourceHandler(system, store, watchHub, catalog, options);
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
         app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, handler, management)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
-        return new ApiServer(app, address);
+        return new ApiServer(app, address, () => system.Stop(discovery));
     }
 
     /// <summary>
@@ -176,6 +184,7 @@ public sealed class ApiServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _stopDiscovery();
     }
 }
 

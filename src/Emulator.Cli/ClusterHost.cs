@@ -7,6 +7,7 @@ using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.CronJob;
+using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Disruption;
@@ -230,10 +231,6 @@ public sealed class ClusterHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
-    /// carries on (they are level-triggered).
-    /// </summary>
-    /// <summary>
     /// The cluster's root CA (PEM), kept in the state directory so that <c>kube-root-ca.crt</c> stays the same across
     /// restarts, as a cluster's CA does.
     /// </summary>
@@ -249,6 +246,10 @@ public sealed class ClusterHost : IAsyncDisposable
         return ca;
     }
 
+    /// <summary>
+    /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
+    /// carries on (they are level-triggered).
+    /// </summary>
     private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events, string rootCa)
     {
         Supervised(system, "replicaset-controller", Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))));
@@ -267,6 +268,7 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(store, hub, TimeSpan.FromMinutes(5))));
         // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
         Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));
     }

@@ -91,7 +91,7 @@ public static class DiscoveryDocuments
                 {
                     ["name"] = $"{r.Resource}/scale",
                     ["singularName"] = "",
-                    ["namespaced"] = true,
+                    ["namespaced"] = r.Namespaced,
                     ["group"] = "autoscaling",
                     ["version"] = "v1",
                     ["kind"] = "Scale",

@@ -51,7 +51,7 @@ public static partial class Columns
             new("Request", "string", 0, "Request represents a minimum amount of cpu/memory that a container may consume.", (o, _) => QuotaColumn(o, limits: false)),
             new("Limit", "string", 0, "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", (o, _) => QuotaColumn(o, limits: true)),
         ],
-        "LimitRange" or "Role" or "ClusterRole" => [Name, CreatedAt],
+        "LimitRange" or "Role" or "ClusterRole" or "CustomResourceDefinition" => [Name, CreatedAt],
         "RoleBinding" or "ClusterRoleBinding" => BindingColumns,
         "Ingress" =>
         [

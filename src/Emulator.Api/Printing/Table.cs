@@ -22,7 +22,7 @@ public static class Table
     /// <summary>Builds the Table of <paramref name="items"/>.</summary>
     public static JsonObject For(ApiResource resource, IReadOnlyList<StoredObject> items, long resourceVersion, DateTimeOffset now)
     {
-        var columns = Columns.For(resource.Kind);
+        var columns = resource.CustomVersion is { } custom ? Columns.For(custom) : Columns.For(resource.Kind);
         var definitions = new JsonArray();
         foreach (var c in columns)
         {
@@ -48,6 +48,7 @@ public static class Table
                     int i => JsonValue.Create(i),
                     long l => JsonValue.Create(l),
                     bool b => JsonValue.Create(b),
+                    double d => JsonValue.Create(d),
                     var v => JsonValue.Create(Convert.ToString(v, CultureInfo.InvariantCulture)),
                 });
             }

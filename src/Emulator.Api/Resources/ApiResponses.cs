@@ -114,7 +114,7 @@ public static class ApiResponses
     }
 
     /// <summary>Writes a <c>KindList</c> whose items are the stored JSON, without re-parsing them.</summary>
-    public static async Task WriteList(HttpContext context, string apiVersion, string kind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0)
+    public static async Task WriteList(HttpContext context, string apiVersion, string listKind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0, Func<StoredObject, byte[]>? jsonOf = null)
     {
         context.Response.ContentType = "application/json";
         // Streamed in chunks: a list of every pod must not be held twice in memory (items plus one big buffer).
@@ -129,7 +129,7 @@ public static class ApiResponses
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("kind", kind + "List");
+            writer.WriteString("kind", listKind);
             writer.WriteString("apiVersion", apiVersion);
             writer.WriteStartObject("metadata");
             writer.WriteString("resourceVersion", resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -142,7 +142,7 @@ public static class ApiResponses
             writer.WriteStartArray("items");
             foreach (var item in items)
             {
-                writer.WriteRawValue(item.Json, skipInputValidation: true);
+                writer.WriteRawValue(jsonOf is null ? item.Json : jsonOf(item), skipInputValidation: true);
                 if (writer.BytesPending + buffer.Length >= ChunkBytes)
                 {
                     await writer.FlushAsync().ConfigureAwait(false);

@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using Emulator.Api.Discovery;
 using Emulator.Api.Printing;
 using Emulator.Api.Watch;
+using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Kubernetes.CustomResources;
 using Emulator.Kubernetes.Decoding;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Schema;
@@ -20,7 +23,7 @@ namespace Emulator.Api.Resources;
 /// Serves one resource request: reads become store queries, writes become store commands (the store is the only
 /// writer), and answers are objects, lists, Tables, watch streams or <c>Status</c> errors.
 /// </summary>
-public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiServerOptions options)
+public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiResourceCatalog catalog, ApiServerOptions options)
 {
     /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
     public async Task Handle(HttpContext context, ResourceRoute route)
@@ -30,6 +33,10 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             var method = context.Request.Method;
             var query = context.Request.Query;
             var isWatch = query["watch"] is { Count: > 0 } w && (w[0] == "true" || w[0] == "1");
+            if (route.Resource.CustomVersion?.DeprecationWarning is { } deprecation)
+            {
+                ApiResponses.AddWarning(context, deprecation);
+            }
             switch (method)
             {
                 case "GET" when route.Name is null && isWatch:
@@ -113,7 +120,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var obj = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
         if (route.Subresource == "scale" && route.Resource.HasScale)
         {
-            await ApiResponses.WriteJson(context, Scale.From(obj.ToJsonObject())).ConfigureAwait(false);
+            await ApiResponses.WriteJson(context, Scale.From(route.Resource, obj.ToJsonObject())).ConfigureAwait(false);
             return;
         }
         if (Table.Wants(context))
@@ -121,7 +128,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             await ApiResponses.WriteJson(context, Table.For(route.Resource, [obj], obj.ResourceVersion, system.EmulatedClock().UtcNow)).ConfigureAwait(false);
             return;
         }
-        await ApiResponses.WriteRaw(context, obj.Json).ConfigureAwait(false);
+        await ApiResponses.WriteRaw(context, route.Resource.JsonOf(obj)).ConfigureAwait(false);
     }
 
     private async Task List(HttpContext context, ResourceRoute route)
@@ -142,7 +149,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             await ApiResponses.WriteJson(context, table).ConfigureAwait(false);
             return;
         }
-        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, reply.Items, reply.ResourceVersion, next, reply.RemainingItemCount).ConfigureAwait(false);
+        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.ListKind, reply.Items, reply.ResourceVersion, next, reply.RemainingItemCount, route.Resource.JsonOf).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -219,6 +226,10 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"the object kind {kind} does not match the resource {route.Resource.Resource}"));
         }
+        if (route.Resource.Definition is not null && route.Subresource != "scale" && JsonTree.AsString(obj["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != route.Resource.ApiVersion)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({route.Resource.ApiVersion})"));
+        }
         if (target is { } decodeAs)
         {
             EnsureDecodes(obj, decodeAs.Kind, decodeAs.Version, decodeAs.Type);
@@ -260,6 +271,11 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     /// </summary>
     private static void RejectUnknownFields(HttpContext context, ResourceRoute route, JsonObject obj)
     {
+        if (route.Resource.CustomVersion is { } version)
+        {
+            RejectUnknownCustomFields(context, route, version, obj);
+            return;
+        }
         if (KindOf(route) is not { } kind)
         {
             return;
@@ -291,12 +307,62 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         }
     }
 
+    /// <summary>
+    /// <c>fieldValidation</c> for a custom object: the fields its schema would prune are its unknown fields, refused
+    /// under Strict with the decoder's wording, warned about under Warn (the store prunes them either way).
+    /// </summary>
+    private static void RejectUnknownCustomFields(HttpContext context, ResourceRoute route, CustomResourceVersion version, JsonObject obj)
+    {
+        var mode = ParseFieldValidation(context);
+        if (mode == FieldValidationMode.Ignore)
+        {
+            return;
+        }
+        var unknown = JsonBody.DuplicateFields(context).Select(p => $"duplicate field \"{p}\"")
+            .Concat(version.Schema.PruneObject(obj.DeepClone().AsObject()).Select(p => $"unknown field \"{p}\"")).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+        var kind = route.Resource.Kind;
+        if (mode == FieldValidationMode.Strict)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"{kind} in version \"{route.Resource.Version}\" cannot be handled as a {kind}: strict decoding error: {string.Join(", ", unknown)}"));
+        }
+        foreach (var warning in unknown)
+        {
+            ApiResponses.AddWarning(context, warning);
+        }
+    }
+
+    private static FieldValidationMode ParseFieldValidation(HttpContext context)
+    {
+        try
+        {
+            return StrictFieldValidation.ParseMode(context.Request.Query["fieldValidation"].FirstOrDefault());
+        }
+        catch (ArgumentException e)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest(e.Message));
+        }
+    }
+
+    /// <summary>A write to a CRD changes what this server serves at once (the watch brings the same change later).</summary>
+    private void Served(ResourceRoute route, StoredObject written, bool dryRun)
+    {
+        if (!dryRun && route.Resource.StoreType.Key == CustomResourceTypes.Definitions.Key)
+        {
+            catalog.Apply(written);
+        }
+    }
+
     private async Task Create(HttpContext context, ResourceRoute route)
     {
         var obj = await ReadObject(context, route).ConfigureAwait(false);
         RejectUnknownFields(context, route, obj);
         var created = await Ask(new CreateObject(Type(route), obj, DryRun(context))).ConfigureAwait(false);
-        await ApiResponses.WriteRaw(context, created.Json, 201).ConfigureAwait(false);
+        Served(route, created, DryRun(context));
+        await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
 
     private async Task Update(HttpContext context, ResourceRoute route)
@@ -314,7 +380,8 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         }
         var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
         var updated = await Ask(new UpdateObject(Type(route), body, scope, DryRun(context))).ConfigureAwait(false);
-        await ApiResponses.WriteRaw(context, updated.Json).ConfigureAwait(false);
+        Served(route, updated, DryRun(context));
+        await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
 
     /// <summary><c>spec.replicas</c> of a Scale body that decoded (an int32, or absent).</summary>
@@ -332,9 +399,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         }
         var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
         var obj = current.ToJsonObject();
-        obj["spec"]!["replicas"] = replicas;
+        Scale.SetReplicas(route.Resource, obj, replicas.Value);
         var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context))).ConfigureAwait(false);
-        await ApiResponses.WriteJson(context, Scale.From(updated.ToJsonObject())).ConfigureAwait(false);
+        await ApiResponses.WriteJson(context, Scale.From(route.Resource, updated.ToJsonObject())).ConfigureAwait(false);
     }
 
     private async Task Patch(HttpContext context, ResourceRoute route)
@@ -345,7 +412,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         for (var attempt = 0; ; attempt++)
         {
             var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
-            var original = route.Subresource == "scale" ? Scale.From(current.ToJsonObject()) : current.ToJsonObject();
+            var original = route.Subresource == "scale" ? Scale.From(route.Resource, current.ToJsonObject()) : route.Resource.ObjectOf(current);
             var patched = PatchApplier.Apply(original, patch, contentType, route.Subresource == "scale" ? null : KindOf(route));
             if (DecodingTarget(route) is { } target)
             {
@@ -380,7 +447,8 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 throw new ApiStatusException(error);
             }
-            await ApiResponses.WriteRaw(context, reply.Object!.Json).ConfigureAwait(false);
+            Served(route, reply.Object!, DryRun(context));
+            await ApiResponses.WriteRaw(context, route.Resource.JsonOf(reply.Object!)).ConfigureAwait(false);
             return;
         }
     }
@@ -415,7 +483,8 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     {
         var deleteOptions = await ReadDeleteOptions(context).ConfigureAwait(false);
         var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions)).ConfigureAwait(false);
-        await ApiResponses.WriteRaw(context, result.Json).ConfigureAwait(false);
+        Served(route, result, deleteOptions.DryRun);
+        await ApiResponses.WriteRaw(context, route.Resource.JsonOf(result)).ConfigureAwait(false);
     }
 
     private async Task DeleteCollection(HttpContext context, ResourceRoute route)
@@ -431,6 +500,6 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 deleted.Add(obj);
             }
         }
-        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.Kind, deleted, list.ResourceVersion).ConfigureAwait(false);
+        await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.ListKind, deleted, list.ResourceVersion, jsonOf: route.Resource.JsonOf).ConfigureAwait(false);
     }
 }

@@ -96,7 +96,7 @@ public static class WatchStream
     {
         JsonNode obj = asTable
             ? Table.For(route.Resource, [change.Object], change.ResourceVersion, now)
-            : JsonNode.Parse(change.Object.Json)!;
+            : route.Resource.ObjectOf(change.Object);
         return new JsonObject
         {
             ["type"] = change.Type.ToString().ToUpper(CultureInfo.InvariantCulture),

@@ -25,6 +25,14 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
     {
         if (registry.FindByResource(type.Group, type.Resource) is not { } kind)
         {
+            try
+            {
+                CustomResourceAdmission.Admit(type, obj, old, operation, stored);
+            }
+            catch (InvalidObjectException e)
+            {
+                throw Invalid(e);
+            }
             return;
         }
         var candidate = new KubeObject(obj);
@@ -55,8 +63,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
         }
         catch (InvalidObjectException e)
         {
-            throw new ApiStatusException(new ApiStatus(422, "Invalid", e.Message, kind.Group, kind.Kind, e.Name,
-                e.Errors.Select(error => new StatusCause(error.Reason, error.Message, error.Field)).ToArray()));
+            throw Invalid(e);
         }
     }
 
@@ -77,6 +84,10 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             PriorityAdmission.ValidatePriorityClass(obj, operation, stored);
         }
     }
+
+    private static ApiStatusException Invalid(InvalidObjectException e) =>
+        new(new ApiStatus(422, "Invalid", e.Message, e.Group, e.Kind, e.Name,
+            e.Errors.Select(error => new StatusCause(error.Reason, error.Message, error.Field)).ToArray()));
 
     /// <summary>
     /// The <c>DefaultStorageClass</c> admission plugin (creates only): a claim naming no class (neither

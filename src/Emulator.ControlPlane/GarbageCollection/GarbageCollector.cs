@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.Store;
 using Emulator.Runtime.Actors;
 
@@ -90,7 +91,9 @@ public sealed class GarbageCollector : EmulatedActor
     private async Task CollectAsync()
     {
         var all = new List<(ResourceType Type, StoredObject Object)>();
-        foreach (var type in _types.Values)
+        // Custom resources take part as built-in ones do (Kubernetes' collector learns them from discovery).
+        var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout).ConfigureAwait(false);
+        foreach (var type in _types.Values.Concat(custom.Where(t => !_types.ContainsKey(t.Key))))
         {
             var list = await _store.Ask<ListReply>(new ListObjects(type, null), AskTimeout).ConfigureAwait(false);
             all.AddRange(list.Items.Select(o => (type, o)));

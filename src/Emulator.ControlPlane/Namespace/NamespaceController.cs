@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.Store;
 using Emulator.Runtime.Actors;
 
@@ -96,7 +97,8 @@ public sealed class NamespaceController : EmulatedActor
         for (var pass = 0; pass < 2; pass++)
         {
             var remaining = 0;
-            foreach (var type in _namespacedTypes)
+            var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout).ConfigureAwait(false);
+            foreach (var type in _namespacedTypes.Concat(custom.Where(t => t.Namespaced)))
             {
                 var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout).ConfigureAwait(false);
                 foreach (var item in list.Items)

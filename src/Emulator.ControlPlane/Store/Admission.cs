@@ -24,6 +24,9 @@ public interface IAdmissionContext
 {
     /// <summary>The stored objects of <paramref name="type"/> (all namespaces), in no particular order.</summary>
     IEnumerable<StoredObject> List(ResourceType type);
+
+    /// <summary>The stored object of <paramref name="type"/> named <paramref name="name"/> (in <paramref name="ns"/>), or null.</summary>
+    StoredObject? Find(ResourceType type, string? ns, string name);
 }
 
 /// <summary>

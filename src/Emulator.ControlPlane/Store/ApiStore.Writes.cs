@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Emulator.Kubernetes.CustomResources;
 
 namespace Emulator.ControlPlane.Store;
 
 public sealed partial class ApiStore
 {
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+    private const string CustomResourceDefinitionsKey = "customresourcedefinitions." + CustomResourceDefinition.ApiGroup;
     private readonly Random _random = new();
 
     private StoredObject? Create(ResourceType type, JsonObject obj, bool dryRun)
@@ -95,7 +97,7 @@ public sealed partial class ApiStore
         {
             // The status subresource changes only the status.
             next = old.DeepClone().AsObject();
-            next["status"] = obj["status"]?.DeepClone();
+            SetStatus(next, obj["status"]);
         }
         else
         {
@@ -103,7 +105,7 @@ public sealed partial class ApiStore
             if (type.HasStatus)
             {
                 // The main resource cannot change the status (Kubernetes' status subresource rule).
-                next["status"] = old["status"]?.DeepClone();
+                SetStatus(next, old["status"]);
             }
         }
         next["apiVersion"] = type.ApiVersion;
@@ -162,6 +164,11 @@ public sealed partial class ApiStore
     {
         ns = type.Namespaced ? ns : null;
         var current = Find(type.Key, ns, name) ?? throw new ApiStatusException(ApiStatus.NotFound(type.Resource, type.Group, name));
+        if (type.Key == NamespaceType.Key && name is "default" or "kube-system" or "kube-public")
+        {
+            // The NamespaceLifecycle admission plugin's immortal namespaces.
+            throw new ApiStatusException(ApiStatus.Forbidden(type.Resource, type.Group, name, "this namespace may not be deleted"));
+        }
         if (options.PreconditionUid is { } uid && uid != current.Uid)
         {
             throw new ApiStatusException(new ApiStatus(409, "Conflict",
@@ -187,6 +194,20 @@ public sealed partial class ApiStore
         {
             finalizers.Add("orphan");
             added = true;
+        }
+        if (type.Key == CustomResourceDefinitionsKey && !current.IsDeleting)
+        {
+            // The API server's CRD delete: the cleanup finalizer and the Terminating condition go on first; the CRD
+            // controller removes the custom objects, then the finalizer.
+            if (!finalizers.Any(f => f?.GetValue<string>() == CustomResourceDefinition.CleanupFinalizer))
+            {
+                finalizers.Add(CustomResourceDefinition.CleanupFinalizer);
+                added = true;
+            }
+            var status = obj["status"] as JsonObject ?? [];
+            obj["status"] = status;
+            Kubernetes.Views.Conditions.Set(status, "Terminating", "True", "InstanceDeletionPending",
+                "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon", Now);
         }
         if (finalizers.Count > 0)
         {
@@ -260,6 +281,19 @@ public sealed partial class ApiStore
         var stored = StoredObject.From(pods.Key, obj);
         Commit(stored, WatchEventType.Modified, removed: false);
         return stored;
+    }
+
+    /// <summary>Copies a status over; an absent status stays absent (not an explicit null, which schemas refuse).</summary>
+    private static void SetStatus(JsonObject obj, JsonNode? status)
+    {
+        if (status is null)
+        {
+            obj.Remove("status");
+        }
+        else
+        {
+            obj["status"] = status.DeepClone();
+        }
     }
 
     private static string Name(JsonObject metadata) => metadata["name"]?.GetValue<string>() ?? "";

@@ -286,6 +286,9 @@ public sealed partial class ApiStore : PersistentActor
     {
         public IEnumerable<StoredObject> List(ResourceType type) =>
             objects.TryGetValue(type.Key, out var all) ? all.Values.ToArray() : [];
+
+        public StoredObject? Find(ResourceType type, string? ns, string name) =>
+            objects.TryGetValue(type.Key, out var all) && all.TryGetValue((type.Namespaced ? ns ?? "" : "", name), out var found) ? found : null;
     }
 
     private StoredObject? Find(string resource, string? ns, string name) =>

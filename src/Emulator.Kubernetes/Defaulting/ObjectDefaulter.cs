@@ -95,6 +95,9 @@ public static class ObjectDefaulter
             case ("storage.k8s.io", "CSIDriver"):
                 BuiltInKindDefaults.ApplyCsiDriver(obj);
                 break;
+            case ("apiextensions.k8s.io", "CustomResourceDefinition"):
+                ApiExtensionsDefaults.ApplyCustomResourceDefinition(obj);
+                break;
             case ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
                 BuiltInKindDefaults.ApplyWebhooks(obj, mutating: true);
                 break;

@@ -130,6 +130,7 @@ public sealed class KindRegistry
         yield return new("storage.k8s.io", "v1", "CSINode", "csinodes", "csinode", false, [], [], Subdomain, [], "CSINode");
         yield return new("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", "volumeattachment", false, [], [], Subdomain, StatusOnly, "VolumeAttachment");
         yield return new("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", "certificatesigningrequest", false, ["csr"], [], Subdomain, StatusOnly, "CertificateSigningRequest");
+        yield return new("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", "customresourcedefinition", false, ["crd", "crds"], ApiExtensions, Subdomain, StatusOnly, "CustomResourceDefinition");
         yield return new("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "MutatingWebhookConfiguration");
         yield return new("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "ValidatingWebhookConfiguration");
     }

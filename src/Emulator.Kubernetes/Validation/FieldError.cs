@@ -52,6 +52,10 @@ public sealed record FieldError
     public static FieldError InvalidWithoutValue(string field, string detail) =>
         new(FieldErrorType.FieldValueInvalid, field, null, false, detail);
 
+    /// <summary><c>field.TypeInvalid</c>: a value of the wrong JSON type (the value printed is the type's name).</summary>
+    public static FieldError TypeInvalid(string field, string actualType, string detail) =>
+        new(FieldErrorType.FieldValueTypeInvalid, field, JsonValue.Create(actualType), true, detail);
+
     /// <summary><c>field.Required</c>.</summary>
     public static FieldError Required(string field, string detail = "") =>
         new(FieldErrorType.FieldValueRequired, field, null, false, detail);
@@ -91,7 +95,7 @@ public sealed record FieldError
     /// <summary>The printed type, e.g. <c>Invalid value</c>.</summary>
     public string TypeText => Type switch
     {
-        FieldErrorType.FieldValueInvalid => "Invalid value",
+        FieldErrorType.FieldValueInvalid or FieldErrorType.FieldValueTypeInvalid => "Invalid value",
         FieldErrorType.FieldValueRequired => "Required value",
         FieldErrorType.FieldValueNotSupported => "Unsupported value",
         FieldErrorType.FieldValueForbidden => "Forbidden",

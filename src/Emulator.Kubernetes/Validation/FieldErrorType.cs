@@ -26,4 +26,7 @@ public enum FieldErrorType
 
     /// <summary><c>FieldValueTooMany</c>, printed "Too many".</summary>
     FieldValueTooMany,
+
+    /// <summary><c>field.TypeInvalid</c>: printed as <c>Invalid value</c>.</summary>
+    FieldValueTypeInvalid,
 }

@@ -68,6 +68,9 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 PolicyValidation.ValidatePriorityClassUpdate(updated, old, errors);
                 break;
+            case ("apiextensions.k8s.io", "CustomResourceDefinition"):
+                ApiExtensionsValidation.ValidateCustomResourceDefinitionUpdate(updated, old, errors);
+                break;
             case ("node.k8s.io", "RuntimeClass"):
                 ValidateKind(updated, kind, errors);
                 PolicyValidation.ValidateRuntimeClassUpdate(updated, old, errors);
@@ -196,6 +199,9 @@ public static class ObjectValidator
                 break;
             case ("networking.k8s.io", "IngressClass"):
                 NetworkingValidation.ValidateIngressClass(obj, errors);
+                break;
+            case ("apiextensions.k8s.io", "CustomResourceDefinition"):
+                ApiExtensionsValidation.ValidateCustomResourceDefinition(obj, errors);
                 break;
             case ("networking.k8s.io", "NetworkPolicy"):
                 NetworkingValidation.ValidateNetworkPolicy(obj, errors);

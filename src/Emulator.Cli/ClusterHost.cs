@@ -10,6 +10,7 @@ using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
+using Emulator.ControlPlane.Disruption;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
@@ -268,6 +269,8 @@ public sealed class ClusterHost : IAsyncDisposable
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
         Supervised(system, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(store, hub, TimeSpan.FromMinutes(5))));
+        // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
+        Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -372,15 +373,59 @@ public sealed class SchedulerTests : ClusterTestKit
         // Removing the gates is a spec update the model's pod validation does not allow yet (Kubernetes does).
     }
 
+    private void CreatePriorityClass(string name, int value) =>
+        Ok(new CreateObject(PriorityAdmission.PriorityClasses, new JsonObject
+        {
+            ["apiVersion"] = "scheduling.k8s.io/v1",
+            ["kind"] = "PriorityClass",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["value"] = value,
+        }));
+
     [Fact]
     public void Higher_priority_pods_are_scheduled_first()
     {
         AddNode("n1", cpu: "1");
+        CreatePriorityClass("high", 1000);
         Ok(new CreateObject(ResourceTypes.Pods, PodWith("a-low", cpu: "600m")));
-        Ok(new CreateObject(ResourceTypes.Pods, PodWith("z-high", cpu: "600m", edit: spec => spec["priority"] = 1000)));
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("z-high", cpu: "600m", edit: spec => spec["priorityClassName"] = "high")));
+        Assert.Equal(1000, JsonTree.GetInt(GetPod("z-high").Document, "spec", "priority"));
         StartScheduler();
         Assert.Equal("n1", AwaitBound("z-high"));
         AssertUnschedulable("a-low", $"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 {NoVictims}.");
+    }
+
+    [Fact]
+    public void Waiting_pods_take_freed_room_by_priority_then_in_queue_order()
+    {
+        AddNode("n1", cpu: "1");
+        CreatePriorityClass("high", 1000);
+        StartScheduler();
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith("blocker", cpu: "1")));
+        Assert.Equal("n1", AwaitBound("blocker"));
+        var full = $"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 {NoVictims}.";
+        // Queued in this order at the same emulated instant (equal creation times): the names do not decide.
+        foreach (var (name, priorityClass) in new[] { ("b-first", (string?)null), ("a-second", null), ("c-third", null), ("z-high", "high") })
+        {
+            Ok(new CreateObject(ResourceTypes.Pods, PodWith(name, cpu: "600m", edit: spec =>
+            {
+                if (priorityClass is not null)
+                {
+                    spec["priorityClassName"] = priorityClass;
+                }
+            })));
+            AssertUnschedulable(name, full);
+        }
+
+        // Each freed slot goes to the highest priority, then to the pod longest in the queue.
+        foreach (var (freed, next) in new[] { ("blocker", "z-high"), ("z-high", "b-first"), ("b-first", "a-second") })
+        {
+            Ok(new DeleteObject(ResourceTypes.Pods, "default", freed, new DeleteOptions(GracePeriodSeconds: 0)));
+            Assert.Equal("n1", AwaitBound(next));
+            Settle();
+            Assert.Equal(1, new[] { "z-high", "b-first", "a-second", "c-third" }.Count(p => Send(new GetObject(ResourceTypes.Pods, "default", p)) is { IsSuccess: true, Object: { } o } && NodeOf(new KubeObject(o.ToJsonObject())) is not null));
+        }
+        Assert.Null(NodeOf(GetPod("c-third")));
     }
 
     [Fact]

@@ -30,6 +30,10 @@ public static class ApiResponses
         {
             details["causes"] = new JsonArray(causes.Select(c => (JsonNode)Cause(c)).ToArray());
         }
+        if (status.RetryAfterSeconds > 0)
+        {
+            details["retryAfterSeconds"] = status.RetryAfterSeconds;
+        }
         var result = new JsonObject
         {
             ["kind"] = "Status",
@@ -86,6 +90,11 @@ public static class ApiResponses
     public static Task WriteStatus(HttpContext context, ApiStatus status)
     {
         context.Response.StatusCode = status.Code;
+        // The API server turns a status's retry period into the header clients honour (client-go waits and retries).
+        if (status.RetryAfterSeconds > 0)
+        {
+            context.Response.Headers.RetryAfter = status.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return WriteJson(context, StatusObject(status));
     }
 

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
 using Emulator.Kubernetes.Schema;
 using Emulator.Kubernetes.Views;
 using Emulator.Runtime.Time;
@@ -110,7 +112,12 @@ public sealed partial class ResourceHandler
         return text[start..];
     }
 
-    /// <summary><c>pods/eviction</c> (policy/v1 Eviction): deletes the pod with the eviction's delete options; no PodDisruptionBudgets are modelled.</summary>
+    /// <summary>
+    /// <c>pods/eviction</c> (policy/v1 Eviction), as the API server's eviction REST does: a pod that is finished,
+    /// pending or already terminating is deleted at once; any other is guarded by the PodDisruptionBudget that covers
+    /// it (<see cref="GuardByDisruptionBudget"/>: 429 while the budget allows no disruption, 500 when several cover
+    /// it), and then marked and deleted with the eviction's delete options.
+    /// </summary>
     private async Task Evict(HttpContext context, ResourceRoute route)
     {
         var body = await ReadRequestBody(context).ConfigureAwait(false) as JsonObject ?? [];
@@ -121,50 +128,103 @@ public sealed partial class ResourceHandler
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"name in URL does not match name in Eviction object"));
         }
-        var grace = deleteOptions?["gracePeriodSeconds"]?.GetValue<long>();
-        var uid = deleteOptions?["preconditions"]?["uid"]?.GetValue<string>();
-        var dryRun = DryRun(context);
-        if (!dryRun)
+        var dryRun = DryRun(context) || (deleteOptions?["dryRun"] as JsonArray)?.Any(d => d?.GetValue<string>() == "All") == true;
+        var deletion = new DeleteOptions(
+            deleteOptions?["gracePeriodSeconds"]?.GetValue<long>(),
+            deleteOptions?["preconditions"]?["uid"]?.GetValue<string>(),
+            deleteOptions?["preconditions"]?["resourceVersion"]?.GetValue<string>(),
+            DryRun: dryRun);
+        // A resourceVersion precondition of the client's own is never retried against a newer pod.
+        var retryConflicts = deletion.PreconditionResourceVersion is null;
+
+        KubeObject pod;
+        for (var attempt = 1; ; attempt++)
         {
-            await MarkEvicted(route, uid).ConfigureAwait(false);
+            pod = new KubeObject((await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject());
+            if (!CanIgnoreDisruptionBudget(pod))
+            {
+                break;
+            }
+            // The pod has not disrupted anything yet (or already has): no budget to ask. A pending pod is deleted only
+            // in the version read, so one that turned ready meanwhile is looked at again.
+            var ignoring = ShouldPinPodVersion(pod) && retryConflicts ? deletion with { PreconditionResourceVersion = pod.ResourceVersion } : deletion;
+            try
+            {
+                await MarkEvictedAndDelete(route, ignoring).ConfigureAwait(false);
+                await WriteSuccess(context).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiStatusException e) when (e.Status.Reason == "Conflict" && retryConflicts && attempt < EvictionAttempts)
+            {
+            }
         }
-        await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, new DeleteOptions(grace, uid, DryRun: dryRun))).ConfigureAwait(false);
+
+        var (budget, pinned) = await GuardByDisruptionBudget(pod, dryRun).ConfigureAwait(false);
+        // An unready pod evicted without spending the budget goes only in the version read: had it become ready
+        // meanwhile, it would count again.
+        var final = pinned && retryConflicts ? deletion with { PreconditionResourceVersion = pod.ResourceVersion } : deletion;
+        try
+        {
+            await MarkEvictedAndDelete(route, final).ConfigureAwait(false);
+        }
+        catch (ApiStatusException e) when (e.Status.Reason == "Conflict" && pinned && retryConflicts)
+        {
+            throw new ApiStatusException(BudgetStillProcessing(budget!));
+        }
         await WriteSuccess(context).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The eviction's <c>addConditionAndDeletePod</c>: before the delete, a status update gives the pod the
-    /// <c>DisruptionTarget</c> condition (reason <c>EvictionByEvictionAPI</c>), so a Job's pod failure policy can tell
-    /// an eviction from a failure of its own. Like the API server's guaranteed update, it retries on a resourceVersion
-    /// conflict; a pod that is not the incarnation the preconditions name is left to the delete to refuse.
+    /// The eviction's <c>addConditionAndDeletePod</c>: unless it is a dry run, a status update first gives the latest
+    /// pod the <c>DisruptionTarget</c> condition (reason <c>EvictionByEvictionAPI</c>), so a Job's pod failure policy
+    /// can tell an eviction from a failure of its own — refused with the API server's Conflict when the pod is not the
+    /// one the preconditions name, retried when another write got in first. Then the delete, with a resourceVersion
+    /// precondition moved to the version this update made.
     /// </summary>
-    private async Task MarkEvicted(ResourceRoute route, string? preconditionUid)
+    private async Task MarkEvictedAndDelete(ResourceRoute route, DeleteOptions deletion)
     {
         const int Attempts = 5;
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = 1; !deletion.DryRun; attempt++)
         {
             var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
-            if (preconditionUid is { Length: > 0 } && pod["metadata"]?["uid"]?.GetValue<string>() != preconditionUid)
+            var uid = pod["metadata"]?["uid"]?.GetValue<string>();
+            var version = pod["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (deletion.PreconditionUid is { Length: > 0 } wantedUid && wantedUid != uid)
             {
-                return;
+                throw new ApiStatusException(PodPreconditionConflict(route.Name!,
+                    $"the UID in the precondition ({wantedUid}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"));
+            }
+            if (deletion.PreconditionResourceVersion is { Length: > 0 } wantedVersion && wantedVersion != version)
+            {
+                throw new ApiStatusException(PodPreconditionConflict(route.Name!,
+                    $"the ResourceVersion in the precondition ({wantedVersion}) does not match the ResourceVersion in record ({version}). The object might have been modified"));
             }
             var status = pod["status"] as JsonObject ?? [];
             pod["status"] = status;
             if (!Conditions.Set(status, "DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting", system.EmulatedClock().UtcNow))
             {
-                return;
+                break;
             }
             var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), pod, UpdateScope.Status), options.StoreTimeout).ConfigureAwait(false);
+            if (reply.IsSuccess)
+            {
+                if (deletion.PreconditionResourceVersion is { Length: > 0 })
+                {
+                    deletion = deletion with { PreconditionResourceVersion = reply.Object!.ResourceVersion.ToString(CultureInfo.InvariantCulture) };
+                }
+                break;
+            }
             if (reply.Error is not { Reason: "Conflict" } || attempt == Attempts)
             {
-                if (reply.Error is { } error)
-                {
-                    throw new ApiStatusException(error);
-                }
-                return;
+                throw new ApiStatusException(reply.Error!);
             }
         }
+        await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deletion)).ConfigureAwait(false);
     }
+
+    /// <summary><c>NewConflict(Resource: "Pod")</c>, as the eviction's precondition check words it.</summary>
+    private static ApiStatus PodPreconditionConflict(string name, string why) =>
+        new(409, "Conflict", $"Operation cannot be fulfilled on Pod \"{name}\": {why}", "", "Pod", name);
 
     /// <summary><c>pods/binding</c> (v1 Binding): assigns the pod to <c>target.name</c>, as a scheduler does.</summary>
     private async Task Bind(HttpContext context, ResourceRoute route)

@@ -11,9 +11,9 @@ namespace Emulator.ControlPlane.Admission;
 /// <summary>
 /// The API server's admission for the modelled kinds: scheme defaults on every write, the kinds' strategy
 /// preparations that depend on the stored object (a DaemonSet's template generation), create-time additions
-/// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim), and validation of
-/// creates and updates (immutable fields included), refusing invalid objects with a 422 <c>Invalid</c> status
-/// naming each field.
+/// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim, a pod's priority from its
+/// PriorityClass), and validation of creates and updates (immutable fields included), refusing invalid objects with a
+/// 422 <c>Invalid</c> status naming each field.
 /// </summary>
 public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
 {
@@ -43,14 +43,18 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             {
                 case AdmissionOperation.Create:
                     UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
+                    AdmitPodPriority(type, obj, old, operation, stored);
                     CreateDefaults.Apply(candidate);
                     SetDefaultStorageClass(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
+                    ValidatePriorityClass(type, obj, operation, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
                     UpdateRules.PrepareTemplateGeneration(candidate, live, kind);
+                    AdmitPodPriority(type, obj, old, operation, stored);
                     ObjectValidator.EnsureValidUpdate(candidate, live, kind);
+                    ValidatePriorityClass(type, obj, operation, stored);
                     break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
@@ -60,6 +64,24 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
         catch (InvalidObjectException e)
         {
             throw Invalid(e);
+        }
+    }
+
+    /// <summary>The <c>Priority</c> admission plugin's mutation (<see cref="PriorityAdmission"/>): a pod's priority from its class.</summary>
+    private static void AdmitPodPriority(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored)
+    {
+        if (type.Key == ResourceTypes.Pods.Key)
+        {
+            PriorityAdmission.AdmitPod(obj, old, operation, stored);
+        }
+    }
+
+    /// <summary>The <c>Priority</c> admission plugin's validation, after the object's own: one global default PriorityClass.</summary>
+    private static void ValidatePriorityClass(ResourceType type, JsonObject obj, AdmissionOperation operation, IAdmissionContext stored)
+    {
+        if (type.Key == PriorityAdmission.PriorityClasses.Key)
+        {
+            PriorityAdmission.ValidatePriorityClass(obj, operation, stored);
         }
     }
 

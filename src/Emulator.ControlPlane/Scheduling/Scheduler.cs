@@ -16,7 +16,8 @@ namespace Emulator.ControlPlane.Scheduling;
 /// A pod that fits nowhere gets <c>PodScheduled=False</c> <c>Unschedulable</c> and a <c>FailedScheduling</c> event, and is
 /// retried when nodes or pods change and every <see cref="UnschedulableFlush"/>. Pods bound by this scheduler whose bind
 /// has not come back yet count on their node (the assume cache), so two pods scheduled in a row never overcommit it.
-/// Preemption itself is not performed: the verdict is always that no victims were found (all pods share priority 0).
+/// Pending pods are taken highest <c>spec.priority</c> first, then in queue order (PrioritySort). Preemption is not
+/// performed: the verdict is always that no victims were found.
 /// Volumes are respected as the VolumeBinding plugin does (<see cref="VolumeBinding"/>): a pod with a missing or unbound
 /// Immediate claim waits, and for a pod with WaitForFirstConsumer claims the scheduler writes the chosen node on the
 /// claims (<c>volume.kubernetes.io/selected-node</c>) and binds the pod once they are bound (PreBind).
@@ -40,6 +41,9 @@ public sealed class Scheduler : Controller
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     private readonly HashSet<ObjectKey> _pending = [];
+    // When each pod waiting to be scheduled entered the queue (PrioritySort's timestamp): first seen, or last failed.
+    private readonly Dictionary<ObjectKey, long> _queuedAt = [];
+    private long _queueClock;
     // Assumed pods whose WaitForFirstConsumer claims got the chosen node and are not bound yet: bound once they are.
     private readonly Dictionary<ObjectKey, PodVolumes> _waitingForVolumes = [];
     private long _turn;
@@ -99,6 +103,7 @@ public sealed class Scheduler : Controller
         var key = KeyOf(type, (after ?? before)!);
         if (after is not null && NeedsScheduling(after.Object))
         {
+            _queuedAt.TryAdd(key, _queueClock++);
             // A pod that already failed is retried on cluster changes, not on its own status write; a spec change counts.
             if (!_unschedulable.Contains(key) || before is null || !JsonTree.DeepEquals(before.Object.Spec, after.Object.Spec))
             {
@@ -107,6 +112,7 @@ public sealed class Scheduler : Controller
             return;
         }
         _unschedulable.Remove(key);
+        _queuedAt.Remove(key);
         // A bound pod that went (or just finished) may have freed room.
         if (before is not null && IsBound(before.Object)
             && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
@@ -117,7 +123,7 @@ public sealed class Scheduler : Controller
 
     /// <summary>
     /// Queues the pod for the next scheduling round: the pods queued in one turn are then scheduled in Kubernetes'
-    /// PrioritySort order (higher <c>spec.priority</c> first, then older first).
+    /// PrioritySort order (higher <c>spec.priority</c> first, then the one longest in the queue).
     /// </summary>
     protected override void Reconcile(ObjectKey key)
     {
@@ -136,6 +142,7 @@ public sealed class Scheduler : Controller
         var order = _pending
             .Select(key => (Key: key, Pod: pods.Get(key.Namespace, key.Name)?.Object))
             .OrderByDescending(p => p.Pod is null ? 0 : JsonTree.GetInt(p.Pod.Document, "spec", "priority") ?? 0)
+            .ThenBy(p => _queuedAt.GetValueOrDefault(p.Key, long.MaxValue))
             .ThenBy(p => p.Pod?.CreationTimestamp ?? DateTimeOffset.MinValue)
             .ThenBy(p => p.Key.Namespace, StringComparer.Ordinal)
             .ThenBy(p => p.Key.Name, StringComparer.Ordinal)
@@ -313,6 +320,8 @@ public sealed class Scheduler : Controller
     private void Unschedulable(ObjectKey key, CachedObject cached, string message)
     {
         _unschedulable.Add(key);
+        // Back in the queue after the pods queued meanwhile (the queue refreshes a failed pod's timestamp).
+        _queuedAt[key] = _queueClock++;
         _events.Tell(new RecordEvent(InvolvedObject.Of(cached.Object), "Warning", "FailedScheduling", message, Name), Self);
         SetScheduledCondition(key, cached, "Unschedulable", message);
     }

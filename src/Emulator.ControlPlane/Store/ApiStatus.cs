@@ -45,6 +45,16 @@ public sealed record ApiStatus(int Code, string Reason, string Message, string? 
     public static ApiStatus Internal(string error) =>
         new((int)HttpStatusCode.InternalServerError, "InternalError", $"Internal error occurred: {error}", Causes: [new StatusCause("", error, "")]);
 
+    /// <summary>
+    /// <c>429 TooManyRequests</c> (<c>NewTooManyRequests</c>); a positive <paramref name="retryAfterSeconds"/> becomes
+    /// <c>details.retryAfterSeconds</c> and the <c>Retry-After</c> header.
+    /// </summary>
+    public static ApiStatus TooManyRequests(string message, int retryAfterSeconds, IReadOnlyList<StatusCause>? causes = null) =>
+        new((int)HttpStatusCode.TooManyRequests, "TooManyRequests", message, Causes: causes) { RetryAfterSeconds = retryAfterSeconds };
+
+    /// <summary>Seconds a client should wait before retrying (<c>details.retryAfterSeconds</c>; 0: not given).</summary>
+    public int RetryAfterSeconds { get; init; }
+
     /// <summary><c>resource.group</c>, or just <c>resource</c> for the core group.</summary>
     public static string Qualified(string resource, string group) => string.IsNullOrEmpty(group) ? resource : $"{resource}.{group}";
 }

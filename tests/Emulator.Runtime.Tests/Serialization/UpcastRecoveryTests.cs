@@ -15,6 +15,9 @@ namespace Emulator.Runtime.Tests.Serialization;
 public sealed class UpcastRecoveryTests : EmulatorTestKit
 {
     private const string Pid = "cart-1";
+
+    // Each step starts an actor system on a SQLite journal: seconds on a loaded machine, so the waits are generous.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly TemporaryDatabaseFile _database = new("upcast");
     private readonly List<ActorSystem> _systems = [];
 
@@ -44,11 +47,11 @@ public sealed class UpcastRecoveryTests : EmulatorTestKit
         var release1 = Start(m => m.Register<ItemAddedV1>("item-added.v1"));
         var probe1 = CreateTestProbe(release1);
         var cart1 = release1.ActorOf(Props.Create(() => new Cart(Pid, probe1.Ref)));
-        Assert.Empty(probe1.ExpectMsg<Recovered>().Events);
+        Assert.Empty(probe1.ExpectMsg<Recovered>(Patience).Events);
         cart1.Tell(new Add(new ItemAddedV1("apple")), probe1.Ref);
         cart1.Tell(new Add(new ItemAddedV1("pear")), probe1.Ref);
-        probe1.ExpectMsg<ItemAddedV1>();
-        probe1.ExpectMsg<ItemAddedV1>();
+        probe1.ExpectMsg<ItemAddedV1>(Patience);
+        probe1.ExpectMsg<ItemAddedV1>(Patience);
         Stop(release1);
 
         // Release 2 reads v1 as v2 and writes v2.
@@ -57,11 +60,11 @@ public sealed class UpcastRecoveryTests : EmulatorTestKit
             .RegisterUpcaster("item-added.v1", "item-added.v2", V1ToV2));
         var probe2 = CreateTestProbe(release2);
         var cart2 = release2.ActorOf(Props.Create(() => new Cart(Pid, probe2.Ref)));
-        var recovered2 = probe2.ExpectMsg<Recovered>();
+        var recovered2 = probe2.ExpectMsg<Recovered>(Patience);
         Assert.Equal([new ItemAddedV2("apple"), new ItemAddedV2("pear")], recovered2.Events);
         Assert.Equal(2, recovered2.LastSequenceNr);
         cart2.Tell(new Add(new ItemAddedV2("plum")), probe2.Ref);
-        probe2.ExpectMsg<ItemAddedV2>();
+        probe2.ExpectMsg<ItemAddedV2>(Patience);
         Stop(release2);
 
         // Release 3 reads v1 (two hops) and v2 (one hop) as v3.
@@ -71,11 +74,11 @@ public sealed class UpcastRecoveryTests : EmulatorTestKit
             .RegisterUpcaster("item-added.v2", "item-added.v3", V2ToV3));
         var probe3 = CreateTestProbe(release3);
         var cart3 = release3.ActorOf(Props.Create(() => new Cart(Pid, probe3.Ref)));
-        var recovered3 = probe3.ExpectMsg<Recovered>();
+        var recovered3 = probe3.ExpectMsg<Recovered>(Patience);
         Assert.Equal([new ItemAdded("apple", 1), new ItemAdded("pear", 1), new ItemAdded("plum", 1)], recovered3.Events);
         Assert.Equal(3, recovered3.LastSequenceNr);
         cart3.Tell(new Add(new ItemAdded("fig", 4)), probe3.Ref);
-        probe3.ExpectMsg<ItemAdded>();
+        probe3.ExpectMsg<ItemAdded>(Patience);
         Stop(release3);
 
         // Stored rows keep the manifest they were written under, with the event serializer's id.
@@ -92,9 +95,9 @@ public sealed class UpcastRecoveryTests : EmulatorTestKit
         var release1 = Start(m => m.Register<ItemAddedV1>("item-added.v1"));
         var probe1 = CreateTestProbe(release1);
         var cart1 = release1.ActorOf(Props.Create(() => new Cart(Pid, probe1.Ref)));
-        probe1.ExpectMsg<Recovered>();
+        probe1.ExpectMsg<Recovered>(Patience);
         cart1.Tell(new Add(new ItemAddedV1("apple")), probe1.Ref);
-        probe1.ExpectMsg<ItemAddedV1>();
+        probe1.ExpectMsg<ItemAddedV1>(Patience);
         Stop(release1);
 
         // The upcaster was forgotten: recovery must fail loudly rather than skip the event.

@@ -30,6 +30,17 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             var method = context.Request.Method;
             var query = context.Request.Query;
             var isWatch = query["watch"] is { Count: > 0 } w && (w[0] == "true" || w[0] == "1");
+            // Only the verbs discovery lists are served (a review is create-only, a namespace has no deletecollection);
+            // reviews, bindings and component statuses are answered without the store.
+            var verb = VerbOf(context, route, isWatch);
+            if (!route.Resource.Stored || (route.Subresource is null && !route.Resource.Serves(verb)))
+            {
+                if (route.Resource.Stored || !await Answer(context, route, verb).ConfigureAwait(false))
+                {
+                    await MethodNotAllowed(context).ConfigureAwait(false);
+                }
+                return;
+            }
             switch (method)
             {
                 case "GET" when route.Name is null && isWatch:

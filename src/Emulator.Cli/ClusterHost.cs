@@ -6,10 +6,12 @@ using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.Namespace;
@@ -19,6 +21,7 @@ using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.ControlPlane.StatefulSet;
 using Emulator.ControlPlane.Store;
 using Emulator.ControlPlane.TtlAfterFinished;
@@ -266,6 +269,12 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
+        // The API server's own bootstrap objects: Local APIServices of the served group versions, API Priority and
+        // Fairness' flow schemas and priority levels, the default ServiceCIDR.
+        var servedGroupVersions = ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray();
+        Supervised(system, "apiservice-registration", Props.Create(() => new LocalApiServiceController(store, hub, servedGroupVersions, TimeSpan.FromMinutes(5))));
+        Supervised(system, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(store, hub, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>

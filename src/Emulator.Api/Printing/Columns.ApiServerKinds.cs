@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
 
 namespace Emulator.Api.Printing;
 
@@ -80,6 +82,14 @@ public static partial class Columns
         ],
         _ => null,
     };
+
+    /// <summary>
+    /// The order a kind's printer lists rows in: FlowSchemas by matching precedence, then name (printFlowSchemaList
+    /// sorts them as the API server matches them); every other kind as listed.
+    /// </summary>
+    public static IEnumerable<StoredObject> InPrintOrder(string kind, IReadOnlyList<StoredObject> items) => kind == "FlowSchema"
+        ? items.OrderBy(i => JsonTree.GetInt(i.ToJsonObject(), "spec", "matchingPrecedence") ?? 0).ThenBy(i => i.Name, StringComparer.Ordinal)
+        : items;
 
     private static JsonObject? ComponentCondition(JsonObject o) =>
         (o["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => S(c, "type") == "Healthy");

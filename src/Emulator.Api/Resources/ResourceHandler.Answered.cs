@@ -185,7 +185,8 @@ public sealed partial class ResourceHandler
         }
         if (errors.Count > 0)
         {
-            throw new ApiStatusException(ApiStatus.Invalid(route.Resource.Kind, route.Resource.Group, reviewObject.Name ?? "",
+            var invalid = new InvalidObjectException(route.Resource.Group, route.Resource.Kind, reviewObject.Name ?? "", errors);
+            throw new ApiStatusException(new ApiStatus(422, "Invalid", invalid.Message, route.Resource.Group, route.Resource.Kind, invalid.Name,
                 errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field)).ToArray()));
         }
         review["status"] = Reviews.Answer(route.Resource.Kind, review, RequestUser.Of(context.Request));

@@ -6,12 +6,14 @@ using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Disruption;
 using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.Namespace;
@@ -21,6 +23,7 @@ using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.ControlPlane.StatefulSet;
 using Emulator.ControlPlane.Store;
 using Emulator.ControlPlane.TtlAfterFinished;
@@ -271,6 +274,12 @@ public sealed class ClusterHost : IAsyncDisposable
         Supervised(system, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(store, hub, TimeSpan.FromMinutes(5))));
         // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
         Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));
+        // The API server's own bootstrap objects: Local APIServices of the served group versions, API Priority and
+        // Fairness' flow schemas and priority levels, the default ServiceCIDR.
+        var servedGroupVersions = ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray();
+        Supervised(system, "apiservice-registration", Props.Create(() => new LocalApiServiceController(store, hub, servedGroupVersions, TimeSpan.FromMinutes(5))));
+        Supervised(system, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(store, hub, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>

@@ -261,6 +261,72 @@ public static class SeedObjects
                     ["timeoutSeconds"] = 5,
                 }));
                 break;
+            case "FlowSchema":
+                yield return ("spec", new JsonObject
+                {
+                    ["priorityLevelConfiguration"] = new JsonObject { ["name"] = "workload-low" },
+                    ["matchingPrecedence"] = 5000,
+                    ["distinguisherMethod"] = new JsonObject { ["type"] = "ByUser" },
+                    ["rules"] = new JsonArray(new JsonObject
+                    {
+                        ["subjects"] = new JsonArray(new JsonObject { ["kind"] = "Group", ["group"] = new JsonObject { ["name"] = "fuzz" } }),
+                        ["nonResourceRules"] = new JsonArray(new JsonObject { ["verbs"] = new JsonArray("get"), ["nonResourceURLs"] = new JsonArray("/healthz") }),
+                    }),
+                });
+                break;
+            case "PriorityLevelConfiguration":
+                yield return ("spec", new JsonObject
+                {
+                    ["type"] = "Limited",
+                    ["limited"] = new JsonObject
+                    {
+                        ["nominalConcurrencyShares"] = 5,
+                        ["limitResponse"] = new JsonObject { ["type"] = "Queue", ["queuing"] = new JsonObject { ["queues"] = 8, ["handSize"] = 2, ["queueLengthLimit"] = 10 } },
+                    },
+                });
+                break;
+            case "ValidatingAdmissionPolicy":
+                yield return ("spec", new JsonObject
+                {
+                    ["matchConstraints"] = new JsonObject
+                    {
+                        ["resourceRules"] = new JsonArray(new JsonObject
+                        {
+                            ["apiGroups"] = new JsonArray("apps"),
+                            ["apiVersions"] = new JsonArray("v1"),
+                            ["operations"] = new JsonArray("CREATE"),
+                            ["resources"] = new JsonArray("deployments"),
+                        }),
+                    },
+                    ["validations"] = new JsonArray(new JsonObject { ["expression"] = "object.spec.replicas <= 5" }),
+                });
+                break;
+            case "ValidatingAdmissionPolicyBinding":
+                yield return ("spec", new JsonObject { ["policyName"] = "seed", ["validationActions"] = new JsonArray("Deny") });
+                break;
+            case "CSIStorageCapacity":
+                yield return ("storageClassName", "standard");
+                yield return ("capacity", "10Gi");
+                break;
+            case "ServiceCIDR":
+                yield return ("spec", new JsonObject { ["cidrs"] = new JsonArray("10.120.0.0/16") });
+                break;
+            case "SubjectAccessReview" or "LocalSubjectAccessReview":
+                yield return ("spec", new JsonObject
+                {
+                    ["user"] = "jane",
+                    ["resourceAttributes"] = new JsonObject { ["namespace"] = Namespace, ["verb"] = "get", ["resource"] = "pods" },
+                });
+                break;
+            case "SelfSubjectAccessReview":
+                yield return ("spec", new JsonObject { ["nonResourceAttributes"] = new JsonObject { ["path"] = "/healthz", ["verb"] = "get" } });
+                break;
+            case "SelfSubjectRulesReview":
+                yield return ("spec", new JsonObject { ["namespace"] = Namespace });
+                break;
+            case "TokenReview":
+                yield return ("spec", new JsonObject { ["token"] = "fuzz" });
+                break;
         }
     }
 }

@@ -21,6 +21,15 @@ public sealed record ApiResource(
     /// <summary>The verbs every resource here supports.</summary>
     public static readonly IReadOnlyList<string> Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    /// <summary>The verbs discovery lists for this resource (those of a stored kind unless the kind says otherwise).</summary>
+    public IReadOnlyList<string> ResourceVerbs { get; init; } = Verbs;
+
+    /// <summary>False for the resources answered without being stored (reviews, bindings, component statuses).</summary>
+    public bool Stored { get; init; } = true;
+
+    /// <summary>True when the resource serves <paramref name="verb"/>.</summary>
+    public bool Serves(string verb) => ResourceVerbs.Contains(verb);
+
     /// <summary><c>v1</c> or <c>apps/v1</c>.</summary>
     public string ApiVersion => string.IsNullOrEmpty(Group) ? Version : $"{Group}/{Version}";
 

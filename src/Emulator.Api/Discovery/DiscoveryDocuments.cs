@@ -55,7 +55,8 @@ public static class DiscoveryDocuments
     public static JsonObject ResourceList(ApiResourceCatalog catalog, string group, string version)
     {
         var resources = new JsonArray();
-        foreach (var r in catalog.InGroupVersion(group, version))
+        // The API server lists a group version's resources sorted by name (kubectl api-resources keeps that order).
+        foreach (var r in catalog.InGroupVersion(group, version).OrderBy(r => r.Resource, StringComparer.Ordinal))
         {
             var entry = new JsonObject
             {
@@ -63,7 +64,7 @@ public static class DiscoveryDocuments
                 ["singularName"] = r.Singular,
                 ["namespaced"] = r.Namespaced,
                 ["kind"] = r.Kind,
-                ["verbs"] = new JsonArray(ApiResource.Verbs.Select(v => (JsonNode)v).ToArray()),
+                ["verbs"] = new JsonArray(r.ResourceVerbs.Select(v => (JsonNode)v).ToArray()),
             };
             if (r.ShortNames.Count > 0)
             {

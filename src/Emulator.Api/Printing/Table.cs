@@ -36,7 +36,7 @@ public static class Table
             });
         }
         var rows = new JsonArray();
-        foreach (var item in items)
+        foreach (var item in Columns.InPrintOrder(resource.Kind, items))
         {
             var obj = item.ToJsonObject();
             var cells = new JsonArray();

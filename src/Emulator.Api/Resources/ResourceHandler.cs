@@ -37,6 +37,17 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 ApiResponses.AddWarning(context, deprecation);
             }
+            // Only the verbs discovery lists are served (a review is create-only, a namespace has no deletecollection);
+            // reviews, bindings and component statuses are answered without the store.
+            var verb = VerbOf(context, route, isWatch);
+            if (!route.Resource.Stored || (route.Subresource is null && !route.Resource.Serves(verb)))
+            {
+                if (route.Resource.Stored || !await Answer(context, route, verb).ConfigureAwait(false))
+                {
+                    await MethodNotAllowed(context).ConfigureAwait(false);
+                }
+                return;
+            }
             switch (method)
             {
                 case "GET" when route.Name is null && isWatch:

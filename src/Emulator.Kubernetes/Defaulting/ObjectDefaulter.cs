@@ -104,6 +104,21 @@ public static class ObjectDefaulter
             case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"):
                 BuiltInKindDefaults.ApplyWebhooks(obj, mutating: false);
                 break;
+            case ("apiregistration.k8s.io", "APIService"):
+                ApiServerKindDefaults.ApplyApiService(obj);
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "FlowSchema"):
+                ApiServerKindDefaults.ApplyFlowSchema(obj);
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"):
+                ApiServerKindDefaults.ApplyPriorityLevelConfiguration(obj);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"):
+                ApiServerKindDefaults.ApplyValidatingAdmissionPolicy(obj);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"):
+                ApiServerKindDefaults.ApplyValidatingAdmissionPolicyBinding(obj);
+                break;
         }
     }
 }

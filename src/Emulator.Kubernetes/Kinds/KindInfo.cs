@@ -12,6 +12,14 @@ namespace Emulator.Kubernetes.Kinds;
 /// <param name="NameRule">Syntax required of <c>metadata.name</c>.</param>
 /// <param name="Subresources">Subresources served (<c>status</c>, <c>scale</c>, <c>log</c>).</param>
 /// <param name="SchemaType">Name of the root type in the field schema.</param>
+/// <param name="Verbs">
+/// The verbs discovery lists for the resource (null: the full set of a stored kind). Reviews and <c>bindings</c> are
+/// create-only, <c>componentstatuses</c> get/list only, <c>namespaces</c> have no <c>deletecollection</c>.
+/// </param>
+/// <param name="Stored">
+/// False for the resources the API server answers without storing anything (reviews, <c>bindings</c>,
+/// <c>componentstatuses</c>).
+/// </param>
 public sealed record KindInfo(
     string Group,
     string Version,
@@ -23,8 +31,19 @@ public sealed record KindInfo(
     IReadOnlyList<string> Categories,
     NameRule NameRule,
     IReadOnlyList<string> Subresources,
-    string SchemaType)
+    string SchemaType,
+    IReadOnlyList<string>? Verbs = null,
+    bool Stored = true)
 {
+    /// <summary>The verbs of a stored kind (<c>kubectl api-resources -o wide</c>).</summary>
+    public static readonly IReadOnlyList<string> StandardVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+    /// <summary>The verbs discovery lists for this resource.</summary>
+    public IReadOnlyList<string> ServedVerbs => Verbs ?? StandardVerbs;
+
+    /// <summary>True when the resource serves <paramref name="verb"/>.</summary>
+    public bool Serves(string verb) => ServedVerbs.Contains(verb);
+
     /// <summary>The <c>apiVersion</c> value for this kind.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

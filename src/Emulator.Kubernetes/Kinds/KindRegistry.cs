@@ -10,6 +10,11 @@ public sealed class KindRegistry
     private static readonly string[] StatusOnly = ["status"];
     private static readonly string[] StatusAndScale = ["status", "scale"];
     private static readonly string[] ApiExtensions = ["api-extensions"];
+    private static readonly string[] CreateOnly = ["create"];
+    private static readonly string[] GetAndList = ["get", "list"];
+
+    // The namespace REST storage has no DeleteCollection.
+    private static readonly string[] NamespaceVerbs = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
     private readonly List<KindInfo> _kinds;
     private readonly Dictionary<(string Group, string Kind), KindInfo> _byGroupKind = [];
@@ -88,7 +93,7 @@ public sealed class KindRegistry
     private static IEnumerable<KindInfo> BuiltIn()
     {
         const NameRule Subdomain = NameRule.Dns1123Subdomain;
-        yield return new("", "v1", "Namespace", "namespaces", "namespace", false, ["ns"], [], NameRule.Dns1123Label, StatusOnly, "Namespace");
+        yield return new("", "v1", "Namespace", "namespaces", "namespace", false, ["ns"], [], NameRule.Dns1123Label, StatusOnly, "Namespace", NamespaceVerbs);
         yield return new("", "v1", "Node", "nodes", "node", false, ["no"], [], Subdomain, StatusOnly, "Node");
         yield return new("", "v1", "Pod", "pods", "pod", true, ["po"], All, Subdomain, ["status", "log"], "Pod");
         yield return new("", "v1", "Service", "services", "service", true, ["svc"], All, NameRule.Dns1035Label, StatusOnly, "Service");
@@ -133,5 +138,25 @@ public sealed class KindRegistry
         yield return new("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", "customresourcedefinition", false, ["crd", "crds"], ApiExtensions, Subdomain, StatusOnly, "CustomResourceDefinition");
         yield return new("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "MutatingWebhookConfiguration");
         yield return new("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", false, [], ApiExtensions, Subdomain, [], "ValidatingWebhookConfiguration");
+        // Answered, never stored: bindings assign a pod to a node, componentstatuses report the control plane's health.
+        yield return new("", "v1", "Binding", "bindings", "binding", true, [], [], Subdomain, [], "Binding", CreateOnly, Stored: false);
+        yield return new("", "v1", "ComponentStatus", "componentstatuses", "componentstatus", false, ["cs"], [], Subdomain, [], "ComponentStatus", GetAndList, Stored: false);
+        // APIService names are path segments that must read version.group (the core group's is "v1.").
+        yield return new("apiregistration.k8s.io", "v1", "APIService", "apiservices", "apiservice", false, [], ApiExtensions, NameRule.PathSegment, StatusOnly, "APIService");
+        yield return new("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", "flowschema", false, [], [], Subdomain, StatusOnly, "FlowSchema");
+        yield return new("flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", "prioritylevelconfigurations", "prioritylevelconfiguration", false, [], [], Subdomain, StatusOnly, "PriorityLevelConfiguration");
+        yield return new("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", "validatingadmissionpolicy", false, [], ApiExtensions, Subdomain, StatusOnly, "ValidatingAdmissionPolicy");
+        yield return new("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", "validatingadmissionpolicybinding", false, [], ApiExtensions, Subdomain, [], "ValidatingAdmissionPolicyBinding");
+        yield return new("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", "csistoragecapacity", true, [], [], Subdomain, [], "CSIStorageCapacity");
+        // IPAddress names are the address itself, in canonical form.
+        yield return new("networking.k8s.io", "v1", "IPAddress", "ipaddresses", "ipaddress", false, ["ip"], [], NameRule.IPAddress, [], "IPAddress");
+        yield return new("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", "servicecidr", false, [], [], Subdomain, StatusOnly, "ServiceCIDR");
+        // The review APIs: create-only, answered from the request's user, never stored.
+        yield return new("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", "tokenreview", false, [], [], Subdomain, [], "TokenReview", CreateOnly, Stored: false);
+        yield return new("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", "selfsubjectreview", false, [], [], Subdomain, [], "SelfSubjectReview", CreateOnly, Stored: false);
+        yield return new("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", "subjectaccessreview", false, [], [], Subdomain, [], "SubjectAccessReview", CreateOnly, Stored: false);
+        yield return new("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "selfsubjectaccessreview", false, [], [], Subdomain, [], "SelfSubjectAccessReview", CreateOnly, Stored: false);
+        yield return new("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", "selfsubjectrulesreview", false, [], [], Subdomain, [], "SelfSubjectRulesReview", CreateOnly, Stored: false);
+        yield return new("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", "localsubjectaccessreview", true, [], [], Subdomain, [], "LocalSubjectAccessReview", CreateOnly, Stored: false);
     }
 }

@@ -14,4 +14,7 @@ public enum NameRule
 
     /// <summary>A path segment (RBAC kinds): anything but <c>.</c> and <c>..</c>, without <c>/</c> or <c>%</c>.</summary>
     PathSegment,
+
+    /// <summary>An IP address in canonical form (networking.k8s.io IPAddress objects are named after their address).</summary>
+    IPAddress,
 }

@@ -22,6 +22,7 @@ public static class MetadataValidation
             NameRule.Dns1123Label => NameSyntax.IsDns1123Label(name),
             NameRule.Dns1035Label => NameSyntax.IsDns1035Label(name),
             NameRule.PathSegment => PathSegmentErrors(name, prefix),
+            NameRule.IPAddress => NetworkAddressValidation.IPAddressNameErrors(name),
             _ => NameSyntax.IsDns1123Subdomain(name),
         };
     }

@@ -79,6 +79,14 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 AdmissionValidation.ValidateVolumeAttachmentUpdate(updated, old, errors);
                 break;
+            case ("networking.k8s.io", "IPAddress"):
+                ValidateKind(updated, kind, errors);
+                NetworkAddressValidation.ValidateIPAddressUpdate(updated, old, errors);
+                break;
+            case ("networking.k8s.io", "ServiceCIDR"):
+                ValidateKind(updated, kind, errors);
+                NetworkAddressValidation.ValidateServiceCidrUpdate(updated, old, errors);
+                break;
             default:
                 ValidateKind(updated, kind, errors);
                 break;
@@ -235,6 +243,39 @@ public static class ObjectValidator
                 break;
             case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"):
                 AdmissionValidation.ValidateWebhooks(obj, mutating: false, errors);
+                break;
+            case ("apiregistration.k8s.io", "APIService"):
+                ApiServerKindValidation.ValidateApiService(obj, errors);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"):
+                ApiServerKindValidation.ValidateValidatingAdmissionPolicy(obj, errors);
+                break;
+            case ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"):
+                ApiServerKindValidation.ValidateValidatingAdmissionPolicyBinding(obj, errors);
+                break;
+            case ("storage.k8s.io", "CSIStorageCapacity"):
+                ApiServerKindValidation.ValidateCsiStorageCapacity(obj, errors);
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "FlowSchema"):
+                FlowControlValidation.ValidateFlowSchema(obj, errors);
+                break;
+            case ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"):
+                FlowControlValidation.ValidatePriorityLevelConfiguration(obj, errors);
+                break;
+            case ("networking.k8s.io", "IPAddress"):
+                NetworkAddressValidation.ValidateIPAddress(obj, errors);
+                break;
+            case ("networking.k8s.io", "ServiceCIDR"):
+                NetworkAddressValidation.ValidateServiceCidr(obj, errors);
+                break;
+            case ("authorization.k8s.io", "SubjectAccessReview"):
+                ReviewValidation.ValidateSubjectAccessReview(obj, errors);
+                break;
+            case ("authorization.k8s.io", "SelfSubjectAccessReview"):
+                ReviewValidation.ValidateSelfSubjectAccessReview(obj, errors);
+                break;
+            case ("authorization.k8s.io", "LocalSubjectAccessReview"):
+                ReviewValidation.ValidateLocalSubjectAccessReview(obj, errors);
                 break;
         }
     }

@@ -54,14 +54,46 @@ public static partial class KubernetesProtobufSchema
         ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration"),
         ("policy/v1", "Eviction", "k8s.io.api.policy.v1.Eviction"),
         ("autoscaling/v1", "Scale", "k8s.io.api.autoscaling.v1.Scale"),
+        ("v1", "ComponentStatus", "k8s.io.api.core.v1.ComponentStatus"),
+        ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", "k8s.io.api.flowcontrol.v1.FlowSchema"),
+        ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", "k8s.io.api.flowcontrol.v1.PriorityLevelConfiguration"),
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy"),
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding"),
+        ("storage.k8s.io/v1", "CSIStorageCapacity", "k8s.io.api.storage.v1.CSIStorageCapacity"),
+        ("networking.k8s.io/v1", "IPAddress", "k8s.io.api.networking.v1.IPAddress"),
+        ("networking.k8s.io/v1", "ServiceCIDR", "k8s.io.api.networking.v1.ServiceCIDR"),
+        ("authentication.k8s.io/v1", "TokenReview", "k8s.io.api.authentication.v1.TokenReview"),
+        ("authentication.k8s.io/v1", "SelfSubjectReview", "k8s.io.api.authentication.v1.SelfSubjectReview"),
+        ("authorization.k8s.io/v1", "SubjectAccessReview", "k8s.io.api.authorization.v1.SubjectAccessReview"),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview"),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview", "k8s.io.api.authorization.v1.SelfSubjectRulesReview"),
+        ("authorization.k8s.io/v1", "LocalSubjectAccessReview", "k8s.io.api.authorization.v1.LocalSubjectAccessReview"),
     ];
 
     private static IEnumerable<ProtobufMessage> GeneratedMessages() =>
     [
+        new("k8s.io.api.admissionregistration.v1.AuditAnnotation", ProtobufSpecial.None,
+        [
+            new(1, "key", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "valueExpression", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ExpressionWarning", ProtobufSpecial.None,
+        [
+            new(2, "fieldRef", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "warning", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
         new("k8s.io.api.admissionregistration.v1.MatchCondition", ProtobufSpecial.None,
         [
             new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
             new(2, "expression", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.MatchResources", ProtobufSpecial.None,
+        [
+            new(1, "namespaceSelector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+            new(2, "objectSelector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+            new(3, "resourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations"),
+            new(4, "excludeResourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations"),
+            new(7, "matchPolicy", ProtobufKind.String, ProtobufFlags.Nullable, null),
         ]),
         new("k8s.io.api.admissionregistration.v1.MutatingWebhook", ProtobufSpecial.None,
         [
@@ -83,6 +115,23 @@ public static partial class KubernetesProtobufSchema
             new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
             new(2, "Webhooks", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.MutatingWebhook"),
         ]),
+        new("k8s.io.api.admissionregistration.v1.NamedRuleWithOperations", ProtobufSpecial.None,
+        [
+            new(1, "resourceNames", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(2, "ruleWithOperations", ProtobufKind.Message, ProtobufFlags.Inline, "k8s.io.api.admissionregistration.v1.RuleWithOperations"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ParamKind", ProtobufSpecial.None,
+        [
+            new(1, "apiVersion", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "kind", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ParamRef", ProtobufSpecial.None,
+        [
+            new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "namespace", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "selector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+            new(4, "parameterNotFoundAction", ProtobufKind.String, ProtobufFlags.Nullable, null),
+        ]),
         new("k8s.io.api.admissionregistration.v1.Rule", ProtobufSpecial.None,
         [
             new(1, "apiGroups", ProtobufKind.String, ProtobufFlags.Repeated, null),
@@ -102,6 +151,44 @@ public static partial class KubernetesProtobufSchema
             new(3, "path", ProtobufKind.String, ProtobufFlags.Nullable, null),
             new(4, "port", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
         ]),
+        new("k8s.io.api.admissionregistration.v1.TypeChecking", ProtobufSpecial.None,
+        [
+            new(1, "expressionWarnings", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.ExpressionWarning"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicySpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec", ProtobufSpecial.None,
+        [
+            new(1, "policyName", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "paramRef", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.admissionregistration.v1.ParamRef"),
+            new(3, "matchResources", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.admissionregistration.v1.MatchResources"),
+            new(4, "validationActions", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicySpec", ProtobufSpecial.None,
+        [
+            new(1, "paramKind", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.admissionregistration.v1.ParamKind"),
+            new(2, "matchConstraints", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.admissionregistration.v1.MatchResources"),
+            new(3, "validations", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.Validation"),
+            new(4, "failurePolicy", ProtobufKind.String, ProtobufFlags.Nullable, null),
+            new(5, "auditAnnotations", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.AuditAnnotation"),
+            new(6, "matchConditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.MatchCondition"),
+            new(7, "variables", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.Variable"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus", ProtobufSpecial.None,
+        [
+            new(1, "observedGeneration", ProtobufKind.Int64, ProtobufFlags.None, null),
+            new(2, "typeChecking", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.admissionregistration.v1.TypeChecking"),
+            new(3, "conditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition"),
+        ]),
         new("k8s.io.api.admissionregistration.v1.ValidatingWebhook", ProtobufSpecial.None,
         [
             new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
@@ -120,6 +207,18 @@ public static partial class KubernetesProtobufSchema
         [
             new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
             new(2, "Webhooks", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.admissionregistration.v1.ValidatingWebhook"),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.Validation", ProtobufSpecial.None,
+        [
+            new(1, "Expression", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "message", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "reason", ProtobufKind.String, ProtobufFlags.Nullable, null),
+            new(4, "messageExpression", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.admissionregistration.v1.Variable", ProtobufSpecial.None,
+        [
+            new(1, "Name", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "Expression", ProtobufKind.String, ProtobufFlags.None, null),
         ]),
         new("k8s.io.api.admissionregistration.v1.WebhookClientConfig", ProtobufSpecial.None,
         [
@@ -316,6 +415,143 @@ public static partial class KubernetesProtobufSchema
         [
             new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
             new(2, "rollingUpdate", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy"),
+        ]),
+        new("k8s.io.api.authentication.v1.ExtraValue", ProtobufSpecial.None,
+        [
+            new(1, "items", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authentication.v1.SelfSubjectReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.SelfSubjectReviewStatus"),
+        ]),
+        new("k8s.io.api.authentication.v1.SelfSubjectReviewStatus", ProtobufSpecial.None,
+        [
+            new(1, "userInfo", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.UserInfo"),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.TokenReviewSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.TokenReviewStatus"),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenReviewSpec", ProtobufSpecial.None,
+        [
+            new(1, "token", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "audiences", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenReviewStatus", ProtobufSpecial.None,
+        [
+            new(1, "authenticated", ProtobufKind.Bool, ProtobufFlags.None, null),
+            new(2, "user", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.UserInfo"),
+            new(3, "error", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "audiences", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authentication.v1.UserInfo", ProtobufSpecial.None,
+        [
+            new(1, "username", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "uid", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "groups", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            ProtobufField.Map(4, "extra", ProtobufKind.Message, "k8s.io.api.authentication.v1.ExtraValue"),
+        ]),
+        new("k8s.io.api.authorization.v1.ExtraValue", ProtobufSpecial.None,
+        [
+            new(1, "items", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authorization.v1.FieldSelectorAttributes", ProtobufSpecial.None,
+        [
+            new(1, "rawSelector", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "requirements", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement"),
+        ]),
+        new("k8s.io.api.authorization.v1.LabelSelectorAttributes", ProtobufSpecial.None,
+        [
+            new(1, "rawSelector", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "requirements", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"),
+        ]),
+        new("k8s.io.api.authorization.v1.LocalSubjectAccessReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectAccessReviewSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus"),
+        ]),
+        new("k8s.io.api.authorization.v1.NonResourceAttributes", ProtobufSpecial.None,
+        [
+            new(1, "path", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "verb", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.authorization.v1.NonResourceRule", ProtobufSpecial.None,
+        [
+            new(1, "verbs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(2, "nonResourceURLs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authorization.v1.ResourceAttributes", ProtobufSpecial.None,
+        [
+            new(1, "namespace", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "verb", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "group", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "version", ProtobufKind.String, ProtobufFlags.None, null),
+            new(5, "resource", ProtobufKind.String, ProtobufFlags.None, null),
+            new(6, "subresource", ProtobufKind.String, ProtobufFlags.None, null),
+            new(7, "name", ProtobufKind.String, ProtobufFlags.None, null),
+            new(8, "fieldSelector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.FieldSelectorAttributes"),
+            new(9, "labelSelector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.LabelSelectorAttributes"),
+        ]),
+        new("k8s.io.api.authorization.v1.ResourceRule", ProtobufSpecial.None,
+        [
+            new(1, "verbs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(2, "apiGroups", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(3, "resources", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(4, "resourceNames", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.authorization.v1.SelfSubjectAccessReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SelfSubjectAccessReviewSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus"),
+        ]),
+        new("k8s.io.api.authorization.v1.SelfSubjectAccessReviewSpec", ProtobufSpecial.None,
+        [
+            new(1, "resourceAttributes", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.ResourceAttributes"),
+            new(2, "nonResourceAttributes", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.NonResourceAttributes"),
+        ]),
+        new("k8s.io.api.authorization.v1.SelfSubjectRulesReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SelfSubjectRulesReviewSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectRulesReviewStatus"),
+        ]),
+        new("k8s.io.api.authorization.v1.SelfSubjectRulesReviewSpec", ProtobufSpecial.None,
+        [
+            new(1, "namespace", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.authorization.v1.SubjectAccessReview", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectAccessReviewSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus"),
+        ]),
+        new("k8s.io.api.authorization.v1.SubjectAccessReviewSpec", ProtobufSpecial.None,
+        [
+            new(1, "resourceAttributes", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.ResourceAttributes"),
+            new(2, "nonResourceAttributes", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authorization.v1.NonResourceAttributes"),
+            new(3, "user", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "groups", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            ProtobufField.Map(5, "extra", ProtobufKind.Message, "k8s.io.api.authorization.v1.ExtraValue"),
+            new(6, "uid", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.authorization.v1.SubjectAccessReviewStatus", ProtobufSpecial.None,
+        [
+            new(1, "allowed", ProtobufKind.Bool, ProtobufFlags.None, null),
+            new(2, "reason", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "evaluationError", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "denied", ProtobufKind.Bool, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.authorization.v1.SubjectRulesReviewStatus", ProtobufSpecial.None,
+        [
+            new(1, "resourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.authorization.v1.ResourceRule"),
+            new(2, "nonResourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.authorization.v1.NonResourceRule"),
+            new(3, "incomplete", ProtobufKind.Bool, ProtobufFlags.None, null),
+            new(4, "evaluationError", ProtobufKind.String, ProtobufFlags.None, null),
         ]),
         new("k8s.io.api.autoscaling.v1.Scale", ProtobufSpecial.None,
         [
@@ -757,6 +993,18 @@ public static partial class KubernetesProtobufSchema
             new(3, "labelSelector", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"),
             new(4, "path", ProtobufKind.String, ProtobufFlags.None, null),
             new(5, "optional", ProtobufKind.Bool, ProtobufFlags.Nullable, null),
+        ]),
+        new("k8s.io.api.core.v1.ComponentCondition", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "status", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "message", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "error", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.core.v1.ComponentStatus", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "conditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.core.v1.ComponentCondition"),
         ]),
         new("k8s.io.api.core.v1.ConfigMap", ProtobufSpecial.None,
         [
@@ -2173,6 +2421,125 @@ public static partial class KubernetesProtobufSchema
             new(1, "count", ProtobufKind.Int32, ProtobufFlags.None, null),
             new(2, "lastObservedTime", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime"),
         ]),
+        new("k8s.io.api.flowcontrol.v1.ExemptPriorityLevelConfiguration", ProtobufSpecial.None,
+        [
+            new(1, "nominalConcurrencyShares", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
+            new(2, "lendablePercent", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.FlowDistinguisherMethod", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.FlowSchema", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.FlowSchemaSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.FlowSchemaStatus"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.FlowSchemaCondition", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "status", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "lastTransitionTime", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"),
+            new(4, "reason", ProtobufKind.String, ProtobufFlags.None, null),
+            new(5, "message", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.FlowSchemaSpec", ProtobufSpecial.None,
+        [
+            new(1, "priorityLevelConfiguration", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationReference"),
+            new(2, "matchingPrecedence", ProtobufKind.Int32, ProtobufFlags.None, null),
+            new(3, "distinguisherMethod", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.FlowDistinguisherMethod"),
+            new(4, "rules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.PolicyRulesWithSubjects"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.FlowSchemaStatus", ProtobufSpecial.None,
+        [
+            new(1, "conditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.FlowSchemaCondition"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.GroupSubject", ProtobufSpecial.None,
+        [
+            new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.LimitResponse", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "queuing", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.QueuingConfiguration"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration", ProtobufSpecial.None,
+        [
+            new(1, "nominalConcurrencyShares", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
+            new(2, "limitResponse", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.LimitResponse"),
+            new(3, "lendablePercent", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
+            new(4, "borrowingLimitPercent", ProtobufKind.Int32, ProtobufFlags.Nullable, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.NonResourcePolicyRule", ProtobufSpecial.None,
+        [
+            new(1, "verbs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(6, "nonResourceURLs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PolicyRulesWithSubjects", ProtobufSpecial.None,
+        [
+            new(1, "subjects", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.Subject"),
+            new(2, "resourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.ResourcePolicyRule"),
+            new(3, "nonResourceRules", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.NonResourcePolicyRule"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PriorityLevelConfiguration", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationStatus"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationCondition", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "status", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "lastTransitionTime", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"),
+            new(4, "reason", ProtobufKind.String, ProtobufFlags.None, null),
+            new(5, "message", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationReference", ProtobufSpecial.None,
+        [
+            new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationSpec", ProtobufSpecial.None,
+        [
+            new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "limited", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration"),
+            new(3, "exempt", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.ExemptPriorityLevelConfiguration"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationStatus", ProtobufSpecial.None,
+        [
+            new(1, "conditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationCondition"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.QueuingConfiguration", ProtobufSpecial.None,
+        [
+            new(1, "queues", ProtobufKind.Int32, ProtobufFlags.None, null),
+            new(2, "handSize", ProtobufKind.Int32, ProtobufFlags.None, null),
+            new(3, "queueLengthLimit", ProtobufKind.Int32, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.ResourcePolicyRule", ProtobufSpecial.None,
+        [
+            new(1, "verbs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(2, "apiGroups", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(3, "resources", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(4, "clusterScope", ProtobufKind.Bool, ProtobufFlags.None, null),
+            new(5, "namespaces", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.ServiceAccountSubject", ProtobufSpecial.None,
+        [
+            new(1, "namespace", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "name", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.Subject", ProtobufSpecial.None,
+        [
+            new(1, "kind", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "user", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.UserSubject"),
+            new(3, "group", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.GroupSubject"),
+            new(4, "serviceAccount", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.flowcontrol.v1.ServiceAccountSubject"),
+        ]),
+        new("k8s.io.api.flowcontrol.v1.UserSubject", ProtobufSpecial.None,
+        [
+            new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
         new("k8s.io.api.networking.v1.HTTPIngressPath", ProtobufSpecial.None,
         [
             new(1, "path", ProtobufKind.String, ProtobufFlags.None, null),
@@ -2182,6 +2549,15 @@ public static partial class KubernetesProtobufSchema
         new("k8s.io.api.networking.v1.HTTPIngressRuleValue", ProtobufSpecial.None,
         [
             new(1, "paths", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.networking.v1.HTTPIngressPath"),
+        ]),
+        new("k8s.io.api.networking.v1.IPAddress", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.networking.v1.IPAddressSpec"),
+        ]),
+        new("k8s.io.api.networking.v1.IPAddressSpec", ProtobufSpecial.None,
+        [
+            new(1, "parentRef", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.networking.v1.ParentReference"),
         ]),
         new("k8s.io.api.networking.v1.IPBlock", ProtobufSpecial.None,
         [
@@ -2297,10 +2673,31 @@ public static partial class KubernetesProtobufSchema
             new(3, "egress", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.networking.v1.NetworkPolicyEgressRule"),
             new(4, "policyTypes", ProtobufKind.String, ProtobufFlags.Repeated, null),
         ]),
+        new("k8s.io.api.networking.v1.ParentReference", ProtobufSpecial.None,
+        [
+            new(1, "group", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "resource", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "namespace", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "name", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
         new("k8s.io.api.networking.v1.ServiceBackendPort", ProtobufSpecial.None,
         [
             new(1, "name", ProtobufKind.String, ProtobufFlags.None, null),
             new(2, "number", ProtobufKind.Int32, ProtobufFlags.None, null),
+        ]),
+        new("k8s.io.api.networking.v1.ServiceCIDR", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.networking.v1.ServiceCIDRSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.networking.v1.ServiceCIDRStatus"),
+        ]),
+        new("k8s.io.api.networking.v1.ServiceCIDRSpec", ProtobufSpecial.None,
+        [
+            new(1, "cidrs", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
+        new("k8s.io.api.networking.v1.ServiceCIDRStatus", ProtobufSpecial.None,
+        [
+            new(1, "conditions", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition"),
         ]),
         new("k8s.io.api.node.v1.Overhead", ProtobufSpecial.None,
         [
@@ -2435,6 +2832,14 @@ public static partial class KubernetesProtobufSchema
         [
             new(1, "drivers", ProtobufKind.Message, ProtobufFlags.Repeated, "k8s.io.api.storage.v1.CSINodeDriver"),
         ]),
+        new("k8s.io.api.storage.v1.CSIStorageCapacity", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "nodeTopology", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+            new(3, "storageClassName", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "capacity", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.api.resource.Quantity"),
+            new(5, "maximumVolumeSize", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.apimachinery.pkg.api.resource.Quantity"),
+        ]),
         new("k8s.io.api.storage.v1.TokenRequest", ProtobufSpecial.None,
         [
             new(1, "audience", ProtobufKind.String, ProtobufFlags.None, null),
@@ -2494,6 +2899,12 @@ public static partial class KubernetesProtobufSchema
             new(6, "ignoreStoreReadErrorWithClusterBreakingPotential", ProtobufKind.Bool, ProtobufFlags.Nullable, null),
         ]),
         new("k8s.io.apimachinery.pkg.apis.meta.v1.Duration", ProtobufSpecial.Duration, []),
+        new("k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement", ProtobufSpecial.None,
+        [
+            new(1, "key", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "operator", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "values", ProtobufKind.String, ProtobufFlags.Repeated, null),
+        ]),
         new("k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1", ProtobufSpecial.RawJson, []),
         new("k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", ProtobufSpecial.None,
         [

@@ -56,6 +56,20 @@ ROOTS = [
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration"),
     ("policy/v1", "Eviction", "k8s.io.api.policy.v1.Eviction"),
     ("autoscaling/v1", "Scale", "k8s.io.api.autoscaling.v1.Scale"),
+    ("v1", "ComponentStatus", "k8s.io.api.core.v1.ComponentStatus"),
+    ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", "k8s.io.api.flowcontrol.v1.FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", "k8s.io.api.flowcontrol.v1.PriorityLevelConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding"),
+    ("storage.k8s.io/v1", "CSIStorageCapacity", "k8s.io.api.storage.v1.CSIStorageCapacity"),
+    ("networking.k8s.io/v1", "IPAddress", "k8s.io.api.networking.v1.IPAddress"),
+    ("networking.k8s.io/v1", "ServiceCIDR", "k8s.io.api.networking.v1.ServiceCIDR"),
+    ("authentication.k8s.io/v1", "TokenReview", "k8s.io.api.authentication.v1.TokenReview"),
+    ("authentication.k8s.io/v1", "SelfSubjectReview", "k8s.io.api.authentication.v1.SelfSubjectReview"),
+    ("authorization.k8s.io/v1", "SubjectAccessReview", "k8s.io.api.authorization.v1.SubjectAccessReview"),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview"),
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview", "k8s.io.api.authorization.v1.SelfSubjectRulesReview"),
+    ("authorization.k8s.io/v1", "LocalSubjectAccessReview", "k8s.io.api.authorization.v1.LocalSubjectAccessReview"),
 ]
 
 # Messages with a JSON form of their own; the decoder handles them and the walk stops there.
@@ -84,6 +98,7 @@ INLINE = {
     ("k8s.io.api.core.v1.SecretProjection", "localObjectReference"),
     ("k8s.io.api.networking.v1.IngressRule", "ingressRuleValue"),
     ("k8s.io.api.admissionregistration.v1.RuleWithOperations", "rule"),
+    ("k8s.io.api.admissionregistration.v1.NamedRuleWithOperations", "ruleWithOperations"),
 }
 
 KINDS = {3: "Int64", 5: "Int32", 8: "Bool", 9: "String", 11: "Message", 12: "Bytes"}

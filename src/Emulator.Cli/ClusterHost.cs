@@ -12,10 +12,13 @@ using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
 using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Disruption;
+using Emulator.ControlPlane.Endpoints;
+using Emulator.ControlPlane.EndpointSlice;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
+using Emulator.ControlPlane.KubernetesService;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
@@ -164,6 +167,8 @@ public sealed class ClusterHost : IAsyncDisposable
             {
                 throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
+            // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
+            Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, api.Address.Host, api.Address.Port, TimeSpan.FromMinutes(5))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
             return new ClusterHost(system, api, loggerFactory, store, storeTimeout);
         }
@@ -271,6 +276,8 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "endpointslice-controller", Props.Create(() => new EndpointSliceController(store, hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, "endpoints-controller", Props.Create(() => new EndpointsController(store, hub, TimeSpan.FromMinutes(5))));
         Supervised(system, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(store, hub, TimeSpan.FromMinutes(5))));
         // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
         Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));

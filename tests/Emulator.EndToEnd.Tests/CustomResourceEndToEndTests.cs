@@ -116,4 +116,46 @@ public sealed class CustomResourceEndToEndTests(ClusterFixture cluster) : IClass
         Assert.NotEqual(0, gone.ExitCode);
         Assert.Contains("the server doesn't have a resource type", gone.Stderr);
     }
+
+    /// <summary>
+    /// CRD bundles shaped like the cert-manager and Prometheus operator ones (Manifests/custom-resources): the CRDs install,
+    /// their example objects apply, print with the bundles' columns, and a bad one is refused by its enum.
+    /// </summary>
+    [Fact]
+    public async Task Operator_style_CRD_bundles_install_and_their_examples_apply()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        var directory = Path.Combine(AppContext.BaseDirectory, "Manifests", "custom-resources");
+        async Task<KubectlResult> Ok(params string[] args) => (await kubectl.Run(args)).Succeeded();
+
+        await Ok("create", "namespace", "crd-bundles");
+        foreach (var crd in System.IO.Directory.GetFiles(directory, "0*-crd.yaml").Order(StringComparer.Ordinal))
+        {
+            Assert.Contains("created", (await Ok("apply", "-f", crd)).Stdout);
+        }
+        await Ok("wait", "--for", "condition=established", "crd/certificates.certs.example.io", "crd/servicemonitors.monitoring.example.io", "--timeout=30s");
+        var applied = (await Ok("apply", "-f", Path.Combine(directory, "10-examples.yaml"))).Stdout;
+        Assert.Contains("certificate.certs.example.io/example-com created", applied);
+        Assert.Contains("servicemonitor.monitoring.example.io/example-app created", applied);
+
+        Assert.Matches(@"(?m)^NAME\s+READY\s+SECRET\s+AGE\s*$", (await Ok("get", "certs", "-n", "crd-bundles")).Stdout.Split('\n')[0]);
+        Assert.Matches(@"(?m)^example-com\s+example-com-tls\s+\d+s", (await Ok("get", "certs", "-n", "crd-bundles")).Stdout);
+        Assert.Contains("ISSUER", (await Ok("get", "certs", "-n", "crd-bundles", "-o", "wide")).Stdout);
+        Assert.Contains("example-app", (await Ok("get", "smon", "-n", "crd-bundles")).Stdout);
+
+        var bad = await kubectl.RunWithInput("""
+            apiVersion: certs.example.io/v1
+            kind: Certificate
+            metadata:
+              name: bad
+              namespace: crd-bundles
+            spec:
+              secretName: x
+              privateKey:
+                algorithm: DSA
+              issuerRef:
+                name: ca-issuer
+            """, "apply", "-f", "-");
+        Assert.Contains("spec.privateKey.algorithm: Unsupported value: \"DSA\": supported values: \"RSA\", \"ECDSA\", \"Ed25519\"", bad.Stderr);
+    }
 }

@@ -149,7 +149,7 @@ public static partial class Columns
             new("Object", "string", 0, "The object the event is about.", (o, _) => $"{S(o["involvedObject"], "kind")?.ToLowerInvariant()}/{S(o["involvedObject"], "name")}"),
             new("Message", "string", 0, "The message of the event.", (o, _) => S(o, "message") ?? ""),
         ],
-        _ => ForMoreKinds(kind) ?? ForApiServerKinds(kind) ?? [Name, Age],
+        _ => ForMoreKinds(kind) ?? ForApiServerKinds(kind) ?? ForEndpoints(kind) ?? [Name, Age],
     };
 
     private static object? Meta(JsonObject o, string field) => S(o["metadata"], field);

@@ -48,6 +48,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     SetDefaultStorageClass(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
+                    AllocateServiceAddresses(type, obj, null, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
@@ -55,6 +56,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     AdmitPodPriority(type, obj, old, operation, stored);
                     ObjectValidator.EnsureValidUpdate(candidate, live, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
+                    AllocateServiceAddresses(type, obj, old, stored);
                     break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
@@ -66,6 +68,17 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             throw Invalid(e);
         }
     }
+
+    /// <summary>The Service storage's cluster IP and node port allocation (<see cref="ServiceAllocation"/>), after validation.</summary>
+    private static void AllocateServiceAddresses(ResourceType type, JsonObject obj, JsonObject? old, IAdmissionContext stored)
+    {
+        if (type.Key == ServiceAllocationKey)
+        {
+            ServiceAllocation.Allocate(obj, old, stored);
+        }
+    }
+
+    private const string ServiceAllocationKey = "services";
 
     /// <summary>The <c>Priority</c> admission plugin's mutation (<see cref="PriorityAdmission"/>): a pod's priority from its class.</summary>
     private static void AdmitPodPriority(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored)

@@ -18,7 +18,7 @@ public sealed class DefaultServiceCidrController : Controller
     public const string DefaultName = "kubernetes";
 
     /// <summary>The cluster's service range.</summary>
-    public const string DefaultRange = "10.96.0.0/12";
+    public const string DefaultRange = Admission.ServiceAllocation.ServiceRange;
 
     /// <summary><c>networking.k8s.io/v1</c> ServiceCIDRs.</summary>
     public static readonly ResourceType ServiceCidrs = ResourceTypes.Of("networking.k8s.io", "servicecidrs");

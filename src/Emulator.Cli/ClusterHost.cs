@@ -17,6 +17,7 @@ using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
+using Emulator.ControlPlane.ResourceQuota;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.StatefulSet;
@@ -266,6 +267,8 @@ public sealed class ClusterHost : IAsyncDisposable
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
+        // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
+        Supervised(system, "resourcequota-controller", Props.Create(() => new ResourceQuotaController(store, hub, null, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>

@@ -11,9 +11,9 @@ namespace Emulator.ControlPlane.Admission;
 /// <summary>
 /// The API server's admission for the modelled kinds: scheme defaults on every write, the kinds' strategy
 /// preparations that depend on the stored object (a DaemonSet's template generation), create-time additions
-/// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim), and validation of
-/// creates and updates (immutable fields included), refusing invalid objects with a 422 <c>Invalid</c> status
-/// naming each field.
+/// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim, LimitRange defaults), and
+/// validation of creates and updates (immutable fields included), refusing invalid objects with a 422 <c>Invalid</c>
+/// status naming each field; then the LimitRanger and ResourceQuota plugins, which refuse with a 403 Forbidden.
 /// </summary>
 public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
 {
@@ -37,12 +37,18 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
                     CreateDefaults.Apply(candidate);
                     SetDefaultStorageClass(type, candidate, stored);
+                    LimitRanger.ApplyDefaults(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
+                    // The validating plugins, ResourceQuota last: it charges what the others let through.
+                    LimitRanger.Validate(type, candidate, null, operation, stored);
+                    ResourceQuotaAdmission.Admit(type, candidate, null, operation, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
                     UpdateRules.PrepareTemplateGeneration(candidate, live, kind);
                     ObjectValidator.EnsureValidUpdate(candidate, live, kind);
+                    LimitRanger.Validate(type, candidate, live, operation, stored);
+                    ResourceQuotaAdmission.Admit(type, candidate, live, operation, stored);
                     break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.

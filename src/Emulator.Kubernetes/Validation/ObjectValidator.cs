@@ -76,6 +76,10 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 AdmissionValidation.ValidateVolumeAttachmentUpdate(updated, old, errors);
                 break;
+            case ("", "ResourceQuota"):
+                ValidateKind(updated, kind, errors);
+                CoreKindValidation.ValidateResourceQuotaUpdate(updated, old, errors);
+                break;
             default:
                 ValidateKind(updated, kind, errors);
                 break;

@@ -35,9 +35,10 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             {
                 case AdmissionOperation.Create:
                     UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
+                    // Mutating admission comes before the strategy's preparation (a pod's QoS class counts the defaults).
+                    LimitRanger.ApplyDefaults(type, candidate, stored);
                     CreateDefaults.Apply(candidate);
                     SetDefaultStorageClass(type, candidate, stored);
-                    LimitRanger.ApplyDefaults(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
                     // The validating plugins, ResourceQuota last: it charges what the others let through.
                     LimitRanger.Validate(type, candidate, null, operation, stored);

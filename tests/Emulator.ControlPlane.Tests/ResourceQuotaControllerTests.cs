@@ -79,22 +79,29 @@ public sealed class ResourceQuotaControllerTests : QuotaTestKit
     [Fact]
     public void A_burst_of_creates_cannot_overshoot_while_the_controller_recounts()
     {
-        Ok(new CreateObject(Quotas, Quota("compute", "pods=3,requests.cpu=10")));
+        Ok(new CreateObject(Quotas, Quota("compute", "pods=3,requests.cpu=10,count/configmaps=10")));
+        for (var i = 0; i < 6; i++)
+        {
+            Ok(new CreateObject(ConfigMaps, ConfigMap($"settings-{i}")));
+        }
         StartController();
         Settle();
         Ok(new CreateObject(Pods, PodWith("first", requests: "cpu=1")));
 
-        // Sent together: the controller recounts on every create while the store admits the next ones.
+        // Sent together, each create after a delete the controller recounts the quota for: the recounts run while the
+        // store admits the next creates.
         for (var i = 0; i < 6; i++)
         {
+            Store.Tell(new DeleteObject(ConfigMaps, "default", $"settings-{i}", new DeleteOptions()), TestActor);
             Store.Tell(new CreateObject(Pods, PodWith($"burst-{i}", requests: "cpu=1")), TestActor);
         }
-        var replies = Enumerable.Range(0, 6).Select(_ => ExpectMsg<StoreReply>()).ToList();
+        var replies = Enumerable.Range(0, 12).Select(_ => ExpectMsg<StoreReply>()).Where(r => r.Object?.Resource != "configmaps").ToList();
+        Assert.Equal(6, replies.Count);
         Assert.Equal(2, replies.Count(r => r.IsSuccess));
         Assert.All(replies.Where(r => !r.IsSuccess), r => Assert.StartsWith("pods \"burst-", r.Error!.Message));
         Settle();
         Assert.Equal(3, Request<ListReply>(new ListObjects(Pods, "default")).Items.Count);
-        Assert.Equal("pods=3,requests.cpu=3", Used("compute"));
+        Assert.Equal("count/configmaps=0,pods=3,requests.cpu=3", Used("compute"));
     }
 
     [Fact]

@@ -11,9 +11,9 @@ namespace Emulator.ControlPlane.ResourceQuota;
 /// <c>spec.hard</c> and <c>status.used</c> equal to what its namespace holds of every tracked resource, counted by the
 /// same evaluators as quota admission (pods and their compute resources, services, claims and storage, object counts),
 /// within the quota's scopes. A quota is recounted when it is created or its spec changes, when an object it tracks is
-/// added or deleted or its usage changes (a pod ending, a service changing type, a claim growing), and on the periodic
-/// resync. Usage between recounts is charged by admission; a recount written on a quota admission charged meanwhile
-/// fails on its resourceVersion and starts again.
+/// deleted or its usage changes (a pod ending, a service changing type, a claim growing), and on the periodic resync.
+/// Usage between recounts is charged by admission; a recount written on a quota admission charged meanwhile fails on
+/// its resourceVersion and starts again.
 /// </summary>
 /// <remarks>
 /// Unlike the other controllers it caches only the quotas: the objects it counts are listed from the store when a quota
@@ -197,7 +197,8 @@ public sealed class ResourceQuotaController : Controller
 
     /// <summary>
     /// The quota monitor's replenishment: a change to an object of a namespace with quotas recounts the quotas that track
-    /// its resource when it was added or deleted, or when its usage or scopes changed.
+    /// its resource when it was deleted, or when its usage or scopes changed. An added object was charged by admission,
+    /// except under a quota whose limits the controller has not confirmed yet: that quota is recounted.
     /// </summary>
     private void Replenish(WatchEvent change)
     {
@@ -214,7 +215,12 @@ public sealed class ResourceQuotaController : Controller
         {
             return;
         }
-        if (change.Type == WatchEventType.Modified && change.Previous is { } previous)
+        if (change.Type == WatchEventType.Added)
+        {
+            tracking = tracking.Where(q => !q.View.HasStatusHard || !ResourceLists.Equal(q.View.SpecHard, q.View.StatusHard)
+                || q.View.SpecHard.Keys.Any(name => !q.View.StatusUsed.ContainsKey(name))).ToList();
+        }
+        else if (change.Type == WatchEventType.Modified && change.Previous is { } previous)
         {
             var before = new KubeObject(previous.ToJsonObject());
             var after = new KubeObject(obj.ToJsonObject());

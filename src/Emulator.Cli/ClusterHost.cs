@@ -24,6 +24,7 @@ using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
+using Emulator.ControlPlane.ResourceQuota;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.ServiceCidr;
@@ -287,6 +288,8 @@ public sealed class ClusterHost : IAsyncDisposable
         Supervised(system, "apiservice-registration", Props.Create(() => new LocalApiServiceController(store, hub, servedGroupVersions, TimeSpan.FromMinutes(5))));
         Supervised(system, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(store, hub, TimeSpan.FromMinutes(5))));
         Supervised(system, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(store, hub, TimeSpan.FromMinutes(5))));
+        // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
+        Supervised(system, "resourcequota-controller", Props.Create(() => new ResourceQuotaController(store, hub, null, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>

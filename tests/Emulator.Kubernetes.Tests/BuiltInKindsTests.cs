@@ -266,7 +266,7 @@ public class BuiltInKindsTests
     [Fact]
     public void ResourceQuota_and_webhooks_report_kubernetes_messages()
     {
-        Assert.Equal(["spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to 0", "spec.scopes: Invalid value: \"Sometimes\": unsupported scope"],
+        Assert.Equal(["spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to 0", "spec.scopes: Invalid value: [\"Sometimes\"]: unsupported scope"],
             Errors("{apiVersion: v1, kind: ResourceQuota, metadata: {name: q, namespace: default}, spec: {hard: {pods: '-1'}, scopes: [Sometimes]}}"));
 
         var webhooks = Prepared("{apiVersion: admissionregistration.k8s.io/v1, kind: ValidatingWebhookConfiguration, metadata: {name: w}, webhooks: [{name: check, clientConfig: {}, timeoutSeconds: 40}]}");

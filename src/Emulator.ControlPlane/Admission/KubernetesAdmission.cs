@@ -12,8 +12,9 @@ namespace Emulator.ControlPlane.Admission;
 /// The API server's admission for the modelled kinds: scheme defaults on every write, the kinds' strategy
 /// preparations that depend on the stored object (a DaemonSet's template generation), create-time additions
 /// (e.g. the not-ready/unreachable tolerations on pods, the default StorageClass of a claim, a pod's priority from its
-/// PriorityClass), and validation of creates and updates (immutable fields included), refusing invalid objects with a
-/// 422 <c>Invalid</c> status naming each field.
+/// PriorityClass, LimitRange defaults), and validation of creates and updates (immutable fields included), refusing
+/// invalid objects with a 422 <c>Invalid</c> status naming each field; then the LimitRanger and ResourceQuota plugins,
+/// which refuse with a 403 Forbidden, and the Service address allocation.
 /// </summary>
 public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
 {
@@ -44,11 +45,16 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                 case AdmissionOperation.Create:
                     UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
                     AdmitPodPriority(type, obj, old, operation, stored);
+                    // Mutating admission comes before the strategy's preparation (a pod's QoS class counts the defaults).
+                    LimitRanger.ApplyDefaults(type, candidate, stored);
                     CreateDefaults.Apply(candidate);
                     SetDefaultStorageClass(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, null, stored);
+                    // The validating plugins, ResourceQuota last: it charges what the others let through.
+                    LimitRanger.Validate(type, candidate, null, operation, stored);
+                    ResourceQuotaAdmission.Admit(type, candidate, null, operation, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
@@ -57,6 +63,8 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     ObjectValidator.EnsureValidUpdate(candidate, live, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, old, stored);
+                    LimitRanger.Validate(type, candidate, live, operation, stored);
+                    ResourceQuotaAdmission.Admit(type, candidate, live, operation, stored);
                     break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.

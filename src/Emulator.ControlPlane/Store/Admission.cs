@@ -27,6 +27,15 @@ public interface IAdmissionContext
 
     /// <summary>The stored object of <paramref name="type"/> named <paramref name="name"/> (in <paramref name="ns"/>), or null.</summary>
     StoredObject? Find(ResourceType type, string? ns, string name);
+
+    /// <summary>
+    /// Replaces the status of another stored object together with the admitted write: the quota admission charges the
+    /// usage of what it admits to the ResourceQuotas' <c>status.used</c>, as the API server does before it stores the
+    /// object, so that writes admitted one after the other cannot exceed a quota between two recounts.
+    /// <paramref name="obj"/> is the object as stored (same resourceVersion) with its new status. The store writes it
+    /// right after the admitted object, and not at all when that write fails or is a dry run.
+    /// </summary>
+    void UpdateStatusAlong(ResourceType type, JsonObject obj);
 }
 
 /// <summary>

@@ -52,6 +52,7 @@ public sealed partial class ApiStore
         var created = Timestamp(Now);
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
+        _admissionView.WritesAlong.Clear();
         _admission.Admit(type, obj, null, AdmissionOperation.Create, _admissionView);
         if (Find(type.Key, ns, name) is not null)
         {
@@ -71,6 +72,7 @@ public sealed partial class ApiStore
         metadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
         var stored = StoredObject.From(type.Key, obj);
         Commit(stored, WatchEventType.Added, removed: false);
+        CommitWritesAlong();
         return stored;
     }
 
@@ -131,6 +133,7 @@ public sealed partial class ApiStore
                 $"{type.Kind} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted",
                 type.Group, type.Kind, name, [new StatusCause("FieldValueForbidden", "no new finalizers can be added if the object is being deleted", "metadata.finalizers")]));
         }
+        _admissionView.WritesAlong.Clear();
         _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
         if (scope == UpdateScope.Main && !JsonNode.DeepEquals(old["spec"], next["spec"]))
@@ -157,7 +160,25 @@ public sealed partial class ApiStore
         nextMetadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
         var stored = StoredObject.From(type.Key, next);
         Commit(stored, WatchEventType.Modified, removed: false);
+        CommitWritesAlong();
         return stored;
+    }
+
+    /// <summary>
+    /// The status writes admission asked for (quota usage charged), committed after the admitted object so that a watcher
+    /// sees the object before the usage that counts it: a quota recount made in between then fails on the quota's
+    /// resourceVersion instead of writing a usage that misses the object. The objects are the ones admission read in this
+    /// same command, so their resourceVersion is current.
+    /// </summary>
+    private void CommitWritesAlong()
+    {
+        foreach (var (type, obj) in _admissionView.WritesAlong)
+        {
+            var metadata = (JsonObject)obj["metadata"]!;
+            metadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
+            Commit(StoredObject.From(type.Key, obj), WatchEventType.Modified, removed: false, reply: false);
+        }
+        _admissionView.WritesAlong.Clear();
     }
 
     private StoredObject? Delete(ResourceType type, string? ns, string name, DeleteOptions options)

@@ -24,7 +24,7 @@ public sealed partial class ApiStore : PersistentActor
 
     private readonly Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> _objects = new(StringComparer.Ordinal);
     private readonly IAdmission _admission;
-    private readonly IAdmissionContext _admissionView;
+    private readonly StoredObjectsView _admissionView;
     private readonly IActorRef _watchHub;
     private readonly int _snapshotEvery;
     private long _nextResourceVersion = 1;
@@ -281,14 +281,22 @@ public sealed partial class ApiStore : PersistentActor
         return byNamespace != 0 ? byNamespace : string.CompareOrdinal(name1, name2);
     }
 
-    /// <summary>What admission sees of the store: the objects held, read-only (a snapshot per call, as a lister's cache).</summary>
+    /// <summary>
+    /// What admission sees of the store: the objects held, read-only (a snapshot per call, as a lister's cache), and the
+    /// status writes admission asks to make along with the object it admits.
+    /// </summary>
     private sealed class StoredObjectsView(Dictionary<string, Dictionary<(string Namespace, string Name), StoredObject>> objects) : IAdmissionContext
     {
+        /// <summary>The status writes of the command being admitted, in the order admission asked for them.</summary>
+        public List<(ResourceType Type, JsonObject Object)> WritesAlong { get; } = [];
+
         public IEnumerable<StoredObject> List(ResourceType type) =>
             objects.TryGetValue(type.Key, out var all) ? all.Values.ToArray() : [];
 
         public StoredObject? Find(ResourceType type, string? ns, string name) =>
             objects.TryGetValue(type.Key, out var all) && all.TryGetValue((type.Namespaced ? ns ?? "" : "", name), out var found) ? found : null;
+
+        public void UpdateStatusAlong(ResourceType type, JsonObject obj) => WritesAlong.Add((type, obj));
     }
 
     private StoredObject? Find(string resource, string? ns, string name) =>
@@ -312,13 +320,14 @@ public sealed partial class ApiStore : PersistentActor
     }
 
     /// <summary>
-    /// Makes a change durable: applies it now, then persists; the requester gets its reply and watchers the event
-    /// once it is stored.
+    /// Makes a change durable: applies it now, then persists; the requester gets its reply (unless
+    /// <paramref name="reply"/> is false: a write made along with the command's own) and watchers the event once it is
+    /// stored.
     /// </summary>
-    private void Commit(StoredObject obj, WatchEventType type, bool removed)
+    private void Commit(StoredObject obj, WatchEventType type, bool removed, bool reply = true)
     {
         // Only a command's sender gets a reply; changes the store makes of its own accord (and commands it sent itself) have none.
-        var requester = _requester is { } sender && !sender.Equals(Self) ? sender : ActorRefs.Nobody;
+        var requester = reply && _requester is { } sender && !sender.Equals(Self) ? sender : ActorRefs.Nobody;
         var correlation = _correlation;
         var previous = Find(obj.Resource, obj.Namespace, obj.Name);
         if (removed)

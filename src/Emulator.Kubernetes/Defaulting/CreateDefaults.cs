@@ -49,6 +49,10 @@ public static class CreateDefaults
             case ("networking.k8s.io", "Ingress"):
                 obj.Document["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
                 break;
+            case ("", "ResourceQuota"):
+                // Only the quota controller (and admission's charges) may say what is used.
+                obj.Document["status"] = new JsonObject();
+                break;
         }
     }
 

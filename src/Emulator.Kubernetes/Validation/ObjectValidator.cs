@@ -87,6 +87,10 @@ public static class ObjectValidator
                 ValidateKind(updated, kind, errors);
                 NetworkAddressValidation.ValidateServiceCidrUpdate(updated, old, errors);
                 break;
+            case ("", "ResourceQuota"):
+                ValidateKind(updated, kind, errors);
+                CoreKindValidation.ValidateResourceQuotaUpdate(updated, old, errors);
+                break;
             default:
                 ValidateKind(updated, kind, errors);
                 break;

@@ -32,11 +32,13 @@ public sealed class FuzzingTests : IAsyncLifetime
 
             var kubectl = new Kubectl(Kubectl.BinaryFor("1.33"), emulator.Kubeconfig, Directory.CreateDirectory(Path.Combine(_root, "home1")).FullName);
             (await kubectl.Run("get", "all", "-n", SeedObjects.Namespace)).Succeeded();
+            // A namespace of its own: the fuzzed quotas and limit ranges left in "fuzz" are enforced, as a cluster would.
+            (await kubectl.Run("create", "namespace", "after-fuzz")).Succeeded();
             (await kubectl.RunWithInput(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: after-fuzz\n  namespace: fuzz\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: after-fuzz}\n" +
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: after-fuzz\n  namespace: after-fuzz\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: after-fuzz}\n" +
                 "  template:\n    metadata:\n      labels: {app: after-fuzz}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n",
                 "apply", "-f", "-")).Succeeded();
-            (await kubectl.Run("rollout", "status", "deployment/after-fuzz", "-n", "fuzz", "--timeout=60s")).Succeeded();
+            (await kubectl.Run("rollout", "status", "deployment/after-fuzz", "-n", "after-fuzz", "--timeout=60s")).Succeeded();
             // Objects no controller writes to: their resourceVersions must come back unchanged.
             before = (await kubectl.Run("get", "configmaps,secrets,services", "-n", "fuzz", "-o",
                 "jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}")).Succeeded().Stdout;
@@ -48,6 +50,6 @@ public sealed class FuzzingTests : IAsyncLifetime
         var after = (await again.Run("get", "configmaps,secrets,services", "-n", "fuzz", "-o",
             "jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}")).Succeeded().Stdout;
         Assert.Equal(before, after);
-        (await again.Run("get", "deployment", "after-fuzz", "-n", "fuzz")).Succeeded();
+        (await again.Run("get", "deployment", "after-fuzz", "-n", "after-fuzz")).Succeeded();
     }
 }

@@ -14,6 +14,7 @@ using Emulator.ControlPlane.Disruption;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.Job;
+using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
@@ -147,6 +148,8 @@ public sealed class ClusterHost : IAsyncDisposable
             StartControllers(system, store, hub, events, RootCa(options.StateDirectory));
             var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
+            // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
+            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
             ApiServer api;
             try
             {
@@ -154,6 +157,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 {
                     Port = options.ApiPort,
                     Nodes = nodes,
+                    Metrics = metrics,
                     StoreTimeout = storeTimeout,
                 });
             }

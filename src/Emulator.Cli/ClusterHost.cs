@@ -13,6 +13,7 @@ using Emulator.ControlPlane.Deployment;
 using Emulator.ControlPlane.Disruption;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.GarbageCollection;
+using Emulator.ControlPlane.HorizontalPodAutoscaler;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.Namespace;
@@ -150,6 +151,7 @@ public sealed class ClusterHost : IAsyncDisposable
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
             // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
+            Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
             ApiServer api;
             try
             {

@@ -142,7 +142,7 @@ public sealed class ClusterHost : IAsyncDisposable
             var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "api-store-supervisor");
-            var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
+            var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).Distinct().ToArray();
             Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
             Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");

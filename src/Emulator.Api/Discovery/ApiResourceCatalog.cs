@@ -66,7 +66,8 @@ public sealed class ApiResourceCatalog
     /// <summary>Builds the catalog of a kind registry.</summary>
     public static ApiResourceCatalog FromRegistry(Kubernetes.Kinds.KindRegistry registry) =>
         new(registry.Kinds.Select(k => new ApiResource(k.Group, k.Version, k.Resource, k.Singular, k.Kind, k.Namespaced,
-            k.ShortNames, k.Categories, k.HasStatus, k.HasScale)));
+            k.ShortNames, k.Categories, k.HasStatus, k.HasScale))
+            .Concat(VersionConversion.ServedResources.Where(r => registry.Kinds.Any(k => k.Group == r.Group && k.Kind == r.Kind))));
 
     /// <summary>A new catalog of the same built-in resources, ready to take custom resources (one per API server).</summary>
     public ApiResourceCatalog WithoutCustomResources() => new(_builtIn);

@@ -103,11 +103,11 @@ public sealed class HorizontalPodAutoscalerControllerTests : ClusterTestKit
         }
     }
 
-    private void Autoscaler(int? min = 1, int max = 10, JsonObject? metric = null, JsonObject? behavior = null, string kind = "Deployment", string name = "web")
+    private void Autoscaler(int? min = 1, int max = 10, JsonObject? metric = null, JsonObject? behavior = null, string kind = "Deployment", string name = "web", string apiVersion = "apps/v1")
     {
         var spec = new JsonObject
         {
-            ["scaleTargetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = kind, ["name"] = name },
+            ["scaleTargetRef"] = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["name"] = name },
             ["maxReplicas"] = max,
             ["metrics"] = new JsonArray(metric ?? CpuUtilization(50)),
         };
@@ -297,6 +297,40 @@ public sealed class HorizontalPodAutoscalerControllerTests : ClusterTestKit
         Autoscaler(name: "missing");
         Assert.Equal(("False", "FailedGetScale", "the HPA controller was unable to get the target's current scale: deployments.apps \"missing\" not found"), HpaCondition("AbleToScale"));
         Assert.Equal(["deployments.apps \"missing\" not found"], Messages("FailedGetScale"));
+    }
+
+    [Fact]
+    public void A_custom_resource_with_a_scale_subresource_is_scaled_at_its_replicas_path()
+    {
+        Sys.ActorOf(Props.Create(() => new CustomResources.CustomResourceDefinitionController(Store, Hub, null)), "crd-controller");
+        var crd = JsonNode.Parse("""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"webapps.example.com"},
+             "spec":{"group":"example.com","scope":"Namespaced","names":{"plural":"webapps","singular":"webapp","kind":"WebApp","listKind":"WebAppList"},
+                     "versions":[{"name":"v1","served":true,"storage":true,
+                                  "subresources":{"status":{},"scale":{"specReplicasPath":".spec.size","statusReplicasPath":".status.size","labelSelectorPath":".status.selector"}},
+                                  "schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
+            """)!.AsObject();
+        Ok(new CreateObject(CustomResources.CustomResourceTypes.Definitions, crd));
+        Settle();
+        var webApps = new ResourceType("example.com", "v1", "webapps", "WebApp", Namespaced: true);
+        Ok(new CreateObject(webApps, JsonNode.Parse("""{"apiVersion":"example.com/v1","kind":"WebApp","metadata":{"name":"web","namespace":"default"},"spec":{"size":2}}""")!.AsObject()));
+        var app = Get(webApps, "default", "web").Document;
+        app["status"] = new JsonObject { ["size"] = 2, ["selector"] = "app=web" };
+        Ok(new UpdateObject(webApps, app, UpdateScope.Status));
+        WebPods("web-1", "web-2");
+        Load(150, "web-1", "web-2");
+        Autoscaler(kind: "WebApp", apiVersion: "example.com/v1");
+        Assert.Equal(4, JsonTree.GetInt(Get(webApps, "default", "web").Document, "spec", "size"));
+        Assert.Contains("New size: 4; reason: cpu resource utilization (percentage of request) above target", Messages("SuccessfulRescale"));
+    }
+
+    [Theory]
+    [InlineData("DaemonSet", "the server could not find the requested resource")]
+    [InlineData("Nope", "no matches for kind \"Nope\" in group \"apps\"")]
+    public void A_kind_without_a_scale_subresource_cannot_be_scaled(string kind, string message)
+    {
+        Autoscaler(kind: kind);
+        Assert.Equal(("False", "FailedGetScale", "the HPA controller was unable to get the target's current scale: " + message), HpaCondition("AbleToScale"));
     }
 
     [Fact]

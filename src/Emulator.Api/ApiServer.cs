@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Emulator.Api.Discovery;
+using Emulator.Api.Metrics;
 using Emulator.Api.OpenApi;
 using Emulator.Api.Resources;
 using Emulator.ControlPlane.Store;
@@ -49,6 +50,12 @@ public sealed record ApiServerOptions
     /// process runs no nodes, and then logs are refused and the management endpoint answers 404.
     /// </summary>
     public IActorRef? Nodes { get; init; }
+
+    /// <summary>
+    /// The metrics server the resource metrics API (<c>metrics.k8s.io</c>) reads; null when none runs, and then the group
+    /// is not served (<c>kubectl top</c> says the Metrics API is not available, as on a cluster without metrics-server).
+    /// </summary>
+    public IActorRef? Metrics { get; init; }
 }
 
 /// <summary>
@@ -100,7 +107,8 @@ public sealed class ApiServer : IAsyncDisposable
         var openApi = new OpenApiV3(catalog, OpenApiSchemas.Default);
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
-        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, handler, management)));
+        var metrics = options.Metrics is { } metricsServer ? new MetricsApi(store, metricsServer, options) : null;
+        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, handler, management, metrics)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         return new ApiServer(app, address, () => system.Stop(discovery));
@@ -138,7 +146,7 @@ public sealed class ApiServer : IAsyncDisposable
         }
     }
 
-    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, ResourceHandler handler, NodeManagement management)
+    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, ResourceHandler handler, NodeManagement management, MetricsApi? metrics)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -150,7 +158,14 @@ public sealed class ApiServer : IAsyncDisposable
             case ["api"]:
                 return ApiResponses.WriteJson(context, DiscoveryDocuments.CoreVersions(serverAddress));
             case ["apis"]:
-                return ApiResponses.WriteJson(context, DiscoveryDocuments.Groups(catalog));
+                var groups = DiscoveryDocuments.Groups(catalog);
+                if (metrics is not null)
+                {
+                    MetricsApi.AddGroup(groups);
+                }
+                return ApiResponses.WriteJson(context, groups);
+            case ["apis", MetricsApi.Group, MetricsApi.Version, .. var metricsPath] when metrics is not null:
+                return metrics.Handle(context, metricsPath);
             case ["api", "v1"]:
                 return ApiResponses.WriteJson(context, DiscoveryDocuments.ResourceList(catalog, "", "v1"));
             case ["apis", var group, var version] when catalog.InGroupVersion(group, version).Any():

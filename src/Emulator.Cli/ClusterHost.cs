@@ -17,8 +17,10 @@ using Emulator.ControlPlane.EndpointSlice;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
+using Emulator.ControlPlane.HorizontalPodAutoscaler;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.KubernetesService;
+using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
@@ -147,13 +149,16 @@ public sealed class ClusterHost : IAsyncDisposable
             var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "api-store-supervisor");
-            var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).ToArray();
+            var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).Distinct().ToArray();
             Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
             Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
             StartControllers(system, store, hub, events, RootCa(options.StateDirectory));
             var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
+            // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
+            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
+            Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
             ApiServer api;
             try
             {
@@ -161,6 +166,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 {
                     Port = options.ApiPort,
                     Nodes = nodes,
+                    Metrics = metrics,
                     StoreTimeout = storeTimeout,
                 });
             }

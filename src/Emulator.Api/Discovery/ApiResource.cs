@@ -42,6 +42,9 @@ public sealed record ApiResource(
     /// <summary>The CRD version this entry serves, null for built-in kinds.</summary>
     public CustomResourceVersion? CustomVersion { get; init; }
 
+    /// <summary>How a built-in kind served at another version than it is stored at converts; null when none is needed.</summary>
+    public VersionConversion? Conversion { get; init; }
+
     /// <summary>The kind of this resource's lists (a CRD may name its own).</summary>
     public string ListKind => Definition?.ListKind ?? Kind + "List";
 
@@ -60,6 +63,10 @@ public sealed record ApiResource(
     /// </summary>
     public byte[] JsonOf(StoredObject obj)
     {
+        if (Conversion is { } conversion)
+        {
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(conversion.ToServed(obj.ToJsonObject()));
+        }
         if (Definition is null || StoreType.Version == Version)
         {
             return obj.Json;
@@ -73,6 +80,10 @@ public sealed record ApiResource(
     public JsonObject ObjectOf(StoredObject obj)
     {
         var json = obj.ToJsonObject();
+        if (Conversion is { } conversion)
+        {
+            return conversion.ToServed(json);
+        }
         if (Definition is not null)
         {
             json["apiVersion"] = ApiVersion;

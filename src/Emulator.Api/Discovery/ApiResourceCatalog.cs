@@ -67,7 +67,8 @@ public sealed class ApiResourceCatalog
     public static ApiResourceCatalog FromRegistry(Kubernetes.Kinds.KindRegistry registry) =>
         new(registry.Kinds.Select(k => new ApiResource(k.Group, k.Version, k.Resource, k.Singular, k.Kind, k.Namespaced,
             k.ShortNames, k.Categories, k.HasStatus, k.HasScale)
-        { ResourceVerbs = k.ServedVerbs, Stored = k.Stored }));
+        { ResourceVerbs = k.ServedVerbs, Stored = k.Stored })
+            .Concat(VersionConversion.ServedResources.Where(r => registry.Kinds.Any(k => k.Group == r.Group && k.Kind == r.Kind))));
 
     /// <summary>A new catalog of the same built-in resources, ready to take custom resources (one per API server).</summary>
     public ApiResourceCatalog WithoutCustomResources() => new(_builtIn);

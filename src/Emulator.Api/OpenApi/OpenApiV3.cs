@@ -77,7 +77,7 @@ public sealed class OpenApiV3(ApiResourceCatalog catalog, OpenApiSchemas schemas
             {
                 component = CustomResourceSchemas.Add(crd, version, components);
             }
-            else if (KindRegistry.Default.FindByResource(resource.Group, resource.Resource) is { } kind)
+            else if ((resource.Conversion?.Kind ?? KindRegistry.Default.FindByResource(resource.Group, resource.Resource)) is { } kind)
             {
                 schemas.AddKind(kind, components);
                 component = schemas.ComponentOf(kind);

@@ -240,34 +240,54 @@ public static partial class Columns
         return metrics.Count > 2 ? $"{text} + {metrics.Count - 2} more..." : text;
     }
 
+    // formatHPAMetrics: resource metrics as "name: current/target" (utilization in percent, "<auto>" without a target),
+    // the others as "current/target", averages of object and external metrics marked "(avg)".
     private static string MetricText(JsonObject metric, JsonObject? status)
     {
+        const string Unknown = "<unknown>";
         var type = S(metric, "type") ?? "";
-        var source = type switch
+        switch (type)
         {
-            "Resource" => metric["resource"],
-            "ContainerResource" => metric["containerResource"],
-            "Pods" => metric["pods"],
-            "Object" => metric["object"],
-            "External" => metric["external"],
-            _ => null,
-        };
-        var target = source?["target"];
-        var currentSource = status?[char.ToLowerInvariant(type.FirstOrDefault()) + (type.Length > 1 ? type[1..] : "")]?["current"];
-        string targetText, currentText;
-        if (S(target, "type") == "Utilization")
-        {
-            targetText = $"{I(target, "averageUtilization")}%";
-            currentText = currentSource?["averageUtilization"] is JsonValue u ? $"{u}%" : "<unknown>";
+            case "External":
+                {
+                    var target = metric["external"]?["target"];
+                    var current = status?["external"]?["current"];
+                    if (S(target, "averageValue") is { } average)
+                    {
+                        return $"{S(current, "averageValue") ?? Unknown}/{average} (avg)";
+                    }
+                    return $"{(status?["external"] is not null ? S(current, "value") ?? "<nil>" : Unknown)}/{S(target, "value") ?? "<nil>"}";
+                }
+            case "Pods":
+                return $"{(status?["pods"] is not null ? S(status["pods"]?["current"], "averageValue") ?? "<nil>" : Unknown)}/{S(metric["pods"]?["target"], "averageValue") ?? "<nil>"}";
+            case "Object":
+                {
+                    var target = metric["object"]?["target"];
+                    var current = status?["object"]?["current"];
+                    if (S(target, "averageValue") is { } average)
+                    {
+                        return $"{S(current, "averageValue") ?? Unknown}/{average} (avg)";
+                    }
+                    return $"{(status?["object"] is not null ? S(current, "value") ?? "<nil>" : Unknown)}/{S(target, "value") ?? "<nil>"}";
+                }
+            case "Resource" or "ContainerResource":
+                {
+                    var field = type == "Resource" ? "resource" : "containerResource";
+                    var source = metric[field];
+                    var name = S(source, "name");
+                    var target = source?["target"];
+                    var current = status?[field];
+                    if (S(target, "averageValue") is { } average)
+                    {
+                        return $"{name}: {(current is not null ? S(current["current"], "averageValue") ?? "<nil>" : Unknown)}/{average}";
+                    }
+                    var currentText = current?["current"]?["averageUtilization"] is JsonValue utilization ? $"{utilization}%" : Unknown;
+                    var targetText = target?["averageUtilization"] is JsonValue percent ? $"{percent}%" : "<auto>";
+                    return $"{name}: {currentText}/{targetText}";
+                }
+            default:
+                return "<unknown type>";
         }
-        else
-        {
-            var field = S(target, "type") == "Value" ? "value" : "averageValue";
-            targetText = S(target, field) ?? "<unknown>";
-            currentText = S(currentSource, field) ?? "<unknown>";
-        }
-        var name = type is "Resource" or "ContainerResource" ? S(source, "name") : S(source?["metric"], "name");
-        return $"{name}: {currentText}/{targetText}";
     }
 
     private static string CsrCondition(JsonObject o)

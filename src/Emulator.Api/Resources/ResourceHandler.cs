@@ -237,7 +237,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"the object kind {kind} does not match the resource {route.Resource.Resource}"));
         }
-        if (route.Resource.Definition is not null && route.Subresource != "scale" && JsonTree.AsString(obj["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != route.Resource.ApiVersion)
+        if ((route.Resource.Definition is not null || route.Resource.Conversion is not null) && route.Subresource != "scale" && JsonTree.AsString(obj["apiVersion"]) is { Length: > 0 } apiVersion && apiVersion != route.Resource.ApiVersion)
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({route.Resource.ApiVersion})"));
         }
@@ -274,7 +274,10 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     private static ApiStatusException NameMismatch(string bodyName, string urlName) =>
         new(ApiStatus.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({urlName})"));
 
-    private static KindInfo? KindOf(ResourceRoute route) => KindRegistry.Default.FindByResource(route.Resource.Group, route.Resource.Resource);
+    private static KindInfo? KindOf(ResourceRoute route) => route.Resource.Conversion?.Kind ?? KindRegistry.Default.FindByResource(route.Resource.Group, route.Resource.Resource);
+
+    /// <summary>A written object at the version the store keeps (a built-in kind served at another version is converted).</summary>
+    private static JsonObject Stored(ResourceRoute route, JsonObject obj) => route.Resource.Conversion is { } conversion ? conversion.ToStored(obj) : obj;
 
     /// <summary>
     /// Applies <c>fieldValidation</c> (kubectl sends Strict): unknown fields are refused with the API server's
@@ -371,7 +374,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     {
         var obj = await ReadObject(context, route).ConfigureAwait(false);
         RejectUnknownFields(context, route, obj);
-        var created = await Ask(new CreateObject(Type(route), obj, DryRun(context))).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context))).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
@@ -390,7 +393,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             RejectUnknownFields(context, route, body);
         }
         var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
-        var updated = await Ask(new UpdateObject(Type(route), body, scope, DryRun(context))).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context))).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
@@ -449,7 +452,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
             var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
-            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), patched, scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
+            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {
                 continue;

@@ -130,10 +130,26 @@ public static class BuiltInKindDefaults
     public static void ApplyPriorityClass(KubeObject priorityClass) =>
         JsonTree.SetDefaultString(priorityClass.Document, "preemptionPolicy", "PreemptLowerPriority");
 
-    /// <summary>HorizontalPodAutoscaler (autoscaling/v2): minReplicas 1; without metrics, 80% average CPU utilization.</summary>
+    /// <summary>
+    /// HorizontalPodAutoscaler (autoscaling/v2): minReplicas 1; without metrics, 80% average CPU utilization; a given
+    /// behavior gets the default rules for what it leaves out (scale up: no stabilization, the larger of 4 pods or 100%
+    /// per 15 s; scale down: 100% per 15 s, its stabilization window left to the controller's default).
+    /// </summary>
     public static void ApplyHorizontalPodAutoscaler(KubeObject autoscaler)
     {
         var spec = autoscaler.EnsureSpec();
+        if (spec["behavior"] is JsonObject behavior)
+        {
+            var scaleUp = JsonTree.Ensure(behavior, "scaleUp");
+            JsonTree.SetDefault(scaleUp, "stabilizationWindowSeconds", 0);
+            JsonTree.SetDefaultString(scaleUp, "selectPolicy", "Max");
+            JsonTree.SetDefault(scaleUp, "policies", new JsonArray(
+                new JsonObject { ["type"] = "Pods", ["value"] = 4, ["periodSeconds"] = 15 },
+                new JsonObject { ["type"] = "Percent", ["value"] = 100, ["periodSeconds"] = 15 }));
+            var scaleDown = JsonTree.Ensure(behavior, "scaleDown");
+            JsonTree.SetDefaultString(scaleDown, "selectPolicy", "Max");
+            JsonTree.SetDefault(scaleDown, "policies", new JsonArray(new JsonObject { ["type"] = "Percent", ["value"] = 100, ["periodSeconds"] = 15 }));
+        }
         JsonTree.SetDefault(spec, "minReplicas", 1);
         if (spec["metrics"] is not JsonArray { Count: > 0 })
         {

@@ -11,7 +11,7 @@ namespace Emulator.Node.Hosting;
 /// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node, and the
 /// <see cref="ContainerRuntime"/> they share. Answers the node protocol: <see cref="StopNode"/> stops a node's agent and
 /// kubelet (its heartbeats stop: a node failure as the control plane sees it), <see cref="StartNode"/> starts them again
-/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/> goes to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
+/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/> and <see cref="ReadNodeUsage"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
 /// </summary>
 public sealed class NodeHost : UntypedActor
 {
@@ -108,6 +108,17 @@ public sealed class NodeHost : UntypedActor
                 {
                     var why = _nodes.ContainsKey(read.NodeName) ? $"node {read.NodeName} is stopped" : $"node {read.NodeName} is not hosted here";
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", why)), Self);
+                }
+                break;
+            case ReadNodeUsage usage:
+                if (_agents.TryGetValue(usage.NodeName, out var scraped))
+                {
+                    scraped.Forward(usage);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(usage.NodeName) ? $"node {usage.NodeName} is stopped" : $"node {usage.NodeName} is not hosted here";
+                    Sender.Tell(new NodeUsageUnavailable(usage.NodeName, why) { Correlation = usage.Correlation }, Self);
                 }
                 break;
             default:

@@ -35,6 +35,10 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     private readonly Dictionary<(string Namespace, string Name), string> _uidByName = [];
     private readonly Dictionary<string, StoredObject> _waitingForIp = new(StringComparer.Ordinal);
     private readonly HashSet<string> _images = new(StringComparer.Ordinal);
+    // The latest version of each pod this kubelet runs, and the usage model of the version it was last computed for
+    // (computed when the metrics server scrapes, not on every change: the 10,000-pod path pays nothing for it).
+    private readonly Dictionary<string, StoredObject> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (StoredObject Version, ResourceUsageModel Model)> _usage = new(StringComparer.Ordinal);
     private readonly byte[] _nodeNamePattern;
     private int _nextIp = 2;
 
@@ -151,6 +155,9 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                     Sender.Tell(new ContainerLogReply(null, ApiStatus.NotFound("pods", "", read.Pod)), Self);
                 }
                 break;
+            case ReadNodeUsage read:
+                Sender.Tell(Usage(read), Self);
+                break;
             case StoreReply or NodeRecalled or RecallAgain:
                 break;
             case Terminated terminated:
@@ -211,6 +218,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     {
         var pod = new KubeObject(stored.ToJsonObject());
         var uid = stored.Uid;
+        _pods[uid] = stored;
         if (_workers.TryGetValue(uid, out var worker))
         {
             worker.Tell(new PodChanged(pod), Self);
@@ -249,6 +257,8 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     private void Removed(string uid)
     {
         _waitingForIp.Remove(uid);
+        _pods.Remove(uid);
+        _usage.Remove(uid);
         if (_workers.Remove(uid, out var worker))
         {
             Context.Unwatch(worker);
@@ -265,6 +275,49 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             }
         }
     }
+
+    /// <summary>
+    /// The kubelet's usage summary: every running container of the pods it runs, as <see cref="ResourceUsageModel"/>
+    /// says (computed now, from the pod as last seen), and the node as the sum of them plus its system daemons.
+    /// </summary>
+    private NodeUsage Usage(ReadNodeUsage read)
+    {
+        var now = Clock.UtcNow;
+        var pods = new List<PodUsage>();
+        var nodeCpu = ResourceUsageModel.SystemCpu.Nanos;
+        var nodeMemory = new System.Numerics.BigInteger(ResourceUsageModel.SystemMemory.Value);
+        foreach (var (uid, record) in _records)
+        {
+            if (!_workers.ContainsKey(uid) || !_pods.TryGetValue(uid, out var stored))
+            {
+                continue;
+            }
+            if (!_usage.TryGetValue(uid, out var cached) || !ReferenceEquals(cached.Version, stored))
+            {
+                cached = (stored, ResourceUsageModel.Of(new KubeObject(stored.ToJsonObject())));
+                _usage[uid] = cached;
+            }
+            var containers = new List<ContainerUsage>();
+            foreach (var container in record.Containers.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                if (container.Current is not { IsRunning: true } run)
+                {
+                    continue;
+                }
+                var (cpu, memory) = cached.Model.Of(container.Name);
+                containers.Add(new ContainerUsage(container.Name, run.StartedAt, cpu, memory));
+                nodeCpu += cpu;
+                nodeMemory += memory;
+            }
+            if (containers.Count > 0)
+            {
+                pods.Add(new PodUsage(record.Namespace, record.Name, uid, containers));
+            }
+        }
+        return new NodeUsage(_node.Name, now, Saturated(nodeCpu), Saturated(nodeMemory), pods) { Correlation = read.Correlation };
+    }
+
+    private static long Saturated(System.Numerics.BigInteger value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
     /// <summary>The next free address of the node's pod CIDR (.2 to .254; the gateway is .1).</summary>
     private string? AllocateIp()

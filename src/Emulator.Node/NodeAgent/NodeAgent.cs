@@ -102,6 +102,16 @@ public sealed class NodeAgent : EmulatedActor
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", $"the kubelet of node {_node.Name} is restarting")), Self);
                 }
                 break;
+            case ReadNodeUsage usage:
+                if (_kubelet is { } usageKubelet)
+                {
+                    usageKubelet.Forward(usage);
+                }
+                else
+                {
+                    Sender.Tell(new NodeUsageUnavailable(_node.Name, $"the kubelet of node {_node.Name} is restarting") { Correlation = usage.Correlation }, Self);
+                }
+                break;
             case StoreReply { Correlation: Op op } reply:
                 OnReply(op, reply);
                 break;

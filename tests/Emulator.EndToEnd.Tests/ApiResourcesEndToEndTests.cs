@@ -11,8 +11,9 @@ public sealed partial class ApiResourcesEndToEndTests(EmulatorFixture cluster) :
 {
     private const string All = "create,delete,deletecollection,get,list,patch,update,watch";
 
-    // `kubectl api-resources -o wide` against kube-apiserver v1.33 (kind's node image, default feature gates): NAME |
-    // SHORTNAMES | APIVERSION | NAMESPACED | KIND | VERBS ("*" for all eight) | CATEGORIES.
+    // `kubectl api-resources -o wide` against kube-apiserver v1.33 (kind's node image, default feature gates) with
+    // metrics-server installed (metrics.k8s.io, which the emulator serves for `kubectl top`): NAME | SHORTNAMES |
+    // APIVERSION | NAMESPACED | KIND | VERBS ("*" for all eight) | CATEGORIES.
     private const string Expected133 = """
         bindings |  | v1 | true | Binding | create |
         componentstatuses | cs | v1 | false | ComponentStatus | get,list |
@@ -37,6 +38,8 @@ public sealed partial class ApiResourcesEndToEndTests(EmulatorFixture cluster) :
         validatingwebhookconfigurations |  | admissionregistration.k8s.io/v1 | false | ValidatingWebhookConfiguration | * | api-extensions
         apiservices |  | apiregistration.k8s.io/v1 | false | APIService | * | api-extensions
         customresourcedefinitions | crd,crds | apiextensions.k8s.io/v1 | false | CustomResourceDefinition | * | api-extensions
+        nodes |  | metrics.k8s.io/v1beta1 | false | NodeMetrics | get,list |
+        pods |  | metrics.k8s.io/v1beta1 | true | PodMetrics | get,list |
         controllerrevisions |  | apps/v1 | true | ControllerRevision | * |
         daemonsets | ds | apps/v1 | true | DaemonSet | * | all
         deployments | deploy | apps/v1 | true | Deployment | * | all

@@ -62,7 +62,7 @@ public sealed class ApplyType
     }
 
     /// <summary>A declared field: its type, default and place in the zero value.</summary>
-    internal sealed record FieldInfo(ApplyType Type, JsonNode? Default, bool InZeroValue, bool ZeroIsNull);
+    internal sealed record FieldInfo(ApplyType Type, JsonNode? Default, bool InZeroValue, bool ZeroIsNull, JsonNode? ZeroScalar = null);
 
     /// <summary>Scalars.</summary>
     public static ApplyType Scalar { get; } = new(ApplyShape.Scalar);
@@ -114,6 +114,25 @@ public sealed class ApplyType
     /// </summary>
     public JsonObject? ZeroValue() => _zero?.Invoke();
 
+    /// <summary>
+    /// The value a declared field has in Go's zero value of this struct: a Go object always holds its value structs
+    /// and its fields without omitempty, so an object read into its kind's type has them even where its JSON lacks
+    /// them. False when the field is left out of the zero value.
+    /// </summary>
+    public bool TryGetZero(string name, out JsonNode? zero)
+    {
+        zero = null;
+        if (FieldOf(name) is not { InZeroValue: true } field)
+        {
+            return false;
+        }
+        if (!field.ZeroIsNull)
+        {
+            zero = field.Type.Shape == ApplyShape.Struct ? field.Type.ZeroValue() ?? [] : field.ZeroScalar;
+        }
+        return true;
+    }
+
     /// <summary>The type of a built-in kind, from its schema type.</summary>
     public static ApplyType ForStruct(TypeDefinition type) => StructOf(type, type.Atomic);
 
@@ -125,7 +144,16 @@ public sealed class ApplyType
             zero: () => ZeroOf(key.Type)));
 
     private static FieldInfo FieldInfoOf(FieldDefinition field) =>
-        new(FieldTypes.GetOrAdd(field, OfField), field.Apply.Default, field.Apply.InZeroValue, field.Apply.ZeroIsNull);
+        new(FieldTypes.GetOrAdd(field, OfField), field.Apply.Default, field.Apply.InZeroValue, field.Apply.ZeroIsNull, ZeroScalarOf(field.Type));
+
+    private static JsonNode? ZeroScalarOf(TypeReference type) => type.Shape != TypeShape.Scalar ? null : type.Name switch
+    {
+        "string" => "",
+        "boolean" => false,
+        "int32" or "int64" or "number" or "intorstring" => 0,
+        "quantity" => "0",
+        _ => null,
+    };
 
     private static ApplyType OfField(FieldDefinition field)
     {
@@ -168,15 +196,7 @@ public sealed class ApplyType
             zero[field.Name] = field.Apply.ZeroIsNull ? null : field.Type.Shape switch
             {
                 TypeShape.Struct when field.Type.Definition is { } definition => ZeroOf(definition) ?? [],
-                TypeShape.Scalar => field.Type.Name switch
-                {
-                    "string" => "",
-                    "boolean" => false,
-                    "int32" or "int64" or "number" or "intorstring" => 0,
-                    "quantity" => "0",
-                    _ => null,
-                },
-                _ => null,
+                _ => ZeroScalarOf(field.Type),
             };
         }
         return zero;

@@ -71,8 +71,8 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
             return;
         }
         var identity = new ManagerIdentity(manager.Length > 0 ? manager : "unknown", ManagerIdentity.Update, apiVersion, subresource);
-        var before = live ?? Type.ZeroValue() ?? [];
-        managed = RecordUpdate(before, updated, managed, identity, filter, now);
+        // A created object is compared with the kind's zero value (what its value structs hold when empty).
+        managed = RecordUpdate(live ?? [], updated, managed, identity, filter, now);
         CapUpdateManagers(managed);
         SetManagedFields(updated, managed);
     }
@@ -277,7 +277,7 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
         if (managed.IsEmpty && live is not null)
         {
             // An object nobody tracked: what it holds is recorded as changed before the first apply.
-            managed = RecordUpdate(Type.ZeroValue() ?? [], liveObject, managed,
+            managed = RecordUpdate([], liveObject, managed,
                 new ManagerIdentity(BeforeFirstApply, ManagerIdentity.Update, apiVersion, subresource), filter, now);
         }
         JsonObject result;

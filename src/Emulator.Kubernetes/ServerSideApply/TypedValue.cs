@@ -204,7 +204,7 @@ public static class TypedValue
                     continue;
                 }
                 path.Add(PathElement.Field(key));
-                Compare(Slot(lhs, key), Slot(rhs, key), type.ChildType(key), path, comparison);
+                CompareField(lhs, rhs, key, type, path, comparison);
                 path.RemoveAt(path.Count - 1);
             }
             return comparison;
@@ -292,23 +292,23 @@ public static class TypedValue
                 }
                 if (leftMap is not null)
                 {
-                    foreach (var (key, value) in leftMap)
+                    foreach (var (key, _) in leftMap)
                     {
                         path.Add(PathElement.Field(key));
-                        Compare(new(true, value), Slot(rightMap, key), type.ChildType(key), path, comparison);
+                        CompareField(leftMap, rightMap, key, type, path, comparison);
                         path.RemoveAt(path.Count - 1);
                     }
                 }
                 if (rightMap is not null)
                 {
-                    foreach (var (key, value) in rightMap)
+                    foreach (var (key, _) in rightMap)
                     {
                         if (leftMap is not null && leftMap.ContainsKey(key))
                         {
                             continue;
                         }
                         path.Add(PathElement.Field(key));
-                        Compare(default, new(true, value), type.ChildType(key), path, comparison);
+                        CompareField(leftMap, rightMap, key, type, path, comparison);
                         path.RemoveAt(path.Count - 1);
                     }
                 }
@@ -325,6 +325,29 @@ public static class TypedValue
                 comparison.Removed.Insert(path, 0);
             }
         }
+    }
+
+    /// <summary>
+    /// Compares one field of two objects. A field of the Go type's zero value (a value struct, a field without
+    /// omitempty) that one side's JSON lacks is compared as its zero value, as both objects would hold it once read
+    /// into the kind's type: a Deployment always has a <c>status</c>, so a first status write does not add it.
+    /// </summary>
+    private static void CompareField(JsonObject? leftMap, JsonObject? rightMap, string key, ApplyType type, List<PathElement> path, Comparison comparison)
+    {
+        var left = Slot(leftMap, key);
+        var right = Slot(rightMap, key);
+        if (left.Has != right.Has && type.Shape == ApplyShape.Struct && type.TryGetZero(key, out var zero))
+        {
+            if (left.Has)
+            {
+                right = new(true, zero);
+            }
+            else
+            {
+                left = new(true, zero);
+            }
+        }
+        Compare(left, right, type.ChildType(key), path, comparison);
     }
 
     private static void CompareItems(JsonArray? lhs, JsonArray? rhs, ApplyType type, List<PathElement> path, Comparison comparison)

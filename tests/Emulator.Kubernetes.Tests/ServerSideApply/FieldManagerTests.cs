@@ -163,7 +163,7 @@ public class FieldManagerTests
 
         var entry = Entry(updated, "kube-controller-manager");
         Assert.Equal("status", (string?)entry["subresource"]);
-        Assert.Equal("""{"f:status":{".":{},"f:conditions":{".":{},"k:{\"type\":\"Available\"}":{".":{},"f:status":{},"f:type":{}}},"f:replicas":{}}}""", Fields(entry));
+        Assert.Equal("""{"f:status":{"f:conditions":{".":{},"k:{\"type\":\"Available\"}":{".":{},"f:status":{},"f:type":{}}},"f:replicas":{}}}""", Fields(entry));
     }
 
     [Fact]

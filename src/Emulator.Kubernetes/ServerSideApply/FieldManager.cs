@@ -62,25 +62,32 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
     {
         var metadata = updated["metadata"] as JsonObject;
         var liveMetadata = live?["metadata"] as JsonObject;
-        var managed = DecodeLiveOrNew(liveMetadata, metadata, subresource.Length > 0);
+        var requested = metadata?["managedFields"];
         metadata?.Remove("managedFields");
+        // Compared first: a write that changes nothing leaves the managed fields as they are, unread.
+        var comparison = CompareFiltered(live ?? [], updated, filter);
+        var managed = DecodeLiveOrNew(liveMetadata, requested, subresource.Length > 0);
         var isCreate = live is null || JsonTree.AsString(liveMetadata?["uid"]) is not { Length: > 0 };
         if (managed.IsEmpty && !isCreate)
         {
             // Tracking starts on create or on the first apply, never in the middle of an object's life.
             return;
         }
-        var identity = new ManagerIdentity(manager.Length > 0 ? manager : "unknown", ManagerIdentity.Update, apiVersion, subresource);
-        // A created object is compared with the kind's zero value (what its value structs hold when empty).
-        managed = RecordUpdate(live ?? [], updated, managed, identity, filter, now);
-        CapUpdateManagers(managed);
+        if (!comparison.IsSame)
+        {
+            var identity = new ManagerIdentity(manager.Length > 0 ? manager : "unknown", ManagerIdentity.Update, apiVersion, subresource);
+            managed = RecordUpdate(comparison, managed, identity, filter, now);
+            CapUpdateManagers(managed);
+        }
         SetManagedFields(updated, managed);
     }
 
-    private static ManagedFields DecodeLiveOrNew(JsonObject? liveMetadata, JsonObject? newMetadata, bool isSubresource)
+    private static ManagedFields DecodeLiveOrNew(JsonObject? liveMetadata, JsonNode? requested, bool isSubresource)
     {
-        // A subresource write cannot set managed fields; a main-resource write may (empty list: reset).
-        if (!isSubresource && newMetadata is not null && newMetadata.TryGetPropertyValue("managedFields", out var requested) && requested is not null)
+        var stored = liveMetadata?["managedFields"];
+        // A subresource write cannot set managed fields; a main-resource write may (empty list: reset). A write that
+        // carries the stored list unchanged (a client sending back what it read) is the common case.
+        if (!isSubresource && requested is not null && !JsonTree.DeepEquals(requested, stored))
         {
             if (ManagedFields.IsReset(requested))
             {
@@ -101,7 +108,8 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
         }
         try
         {
-            return ManagedFields.Decode(liveMetadata?["managedFields"]);
+            // Written by this store: each entry's fields are read only if the write concerns them.
+            return ManagedFields.Decode(stored, checkFields: false);
         }
         catch (FormatException)
         {
@@ -109,22 +117,34 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
         }
     }
 
-    /// <summary>The managed fields after <paramref name="identity"/> changed <paramref name="before"/> into <paramref name="after"/>.</summary>
-    private ManagedFields RecordUpdate(JsonObject before, JsonObject after, ManagedFields managed, ManagerIdentity identity, FieldFilter filter, string? now)
+    /// <summary>The managed fields after <paramref name="identity"/> made the changes of <paramref name="comparison"/>.</summary>
+    private ManagedFields RecordUpdate(Comparison comparison, ManagedFields managed, ManagerIdentity identity, FieldFilter filter, string? now)
     {
-        var comparison = CompareFiltered(before, after, filter);
         if (comparison.IsSame)
         {
             return managed;
         }
         managed = managed.Clone();
-        TakeFromOthers(managed, comparison, null);
+        TakeFromOthers(managed, comparison, identity);
         var changed = filter.Apply(comparison.Modified.Union(comparison.Added)).Difference(StrippedFields);
-        if (!changed.IsEmpty)
+        // The writer's own entry loses what went and gains what it changed (stamped with the time of the change).
+        var previous = managed[identity];
+        var kept = previous is null ? null : previous.Fields.Difference(comparison.Removed);
+        if (changed.IsEmpty)
         {
-            // The manager's entry gains what it changed, with the time of the change.
-            var previous = managed[identity];
-            var fields = previous is null ? changed : changed.Union(previous.Fields);
+            if (previous is not null && kept!.Count != previous.Fields.Count)
+            {
+                managed.Set(identity, kept.IsEmpty ? null : previous.With(kept, previous.Time));
+            }
+        }
+        else if (previous is not null && kept!.Count == previous.Fields.Count && changed.Difference(kept).IsEmpty)
+        {
+            // Values of fields it already owns (a kubelet's status updates): only the time moves.
+            managed.Set(identity, previous.WithTime(now ?? previous.Time));
+        }
+        else
+        {
+            var fields = kept is null ? changed : changed.Union(kept);
             managed.Set(identity, new ManagedFieldsEntry(identity, apiVersion, now ?? previous?.Time, fields));
         }
         return managed;
@@ -141,9 +161,15 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
     {
         var conflicts = new List<(ManagerIdentity, FieldPath)>();
         var changed = comparison.Modified.Union(comparison.Added);
+        // Entries that own nothing under the changed top-level fields are left unread.
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var set in new[] { changed, comparison.Removed })
+        {
+            touched.UnionWith(set.Members.Concat(set.Children.Select(c => c.Key)).Select(e => e.Serialize()));
+        }
         foreach (var (identity, entry) in managed.Entries.OrderBy(e => e.Key.Key, StringComparer.Ordinal).ToList())
         {
-            if (identity == except)
+            if (identity == except || !entry.MayOwnUnder(touched))
             {
                 continue;
             }
@@ -277,7 +303,7 @@ public sealed class FieldManager(ApplyType type, string apiVersion, string kind)
         if (managed.IsEmpty && live is not null)
         {
             // An object nobody tracked: what it holds is recorded as changed before the first apply.
-            managed = RecordUpdate([], liveObject, managed,
+            managed = RecordUpdate(CompareFiltered([], liveObject, filter), managed,
                 new ManagerIdentity(BeforeFirstApply, ManagerIdentity.Update, apiVersion, subresource), filter, now);
         }
         JsonObject result;

@@ -42,8 +42,8 @@ public sealed class FieldSet
     /// <summary>The elements that lead to longer paths, with what follows them.</summary>
     public IReadOnlyList<KeyValuePair<PathElement, FieldSet>> Children => _children;
 
-    /// <summary>True when the set holds no path.</summary>
-    public bool IsEmpty => _members.Count == 0 && _children.All(c => c.Value.IsEmpty);
+    /// <summary>True when the set holds no path (a set never keeps an empty child).</summary>
+    public bool IsEmpty => _members.Count == 0 && _children.Count == 0;
 
     /// <summary>Number of paths.</summary>
     public int Count => _members.Count + _children.Sum(c => c.Value.Count);
@@ -342,7 +342,7 @@ public sealed class FieldSet
             {
                 InsertSorted(children._members, element);
             }
-            if (grandchildren is not null)
+            if (grandchildren is { IsEmpty: false })
             {
                 var index = FindChild(children._children, element);
                 if (index >= 0)

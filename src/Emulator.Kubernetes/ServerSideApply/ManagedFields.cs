@@ -44,8 +44,10 @@ public sealed class ManagedFields
     public ManagedFields Clone() => new(new Dictionary<ManagerIdentity, ManagedFieldsEntry>(_entries));
 
     /// <summary>Reads an object's managedFields (absent or null: empty).</summary>
+    /// <param name="managedFields">The list.</param>
+    /// <param name="checkFields">Read every entry's fields now (the list comes from a client); else on first use.</param>
     /// <exception cref="FormatException">When an entry is not valid.</exception>
-    public static ManagedFields Decode(JsonNode? managedFields)
+    public static ManagedFields Decode(JsonNode? managedFields, bool checkFields = true)
     {
         var entries = new Dictionary<ManagerIdentity, ManagedFieldsEntry>();
         if (managedFields is null)
@@ -58,7 +60,7 @@ public sealed class ManagedFields
         }
         for (var i = 0; i < list.Count; i++)
         {
-            var entry = ManagedFieldsEntry.Parse(list[i], i);
+            var entry = ManagedFieldsEntry.Parse(list[i], i, checkFields);
             entries[entry.Identity] = entry;
         }
         return new ManagedFields(entries);

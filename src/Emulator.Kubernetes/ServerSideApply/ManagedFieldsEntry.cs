@@ -41,12 +41,61 @@ public sealed class ManagedFieldsEntry
     /// <summary>The entry with other fields (and a new time, when given).</summary>
     public ManagedFieldsEntry With(FieldSet fields, string? time) => new(Identity, ApiVersion, time, fields, null);
 
+    /// <summary>The same fields at another time (an entry read from JSON keeps its fields' JSON).</summary>
+    public ManagedFieldsEntry WithTime(string? time)
+    {
+        if (_source is null)
+        {
+            return new ManagedFieldsEntry(Identity, ApiVersion, time, _fields, null);
+        }
+        var source = (JsonObject)_source.DeepClone();
+        var fields = source["fieldsV1"];
+        source.Remove("fieldsV1");
+        source.Remove("time");
+        source.Remove("fieldsType");
+        source.Remove("subresource");
+        if (time is not null)
+        {
+            source["time"] = time;
+        }
+        source["fieldsType"] = "FieldsV1";
+        source["fieldsV1"] = fields;
+        if (Identity.Subresource.Length > 0)
+        {
+            source["subresource"] = Identity.Subresource;
+        }
+        return new ManagedFieldsEntry(Identity, ApiVersion, time, _fields, source);
+    }
+
     /// <summary>The same fields under another identity (the cap's <c>ancient-changes</c> bucket).</summary>
     public ManagedFieldsEntry As(ManagerIdentity identity, string? time) => new(identity, ApiVersion, time, Fields, null);
 
+    /// <summary>
+    /// True when the entry may own something under one of <paramref name="topLevel"/> (FieldsV1 keys such as
+    /// <c>f:status</c>): an entry read from JSON is answered from its top-level keys without reading its fields.
+    /// </summary>
+    public bool MayOwnUnder(IReadOnlySet<string> topLevel)
+    {
+        if (_fields is not null || _source?["fieldsV1"] is not JsonObject fields)
+        {
+            return _fields is null || _fields.Members.Concat(_fields.Children.Select(c => c.Key)).Any(e => topLevel.Contains(e.Serialize()));
+        }
+        foreach (var (key, _) in fields)
+        {
+            if (topLevel.Contains(key))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Reads an entry, checking what the API server checks.</summary>
+    /// <param name="node">The entry.</param>
+    /// <param name="index">Its position (for messages).</param>
+    /// <param name="checkFields">Read the fields now (a client wrote them); otherwise on first use (the store wrote them).</param>
     /// <exception cref="FormatException">On an operation other than Apply/Update, no apiVersion, a fieldsType other than FieldsV1, or malformed fields.</exception>
-    public static ManagedFieldsEntry Parse(JsonNode? node, int index)
+    public static ManagedFieldsEntry Parse(JsonNode? node, int index, bool checkFields = true)
     {
         if (node is not JsonObject entry)
         {
@@ -73,8 +122,8 @@ public sealed class ManagedFieldsEntry
         }
         var identity = new ManagerIdentity(JsonTree.AsString(entry["manager"]) ?? "", operation,
             operation == ManagerIdentity.Apply ? "" : apiVersion, JsonTree.AsString(entry["subresource"]) ?? "");
-        // Fields are checked now (a malformed entry makes the whole list unreadable) but kept as JSON until used.
-        var fields = FieldSet.FromFieldsV1(entry["fieldsV1"]);
+        // Fields a client wrote are checked now (a malformed entry makes the whole list unreadable).
+        var fields = checkFields ? FieldSet.FromFieldsV1(entry["fieldsV1"]) : null;
         return new ManagedFieldsEntry(identity, apiVersion, JsonTree.AsString(entry["time"]), fields, entry);
     }
 

@@ -27,22 +27,30 @@ public sealed record ManagerIdentity(string Manager, string Operation, string Ap
     /// The identifier Kubernetes compares managers by: the entry's JSON without time and fields
     /// (<c>{"manager":"kubectl","operation":"Apply"}</c>); conflict messages list managers in its order.
     /// </summary>
-    public string Key
+    public string Key => _key ??= BuildKey(Manager, Operation, ApiVersion, Subresource);
+
+    private string? _key;
+
+    /// <inheritdoc />
+    public bool Equals(ManagerIdentity? other) =>
+        other is not null && Manager == other.Manager && Operation == other.Operation && ApiVersion == other.ApiVersion && Subresource == other.Subresource;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Manager, Operation, ApiVersion, Subresource);
+
+    private static string BuildKey(string manager, string operation, string apiVersion, string subresource)
     {
-        get
+        var builder = new StringBuilder("{\"manager\":").Append(GoFormat.SortedJson(manager))
+            .Append(",\"operation\":").Append(GoFormat.SortedJson(operation));
+        if (operation != Apply && apiVersion.Length > 0)
         {
-            var builder = new StringBuilder("{\"manager\":").Append(GoFormat.SortedJson(Manager))
-                .Append(",\"operation\":").Append(GoFormat.SortedJson(Operation));
-            if (!IsApply && ApiVersion.Length > 0)
-            {
-                builder.Append(",\"apiVersion\":").Append(GoFormat.SortedJson(ApiVersion));
-            }
-            if (Subresource.Length > 0)
-            {
-                builder.Append(",\"subresource\":").Append(GoFormat.SortedJson(Subresource));
-            }
-            return builder.Append('}').ToString();
+            builder.Append(",\"apiVersion\":").Append(GoFormat.SortedJson(apiVersion));
         }
+        if (subresource.Length > 0)
+        {
+            builder.Append(",\"subresource\":").Append(GoFormat.SortedJson(subresource));
+        }
+        return builder.Append('}').ToString();
     }
 
     /// <summary>

@@ -110,13 +110,24 @@ public sealed class PathElement : IComparable<PathElement>, IEquatable<PathEleme
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is PathElement other && Equals(other);
 
+    private int _hash;
+
     /// <inheritdoc />
-    public override int GetHashCode() => Kind switch
+    public override int GetHashCode()
     {
-        PathElementKind.Field => HashCode.Combine(Kind, FieldName),
-        PathElementKind.Index => HashCode.Combine(Kind, Index),
-        _ => HashCode.Combine(Kind, Serialize()),
-    };
+        if (_hash == 0)
+        {
+            var hash = Kind switch
+            {
+                PathElementKind.Field => HashCode.Combine(Kind, FieldName),
+                PathElementKind.Index => HashCode.Combine(Kind, Index),
+                PathElementKind.Value => HashCode.Combine(Kind, ValueOrder.Hash(Value)),
+                _ => Key!.Aggregate((int)Kind, (h, k) => HashCode.Combine(h, k.Key, ValueOrder.Hash(k.Value))),
+            };
+            _hash = hash == 0 ? 1 : hash;
+        }
+        return _hash;
+    }
 
     /// <summary>As conflict paths print it: <c>.name</c>, <c>[name="nginx"]</c>, <c>[=80]</c>, <c>[3]</c>.</summary>
     public override string ToString() => Kind switch

@@ -234,25 +234,26 @@ public static class TypedValue
     private static Present Slot(JsonObject? obj, string key) =>
         obj is not null && obj.TryGetPropertyValue(key, out var value) ? new(true, value) : default;
 
+    /// <summary>Compares two values as one (a scalar, an atomic value, an empty object or list).</summary>
+    private static void CompareLeaf(Present lhs, Present rhs, List<PathElement> path, Comparison comparison)
+    {
+        if (!lhs.Has)
+        {
+            comparison.Added.Insert(path, 0);
+        }
+        else if (!rhs.Has)
+        {
+            comparison.Removed.Insert(path, 0);
+        }
+        else if (!ValueOrder.Equal(lhs.Value, rhs.Value))
+        {
+            comparison.Modified.Insert(path, 0);
+        }
+    }
+
     private static void Compare(Present lhs, Present rhs, ApplyType type, List<PathElement> path, Comparison comparison)
     {
         var inLeaf = false;
-        void Leaf()
-        {
-            inLeaf = true;
-            if (!lhs.Has)
-            {
-                comparison.Added.Insert(path, 0);
-            }
-            else if (!rhs.Has)
-            {
-                comparison.Removed.Insert(path, 0);
-            }
-            else if (!ValueOrder.Equal(lhs.Value, rhs.Value))
-            {
-                comparison.Modified.Insert(path, 0);
-            }
-        }
 
         var left = lhs.Has ? ShapeOf(type, lhs.Value) : (Shape?)null;
         var right = rhs.Has ? ShapeOf(type, rhs.Value) : (Shape?)null;
@@ -270,14 +271,16 @@ public static class TypedValue
         switch (right ?? left)
         {
             case Shape.Leaf:
-                Leaf();
+                inLeaf = true;
+                CompareLeaf(lhs, rhs, path, comparison);
                 break;
             case Shape.List:
                 var leftList = lhs.Value as JsonArray;
                 var rightList = rhs.Value as JsonArray;
                 if (IsAtomic(type) || leftList is not { Count: > 0 } && rightList is not { Count: > 0 })
                 {
-                    Leaf();
+                    inLeaf = true;
+                CompareLeaf(lhs, rhs, path, comparison);
                     break;
                 }
                 CompareItems(leftList, rightList, type, path, comparison);
@@ -287,7 +290,8 @@ public static class TypedValue
                 var rightMap = rhs.Value as JsonObject;
                 if (IsAtomic(type) || leftMap is not { Count: > 0 } && rightMap is not { Count: > 0 })
                 {
-                    Leaf();
+                    inLeaf = true;
+                CompareLeaf(lhs, rhs, path, comparison);
                     break;
                 }
                 if (leftMap is not null)
@@ -334,6 +338,11 @@ public static class TypedValue
     /// </summary>
     private static void CompareField(JsonObject? leftMap, JsonObject? rightMap, string key, ApplyType type, List<PathElement> path, Comparison comparison)
     {
+        if (path.Count == 2 && key == "managedFields" && path[0].FieldName == "metadata")
+        {
+            // The record of ownership is not part of what is owned.
+            return;
+        }
         var left = Slot(leftMap, key);
         var right = Slot(rightMap, key);
         if (left.Has != right.Has && type.Shape == ApplyShape.Struct && type.TryGetZero(key, out var zero))

@@ -47,6 +47,11 @@ internal static class ValueOrder
     /// <summary>Structured-merge-diff's <c>value.Equals</c>.</summary>
     public static bool Equal(JsonNode? a, JsonNode? b)
     {
+        if (a is JsonValue && b is JsonValue && a.GetValueKind() == JsonValueKind.String && b.GetValueKind() == JsonValueKind.String)
+        {
+            // The common case, without decoding either string.
+            return JsonNode.DeepEquals(a, b);
+        }
         var ka = KindOf(a);
         var kb = KindOf(b);
         if (ka == Kind.Float || kb == Kind.Float)
@@ -101,6 +106,17 @@ internal static class ValueOrder
                 return true;
         }
     }
+
+    /// <summary>A hash consistent with <see cref="Equal"/> (numbers hash by their value as a float).</summary>
+    public static int Hash(JsonNode? node) => KindOf(node) switch
+    {
+        Kind.Float or Kind.Int => AsFloat(node!).GetHashCode(),
+        Kind.String => node!.GetValue<string>().GetHashCode(StringComparison.Ordinal),
+        Kind.Bool => node!.GetValue<bool>() ? 1 : 2,
+        Kind.List => ((JsonArray)node!).Aggregate(17, (h, item) => HashCode.Combine(h, Hash(item))),
+        Kind.Map => ((JsonObject)node!).Aggregate(19, (h, p) => h ^ HashCode.Combine(p.Key, Hash(p.Value))),
+        _ => 0,
+    };
 
     /// <summary>Structured-merge-diff's <c>value.Compare</c>: a total order, even across kinds.</summary>
     public static int Compare(JsonNode? a, JsonNode? b)

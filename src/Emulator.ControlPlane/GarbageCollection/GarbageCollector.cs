@@ -176,7 +176,7 @@ public sealed class GarbageCollector : EmulatedActor
         }
         var kept = refs.Where(r => r?["uid"]?.GetValue<string>() != ownerUid).Select(r => r!.DeepClone()).ToArray();
         json["metadata"]!["ownerReferences"] = new JsonArray(kept);
-        await _store.Ask<StoreReply>(new UpdateObject(type, json) { Ownership = FieldOwnership.ControllerManager }, AskTimeout).ConfigureAwait(false);
+        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout).ConfigureAwait(false);
     }
 
     private async Task RemoveFinalizer(ResourceType type, StoredObject obj, string finalizer)
@@ -188,6 +188,6 @@ public sealed class GarbageCollector : EmulatedActor
         }
         var kept = finalizers.Where(f => f?.GetValue<string>() != finalizer).Select(f => f!.DeepClone()).ToArray();
         json["metadata"]!["finalizers"] = new JsonArray(kept);
-        await _store.Ask<StoreReply>(new UpdateObject(type, json) { Ownership = FieldOwnership.ControllerManager }, AskTimeout).ConfigureAwait(false);
+        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout).ConfigureAwait(false);
     }
 }

@@ -10,15 +10,15 @@ public abstract partial class Controller
 
     /// <summary>Creates an object on behalf of the reconcile of <paramref name="key"/>.</summary>
     protected void CreateObject(ObjectKey key, ResourceType type, JsonObject obj, object? state = null) =>
-        Send(key, type, new CreateObject(type, obj) { Ownership = FieldOwnership.ControllerManager }, state);
+        Send(key, type, new CreateObject(type, obj), state);
 
     /// <summary>Replaces an object's main resource (optimistic concurrency on its resourceVersion).</summary>
     protected void UpdateObject(ObjectKey key, ResourceType type, JsonObject obj, object? state = null) =>
-        Send(key, type, new UpdateObject(type, obj) { Ownership = FieldOwnership.ControllerManager }, state);
+        Send(key, type, new UpdateObject(type, obj), state);
 
     /// <summary>Replaces an object's status.</summary>
     protected void UpdateStatus(ObjectKey key, ResourceType type, JsonObject obj, object? state = null) =>
-        Send(key, type, new UpdateObject(type, obj, UpdateScope.Status) { Ownership = FieldOwnership.ControllerManager }, state);
+        Send(key, type, new UpdateObject(type, obj, UpdateScope.Status), state);
 
     /// <summary>Deletes an object (only the incarnation with <paramref name="uid"/>, when given).</summary>
     protected void DeleteObject(ObjectKey key, ResourceType type, string? ns, string name, string? uid = null, string? propagationPolicy = null, long? gracePeriodSeconds = null, object? state = null) =>

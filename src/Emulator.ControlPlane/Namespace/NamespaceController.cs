@@ -129,7 +129,7 @@ public sealed class NamespaceController : EmulatedActor
         {
             var kept = finalizers.Where(f => f?.GetValue<string>() != "kubernetes").Select(f => f!.DeepClone()).ToArray();
             spec["finalizers"] = new JsonArray(kept);
-            await _store.Ask<StoreReply>(new UpdateObject(Namespaces, obj) { Ownership = FieldOwnership.ControllerManager }, AskTimeout).ConfigureAwait(false);
+            await _store.Ask<StoreReply>(new UpdateObject(Namespaces, obj), AskTimeout).ConfigureAwait(false);
         }
         return true;
     }

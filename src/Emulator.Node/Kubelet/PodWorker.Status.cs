@@ -284,7 +284,7 @@ public sealed partial class PodWorker
             ["metadata"] = new JsonObject { ["name"] = PodName, ["namespace"] = Namespace, ["uid"] = _record.PodUid },
             ["status"] = status.DeepClone(),
         };
-        _store.Tell(new UpdateObject(ResourceTypes.Pods, pod, UpdateScope.Status) { Ownership = FieldOwnership.Kubelet }, Self);
+        _store.Tell(new UpdateObject(ResourceTypes.Pods, pod, UpdateScope.Status), Self);
     }
 
     private string Phase()

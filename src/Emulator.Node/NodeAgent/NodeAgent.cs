@@ -113,17 +113,7 @@ public sealed class NodeAgent : EmulatedActor
         }
     }
 
-    private void Send(StoreCommand command, Op op)
-    {
-        // The node's writes are the kubelet's (its Node and its Lease), as managedFields record them.
-        var owned = command switch
-        {
-            CreateObject create => create with { Ownership = FieldOwnership.Kubelet },
-            UpdateObject update => update with { Ownership = FieldOwnership.Kubelet },
-            _ => command,
-        };
-        _store.Tell(owned with { Correlation = op }, Self);
-    }
+    private void Send(StoreCommand command, Op op) => _store.Tell(command with { Correlation = op }, Self);
 
     private void OnReply(Op op, StoreReply reply)
     {

@@ -161,6 +161,31 @@ public sealed class ServerSideApplyTests(ApiServerFixture api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task The_status_and_scale_subresources_take_applies_of_their_own()
+    {
+        await Send(HttpMethod.Patch, $"{Deployments}/ssa-subapply?fieldManager=kubectl", Deployment("ssa-subapply"));
+        var (status, withStatus) = await Send(HttpMethod.Patch, $"{Deployments}/ssa-subapply/status?fieldManager=observer",
+            """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"ssa-subapply","namespace":"default"},"status":{"replicas":2},"spec":{"replicas":9}}""");
+        Assert.Equal(200, status);
+        Assert.Equal(2, JsonTree.GetInt(withStatus, "status", "replicas"));
+        Assert.Equal(2, JsonTree.GetInt(withStatus, "spec", "replicas"));
+        var statusEntry = Entry(withStatus, "observer", "Apply");
+        Assert.Equal("status", (string?)statusEntry["subresource"]);
+        Assert.Equal("""{"f:status":{"f:replicas":{}}}""", Fields(statusEntry));
+
+        var (scaled, scale) = await Send(HttpMethod.Patch, $"{Deployments}/ssa-subapply/scale?fieldManager=autoscaler&force=true",
+            """{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"ssa-subapply","namespace":"default"},"spec":{"replicas":6}}""");
+        Assert.Equal(200, scaled);
+        Assert.Equal("Scale", (string?)scale["kind"]);
+        Assert.Equal(6, JsonTree.GetInt(scale, "spec", "replicas"));
+        var (_, obj) = await Send(HttpMethod.Get, $"{Deployments}/ssa-subapply");
+        var scaleEntry = Entry(obj, "autoscaler", "Apply");
+        Assert.Equal("scale", (string?)scaleEntry["subresource"]);
+        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", Fields(scaleEntry));
+        Assert.DoesNotContain("f:replicas", Fields(Entry(obj, "kubectl", "Apply")));
+    }
+
+    [Fact]
     public async Task A_json_patch_may_rewrite_managed_fields_under_a_resource_version_precondition()
     {
         var (_, obj) = await Send(HttpMethod.Patch, $"{ConfigMaps}/ssa-migrate?fieldManager=kubectl-client-side-apply", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-migrate"},"data":{"a":"1"}}""");
@@ -193,5 +218,60 @@ public sealed class ServerSideApplyTests(ApiServerFixture api) : IClassFixture<A
         Assert.Equal(
             """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"failed to create typed patch object (default/ssa-bogus; apps/v1, Kind=Deployment): .spec.bogus: field not declared in schema","code":500}""",
             Compact(body));
+    }
+}
+
+/// <summary>Server-side apply of custom resources: the CRD schema's list and map types decide what each manager owns.</summary>
+public sealed class CustomResourceServerSideApplyTests(CustomResourceFixture api) : IClassFixture<CustomResourceFixture>
+{
+    private const string Gadgets = "/apis/ssa.example.com/v1/namespaces/default/gadgets";
+
+    private async Task Define()
+    {
+        var crd = JsonNode.Parse("""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.ssa.example.com"},
+             "spec":{"group":"ssa.example.com","scope":"Namespaced","names":{"plural":"gadgets","kind":"Gadget"},
+              "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{
+                "spec":{"type":"object","properties":{
+                  "items":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+                           "items":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},
+                  "tags":{"type":"array","x-kubernetes-list-type":"set","items":{"type":"string"}},
+                  "config":{"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":{"type":"string"}}}}}}}}]}}
+            """)!;
+        var (status, body, _) = await api.Send(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+        Assert.True(status == 201, body.ToJsonString());
+    }
+
+    private async Task<(int Status, JsonObject Body)> Apply(string manager, string spec, bool force = false)
+    {
+        var body = JsonNode.Parse($$"""{"apiVersion":"ssa.example.com/v1","kind":"Gadget","metadata":{"name":"g","namespace":"default"},"spec":{{spec}}}""");
+        var (status, answer, _) = await api.Send(HttpMethod.Patch, $"{Gadgets}/g?fieldManager={manager}{(force ? "&force=true" : "")}", body, "application/apply-patch+yaml");
+        return (status, answer);
+    }
+
+    private static JsonObject Entry(JsonObject obj, string manager) =>
+        obj["metadata"]!["managedFields"]!.AsArray().OfType<JsonObject>().Single(e => (string?)e["manager"] == manager);
+
+    [Fact]
+    public async Task Map_lists_and_sets_are_owned_item_by_item_and_atomic_maps_as_a_whole()
+    {
+        await Define();
+        var (created, _) = await Apply("a", """{"items":[{"name":"a","value":"1"}],"tags":["x"],"config":{"k":"v"}}""");
+        Assert.Equal(201, created);
+        var (ok, both) = await Apply("b", """{"items":[{"name":"b","value":"2"}],"tags":["y"]}""");
+        Assert.Equal(200, ok);
+        Assert.Equal(["a", "b"], both["spec"]!["items"]!.AsArray().Select(i => (string?)i!["name"]));
+        Assert.Equal(["x", "y"], both["spec"]!["tags"]!.AsArray().Select(t => (string?)t));
+        Assert.Equal(
+            """{"f:spec":{"f:config":{},"f:items":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:value":{}}},"f:tags":{"v:\"x\"":{}}}}""",
+            Entry(both, "a")["fieldsV1"]!.ToJsonString(JsonTree.CompactOptions));
+
+        var (conflict, body) = await Apply("b", """{"items":[{"name":"a","value":"9"},{"name":"b","value":"2"}],"config":{"k":"w"}}""");
+        Assert.Equal(409, conflict);
+        Assert.Equal("Apply failed with 2 conflicts: conflicts with \"a\":\n- .spec.config\n- .spec.items[name=\"a\"].value", (string?)body["message"]);
+
+        var (_, dropped) = await Apply("a", """{"tags":["x"]}""");
+        Assert.Equal(["b"], dropped["spec"]!["items"]!.AsArray().Select(i => (string?)i!["name"]));
+        Assert.Null(dropped["spec"]!["config"]);
     }
 }

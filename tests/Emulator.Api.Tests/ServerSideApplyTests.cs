@@ -108,7 +108,8 @@ public sealed class ServerSideApplyTests(ApiServerFixture api) : IClassFixture<A
         var (ok, forced) = await Send(HttpMethod.Patch, $"{Deployments}/ssa-conflict?fieldManager=kubectl&force=true", Deployment("ssa-conflict", replicas: 2));
         Assert.Equal(200, ok);
         Assert.Equal(2, JsonTree.GetInt(forced, "spec", "replicas"));
-        Assert.DoesNotContain(forced["metadata"]!["managedFields"]!.AsArray(), e => (string?)e!["manager"] == "kubectl-edit");
+        Assert.DoesNotContain(forced["metadata"]!["managedFields"]!.AsArray().OfType<JsonObject>(), e => (string?)e["manager"] == "kubectl-edit" && Fields(e).Contains("f:replicas", StringComparison.Ordinal));
+        Assert.Contains("f:replicas", Fields(Entry(forced, "kubectl", "Apply")), StringComparison.Ordinal);
     }
 
     [Fact]

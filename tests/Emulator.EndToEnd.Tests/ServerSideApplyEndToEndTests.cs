@@ -93,6 +93,33 @@ public sealed class ServerSideApplyEndToEndTests(EmulatorFixture cluster) : ICla
     [Theory]
     [InlineData("1.33")]
     [InlineData("1.27")]
+    public async Task Creates_record_their_manager_with_the_defaults_they_set_but_not_what_admission_adds(string version)
+    {
+        var kubectl = cluster.NewClient(version);
+        var ns = "ssa-create-" + version.Replace('.', '-');
+        async Task<KubectlResult> Ok(params string[] args) => (await kubectl.Run(args)).Succeeded();
+        await Ok("create", "namespace", ns);
+
+        await Ok("create", "deployment", "web", "--image=nginx", "-n", ns);
+        var deployment = (await Ok("get", "deploy", "web", "-n", ns, "-o", "yaml", "--show-managed-fields")).Stdout;
+        Assert.Contains("manager: kubectl-create\n    operation: Update", deployment);
+        // Value structs (strategy, template) are never added; pointers (rollingUpdate) and maps (labels) are.
+        Assert.Contains("f:strategy:\n          f:rollingUpdate:\n            .: {}\n            f:maxSurge: {}", deployment);
+        Assert.Contains("f:template:\n          f:metadata:\n            f:labels:\n              .: {}\n              f:app: {}", deployment);
+
+        await Ok("run", "nginx", "--image=nginx", "-n", ns);
+        var pod = (await Ok("get", "pod", "nginx", "-n", ns, "-o", "yaml", "--show-managed-fields")).Stdout;
+        Assert.Contains("manager: kubectl-run\n    operation: Update", pod);
+        Assert.Contains("f:terminationMessagePolicy: {}", pod);
+        // The service account token volume is the ServiceAccount admission plugin's doing, not kubectl's.
+        Assert.Contains("kube-api-access-", pod);
+        Assert.DoesNotContain("f:volumes", pod);
+        Assert.DoesNotContain("f:tolerations", pod);
+    }
+
+    [Theory]
+    [InlineData("1.33")]
+    [InlineData("1.27")]
     public async Task Client_side_apply_moves_to_server_side_apply(string version)
     {
         var kubectl = cluster.NewClient(version);

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Akka.Event;
 using System.Text.Json.Nodes;
+using Akka.Event;
 using Emulator.Kubernetes.CustomResources;
 
 namespace Emulator.ControlPlane.Store;
@@ -53,8 +53,9 @@ public sealed partial class ApiStore
         var created = Timestamp(Now);
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
+        var decoded = ManagedFieldsTracker.AsDecoded(type, obj, ownership, _admissionView);
         _admission.Admit(type, obj, null, AdmissionOperation.Create, _admissionView);
-        RecordManagedFields(type, null, obj, ownership, statusWrite: false);
+        RecordManagedFields(type, null, obj, decoded, ownership, statusWrite: false);
         if (Find(type.Key, ns, name) is not null)
         {
             throw new ApiStatusException(ApiStatus.AlreadyExists(type.Resource, type.Group, name));
@@ -133,6 +134,7 @@ public sealed partial class ApiStore
                 $"{type.Kind} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted",
                 type.Group, type.Kind, name, [new StatusCause("FieldValueForbidden", "no new finalizers can be added if the object is being deleted", "metadata.finalizers")]));
         }
+        var decoded = ManagedFieldsTracker.AsDecoded(type, next, ownership, _admissionView);
         _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
         if (scope == UpdateScope.Main && !JsonNode.DeepEquals(old["spec"], next["spec"]))
@@ -145,7 +147,7 @@ public sealed partial class ApiStore
             // A server-side apply computed the managed fields (a status apply included): they are stored as given.
             SetManagedFields(nextMetadata, obj["metadata"]?["managedFields"]);
         }
-        RecordManagedFields(type, old, next, ownership, scope == UpdateScope.Status);
+        RecordManagedFields(type, old, next, decoded, ownership, scope == UpdateScope.Status);
         if (JsonNode.DeepEquals(old, next))
         {
             // A no-op update writes nothing and keeps the resourceVersion, as the API server does.
@@ -292,9 +294,9 @@ public sealed partial class ApiStore
     }
 
     /// <summary>Records who changed what in the object's <c>metadata.managedFields</c> (see <see cref="ManagedFieldsTracker"/>).</summary>
-    private void RecordManagedFields(ResourceType type, JsonObject? live, JsonObject updated, FieldOwnership? ownership, bool statusWrite)
+    private void RecordManagedFields(ResourceType type, JsonObject? live, JsonObject updated, JsonObject? decoded, FieldOwnership? ownership, bool statusWrite)
     {
-        if (ManagedFieldsTracker.Record(type, live, updated, ownership, statusWrite, _admissionView, Now) is { } failure)
+        if (ManagedFieldsTracker.Record(type, live, updated, decoded, ownership, statusWrite, _admissionView, Now) is { } failure)
         {
             Log.Error(failure, "Tracking the managed fields of {0} {1} failed; stored without them", type.Key, updated["metadata"]?["name"]);
         }

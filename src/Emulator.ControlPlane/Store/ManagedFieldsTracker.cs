@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Emulator.ControlPlane.CustomResources;
+using Emulator.Kubernetes;
 using Emulator.Kubernetes.CustomResources;
+using Emulator.Kubernetes.Defaulting;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Schema;
 using Emulator.Kubernetes.ServerSideApply;
@@ -65,15 +67,40 @@ public static class ManagedFieldsTracker
             : ["spec", "replicas"];
 
     /// <summary>
-    /// Records a create or update in <paramref name="updated"/>'s managedFields (<see cref="FieldManager.Update"/>);
-    /// a write nobody is named for keeps the managed fields it carries, or the live object's. Tracking never fails a
-    /// write: should it fail, the object is stored without managed fields, as the API server does.
+    /// The object as the API server's field manager sees a write: decoded with the kind's scheme defaults (a custom
+    /// object pruned and defaulted by its schema), before admission plugins add to it — what the ServiceAccount,
+    /// DefaultTolerationSeconds or Priority plugins add is nobody's. Null when the write is not tracked.
+    /// </summary>
+    public static JsonObject? AsDecoded(ResourceType type, JsonObject written, FieldOwnership? ownership, IAdmissionContext stored)
+    {
+        if (ownership is null || ownership.Applied)
+        {
+            return null;
+        }
+        var decoded = (JsonObject)written.DeepClone();
+        if (KindRegistry.Default.FindByResource(type.Group, type.Resource) is not null)
+        {
+            ObjectDefaulter.Apply(new KubeObject(decoded));
+        }
+        else if (CustomResourceDefinitionOf(type, stored) is { } crd)
+        {
+            crd.StorageVersion.Schema.PruneObject(decoded);
+            crd.StorageVersion.Schema.ApplyDefaults(decoded);
+        }
+        return decoded;
+    }
+
+    /// <summary>
+    /// Records a create or update in <paramref name="updated"/>'s managedFields (<see cref="FieldManager.Update"/>,
+    /// computed on <paramref name="decoded"/>, the write before admission); a write nobody is named for keeps the
+    /// managed fields it carries, or the live object's. Tracking never fails a write: should it fail, the object is
+    /// stored without managed fields, as the API server does.
     /// </summary>
     /// <returns>Null, or the error that made tracking give up (for the log).</returns>
-    public static Exception? Record(ResourceType type, JsonObject? live, JsonObject updated, FieldOwnership? ownership, bool statusWrite, IAdmissionContext stored, DateTimeOffset now)
+    public static Exception? Record(ResourceType type, JsonObject? live, JsonObject updated, JsonObject? decoded, FieldOwnership? ownership, bool statusWrite, IAdmissionContext stored, DateTimeOffset now)
     {
         var metadata = updated["metadata"] as JsonObject;
-        if (ownership is null || ownership.Applied)
+        if (ownership is null || ownership.Applied || decoded is null)
         {
             if (metadata is not null && metadata["managedFields"] is null && live?["metadata"]?["managedFields"] is { } kept)
             {
@@ -90,13 +117,29 @@ public static class ManagedFieldsTracker
             }
             // The scale subresource's entries carry no time: the API server copies them over from the Scale object's.
             var time = subresource == "scale" ? null : ApiStore.Timestamp(now);
-            manager.Update(live, updated, ownership.Manager, subresource, FilterFor(type, subresource, stored), time);
+            manager.Update(live, decoded, ownership.Manager, subresource, FilterFor(type, subresource, stored), time);
+            if (metadata is not null)
+            {
+                SetOrRemove(metadata, decoded["metadata"]?["managedFields"]);
+            }
             return null;
         }
         catch (Exception e)
         {
             metadata?.Remove("managedFields");
             return e;
+        }
+    }
+
+    private static void SetOrRemove(JsonObject metadata, JsonNode? managedFields)
+    {
+        if (managedFields is null)
+        {
+            metadata.Remove("managedFields");
+        }
+        else
+        {
+            metadata["managedFields"] = managedFields.DeepClone();
         }
     }
 }

@@ -280,7 +280,7 @@ public static class TypedValue
                 if (IsAtomic(type) || leftList is not { Count: > 0 } && rightList is not { Count: > 0 })
                 {
                     inLeaf = true;
-                CompareLeaf(lhs, rhs, path, comparison);
+                    CompareLeaf(lhs, rhs, path, comparison);
                     break;
                 }
                 CompareItems(leftList, rightList, type, path, comparison);
@@ -291,7 +291,7 @@ public static class TypedValue
                 if (IsAtomic(type) || leftMap is not { Count: > 0 } && rightMap is not { Count: > 0 })
                 {
                     inLeaf = true;
-                CompareLeaf(lhs, rhs, path, comparison);
+                    CompareLeaf(lhs, rhs, path, comparison);
                     break;
                 }
                 if (leftMap is not null)

@@ -121,6 +121,17 @@ public sealed class ServerSideApplyTests(ApiServerFixture api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Applying_nothing_removes_everything_the_manager_applied_and_its_entry()
+    {
+        await Send(HttpMethod.Patch, $"{ConfigMaps}/ssa-empty?fieldManager=solo", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-empty","labels":{"a":"b"}},"data":{"x":"1"}}""");
+        var (ok, obj) = await Send(HttpMethod.Patch, $"{ConfigMaps}/ssa-empty?fieldManager=solo", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-empty"}}""");
+        Assert.Equal(200, ok);
+        Assert.Null(obj["data"]);
+        Assert.Null(obj["metadata"]!["labels"]);
+        Assert.Null(obj["metadata"]!["managedFields"]);
+    }
+
+    [Fact]
     public async Task Writes_are_recorded_per_manager_from_the_field_manager_or_the_user_agent()
     {
         var (created, obj) = await Send(HttpMethod.Post, ConfigMaps, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-writes"},"data":{"a":"1"}}""",

@@ -100,7 +100,12 @@ public static class ManagedFieldsTracker
     public static Exception? Record(ResourceType type, JsonObject? live, JsonObject updated, JsonObject? decoded, FieldOwnership? ownership, bool statusWrite, IAdmissionContext stored, DateTimeOffset now)
     {
         var metadata = updated["metadata"] as JsonObject;
-        if (ownership is null || ownership.Applied || decoded is null)
+        if (ownership is { Applied: true })
+        {
+            // Computed by the apply, none left included.
+            return null;
+        }
+        if (ownership is null || decoded is null)
         {
             if (metadata is not null && metadata["managedFields"] is null && live?["metadata"]?["managedFields"] is { } kept)
             {

@@ -115,7 +115,8 @@ public sealed partial class ResourceHandler
             throw new ApiStatusException(ApiStatus.BadRequest($"error decoding YAML: json: cannot unmarshal {GoKind(body)} into Go value of type map[string]interface {{}}"));
         }
         var manager = context.Request.Query["fieldManager"].FirstOrDefault() ?? "";
-        var force = context.Request.Query["force"].FirstOrDefault() is "true" or "1";
+        // Go's strconv.ParseBool, as the API server reads query parameters.
+        var force = context.Request.Query["force"].FirstOrDefault() is "1" or "t" or "T" or "true" or "TRUE" or "True";
         var subresource = route.Subresource ?? "";
         if (subresource is not ("" or "status" or "scale"))
         {

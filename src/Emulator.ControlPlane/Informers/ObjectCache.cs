@@ -136,7 +136,7 @@ public sealed class ObjectCache
     {
         var key = (item.Namespace ?? "", item.Name);
         Delete(key);
-        var cached = new CachedObject(item, new KubeObject(item.ToJsonObject()));
+        var cached = new CachedObject(item, item.Parsed);
         _objects[key] = cached;
         foreach (var index in _indexes.Values)
         {

@@ -192,11 +192,8 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
         return NodeNameOf(obj) == _node.Name;
     }
 
-    private static string? NodeNameOf(StoredObject obj)
-    {
-        var node = JsonNode.Parse(obj.Json);
-        return node?["spec"]?["nodeName"] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
-    }
+    // The shared parse: every kubelet (and every controller's cache) reads the same tree of one pod version.
+    private static string? NodeNameOf(StoredObject obj) => JsonTree.GetString(obj.Parsed.Document, "spec", "nodeName");
 
     private void Listed(ListReply listed)
     {

@@ -82,14 +82,24 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly ApiServer _api;
     private readonly ILoggerFactory _loggerFactory;
 
-    private ClusterHost(ActorSystem system, ApiServer api, ILoggerFactory loggerFactory, IActorRef store, TimeSpan storeTimeout)
+    private ClusterHost(ActorSystem system, ApiServer api, ILoggerFactory loggerFactory, IActorRef store, IActorRef nodes, TimeSpan storeTimeout)
     {
         _system = system;
         _api = api;
         _loggerFactory = loggerFactory;
         Store = store;
+        Nodes = nodes;
         StoreTimeout = storeTimeout;
     }
+
+    /// <summary>The actor system everything runs in.</summary>
+    public ActorSystem System => _system;
+
+    /// <summary>The node host: the emulated nodes of this process.</summary>
+    public IActorRef Nodes { get; }
+
+    /// <summary>Where the process's log goes (the console endpoint logs there too).</summary>
+    public ILoggerFactory Logging => _loggerFactory;
 
     /// <summary>The API store.</summary>
     public IActorRef Store { get; }
@@ -177,7 +187,7 @@ public sealed class ClusterHost : IAsyncDisposable
             // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
             Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, api.Address.Host, api.Address.Port, TimeSpan.FromMinutes(5))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, loggerFactory, store, storeTimeout);
+            return new ClusterHost(system, api, loggerFactory, store, nodes, storeTimeout);
         }
         catch
         {

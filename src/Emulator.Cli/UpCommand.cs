@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Configuration;
+using Emulator.Management;
 
 namespace Emulator.Cli;
 
@@ -17,7 +18,9 @@ public static class UpCommand
         var pullDelay = new Option<double>("--image-pull-delay") { Description = "Seconds (emulated) an image pull takes", DefaultValueFactory = _ => 2.0 };
         var apply = new Option<string?>("--apply") { Description = "Apply the manifests in this file or directory once the nodes are ready" };
         var config = new Option<string?>("--config") { Description = "HOCON settings over the defaults (a copy of the defaults: config/emulator.conf)" };
-        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply, config };
+        var consolePort = ConsoleOptions.Port();
+        var consoleAddress = ConsoleOptions.Address();
+        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply, config, consolePort, consoleAddress };
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = result.GetValue(apiPort);
@@ -68,6 +71,7 @@ public static class UpCommand
                 Console.WriteLine($"state:          {stateDirectory}");
                 var effectiveScale = cluster.TimeScale;
                 Console.WriteLine($"nodes:          {nodeCount}{(effectiveScale != 1.0 ? $" (time x{effectiveScale})" : "")}");
+                await using var console = ConsoleOptions.Start(new ProcessConsoleTargets(cluster.System, cluster.Store, cluster.Nodes, cluster.StoreTimeout), result, consoleAddress, consolePort, cluster.Logging);
                 await ShowNodesComingUp(cluster, nodeCount, cancellationToken);
                 if (manifests is not null)
                 {

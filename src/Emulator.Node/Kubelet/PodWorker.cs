@@ -160,6 +160,9 @@ public sealed partial class PodWorker : EmulatedActor
             case ReadContainerLog read:
                 Sender.Tell(ReadLog(read), Self);
                 break;
+            case OpenPodConnection open:
+                OnOpenConnection(open);
+                break;
             case StoreReply:
                 break;
             default:
@@ -548,6 +551,8 @@ public sealed partial class PodWorker : EmulatedActor
         public bool Init { get; } = init;
 
         public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
+
+        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

@@ -37,6 +37,7 @@ using Emulator.ControlPlane.TtlAfterFinished;
 using Emulator.ControlPlane.Volumes;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
 using Emulator.Node.Network.Dns;
 using Emulator.Runtime;
 using Emulator.Runtime.Logging;
@@ -163,8 +164,8 @@ public sealed class ClusterHost : IAsyncDisposable
             var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
             // The cluster DNS (CoreDNS's place): answers from Services and EndpointSlices on a loopback port.
-            var dnsZone = new ClusterDnsZoneHolder();
-            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10")), "cluster-dns");
+            var dnsZone = ClusterNetwork.Get(system).Dns;
+            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10", ensureService: true)), "cluster-dns");
             var dnsListening = await dns.Ask<ClusterDnsListening>(new GetClusterDnsAddress(), TimeSpan.FromSeconds(30), cancellationToken);
             if (dnsListening.EndPoint is null)
             {

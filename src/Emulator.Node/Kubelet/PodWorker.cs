@@ -10,6 +10,7 @@ using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
 using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Kubelet;
@@ -62,13 +63,17 @@ public sealed partial class PodWorker : EmulatedActor
         _events = events;
         _written = pod.Status?.DeepClone().AsObject();
         var view = new PodView(pod);
+        // The Services of the namespace as the cluster DNS last saw them: the ones that exist as the containers start.
+        var zone = ClusterNetwork.Get(Context.System).Dns.Current;
+        var services = zone.ServiceLinks(record.Namespace);
+        var kubernetes = zone.ServiceLinks("default").FirstOrDefault(s => s.Name == "kubernetes");
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes)));
         }
     }
 
@@ -213,6 +218,7 @@ public sealed partial class PodWorker : EmulatedActor
             if (current.IsRunning)
             {
                 c.Started = true;
+                PublishListeners();
                 ScheduleExit(c, current.StartedAt);
                 StartProbes(c, rearm: false);
             }
@@ -383,6 +389,7 @@ public sealed partial class PodWorker : EmulatedActor
         Event(c, "Normal", "Created", $"Created container: {c.Name}");
         Event(c, "Normal", "Started", $"Started container {c.Name}");
         Record(c);
+        PublishListeners();
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
         ScheduleWrite();
@@ -417,6 +424,7 @@ public sealed partial class PodWorker : EmulatedActor
         c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
+        PublishListeners();
         ScheduleWrite();
     }
 

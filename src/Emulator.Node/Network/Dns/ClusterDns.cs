@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using ARSoft.Tools.Net.Dns;
@@ -46,20 +47,46 @@ public sealed record ClusterDnsListening(IPEndPoint? EndPoint, string? Error);
 public sealed class ClusterDns : Controller
 {
     private static readonly ObjectKey ZoneKey = new("cluster-dns", null, "zone");
+    private static readonly ObjectKey KubeDnsKey = new(ServiceController.Services.Key, "kube-system", "kube-dns");
     private readonly ClusterDnsZoneHolder _holder;
     private readonly ClusterDnsOptions? _options;
     private readonly string _dnsServiceIp;
+    private readonly bool _ensureService;
     private DnsServer? _server;
     private IPEndPoint? _endPoint;
     private string? _bindError;
 
-    /// <summary>Creates the cluster DNS; it listens when <paramref name="options"/> is given.</summary>
-    public ClusterDns(IActorRef store, IActorRef watchHub, ClusterDnsZoneHolder holder, ClusterDnsOptions? options = null, string dnsServiceIp = "10.96.0.10")
+    /// <summary>
+    /// Creates the cluster DNS; it listens when <paramref name="options"/> is given, and with
+    /// <paramref name="ensureService"/> creates the <c>kube-system/kube-dns</c> Service at <paramref name="dnsServiceIp"/>
+    /// when it is missing (as kubeadm's CoreDNS add-on installs it).
+    /// </summary>
+    public ClusterDns(IActorRef store, IActorRef watchHub, ClusterDnsZoneHolder? holder = null, ClusterDnsOptions? options = null, string dnsServiceIp = "10.96.0.10", bool ensureService = false)
         : base(store, watchHub, [ServiceController.Services, EndpointSliceController.Slices])
     {
-        _holder = holder;
+        _holder = holder ?? ClusterNetwork.Get(Context.System).Dns;
         _options = options;
         _dnsServiceIp = dnsServiceIp;
+        _ensureService = ensureService;
+    }
+
+    /// <inheritdoc />
+    protected override void OnSynced()
+    {
+        if (_ensureService)
+        {
+            Enqueue(KubeDnsKey);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnWriteReply(StoreReply reply, WriteTag tag)
+    {
+        // The namespace may not exist yet at the first start: try again.
+        if (reply.Error is { Reason: not "AlreadyExists" } && tag.Key == KubeDnsKey)
+        {
+            EnqueueAfter(KubeDnsKey, TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <inheritdoc />
@@ -85,9 +112,43 @@ public sealed class ClusterDns : Controller
     /// <inheritdoc />
     protected override void Reconcile(ObjectKey key)
     {
+        if (key == KubeDnsKey)
+        {
+            EnsureKubeDnsService();
+            return;
+        }
         var services = Cache(ServiceController.Services).All.Select(s => s.Object);
         var slices = Cache(EndpointSliceController.Slices).All.Select(s => s.Object);
         _holder.Current = ClusterDnsZone.Build(services, slices, (uint)Now.ToUnixTimeSeconds(), _dnsServiceIp);
+    }
+
+    /// <summary>The <c>kube-dns</c> Service of a kubeadm cluster (CoreDNS keeps kube-dns's name and labels).</summary>
+    private void EnsureKubeDnsService()
+    {
+        if (Cache(ServiceController.Services).Get("kube-system", "kube-dns") is not null)
+        {
+            return;
+        }
+        static JsonObject Port(string name, int port, string protocol) => new() { ["name"] = name, ["port"] = port, ["protocol"] = protocol, ["targetPort"] = port };
+        CreateObject(KubeDnsKey, ServiceController.Services, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kube-dns",
+                ["namespace"] = "kube-system",
+                ["labels"] = new JsonObject { ["k8s-app"] = "kube-dns", ["kubernetes.io/cluster-service"] = "true", ["kubernetes.io/name"] = "CoreDNS" },
+                ["annotations"] = new JsonObject { ["prometheus.io/port"] = "9153", ["prometheus.io/scrape"] = "true" },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = _dnsServiceIp,
+                ["ports"] = new JsonArray(Port("dns", 53, "UDP"), Port("dns-tcp", 53, "TCP"), Port("metrics", 9153, "TCP")),
+                ["selector"] = new JsonObject { ["k8s-app"] = "kube-dns" },
+                ["type"] = "ClusterIP",
+            },
+        });
     }
 
     /// <inheritdoc />

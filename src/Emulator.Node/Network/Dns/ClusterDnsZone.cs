@@ -53,6 +53,19 @@ public enum DnsResponseCode
 /// <summary>One resource record. <paramref name="Data"/> is an address (A/AAAA) or a domain name (CNAME, PTR, SRV target, NS).</summary>
 public sealed record DnsRecord(string Name, DnsRecordType Type, int Ttl, string Data, int Priority = 0, int Weight = 0, int Port = 0);
 
+/// <summary>A Service as the kubelet turns it into environment variables: name, cluster IP, ports (name, number, protocol) in order.</summary>
+public sealed record ServiceLink(string Name, string ClusterIp, IReadOnlyList<(string Name, int Port, string Protocol)> Ports);
+
+/// <summary>One ready endpoint of a Service port, as kube-proxy programs it: the pod's address and target port, and its node.</summary>
+public sealed record RouteEndpoint(string Ip, int Port, string? NodeName);
+
+/// <summary>
+/// A Service port as kube-proxy sees it: the address and port it is reached at (cluster IP, external IPs, load-balancer
+/// ingress), its node port, its ready endpoints, session affinity and traffic policies.
+/// </summary>
+public sealed record ServiceRoute(string Namespace, string Name, int Port, string Protocol, int NodePort, IReadOnlyList<RouteEndpoint> Endpoints,
+    bool ClientIpAffinity, bool InternalLocal, bool ExternalLocal);
+
 /// <summary>An answer: code, answer records, additional records (addresses of SRV targets), and whether the cluster zone is authoritative for it.</summary>
 public sealed record DnsAnswer(DnsResponseCode Code, IReadOnlyList<DnsRecord> Answers, IReadOnlyList<DnsRecord> Additional, bool Authoritative)
 {
@@ -83,17 +96,32 @@ public sealed class ClusterDnsZone
     public const int Ttl = 30;
 
     /// <summary>An empty zone (before the first sync).</summary>
-    public static readonly ClusterDnsZone Empty = new(new Dictionary<string, List<DnsRecord>>(), new HashSet<string>(), 0);
+    public static readonly ClusterDnsZone Empty = new(new Dictionary<string, List<DnsRecord>>(), new HashSet<string>(), new Dictionary<string, List<ServiceLink>>(), 0)
+    {
+        Routes = new Dictionary<(string, int), ServiceRoute>(),
+        NodePorts = new Dictionary<int, ServiceRoute>(),
+    };
 
     private readonly Dictionary<string, List<DnsRecord>> _records;
     private readonly HashSet<string> _names;
+    private readonly Dictionary<string, List<ServiceLink>> _links;
 
-    private ClusterDnsZone(Dictionary<string, List<DnsRecord>> records, HashSet<string> names, uint serial)
+    private ClusterDnsZone(Dictionary<string, List<DnsRecord>> records, HashSet<string> names, Dictionary<string, List<ServiceLink>> links, uint serial)
     {
         _records = records;
         _names = names;
+        _links = links;
         Serial = serial;
     }
+
+    /// <summary>The Service ports by the address and port they are reached at (cluster IPs, external IPs, load-balancer ingress IPs).</summary>
+    public IReadOnlyDictionary<(string Ip, int Port), ServiceRoute> Routes { get; private init; } = null!;
+
+    /// <summary>The Service ports by node port (NodePort and LoadBalancer Services).</summary>
+    public IReadOnlyDictionary<int, ServiceRoute> NodePorts { get; private init; } = null!;
+
+    /// <summary>The Services of <paramref name="ns"/> with a cluster IP (not headless, not ExternalName), by name.</summary>
+    public IReadOnlyList<ServiceLink> ServiceLinks(string ns) => _links.GetValueOrDefault(ns) ?? [];
 
     /// <summary>The SOA serial: the time (Unix seconds) of the last change.</summary>
     public uint Serial { get; }
@@ -108,6 +136,9 @@ public sealed class ClusterDnsZone
     public static ClusterDnsZone Build(IEnumerable<KubeObject> services, IEnumerable<KubeObject> slices, uint serial, string dnsServiceIp = "10.96.0.10")
     {
         var records = new Dictionary<string, List<DnsRecord>>(StringComparer.Ordinal);
+        var links = new Dictionary<string, List<ServiceLink>>(StringComparer.Ordinal);
+        var routes = new Dictionary<(string, int), ServiceRoute>();
+        var nodePorts = new Dictionary<int, ServiceRoute>();
         var names = new HashSet<string>(StringComparer.Ordinal) { Domain, "svc." + Domain, "pod." + Domain, "dns." + Domain };
         void Add(DnsRecord record)
         {
@@ -154,6 +185,12 @@ public sealed class ClusterDnsZone
             if (clusterIp is { Length: > 0 } && clusterIp != "None")
             {
                 var ips = JsonTree.GetArray(spec, "clusterIPs")?.Select(JsonTree.AsString).OfType<string>().ToList() ?? [clusterIp];
+                if (!links.TryGetValue(ns, out var namespaceLinks))
+                {
+                    links[ns] = namespaceLinks = [];
+                }
+                namespaceLinks.Add(new ServiceLink(name, clusterIp, ports.Select(p => (p.Name, p.Port, p.Protocol.ToUpperInvariant())).ToList()));
+                AddRoutes(service, ips, slicesByService.GetValueOrDefault((ns, name)) ?? [], routes, nodePorts);
                 foreach (var ip in ips.Where(i => IPAddress.TryParse(i, out _)))
                 {
                     Add(new DnsRecord(fqdn, Family(ip), Ttl, ip));
@@ -219,7 +256,60 @@ public sealed class ClusterDnsZone
                 }
             }
         }
-        return new ClusterDnsZone(records, names, serial);
+        foreach (var list in links.Values)
+        {
+            list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        }
+        return new ClusterDnsZone(records, names, links, serial) { Routes = routes, NodePorts = nodePorts };
+    }
+
+    /// <summary>kube-proxy's rules for one Service: each port, at every address it is reached at, to its ready endpoints.</summary>
+    private static void AddRoutes(KubeObject service, List<string> clusterIps, List<KubeObject> slices, Dictionary<(string, int), ServiceRoute> routes, Dictionary<int, ServiceRoute> nodePorts)
+    {
+        var spec = (JsonObject)service.Document["spec"]!;
+        var addresses = new List<string>(clusterIps);
+        addresses.AddRange((spec["externalIPs"] as JsonArray)?.Select(JsonTree.AsString).OfType<string>() ?? []);
+        addresses.AddRange(JsonTree.Objects(JsonTree.GetArray(service.Document, "status", "loadBalancer", "ingress")).Select(i => JsonTree.GetString(i, "ip")).OfType<string>());
+        var affinity = JsonTree.GetString(spec, "sessionAffinity") == "ClientIP";
+        var internalLocal = JsonTree.GetString(spec, "internalTrafficPolicy") == "Local";
+        var externalLocal = JsonTree.GetString(spec, "externalTrafficPolicy") == "Local";
+        foreach (var port in JsonTree.Objects(JsonTree.GetArray(spec, "ports")))
+        {
+            var portName = JsonTree.GetString(port, "name") ?? "";
+            var protocol = JsonTree.GetString(port, "protocol") ?? "TCP";
+            var endpoints = new List<RouteEndpoint>();
+            foreach (var slice in slices)
+            {
+                var slicePort = JsonTree.Objects(slice.Document["ports"] as JsonArray)
+                    .FirstOrDefault(p => (JsonTree.GetString(p, "name") ?? "") == portName && (JsonTree.GetString(p, "protocol") ?? "TCP") == protocol);
+                if (slicePort is null || JsonTree.GetInt(slicePort, "port") is not { } target)
+                {
+                    continue;
+                }
+                foreach (var endpoint in JsonTree.Objects(slice.Document["endpoints"] as JsonArray))
+                {
+                    if (JsonTree.GetBool(endpoint, "conditions", "ready") == false)
+                    {
+                        continue;
+                    }
+                    var node = JsonTree.GetString(endpoint, "nodeName");
+                    foreach (var ip in (endpoint["addresses"] as JsonArray)?.Select(JsonTree.AsString).OfType<string>() ?? [])
+                    {
+                        endpoints.Add(new RouteEndpoint(ip, (int)target, node));
+                    }
+                }
+            }
+            var route = new ServiceRoute(service.Namespace ?? "default", service.Name ?? "", (int)(JsonTree.GetInt(port, "port") ?? 0), protocol,
+                (int)(JsonTree.GetInt(port, "nodePort") ?? 0), endpoints, affinity, internalLocal, externalLocal);
+            foreach (var address in addresses)
+            {
+                routes[(address, route.Port)] = route;
+            }
+            if (route.NodePort > 0)
+            {
+                nodePorts[route.NodePort] = route;
+            }
+        }
     }
 
     /// <summary>Answers a query for <paramref name="name"/> (absolute, with or without the final dot; any case) of <paramref name="type"/>.</summary>

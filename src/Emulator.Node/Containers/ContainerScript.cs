@@ -27,14 +27,18 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
     /// <c>env</c>/<c>printenv [NAME]</c>, <c>hostname</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
     /// <c>$VAR</c> expansion from <paramref name="env"/>. No command (the image's default) or an unknown one runs forever.
     /// </summary>
-    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env)
+    /// <remarks>
+    /// With <paramref name="network"/>, the network tools of <see cref="NetworkCommands"/> run too (<c>wget -qO- http://web</c>,
+    /// <c>nslookup</c>, <c>cat /etc/resolv.conf</c>, …), answered from the cluster network as it is when the container starts.
+    /// </remarks>
+    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null)
     {
         var argv = command.Concat(args).ToList();
         if (argv.Count == 0)
         {
             return Forever;
         }
-        var run = new Run(env);
+        var run = new Run(env, network);
         if (IsShell(argv[0]) && argv.Count >= 3 && argv[1] == "-c")
         {
             run.Script(argv[2]);
@@ -59,7 +63,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
     private static bool IsShell(string program) => Path.GetFileName(program) is "sh" or "bash" or "ash" or "dash";
 
-    private sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env)
+    private sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network)
     {
         public List<ScriptLine> Lines { get; } = [];
 
@@ -74,6 +78,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         public int ExitCode { get; private set; }
 
         public int LastCode { get; private set; }
+
+        private const string ExitCodeMark = "\u0001?";
 
         public void End(int code)
         {
@@ -96,7 +102,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 };
                 if (!skip && words[i].Count > 0)
                 {
-                    Simple(words[i]);
+                    var code = LastCode.ToString(CultureInfo.InvariantCulture);
+                    Simple(words[i].Select(w => w.Replace(ExitCodeMark, code, StringComparison.Ordinal)).ToList());
                 }
                 previousSeparator = separators[i];
             }
@@ -156,6 +163,14 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                     break;
                 case "sh" or "bash" when rest.Count >= 2 && rest[0] == "-c":
                     Script(rest[1]);
+                    break;
+                case var tool when network is not null && NetworkCommands.Handles(tool) && !(tool == "cat" && rest.Count == 0):
+                    var (output, exit) = NetworkCommands.Run(tool, rest, network);
+                    foreach (var line in output)
+                    {
+                        Lines.Add(new ScriptLine(Time, line));
+                    }
+                    LastCode = exit;
                     break;
                 default:
                     // A program the emulator does not know: it runs (a server) until stopped.
@@ -269,6 +284,10 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         private static int VariableLength(string text, int start)
         {
+            if (start + 1 < text.Length && text[start + 1] == '?')
+            {
+                return 2;
+            }
             if (start + 1 < text.Length && text[start + 1] == '{')
             {
                 var end = text.IndexOf('}', start);
@@ -295,7 +314,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 }
                 if (text[i + 1] == '?')
                 {
-                    result.Append(LastCode.ToString(CultureInfo.InvariantCulture));
+                    // The exit code of the command before the one that uses it: filled in when that command runs.
+                    result.Append(ExitCodeMark);
                     i++;
                     continue;
                 }

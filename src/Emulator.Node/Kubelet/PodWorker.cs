@@ -67,13 +67,18 @@ public sealed partial class PodWorker : EmulatedActor
         var zone = ClusterNetwork.Get(Context.System).Dns.Current;
         var services = zone.ServiceLinks(record.Namespace);
         var kubernetes = zone.ServiceLinks("default").FirstOrDefault(s => s.Name == "kubernetes");
+        var network = ClusterNetwork.Get(Context.System);
+        var hostname = Hostname(pod);
+        var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
+        var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
+        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
     }
 
@@ -550,7 +555,7 @@ public sealed partial class PodWorker : EmulatedActor
     }
 
     /// <summary>The kubelet's state of one container of the pod.</summary>
-    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env)
+    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork network)
     {
         public ContainerView Spec { get; } = spec;
 
@@ -558,7 +563,7 @@ public sealed partial class PodWorker : EmulatedActor
 
         public bool Init { get; } = init;
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
 
         public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
 

@@ -172,7 +172,9 @@ public static class NetworkCommands
             lines.Add("");
             return (lines, 0);
         }
-        lines.Add($"** server can't find {(net.Busybox ? candidates[^1] : name)}: {(Query(net, resolver, candidates[^1], DnsRecordType.A).Code == DnsResponseCode.ServerFailure ? "SERVFAIL" : "NXDOMAIN")}");
+        // NXDOMAIN when the cluster said so for any name tried; SERVFAIL when only names outside the cluster were tried.
+        var failure = candidates.Any(c => Query(net, resolver, c, DnsRecordType.A).Code == DnsResponseCode.NxDomain) ? "NXDOMAIN" : "SERVFAIL";
+        lines.Add($"** server can't find {name}: {failure}");
         lines.Add("");
         return (lines, 1);
     }

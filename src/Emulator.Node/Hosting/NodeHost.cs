@@ -110,6 +110,17 @@ public sealed class NodeHost : UntypedActor
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", why)), Self);
                 }
                 break;
+            case OpenContainerStream open:
+                if (_agents.TryGetValue(open.NodeName, out var streamAgent))
+                {
+                    streamAgent.Forward(open);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(open.NodeName) ? $"node {open.NodeName} is stopped" : $"node {open.NodeName} is not hosted here";
+                    Sender.Tell(new ContainerStreamRefused(new ApiStatus(503, "ServiceUnavailable", why)), Self);
+                }
+                break;
             case ReadNodeUsage usage:
                 if (_agents.TryGetValue(usage.NodeName, out var scraped))
                 {

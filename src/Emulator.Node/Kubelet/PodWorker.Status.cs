@@ -453,6 +453,11 @@ public sealed partial class PodWorker
         var lines = c.Script.LinesUntil((run.FinishedAt ?? Now) - run.StartedAt)
             .Select(l => read.Timestamps ? $"{FormatNano(run.StartedAt + l.At)} {l.Text}" : l.Text)
             .ToList();
+        if (run == c.Current && c.Logged.Length > 0)
+        {
+            // What an interactive main process wrote (a terminal's CR LF read as one line end).
+            lines.AddRange(c.Logged.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n'));
+        }
         var total = lines.Count;
         if (read.TailLines is { } tail && tail >= 0 && lines.Count > tail)
         {

@@ -160,6 +160,27 @@ public sealed partial class PodWorker : EmulatedActor
             case ReadContainerLog read:
                 Sender.Tell(ReadLog(read), Self);
                 break;
+            case OpenContainerStream open:
+                OpenStream(open);
+                break;
+            case ProcessExited exited:
+                OnProcessExited(exited);
+                break;
+            case ProcessLogged logged:
+                if (Find(logged.Container) is { } loggedBy && loggedBy.Run?.RunId == logged.RunId)
+                {
+                    loggedBy.Logged.Append(logged.Text);
+                }
+                break;
+            case CloseContainerStream close:
+                Detach(close.Client);
+                break;
+            case Terminated terminated:
+                Detach(terminated.ActorRef);
+                break;
+            case ContainerStdin or ContainerStdinClosed or TerminalResize:
+                // A client attached to a process that reads no input.
+                break;
             case StoreReply:
                 break;
             default:
@@ -210,6 +231,7 @@ public sealed partial class PodWorker : EmulatedActor
             if (current.IsRunning)
             {
                 c.Started = true;
+                StartProcess(c);
                 ScheduleExit(c, current.StartedAt);
                 StartProbes(c, rearm: false);
             }
@@ -380,6 +402,7 @@ public sealed partial class PodWorker : EmulatedActor
         Event(c, "Normal", "Created", $"Created container: {c.Name}");
         Event(c, "Normal", "Started", $"Started container {c.Name}");
         Record(c);
+        StartProcess(c);
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
         ScheduleWrite();
@@ -411,6 +434,7 @@ public sealed partial class PodWorker : EmulatedActor
         }
         Timers.Cancel(("exit", c.Name));
         CancelProbes(c);
+        EndStreams(c);
         c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
@@ -542,6 +566,17 @@ public sealed partial class PodWorker : EmulatedActor
     private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env)
     {
         public ContainerView Spec { get; } = spec;
+
+        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
+
+        /// <summary>The interactive main process of the current run (a shell reading its stdin), when the container has one.</summary>
+        public IActorRef? Process { get; set; }
+
+        /// <summary>Clients attached to a main process that reads no input: they are told when the container ends.</summary>
+        public List<IActorRef> Attached { get; } = [];
+
+        /// <summary>What the interactive main process of the current run wrote (its log).</summary>
+        public StringBuilder Logged { get; } = new();
 
         public string Name => Spec.Name;
 

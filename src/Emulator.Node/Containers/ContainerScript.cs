@@ -302,6 +302,10 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         private static int VariableLength(string text, int start)
         {
+            if (start + 1 < text.Length && text[start + 1] == '?')
+            {
+                return 2;
+            }
             if (start + 1 < text.Length && text[start + 1] == '{')
             {
                 var end = text.IndexOf('}', start);

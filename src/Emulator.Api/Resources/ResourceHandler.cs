@@ -118,6 +118,14 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
 
     private ResourceType Type(ResourceRoute route) => route.Resource.StoreType;
 
+    /// <summary>What a write through the route may change: the status, a pod's ephemeral containers, or the object.</summary>
+    private static UpdateScope ScopeOf(ResourceRoute route) => route.Subresource switch
+    {
+        "status" => UpdateScope.Status,
+        "ephemeralcontainers" when route.Resource.Resource == "pods" => UpdateScope.EphemeralContainers,
+        _ => UpdateScope.Main,
+    };
+
     private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is { Count: > 0 } d && d[0] == "All";
 
     private static Func<StoredObject, bool>? Filter(HttpContext context) =>
@@ -395,7 +403,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             RejectUnknownFields(context, route, body);
         }
-        var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+        var scope = ScopeOf(route);
         var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context))).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
@@ -454,7 +462,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
-            var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+            var scope = ScopeOf(route);
             var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {

@@ -101,6 +101,18 @@ public sealed partial class ApiStore
             next = old.DeepClone().AsObject();
             SetStatus(next, obj["status"]);
         }
+        else if (scope == UpdateScope.EphemeralContainers)
+        {
+            // dropNonEphemeralContainerUpdates: every other change of the request is dropped.
+            next = old.DeepClone().AsObject();
+            var spec = next["spec"] as JsonObject ?? [];
+            next["spec"] = spec;
+            spec.Remove("ephemeralContainers");
+            if (obj["spec"]?["ephemeralContainers"] is JsonArray { Count: > 0 } ephemeral)
+            {
+                spec["ephemeralContainers"] = ephemeral.DeepClone();
+            }
+        }
         else
         {
             next = obj.DeepClone().AsObject();
@@ -134,7 +146,12 @@ public sealed partial class ApiStore
                 type.Group, type.Kind, name, [new StatusCause("FieldValueForbidden", "no new finalizers can be added if the object is being deleted", "metadata.finalizers")]));
         }
         _admissionView.WritesAlong.Clear();
-        _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
+        _admission.Admit(type, next, old, scope switch
+        {
+            UpdateScope.Status => AdmissionOperation.UpdateStatus,
+            UpdateScope.EphemeralContainers => AdmissionOperation.UpdateEphemeralContainers,
+            _ => AdmissionOperation.Update,
+        }, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
         if (scope == UpdateScope.Main && !JsonNode.DeepEquals(old["spec"], next["spec"]))
         {

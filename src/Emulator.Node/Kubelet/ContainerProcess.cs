@@ -112,8 +112,11 @@ public sealed class ContainerProcess : EmulatedActor
             case ContainerStdin stdin when !_endOfInput:
                 OnInput(stdin.Data);
                 break;
-            case ContainerStdinClosed:
+            case ContainerStdinClosed when _exec || _stdinOnce:
+                // Without stdinOnce a container's stdin outlives its clients: one client's end of input is not the process's.
                 EndOfInput();
+                break;
+            case ContainerStdinClosed:
                 break;
             case TerminalResize:
                 // The emulated programs do not lay out their output by the terminal's size.

@@ -367,6 +367,10 @@ public sealed partial class PodWorker
             status["initContainerStatuses"] = new JsonArray(_init.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
         }
         status["containerStatuses"] = new JsonArray(_app.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
+        if (_ephemeral.Count > 0)
+        {
+            status["ephemeralContainerStatuses"] = new JsonArray(_ephemeral.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
+        }
         if (_pod.Status?["qosClass"] is { } qos)
         {
             status["qosClass"] = qos.DeepClone();
@@ -381,7 +385,7 @@ public sealed partial class PodWorker
             ["name"] = c.Name,
             ["state"] = State(c),
             ["lastState"] = LastState(c),
-            ["ready"] = c.Ready && c.Current is { IsRunning: true },
+            ["ready"] = c.Ready && c.Current is { IsRunning: true } && !c.Ephemeral,
             ["restartCount"] = c.RestartCount,
             ["image"] = c.Spec.Image,
             ["imageID"] = c.Pulled ? ImageId(c.Spec.Image) : "",

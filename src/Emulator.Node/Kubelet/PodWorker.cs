@@ -42,6 +42,7 @@ public sealed partial class PodWorker : EmulatedActor
     private readonly PodRecord _record;
     private readonly List<Container> _init = [];
     private readonly List<Container> _app = [];
+    private readonly List<Container> _ephemeral = [];
     private KubeObject _pod;
     private JsonObject? _written;
     private bool _writeScheduled;
@@ -70,6 +71,20 @@ public sealed partial class PodWorker : EmulatedActor
         {
             _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
         }
+        AddEphemeralContainers(pod, record);
+    }
+
+    /// <summary>Takes on the ephemeral containers the pod's spec gained (they are only ever added).</summary>
+    private void AddEphemeralContainers(KubeObject pod, PodRecord record)
+    {
+        foreach (var json in JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "ephemeralContainers")))
+        {
+            var spec = new ContainerView(json);
+            if (_ephemeral.All(c => c.Name != spec.Name))
+            {
+                _ephemeral.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)) { Ephemeral = true });
+            }
+        }
     }
 
     private string PodName => _record.Name;
@@ -78,7 +93,7 @@ public sealed partial class PodWorker : EmulatedActor
 
     private DateTimeOffset Now => Clock.UtcNow;
 
-    private IEnumerable<Container> All => _init.Concat(_app);
+    private IEnumerable<Container> All => _init.Concat(_app).Concat(_ephemeral);
 
     private sealed record WriteStatus;
 
@@ -199,6 +214,12 @@ public sealed partial class PodWorker : EmulatedActor
     {
         var annotationsChanged = !JsonTree.DeepEquals(JsonTree.Get(_pod.Document, "metadata", "annotations"), JsonTree.Get(pod.Document, "metadata", "annotations"));
         _pod = pod;
+        var ephemeralBefore = _ephemeral.Count;
+        AddEphemeralContainers(pod, _record);
+        if (_ephemeral.Count > ephemeralBefore && !_terminating)
+        {
+            Step();
+        }
         // What the store holds is what a write is compared with: a status someone else changed is written back.
         _written = pod.Status?.DeepClone().AsObject();
         if (pod.DeletionTimestamp is not null && !_terminating)
@@ -275,7 +296,7 @@ public sealed partial class PodWorker : EmulatedActor
             }
             return;
         }
-        foreach (var c in _app)
+        foreach (var c in _app.Concat(_ephemeral))
         {
             if (c.Current is null && !c.Pulling && c.Waiting is not { Reason: "ImagePullBackOff" or "ErrImagePull" })
             {
@@ -472,6 +493,11 @@ public sealed partial class PodWorker : EmulatedActor
     private bool ShouldRestart(Container c, int exitCode)
     {
         var policy = new PodView(_pod).RestartPolicy;
+        if (c.Ephemeral)
+        {
+            // Ephemeral containers are never restarted.
+            return false;
+        }
         if (IsSidecar(c))
         {
             // A sidecar restarts whatever its exit, for as long as the pod runs.
@@ -509,7 +535,7 @@ public sealed partial class PodWorker : EmulatedActor
         _kubelet.Tell(new ContainerRecorded(_record.PodUid, new ContainerRecord(c.Name, c.Init, c.RestartCount, c.Current, c.Previous)), Self);
 
     private void Event(Container c, string type, string reason, string message) =>
-        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod, $"spec.{(c.Init ? "initContainers" : "containers")}{{{c.Name}}}"), type, reason, message, "kubelet", _node.Name), Self);
+        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod, $"spec.{(c.Init ? "initContainers" : c.Ephemeral ? "ephemeralContainers" : "containers")}{{{c.Name}}}"), type, reason, message, "kubelet", _node.Name), Self);
 
     private void PodEvent(string type, string reason, string message) =>
         _events.Tell(new RecordEvent(InvolvedObject.Of(_pod), type, reason, message, "kubelet", _node.Name), Self);
@@ -581,6 +607,9 @@ public sealed partial class PodWorker : EmulatedActor
         public string Name => Spec.Name;
 
         public bool Init { get; } = init;
+
+        /// <summary>An ephemeral container (<c>kubectl debug</c>): never restarted, never ready, no part of the pod's phase.</summary>
+        public bool Ephemeral { get; init; }
 
         public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
 

@@ -105,6 +105,15 @@ public sealed class OpenApiSchemas
                 {
                     property["x-kubernetes-patch-strategy"] = string.Join(",", field.Strategies.Order(StringComparer.Ordinal));
                 }
+                // The list type server-side apply merges by, where the Go type declares one beyond its patch strategy.
+                if (field.Apply.ListType is { } listType)
+                {
+                    property["x-kubernetes-list-type"] = listType.ToString().ToLowerInvariant();
+                    if (listType == ListType.Map)
+                    {
+                        property["x-kubernetes-list-map-keys"] = new JsonArray(field.ListMapKeys.Select(k => (JsonNode)k).ToArray());
+                    }
+                }
             }
             else if (field.Strategies.Count > 0)
             {
@@ -115,6 +124,10 @@ public sealed class OpenApiSchemas
         if (type.Open)
         {
             schema["x-kubernetes-preserve-unknown-fields"] = true;
+        }
+        if (type.Atomic)
+        {
+            schema["x-kubernetes-map-type"] = "atomic";
         }
     }
 

@@ -25,7 +25,7 @@ public static class PatchApplier
                 "application/json-patch+json" => JsonPatch.Apply(original.DeepClone(), patch) as JsonObject
                     ?? throw new PatchException("the JSON patch must produce an object"),
                 _ => throw new ApiStatusException(new ApiStatus(415, "UnsupportedMediaType",
-                    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")),
+                    $"the body of the request was in an unknown format - accepted media types include: {AcceptedTypes(custom: false)}")),
             };
         }
         catch (PatchException e)
@@ -33,6 +33,14 @@ public static class PatchApplier
             throw new ApiStatusException(new ApiStatus(422, "Invalid", e.Message));
         }
     }
+
+    /// <summary>
+    /// The patch types the API server lists when it refuses one: JSON patch, merge patch, strategic merge patch (not
+    /// for custom resources) and apply.
+    /// </summary>
+    public static string AcceptedTypes(bool custom) => custom
+        ? "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+        : "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml";
 
     /// <summary>
     /// Decodes the patched object into the kind's Go type, as the API server does after applying a patch. A failure

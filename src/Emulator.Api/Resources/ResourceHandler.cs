@@ -383,15 +383,17 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
 
     private async Task Create(HttpContext context, ResourceRoute route)
     {
+        ValidateWriteOptions(context, "CreateOptions", apply: false);
         var obj = await ReadObject(context, route).ConfigureAwait(false);
         RejectUnknownFields(context, route, obj);
-        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context))).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
 
     private async Task Update(HttpContext context, ResourceRoute route)
     {
+        ValidateWriteOptions(context, "UpdateOptions", apply: false);
         var body = await ReadObject(context, route).ConfigureAwait(false);
         if (route.Subresource == "scale")
         {
@@ -404,7 +406,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             RejectUnknownFields(context, route, body);
         }
         var scope = ScopeOf(route);
-        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context))).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
@@ -425,13 +427,20 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
         var obj = current.ToJsonObject();
         Scale.SetReplicas(route.Resource, obj, replicas.Value);
-        var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context))).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context)) { Ownership = Ownership(context, route, "scale") }).ConfigureAwait(false);
         await ApiResponses.WriteJson(context, Scale.From(route.Resource, updated.ToJsonObject())).ConfigureAwait(false);
     }
 
     private async Task Patch(HttpContext context, ResourceRoute route)
     {
+        var apply = IsApply(context);
+        ValidateWriteOptions(context, "PatchOptions", apply);
         var patch = await ReadRequestBody(context).ConfigureAwait(false);
+        if (apply)
+        {
+            await Apply(context, route, patch).ConfigureAwait(false);
+            return;
+        }
         var contentType = context.Request.ContentType ?? "application/merge-patch+json";
         // The API server retries a patch on a conflicting concurrent write, unless the patch pins a resourceVersion.
         for (var attempt = 0; ; attempt++)
@@ -457,13 +466,17 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 throw NameMismatch((patched["metadata"] as JsonObject)?["name"]?.GetValue<string>() ?? "", route.Name!);
             }
-            var pinned = patch is JsonObject p && p["metadata"] is JsonObject pm && pm["resourceVersion"] is not null;
+            // A patch that sets a resourceVersion (a merge patch carrying one, a JSON patch replacing it, as kubectl's
+            // move to server-side apply does) makes it a precondition: a stale one is a conflict, never retried.
+            var patchedVersion = JsonTree.AsString(patchedMetadata["resourceVersion"]);
+            var pinned = patch is JsonObject p && p["metadata"] is JsonObject pm && pm["resourceVersion"] is not null
+                || patchedVersion is { Length: > 0 } && patchedVersion != current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             if (!pinned)
             {
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
             var scope = ScopeOf(route);
-            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)), options.StoreTimeout).ConfigureAwait(false);
+            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { Ownership = Ownership(context, route) }, options.StoreTimeout).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {
                 continue;

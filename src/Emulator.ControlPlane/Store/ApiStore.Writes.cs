@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Akka.Event;
 using Emulator.Kubernetes.CustomResources;
 
 namespace Emulator.ControlPlane.Store;
@@ -10,7 +11,7 @@ public sealed partial class ApiStore
     private const string CustomResourceDefinitionsKey = "customresourcedefinitions." + CustomResourceDefinition.ApiGroup;
     private readonly Random _random = new();
 
-    private StoredObject? Create(ResourceType type, JsonObject obj, bool dryRun)
+    private StoredObject? Create(ResourceType type, JsonObject obj, bool dryRun, FieldOwnership? ownership = null)
     {
         var metadata = obj["metadata"] as JsonObject ?? throw Invalid(type, "", "metadata", "Required value", "FieldValueRequired");
         var ns = metadata["namespace"]?.GetValue<string>();
@@ -53,7 +54,9 @@ public sealed partial class ApiStore
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
         _admissionView.WritesAlong.Clear();
+        var decoded = ManagedFieldsTracker.AsDecoded(type, obj, ownership, _admissionView);
         _admission.Admit(type, obj, null, AdmissionOperation.Create, _admissionView);
+        RecordManagedFields(type, null, obj, decoded, ownership, statusWrite: false);
         if (Find(type.Key, ns, name) is not null)
         {
             throw new ApiStatusException(ApiStatus.AlreadyExists(type.Resource, type.Group, name));
@@ -76,7 +79,7 @@ public sealed partial class ApiStore
         return stored;
     }
 
-    private StoredObject? Update(ResourceType type, JsonObject obj, UpdateScope scope, bool dryRun)
+    private StoredObject? Update(ResourceType type, JsonObject obj, UpdateScope scope, bool dryRun, FieldOwnership? ownership = null)
     {
         var metadata = obj["metadata"] as JsonObject ?? throw Invalid(type, "", "metadata", "Required value", "FieldValueRequired");
         var name = Name(metadata);
@@ -146,6 +149,7 @@ public sealed partial class ApiStore
                 type.Group, type.Kind, name, [new StatusCause("FieldValueForbidden", "no new finalizers can be added if the object is being deleted", "metadata.finalizers")]));
         }
         _admissionView.WritesAlong.Clear();
+        var decoded = ManagedFieldsTracker.AsDecoded(type, next, ownership, _admissionView);
         _admission.Admit(type, next, old, scope switch
         {
             UpdateScope.Status => AdmissionOperation.UpdateStatus,
@@ -158,6 +162,12 @@ public sealed partial class ApiStore
             nextMetadata["generation"] = (oldMetadata["generation"]?.GetValue<long>() ?? 0) + 1;
         }
         nextMetadata["resourceVersion"] = oldMetadata["resourceVersion"]?.DeepClone();
+        if (ownership is { Applied: true })
+        {
+            // A server-side apply computed the managed fields (a status apply included): they are stored as given.
+            SetManagedFields(nextMetadata, obj["metadata"]?["managedFields"]);
+        }
+        RecordManagedFields(type, old, next, decoded, ownership, scope == UpdateScope.Status);
         if (JsonNode.DeepEquals(old, next))
         {
             // A no-op update writes nothing and keeps the resourceVersion, as the API server does.
@@ -319,6 +329,27 @@ public sealed partial class ApiStore
         var stored = StoredObject.From(pods.Key, obj);
         Commit(stored, WatchEventType.Modified, removed: false);
         return stored;
+    }
+
+    /// <summary>Records who changed what in the object's <c>metadata.managedFields</c> (see <see cref="ManagedFieldsTracker"/>).</summary>
+    private void RecordManagedFields(ResourceType type, JsonObject? live, JsonObject updated, JsonObject? decoded, FieldOwnership? ownership, bool statusWrite)
+    {
+        if (ManagedFieldsTracker.Record(type, live, updated, decoded, ownership, statusWrite, _admissionView, Now) is { } failure)
+        {
+            Log.Error(failure, "Tracking the managed fields of {0} {1} failed; stored without them", type.Key, updated["metadata"]?["name"]);
+        }
+    }
+
+    private static void SetManagedFields(JsonObject metadata, JsonNode? managedFields)
+    {
+        if (managedFields is null)
+        {
+            metadata.Remove("managedFields");
+        }
+        else
+        {
+            metadata["managedFields"] = managedFields.DeepClone();
+        }
     }
 
     /// <summary>Copies a status over; an absent status stays absent (not an explicit null, which schemas refuse).</summary>

@@ -102,10 +102,10 @@ public sealed partial class ApiStore : PersistentActor
         switch (message)
         {
             case CreateObject create:
-                Reply(create, () => Create(create.Type, create.Object, create.DryRun));
+                Reply(create, () => Create(create.Type, create.Object, create.DryRun, create.Ownership));
                 return true;
             case UpdateObject update:
-                Reply(update, () => Update(update.Type, update.Object, update.Scope, update.DryRun));
+                Reply(update, () => Update(update.Type, update.Object, update.Scope, update.DryRun, update.Ownership));
                 return true;
             case DeleteObject delete:
                 Reply(delete, () => Delete(delete.Type, delete.Namespace, delete.Name, delete.Options));

@@ -49,13 +49,21 @@ public abstract record StoreCommand
 }
 
 /// <summary>Creates an object; replies <see cref="StoreReply"/>.</summary>
-public sealed record CreateObject(ResourceType Type, JsonObject Object, bool DryRun = false) : StoreCommand;
+public sealed record CreateObject(ResourceType Type, JsonObject Object, bool DryRun = false) : StoreCommand
+{
+    /// <summary>Who writes, for <c>metadata.managedFields</c> (null: the write is not tracked).</summary>
+    public FieldOwnership? Ownership { get; init; }
+}
 
 /// <summary>
 /// Replaces an object; <c>metadata.resourceVersion</c>, when set, must be the stored one (optimistic concurrency).
 /// Replies <see cref="StoreReply"/>.
 /// </summary>
-public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateScope Scope = UpdateScope.Main, bool DryRun = false) : StoreCommand;
+public sealed record UpdateObject(ResourceType Type, JsonObject Object, UpdateScope Scope = UpdateScope.Main, bool DryRun = false) : StoreCommand
+{
+    /// <summary>Who writes, for <c>metadata.managedFields</c> (null: the write is not tracked).</summary>
+    public FieldOwnership? Ownership { get; init; }
+}
 
 /// <summary>How a delete proceeds.</summary>
 /// <param name="GracePeriodSeconds">For pods: how long until removal (null: the pod's own terminationGracePeriodSeconds).</param>

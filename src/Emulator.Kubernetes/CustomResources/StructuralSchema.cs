@@ -119,6 +119,9 @@ public sealed partial class StructuralSchema
     /// <summary><c>x-kubernetes-validations</c>: CEL rules checked against the value.</summary>
     public IReadOnlyList<ValidationRule> Rules { get; private init; } = [];
 
+    /// <summary><c>x-kubernetes-map-type</c>: atomic or granular (how server-side apply owns an object).</summary>
+    public string? MapType { get; private init; }
+
     /// <summary>Parses a schema node (and everything below it).</summary>
     public static StructuralSchema Parse(JsonObject source) => new(source)
     {
@@ -156,6 +159,7 @@ public sealed partial class StructuralSchema
         IntOrString = JsonTree.AsBool(source["x-kubernetes-int-or-string"]) ?? false,
         ListType = JsonTree.AsString(source["x-kubernetes-list-type"]),
         ListMapKeys = source["x-kubernetes-list-map-keys"] is JsonArray keys ? keys.Select(JsonTree.AsString).OfType<string>().ToArray() : [],
+        MapType = JsonTree.AsString(source["x-kubernetes-map-type"]),
         Rules = source["x-kubernetes-validations"] is JsonArray rules
             ? rules.OfType<JsonObject>().Select(ValidationRule.Parse).ToArray()
             : [],

@@ -12,4 +12,16 @@ public sealed record FieldDefinition(string Name, TypeReference Type, string? Me
 
     /// <summary>True when the patch strategy includes <c>retainKeys</c>.</summary>
     public bool RetainsKeys => Strategies.Contains("retainKeys");
+
+    /// <summary>The field's server-side apply markers.</summary>
+    public ApplySemantics Apply { get; init; } = new();
+
+    /// <summary>
+    /// The list type server-side apply merges this list by: the declared one, else a map keyed by the merge key, a set
+    /// for a merged list of scalars, atomic otherwise (Kubernetes' schema conversion from the patch metadata).
+    /// </summary>
+    public ListType ListType => Apply.ListType ?? (MergeKey is not null ? ListType.Map : MergesList ? ListType.Set : ListType.Atomic);
+
+    /// <summary>The keys of a map list: the declared ones, else the merge key.</summary>
+    public IReadOnlyList<string> ListMapKeys => Apply.ListType == ListType.Map ? Apply.ListMapKeys : MergeKey is { } key ? [key] : [];
 }

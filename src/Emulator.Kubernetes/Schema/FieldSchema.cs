@@ -49,9 +49,10 @@ public sealed class FieldSchema
                     throw new FormatException($"schema line {lineNumber}: expected 'type <Name>'");
                 }
                 var open = words.Contains("open");
+                var atomic = words.Contains("atomic");
                 var colon = Array.IndexOf(words, ":");
                 var goName = words.FirstOrDefault(w => w.StartsWith("go=", StringComparison.Ordinal))?["go=".Length..];
-                current = new TypeDefinition(words[1], open, colon > 0 && colon + 1 < words.Length ? words[colon + 1] : null, goName);
+                current = new TypeDefinition(words[1], open, colon > 0 && colon + 1 < words.Length ? words[colon + 1] : null, goName) { Atomic = atomic };
                 types[current.Name] = current;
                 continue;
             }
@@ -61,8 +62,13 @@ public sealed class FieldSchema
             }
             string? mergeKey = null;
             var strategies = new HashSet<string>(StringComparer.Ordinal);
+            var apply = new ApplySemantics();
             foreach (var attribute in words.Skip(2))
             {
+                if (ApplySemantics.TryParse(attribute, apply, lineNumber))
+                {
+                    continue;
+                }
                 if (attribute.StartsWith("merge=", StringComparison.Ordinal))
                 {
                     mergeKey = attribute["merge=".Length..];
@@ -78,7 +84,7 @@ public sealed class FieldSchema
                 }
             }
             var type = ParseType(words[1], references);
-            current.FieldMap[words[0]] = new FieldDefinition(words[0], type, mergeKey, strategies);
+            current.FieldMap[words[0]] = new FieldDefinition(words[0], type, mergeKey, strategies) { Apply = apply };
         }
         foreach (var type in types.Values)
         {

@@ -26,6 +26,9 @@ public sealed class TypeDefinition
     /// <summary>True when fields not declared here are accepted (status types, loosely modelled structs).</summary>
     public bool Open { get; }
 
+    /// <summary>True when server-side apply treats the struct as one value (<c>+structType=atomic</c>).</summary>
+    public bool Atomic { get; internal init; }
+
     internal string? BaseName { get; }
 
     internal Dictionary<string, FieldDefinition> FieldMap { get; } = new(StringComparer.Ordinal);

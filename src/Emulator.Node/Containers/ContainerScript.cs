@@ -18,7 +18,13 @@ public readonly record struct ScriptLine(TimeSpan At, string Text)
 public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? ExitAt, int ExitCode)
 {
     /// <summary>A process that runs until it is stopped (an image's default entrypoint, or an unknown command).</summary>
-    public static readonly ContainerScript Forever = new([], null, 0);
+    public static readonly ContainerScript Forever = new([], null, 0) { Serves = true };
+
+    /// <summary>
+    /// True when the process is a server: the image's own entrypoint, or a program the emulator does not know, running
+    /// until stopped (it listens on the container's ports). A known command that waits (<c>sleep</c>) listens nowhere.
+    /// </summary>
+    public bool Serves { get; init; }
 
     /// <summary>
     /// Interprets <paramref name="command"/> + <paramref name="args"/>: <c>sleep N</c>, <c>exit N</c>, <c>echo …</c>,
@@ -49,7 +55,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         {
             run.End(run.LastCode);
         }
-        return new ContainerScript(run.Lines, run.Forever ? null : run.Time, run.ExitCode);
+        return new ContainerScript(run.Lines, run.Forever ? null : run.Time, run.ExitCode) { Serves = run.Serving };
     }
 
     /// <summary>The lines written up to <paramref name="elapsed"/> after the start.</summary>
@@ -73,6 +79,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         public bool Ended { get; private set; }
 
         public bool Forever { get; private set; }
+
+        public bool Serving { get; private set; }
 
         public int ExitCode { get; private set; }
 
@@ -114,7 +122,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 case "sleep":
                     if (rest.Count == 0 || rest[0] == "infinity" || !TryDuration(rest[0], out var duration))
                     {
-                        RunForever();
+                        RunForever(serving: false);
                         return;
                     }
                     Time += duration;
@@ -189,7 +197,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                         break;
                     }
                     // A program the emulator does not know: it runs (a server) until stopped.
-                    RunForever();
+                    RunForever(serving: true);
                     break;
             }
         }
@@ -198,9 +206,10 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         public static bool Knows(string program) => Path.GetFileName(program) is "sleep" or "exit" or "echo" or "env" or "printenv"
             or "hostname" or "true" or ":" or "false" or "sh" or "bash" or "ash" or "dash" or "pwd" or "whoami" or "id" or "ls";
 
-        private void RunForever()
+        private void RunForever(bool serving)
         {
             Forever = true;
+            Serving = serving;
             Ended = true;
         }
 

@@ -11,7 +11,7 @@ namespace Emulator.Node.Hosting;
 /// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node, and the
 /// <see cref="ContainerRuntime"/> they share. Answers the node protocol: <see cref="StopNode"/> stops a node's agent and
 /// kubelet (its heartbeats stop: a node failure as the control plane sees it), <see cref="StartNode"/> starts them again
-/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/> and <see cref="ReadNodeUsage"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
+/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/>, <see cref="ReadNodeUsage"/> and <see cref="OpenPodConnection"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
 /// </summary>
 public sealed class NodeHost : UntypedActor
 {
@@ -110,14 +110,25 @@ public sealed class NodeHost : UntypedActor
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", why)), Self);
                 }
                 break;
-            case OpenContainerStream open:
-                if (_agents.TryGetValue(open.NodeName, out var streamAgent))
+            case OpenPodConnection open:
+                if (_agents.TryGetValue(open.NodeName, out var kubeletHost))
                 {
-                    streamAgent.Forward(open);
+                    kubeletHost.Forward(open);
                 }
                 else
                 {
                     var why = _nodes.ContainsKey(open.NodeName) ? $"node {open.NodeName} is stopped" : $"node {open.NodeName} is not hosted here";
+                    open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.NodeUnavailable, why), Self);
+                }
+                break;
+            case OpenContainerStream stream:
+                if (_agents.TryGetValue(stream.NodeName, out var streamAgent))
+                {
+                    streamAgent.Forward(stream);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(stream.NodeName) ? $"node {stream.NodeName} is stopped" : $"node {stream.NodeName} is not hosted here";
                     Sender.Tell(new ContainerStreamRefused(new ApiStatus(503, "ServiceUnavailable", why)), Self);
                 }
                 break;

@@ -168,6 +168,18 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             case ReadNodeUsage read:
                 Sender.Tell(Usage(read), Self);
                 break;
+            case OpenPodConnection open:
+                if (_uidByName.TryGetValue((open.Namespace, open.Pod), out var podUid) && (open.PodUid is null || open.PodUid == podUid)
+                    && _workers.TryGetValue(podUid, out var podWorker))
+                {
+                    podWorker.Forward(open);
+                }
+                else
+                {
+                    open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.PodNotFound,
+                        $"pod {open.Pod}_{open.Namespace} not found on node {_node.Name}"), Self);
+                }
+                break;
             case StoreReply or NodeRecalled or RecallAgain:
                 break;
             case Terminated terminated:

@@ -175,6 +175,9 @@ public sealed partial class PodWorker : EmulatedActor
             case ReadContainerLog read:
                 Sender.Tell(ReadLog(read), Self);
                 break;
+            case OpenPodConnection connection:
+                OnOpenConnection(connection);
+                break;
             case OpenContainerStream open:
                 OpenStream(open);
                 break;

@@ -134,6 +134,26 @@ public sealed partial class ResourceHandler
     }
 
     /// <summary>
+    /// <c>pods/portforward</c>: the pod must be bound to a node (the API server's check); the kubelet dials the ports
+    /// (<see cref="PortForwardStream"/>).
+    /// </summary>
+    private async Task PortForward(HttpContext context, ResourceRoute route)
+    {
+        var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"pod {route.Name} does not have a host assigned"));
+        }
+        if (options.Nodes is not { } nodes)
+        {
+            throw new ApiStatusException(new ApiStatus(503, "ServiceUnavailable", $"no kubelet for node \"{nodeName}\" is reachable from this API server"));
+        }
+        var uid = pod["metadata"]?["uid"]?.GetValue<string>() ?? "";
+        await PortForwardStream.Serve(context, system, nodes, new PortForwardTarget(nodeName, route.Namespace!, route.Name!, uid)).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The container a stream addresses (the API server's <c>validateContainer</c>): the one named, which must be one of
     /// the pod's containers, init containers or ephemeral containers, or the only container when none is named.
     /// </summary>

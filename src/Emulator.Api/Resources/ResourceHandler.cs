@@ -59,6 +59,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 case "GET" or "POST" when route.Subresource is "exec" or "attach" && route.Resource.Resource == "pods":
                     await RemoteCommand(context, route).ConfigureAwait(false);
                     break;
+                case "GET" or "POST" when route.Subresource == "portforward" && route.Resource.Resource == "pods":
+                    await PortForward(context, route).ConfigureAwait(false);
+                    break;
                 case "GET" when route.Subresource == "log":
                     await Log(context, route).ConfigureAwait(false);
                     break;

@@ -70,6 +70,9 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
     /// </summary>
     internal sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env)
     {
+        /// <summary>Stands for <c>$?</c> in a word until its command runs.</summary>
+        private const string StatusMarker = "\u0001?";
+
         public bool Interactive { get; init; }
 
         public List<ScriptLine> Lines { get; } = [];
@@ -107,7 +110,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 };
                 if (!skip && words[i].Count > 0)
                 {
-                    Simple(words[i]);
+                    var status = LastCode.ToString(CultureInfo.InvariantCulture);
+                    Simple(words[i].Select(w => w.Replace(StatusMarker, status, StringComparison.Ordinal)).ToList());
                 }
                 previousSeparator = separators[i];
             }
@@ -341,7 +345,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 }
                 if (text[i + 1] == '?')
                 {
-                    result.Append(LastCode.ToString(CultureInfo.InvariantCulture));
+                    // The status is the one when the command runs, not when the script is read.
+                    result.Append(StatusMarker);
                     i++;
                     continue;
                 }

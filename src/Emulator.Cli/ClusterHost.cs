@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
@@ -36,6 +37,8 @@ using Emulator.ControlPlane.TtlAfterFinished;
 using Emulator.ControlPlane.Volumes;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
+using Emulator.Node.Network.Dns;
 using Emulator.Runtime;
 using Emulator.Runtime.Logging;
 using Emulator.Runtime.Persistence;
@@ -54,7 +57,8 @@ namespace Emulator.Cli;
 /// <param name="TimeScale">Emulated seconds per real second.</param>
 /// <param name="ImagePullDelay">How long an emulated image pull takes (null: the node default, 2 s).</param>
 /// <param name="Settings">HOCON settings (<c>emulator up --config FILE</c>) over the runtime defaults; null: none.</param>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null);
+/// <param name="DnsPort">Cluster DNS port on 127.0.0.1, UDP and TCP (0: any free port).</param>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null, int DnsPort = 0);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
@@ -99,6 +103,9 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <summary>The API's address.</summary>
     public Uri ApiAddress => _api.Address;
+
+    /// <summary>Where the cluster DNS answers (UDP and TCP, on loopback).</summary>
+    public IPEndPoint? DnsAddress { get; private init; }
 
     /// <summary>Emulated seconds per real second, as the settings decided.</summary>
     public double TimeScale => _system.EmulatedClock().TimeScale;
@@ -156,6 +163,16 @@ public sealed class ClusterHost : IAsyncDisposable
             StartControllers(system, store, hub, events, RootCa(options.StateDirectory));
             var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
             var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
+            // The cluster DNS (CoreDNS's place): answers from Services and EndpointSlices on a loopback port.
+            var dnsZone = ClusterNetwork.Get(system).Dns;
+            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10", ensureService: true)), "cluster-dns");
+            var dnsListening = await dns.Ask<ClusterDnsListening>(new GetClusterDnsAddress(), TimeSpan.FromSeconds(30), cancellationToken);
+            if (dnsListening.EndPoint is null)
+            {
+                throw new ClusterStartException($"{dnsListening.Error} (choose another with --dns-port, or 0 for a free one)");
+            }
+            // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports (entering at the first node).
+            Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, "node-1", null)));
             // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
             Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
@@ -177,7 +194,7 @@ public sealed class ClusterHost : IAsyncDisposable
             // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
             Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, api.Address.Host, api.Address.Port, TimeSpan.FromMinutes(5))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, loggerFactory, store, storeTimeout);
+            return new ClusterHost(system, api, loggerFactory, store, storeTimeout) { DnsAddress = dnsListening.EndPoint };
         }
         catch
         {

@@ -31,14 +31,18 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
     /// <c>env</c>/<c>printenv [NAME]</c>, <c>hostname</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
     /// <c>$VAR</c> expansion from <paramref name="env"/>. No command (the image's default) or an unknown one runs forever.
     /// </summary>
-    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env)
+    /// <remarks>
+    /// With <paramref name="network"/>, the network tools of <see cref="NetworkCommands"/> run too (<c>wget -qO- http://web</c>,
+    /// <c>nslookup</c>, <c>cat /etc/resolv.conf</c>, …), answered from the cluster network as it is when the container starts.
+    /// </remarks>
+    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null)
     {
         var argv = command.Concat(args).ToList();
         if (argv.Count == 0)
         {
             return Forever;
         }
-        var run = new Run(env);
+        var run = new Run(env, network);
         if (IsShell(argv[0]) && argv.Count >= 3 && argv[1] == "-c")
         {
             run.Script(argv[2]);
@@ -68,11 +72,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
     /// exit status and whether it exited. <see cref="Interactive"/> shells (exec, attach) answer an unknown program as
     /// busybox's <c>sh</c> does (<c>sh: X: not found</c>, status 127) instead of running it as a server forever.
     /// </summary>
-    internal sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env)
+    internal sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network)
     {
-        /// <summary>Stands for <c>$?</c> in a word until its command runs.</summary>
-        private const string StatusMarker = "\u0001?";
-
         public bool Interactive { get; init; }
 
         public List<ScriptLine> Lines { get; } = [];
@@ -88,6 +89,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         public int ExitCode { get; private set; }
 
         public int LastCode { get; private set; }
+
+        private const string ExitCodeMark = "\u0001?";
 
         public void End(int code)
         {
@@ -110,8 +113,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 };
                 if (!skip && words[i].Count > 0)
                 {
-                    var status = LastCode.ToString(CultureInfo.InvariantCulture);
-                    Simple(words[i].Select(w => w.Replace(StatusMarker, status, StringComparison.Ordinal)).ToList());
+                    var code = LastCode.ToString(CultureInfo.InvariantCulture);
+                    Simple(words[i].Select(w => w.Replace(ExitCodeMark, code, StringComparison.Ordinal)).ToList());
                 }
                 previousSeparator = separators[i];
             }
@@ -172,6 +175,14 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 case "sh" or "bash" when rest.Count >= 2 && rest[0] == "-c":
                     Script(rest[1]);
                     break;
+                case var tool when network is not null && NetworkCommands.Handles(tool) && !(tool == "cat" && rest.Count == 0):
+                    var (output, exit) = NetworkCommands.Run(tool, rest, network);
+                    foreach (var line in output)
+                    {
+                        Lines.Add(new ScriptLine(Time, line));
+                    }
+                    LastCode = exit;
+                    break;
                 case "pwd" when Interactive:
                     Lines.Add(new ScriptLine(Time, "/"));
                     LastCode = 0;
@@ -208,7 +219,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         /// <summary>Whether <paramref name="program"/> is one this interpreter runs itself (not a server that runs forever).</summary>
         public static bool Knows(string program) => Path.GetFileName(program) is "sleep" or "exit" or "echo" or "env" or "printenv"
-            or "hostname" or "true" or ":" or "false" or "sh" or "bash" or "ash" or "dash" or "pwd" or "whoami" or "id" or "ls";
+            or "hostname" or "true" or ":" or "false" or "sh" or "bash" or "ash" or "dash" or "pwd" or "whoami" or "id" or "ls"
+            || NetworkCommands.Handles(Path.GetFileName(program));
 
         private void RunForever(bool serving)
         {
@@ -345,8 +357,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 }
                 if (text[i + 1] == '?')
                 {
-                    // The status is the one when the command runs, not when the script is read.
-                    result.Append(StatusMarker);
+                    // The exit code of the command before the one that uses it: filled in when that command runs.
+                    result.Append(ExitCodeMark);
                     i++;
                     continue;
                 }

@@ -15,12 +15,12 @@ public sealed record ShellStep(IReadOnlyList<ScriptLine> Lines, TimeSpan Took, i
 /// and <c>kubectl debug -it</c> talk to. An unknown program answers <c>sh: X: not found</c> (status 127) as busybox does;
 /// end of input exits with the last command's status, as <c>sh</c> does.
 /// </summary>
-public sealed class ShellSession(IReadOnlyList<KeyValuePair<string, string>> env)
+public sealed class ShellSession(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null)
 {
     /// <summary>busybox ash's default prompt for root in <c>/</c> (<c>PS1='\w \$ '</c>).</summary>
     public const string Prompt = "/ # ";
 
-    private readonly ContainerScript.Run _run = new(env) { Interactive = true };
+    private readonly ContainerScript.Run _run = new(env, network) { Interactive = true };
 
     /// <summary>The status of the last command.</summary>
     public int LastStatus => _run.LastCode;

@@ -46,26 +46,27 @@ public sealed class ContainerProcess : EmulatedActor
     private DateTimeOffset _busyUntil;
 
     /// <summary>An exec of <paramref name="argv"/> for <paramref name="client"/>.</summary>
-    public ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, bool tty, AttachClient client)
-        : this(argv, env, tty, stdinOnce: true, main: null)
+    public ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network, bool tty, AttachClient client)
+        : this(argv, env, network, tty, stdinOnce: true, main: null)
     {
         _exec = true;
         _clients[client.Client] = client;
     }
 
     /// <summary>The interactive main process of container <paramref name="container"/> (its run <paramref name="runId"/>).</summary>
-    public ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, bool tty, bool stdinOnce, string container, int runId)
-        : this(argv, env, tty, stdinOnce, (container, runId))
+    public ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network, bool tty, bool stdinOnce, string container, int runId)
+        : this(argv, env, network, tty, stdinOnce, (container, runId))
     {
     }
 
-    private ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, bool tty, bool stdinOnce, (string, int)? main)
+    private ContainerProcess(IReadOnlyList<string> argv, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network, bool tty, bool stdinOnce, (string, int)? main)
     {
         _argv = argv;
         _tty = tty;
         _stdinOnce = stdinOnce;
         _main = main;
-        _shell = new ShellSession(env);
+        // The shell's network tools (nslookup, wget, …) resolve and connect as the container does.
+        _shell = new ShellSession(env, network);
         _input = new LineDiscipline(tty);
     }
 

@@ -5,12 +5,14 @@ using Akka.Actor;
 using Emulator.ControlPlane.Nodes;
 using Emulator.Kubernetes;
 using Emulator.Node.Containers.Network;
+using Emulator.Node.Network;
 
 namespace Emulator.Node.Kubelet;
 
 public sealed partial class PodWorker
 {
     private readonly Dictionary<string, EmulatedServer?> _servers = new(StringComparer.Ordinal);
+    private PodListeners? _published;
 
     /// <summary>The server a container's process is (computed once per container), or null when it does not serve.</summary>
     private EmulatedServer? ServerOf(Container c)
@@ -21,6 +23,34 @@ public sealed partial class PodWorker
             _servers[c.Name] = server;
         }
         return server;
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        if (_published is not null)
+        {
+            ClusterNetwork.Get(Context.System).RemoveListeners(_record.PodIp, _published);
+        }
+        base.PostStop();
+    }
+
+    /// <summary>Tells the cluster network what listens at the pod's address now (pods and Services dial it).</summary>
+    private void PublishListeners()
+    {
+        var servers = new Dictionary<int, EmulatedServer>();
+        foreach (var c in All.Where(c => c.Current is { IsRunning: true }))
+        {
+            if (ServerOf(c) is { } server)
+            {
+                foreach (var port in server.Ports)
+                {
+                    servers.TryAdd(port, server);
+                }
+            }
+        }
+        _published = servers.Count == 0 ? null : new PodListeners(Namespace, PodName, _node.Name, servers);
+        ClusterNetwork.Get(Context.System).SetListeners(_record.PodIp, _published);
     }
 
     /// <summary>The server listening on <paramref name="port"/> in the pod's network namespace (any running container of the pod), or null.</summary>

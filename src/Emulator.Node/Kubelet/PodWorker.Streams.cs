@@ -49,9 +49,10 @@ public sealed partial class PodWorker
         var tty = JsonTree.GetBool(c.Spec.Json, "tty") == true;
         var stdinOnce = JsonTree.GetBool(c.Spec.Json, "stdinOnce") == true;
         var env = c.Env;
+        var network = c.Network;
         var name = c.Name;
         var runId = run.RunId;
-        c.Process = Context.ActorOf(Props.Create(() => new ContainerProcess(argv, env, tty, stdinOnce, name, runId)), $"process-{name}-{runId}");
+        c.Process = Context.ActorOf(Props.Create(() => new ContainerProcess(argv, env, network, tty, stdinOnce, name, runId)), $"process-{name}-{runId}");
     }
 
     /// <summary>The container stopped: its process goes, and attached clients are told.</summary>
@@ -97,8 +98,9 @@ public sealed partial class PodWorker
         {
             var argv = open.Command;
             var env = c.Env;
+            var network = c.Network;
             var tty = open.Tty;
-            var session = Context.ActorOf(Props.Create(() => new ContainerProcess(argv, env, tty, client)));
+            var session = Context.ActorOf(Props.Create(() => new ContainerProcess(argv, env, network, tty, client)));
             Sender.Tell(new ContainerStreamOpened(session), Self);
             return;
         }

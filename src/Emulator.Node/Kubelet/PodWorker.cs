@@ -10,6 +10,7 @@ using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
 using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Kubelet;
@@ -43,6 +44,8 @@ public sealed partial class PodWorker : EmulatedActor
     private readonly List<Container> _init = [];
     private readonly List<Container> _app = [];
     private readonly List<Container> _ephemeral = [];
+    private readonly Func<ContainerView, ContainerNetwork> _networkOf;
+    private readonly Func<ContainerView, KubeObject, IReadOnlyList<KeyValuePair<string, string>>> _environmentOf;
     private KubeObject _pod;
     private JsonObject? _written;
     private bool _writeScheduled;
@@ -63,13 +66,24 @@ public sealed partial class PodWorker : EmulatedActor
         _events = events;
         _written = pod.Status?.DeepClone().AsObject();
         var view = new PodView(pod);
+        // The Services of the namespace as the cluster DNS last saw them: the ones that exist as the containers start.
+        var zone = ClusterNetwork.Get(Context.System).Dns.Current;
+        var services = zone.ServiceLinks(record.Namespace);
+        var kubernetes = zone.ServiceLinks("default").FirstOrDefault(s => s.Name == "kubernetes");
+        var network = ClusterNetwork.Get(Context.System);
+        var hostname = Hostname(pod);
+        var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
+        var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
+        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
+        _networkOf = NetworkOf;
+        _environmentOf = (spec, current) => Environment(spec, current, services, kubernetes);
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
         AddEphemeralContainers(pod, record);
     }
@@ -82,7 +96,7 @@ public sealed partial class PodWorker : EmulatedActor
             var spec = new ContainerView(json);
             if (_ephemeral.All(c => c.Name != spec.Name))
             {
-                _ephemeral.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)) { Ephemeral = true });
+                _ephemeral.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod), _networkOf(spec)) { Ephemeral = true });
             }
         }
     }
@@ -255,6 +269,7 @@ public sealed partial class PodWorker : EmulatedActor
             if (current.IsRunning)
             {
                 c.Started = true;
+                PublishListeners();
                 StartProcess(c);
                 ScheduleExit(c, current.StartedAt);
                 StartProbes(c, rearm: false);
@@ -426,6 +441,7 @@ public sealed partial class PodWorker : EmulatedActor
         Event(c, "Normal", "Created", $"Created container: {c.Name}");
         Event(c, "Normal", "Started", $"Started container {c.Name}");
         Record(c);
+        PublishListeners();
         StartProcess(c);
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
@@ -462,6 +478,7 @@ public sealed partial class PodWorker : EmulatedActor
         c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
+        PublishListeners();
         ScheduleWrite();
     }
 
@@ -592,7 +609,7 @@ public sealed partial class PodWorker : EmulatedActor
     }
 
     /// <summary>The kubelet's state of one container of the pod.</summary>
-    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env)
+    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork network)
     {
         public ContainerView Spec { get; } = spec;
 
@@ -614,7 +631,9 @@ public sealed partial class PodWorker : EmulatedActor
         /// <summary>An ephemeral container (<c>kubectl debug</c>): never restarted, never ready, no part of the pod's phase.</summary>
         public bool Ephemeral { get; init; }
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
+        public ContainerNetwork Network { get; } = network;
+
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

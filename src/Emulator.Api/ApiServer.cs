@@ -108,6 +108,8 @@ public sealed class ApiServer : IAsyncDisposable
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
         var metrics = options.Metrics is { } metricsServer ? new MetricsApi(store, metricsServer, options) : null;
+        // exec, attach and port-forward upgrade to WebSocket (kubectl 1.30+); kubectl pings, the server answers.
+        app.UseWebSockets();
         app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, handler, management, metrics)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
@@ -248,13 +250,16 @@ internal sealed class InFlightLimits(ApiServerOptions options)
     private int _mutating;
     private int _watches;
 
-    /// <summary>Kubernetes' long-running check: watches (<c>?watch=true</c> or <c>/watch/</c> paths) and <c>log?follow=true</c>.</summary>
+    /// <summary>Kubernetes' long-running check: watches (<c>?watch=true</c> or <c>/watch/</c> paths), <c>log?follow=true</c>, exec, attach and port-forward.</summary>
     public static RequestKind Classify(HttpRequest request)
     {
         var query = request.Query;
         if (query["watch"] is { Count: > 0 } watch && (watch[0] is "true" or "1")
             || request.Path.Value?.Contains("/watch/", StringComparison.Ordinal) == true
-            || (request.Path.Value?.EndsWith("/log", StringComparison.Ordinal) == true && query["follow"] is { Count: > 0 } follow && follow[0] is "true" or "1"))
+            || (request.Path.Value?.EndsWith("/log", StringComparison.Ordinal) == true && query["follow"] is { Count: > 0 } follow && follow[0] is "true" or "1")
+            || request.Path.Value?.EndsWith("/exec", StringComparison.Ordinal) == true
+            || request.Path.Value?.EndsWith("/attach", StringComparison.Ordinal) == true
+            || request.Path.Value?.EndsWith("/portforward", StringComparison.Ordinal) == true)
         {
             return RequestKind.LongRunning;
         }

@@ -181,6 +181,8 @@ public sealed class ClusterHost : IAsyncDisposable
             {
                 throw new ClusterStartException($"{dnsListening.Error} (choose another with --dns-port, or 0 for a free one)");
             }
+            // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports (entering at the first node).
+            Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, "node-1", null)));
             // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
             Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));

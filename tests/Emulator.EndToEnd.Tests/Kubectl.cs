@@ -29,6 +29,13 @@ public sealed class Kubectl(string binary, string kubeconfig, string home)
         return File.Exists(binary) ? binary : throw new InvalidOperationException($"kubectl {version} not found at {binary}");
     }
 
+    /// <summary>Environment variables set for every run of this client (e.g. <c>KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false</c>).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The same client with one more environment variable.</summary>
+    public Kubectl WithVariable(string name, string value) =>
+        new(binary, kubeconfig, home) { Variables = new Dictionary<string, string>(Variables) { [name] = value } };
+
     public async Task<KubectlResult> Run(params string[] args) => await RunWithInput(null, args);
 
     public async Task<KubectlResult> RunWithInput(string? stdin, params string[] args)
@@ -48,6 +55,10 @@ public sealed class Kubectl(string binary, string kubeconfig, string home)
         }
         info.Environment["HOME"] = home;
         info.Environment.Remove("KUBECONFIG");
+        foreach (var (name, value) in Variables)
+        {
+            info.Environment[name] = value;
+        }
         using var process = Process.Start(info)!;
         if (stdin is not null)
         {
@@ -80,6 +91,10 @@ public sealed class Kubectl(string binary, string kubeconfig, string home)
             info.ArgumentList.Add(arg);
         }
         info.Environment["HOME"] = home;
+        foreach (var (name, value) in Variables)
+        {
+            info.Environment[name] = value;
+        }
         return Process.Start(info)!;
     }
 }

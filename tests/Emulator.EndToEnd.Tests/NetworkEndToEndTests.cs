@@ -100,6 +100,28 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
         }
     }
 
+    [Fact]
+    public async Task A_node_port_answers_an_http_client_on_the_host()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        (await kubectl.RunWithInput(Web("net-nodeport"), "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("patch", "service", "web", "-n", "net-nodeport", "-p", "{\"spec\":{\"type\":\"NodePort\"}}")).Succeeded();
+        var nodePort = (await kubectl.Run("get", "service", "web", "-n", "net-nodeport", "-o", "jsonpath={.spec.ports[0].nodePort}")).Succeeded().Stdout;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var body = await Eventually("the node port's answer", async () =>
+        {
+            try
+            {
+                return await http.GetStringAsync($"http://127.0.0.1:{nodePort}/");
+            }
+            catch (HttpRequestException)
+            {
+                return "";
+            }
+        }, o => o.Length > 0);
+        Assert.Equal("hello from web\n", body);
+    }
+
     private static IPEndPoint DnsAddress(string output)
     {
         var match = DnsLine().Match(output);

@@ -128,6 +128,24 @@ public static class DiscoveryDocuments
                     ["kind"] = "Binding",
                     ["verbs"] = new JsonArray("create"),
                 });
+                // The streaming subresources (kind PodExecOptions etc.) and kubectl debug's ephemeral containers.
+                foreach (var (name, kind, verbs) in new[]
+                {
+                    ("pods/attach", "PodAttachOptions", new[] { "create", "get" }),
+                    ("pods/ephemeralcontainers", "Pod", new[] { "get", "patch", "update" }),
+                    ("pods/exec", "PodExecOptions", new[] { "create", "get" }),
+                    ("pods/portforward", "PodPortForwardOptions", new[] { "create", "get" }),
+                })
+                {
+                    resources.Add(new JsonObject
+                    {
+                        ["name"] = name,
+                        ["singularName"] = "",
+                        ["namespaced"] = true,
+                        ["kind"] = kind,
+                        ["verbs"] = new JsonArray(verbs.Select(v => (JsonNode)v).ToArray()),
+                    });
+                }
             }
         }
         return new JsonObject

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Emulator.Api.Streaming;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -98,6 +99,91 @@ public sealed partial class ResourceHandler
         {
             // The client went away.
         }
+    }
+
+    /// <summary>
+    /// <c>pods/exec</c> and <c>pods/attach</c>: the API server's checks (the pod, the container, a node to run on), in
+    /// its words, then the stream to the kubelet (<see cref="RemoteCommandStream"/>).
+    /// </summary>
+    private async Task RemoteCommand(HttpContext context, ResourceRoute route)
+    {
+        var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
+        var query = context.Request.Query;
+        var container = ValidContainer(pod, route.Name!, query["container"].FirstOrDefault());
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"pod {route.Name} does not have a host assigned"));
+        }
+        if (options.Nodes is not { } nodes)
+        {
+            throw new ApiStatusException(new ApiStatus(503, "ServiceUnavailable", $"no kubelet for node \"{nodeName}\" is reachable from this API server"));
+        }
+        bool Flag(string name) => query[name].FirstOrDefault() is "true" or "1";
+        var command = route.Subresource == "exec" ? query["command"].Where(c => c is not null).Select(c => c!).ToList() : [];
+        if (route.Subresource == "exec" && command.Count == 0)
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest("you must specify at least 1 command"));
+        }
+        if (!Flag("stdin") && !Flag("stdout") && !Flag("stderr"))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest("you must specify at least 1 of stdin, stdout, stderr"));
+        }
+        var request = new RemoteCommandRequest(nodeName, route.Namespace!, route.Name!, container, command, Flag("stdin"), Flag("stdout"), Flag("stderr"), Flag("tty"));
+        await RemoteCommandStream.Serve(context, system, nodes, request, options.StoreTimeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>pods/portforward</c>: the pod must be bound to a node (the API server's check); the kubelet dials the ports
+    /// (<see cref="PortForwardStream"/>).
+    /// </summary>
+    private async Task PortForward(HttpContext context, ResourceRoute route)
+    {
+        var pod = (await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false)).ToJsonObject();
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"pod {route.Name} does not have a host assigned"));
+        }
+        if (options.Nodes is not { } nodes)
+        {
+            throw new ApiStatusException(new ApiStatus(503, "ServiceUnavailable", $"no kubelet for node \"{nodeName}\" is reachable from this API server"));
+        }
+        var uid = pod["metadata"]?["uid"]?.GetValue<string>() ?? "";
+        await PortForwardStream.Serve(context, system, nodes, new PortForwardTarget(nodeName, route.Namespace!, route.Name!, uid)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The container a stream addresses (the API server's <c>validateContainer</c>): the one named, which must be one of
+    /// the pod's containers, init containers or ephemeral containers, or the only container when none is named.
+    /// </summary>
+    private static string ValidContainer(JsonObject pod, string podName, string? container)
+    {
+        IEnumerable<string> Names(string list) => (pod["spec"]?[list] as JsonArray)?.Select(c => c?["name"]?.GetValue<string>()).OfType<string>() ?? [];
+        var containers = Names("containers").ToList();
+        if (string.IsNullOrEmpty(container))
+        {
+            switch (containers.Count)
+            {
+                case 1:
+                    return containers[0];
+                case 0:
+                    throw new ApiStatusException(ApiStatus.BadRequest($"pod {podName} does not have a container"));
+                default:
+                    var message = $"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', containers)}]";
+                    var init = Names("initContainers").ToList();
+                    if (init.Count > 0)
+                    {
+                        message += $" or one of the init containers: [{string.Join(' ', init)}]";
+                    }
+                    throw new ApiStatusException(ApiStatus.BadRequest(message));
+            }
+        }
+        if (!containers.Concat(Names("initContainers")).Concat(Names("ephemeralContainers")).Contains(container))
+        {
+            throw new ApiStatusException(ApiStatus.BadRequest($"container {container} is not valid for pod {podName}"));
+        }
+        return container;
     }
 
     /// <summary>The text after its first <paramref name="lines"/> lines.</summary>

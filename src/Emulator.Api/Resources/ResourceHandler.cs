@@ -56,6 +56,12 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 case "GET" when route.Name is null:
                     await List(context, route).ConfigureAwait(false);
                     break;
+                case "GET" or "POST" when route.Subresource is "exec" or "attach" && route.Resource.Resource == "pods":
+                    await RemoteCommand(context, route).ConfigureAwait(false);
+                    break;
+                case "GET" or "POST" when route.Subresource == "portforward" && route.Resource.Resource == "pods":
+                    await PortForward(context, route).ConfigureAwait(false);
+                    break;
                 case "GET" when route.Subresource == "log":
                     await Log(context, route).ConfigureAwait(false);
                     break;
@@ -114,6 +120,14 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     }
 
     private ResourceType Type(ResourceRoute route) => route.Resource.StoreType;
+
+    /// <summary>What a write through the route may change: the status, a pod's ephemeral containers, or the object.</summary>
+    private static UpdateScope ScopeOf(ResourceRoute route) => route.Subresource switch
+    {
+        "status" => UpdateScope.Status,
+        "ephemeralcontainers" when route.Resource.Resource == "pods" => UpdateScope.EphemeralContainers,
+        _ => UpdateScope.Main,
+    };
 
     private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is { Count: > 0 } d && d[0] == "All";
 
@@ -394,7 +408,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             RejectUnknownFields(context, route, body);
         }
-        var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+        var scope = ScopeOf(route);
         var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
@@ -464,7 +478,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
-            var scope = route.Subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
+            var scope = ScopeOf(route);
             var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { Ownership = Ownership(context, route) }, options.StoreTimeout).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {

@@ -66,6 +66,9 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     LimitRanger.Validate(type, candidate, live, operation, stored);
                     ResourceQuotaAdmission.Admit(type, candidate, live, operation, stored);
                     break;
+                case AdmissionOperation.UpdateEphemeralContainers when old is not null:
+                    ObjectValidator.EnsureValidEphemeralContainersUpdate(candidate, new KubeObject(old), kind);
+                    break;
                 case AdmissionOperation.UpdateStatus:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
                     break;

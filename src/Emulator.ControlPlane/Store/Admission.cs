@@ -13,6 +13,9 @@ public enum AdmissionOperation
 
     /// <summary>A change to the status subresource.</summary>
     UpdateStatus,
+
+    /// <summary>A change to a pod's ephemeralcontainers subresource.</summary>
+    UpdateEphemeralContainers,
 }
 
 /// <summary>

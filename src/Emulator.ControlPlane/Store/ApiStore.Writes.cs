@@ -111,6 +111,18 @@ public sealed partial class ApiStore
             next = old.DeepClone().AsObject();
             SetStatus(next, obj["status"]);
         }
+        else if (scope == UpdateScope.EphemeralContainers)
+        {
+            // dropNonEphemeralContainerUpdates: every other change of the request is dropped.
+            next = old.DeepClone().AsObject();
+            var spec = next["spec"] as JsonObject ?? [];
+            next["spec"] = spec;
+            spec.Remove("ephemeralContainers");
+            if (obj["spec"]?["ephemeralContainers"] is JsonArray { Count: > 0 } ephemeral)
+            {
+                spec["ephemeralContainers"] = ephemeral.DeepClone();
+            }
+        }
         else
         {
             next = obj.DeepClone().AsObject();
@@ -145,7 +157,12 @@ public sealed partial class ApiStore
         }
         _admissionView.WritesAlong.Clear();
         var decoded = ManagedFieldsTracker.AsDecoded(type, next, ownership, _admissionView);
-        _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
+        _admission.Admit(type, next, old, scope switch
+        {
+            UpdateScope.Status => AdmissionOperation.UpdateStatus,
+            UpdateScope.EphemeralContainers => AdmissionOperation.UpdateEphemeralContainers,
+            _ => AdmissionOperation.Update,
+        }, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
         if (scope == UpdateScope.Main && MetadataGeneration.IsTracked(type) && !JsonNode.DeepEquals(old["spec"], next["spec"]))
         {

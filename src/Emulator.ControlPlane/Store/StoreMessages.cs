@@ -33,6 +33,9 @@ public enum UpdateScope
 
     /// <summary>Only the status (the <c>status</c> subresource).</summary>
     Status,
+
+    /// <summary>Only a pod's <c>spec.ephemeralContainers</c> (the <c>ephemeralcontainers</c> subresource).</summary>
+    EphemeralContainers,
 }
 
 /// <summary>

@@ -109,6 +109,19 @@ public static class ObjectValidator
         }
     }
 
+    /// <summary>Throws when a write to a pod's <c>ephemeralcontainers</c> subresource is invalid.</summary>
+    /// <exception cref="InvalidObjectException">With every cause.</exception>
+    public static void EnsureValidEphemeralContainersUpdate(KubeObject updated, KubeObject old, KindInfo kind)
+    {
+        var errors = new List<FieldError>();
+        MetadataValidation.ValidateUpdate(updated, old, errors);
+        PodValidation.ValidateEphemeralContainersUpdate(updated, old, errors);
+        if (errors.Count > 0)
+        {
+            throw new InvalidObjectException(kind.Group, kind.Kind, updated.Name ?? "", errors);
+        }
+    }
+
     /// <summary>Throws when the update is invalid.</summary>
     /// <exception cref="InvalidObjectException">With every cause.</exception>
     public static void EnsureValidUpdate(KubeObject updated, KubeObject old, KindInfo kind)

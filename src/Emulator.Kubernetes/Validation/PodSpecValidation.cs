@@ -34,6 +34,8 @@ public static class PodSpecValidation
         }
         ValidateContainers(spec["initContainers"] as JsonArray, path + ".initContainers", volumeNames, containerNames, isInit: true, errors);
         ValidateContainers(containers, path + ".containers", volumeNames, containerNames, isInit: false, errors);
+        // Ephemeral containers are containers too: names unique across all three lists.
+        ValidateContainers(spec["ephemeralContainers"] as JsonArray, path + ".ephemeralContainers", volumeNames, containerNames, isInit: false, errors);
 
         var restartPolicy = JsonTree.GetString(spec, "restartPolicy") ?? "";
         if (restartPolicy.Length == 0)

@@ -4,7 +4,11 @@ using System.Text;
 namespace Emulator.Node.Containers;
 
 /// <summary>One log line a container writes, at an offset from its start.</summary>
-public readonly record struct ScriptLine(TimeSpan At, string Text);
+public readonly record struct ScriptLine(TimeSpan At, string Text)
+{
+    /// <summary>True for a line written to standard error (a shell's <c>not found</c>).</summary>
+    public bool Stderr { get; init; }
+}
 
 /// <summary>
 /// What an emulated container does, computed once from its <c>command</c>/<c>args</c>: the lines it prints and when,
@@ -63,8 +67,15 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
     private static bool IsShell(string program) => Path.GetFileName(program) is "sh" or "bash" or "ash" or "dash";
 
-    private sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network)
+    /// <summary>
+    /// The interpreter state of one shell: its output so far (with the emulated time each line is written), its last
+    /// exit status and whether it exited. <see cref="Interactive"/> shells (exec, attach) answer an unknown program as
+    /// busybox's <c>sh</c> does (<c>sh: X: not found</c>, status 127) instead of running it as a server forever.
+    /// </summary>
+    internal sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network)
     {
+        public bool Interactive { get; init; }
+
         public List<ScriptLine> Lines { get; } = [];
 
         public TimeSpan Time { get; private set; }
@@ -172,12 +183,44 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                     }
                     LastCode = exit;
                     break;
+                case "pwd" when Interactive:
+                    Lines.Add(new ScriptLine(Time, "/"));
+                    LastCode = 0;
+                    break;
+                case "whoami" when Interactive:
+                    Lines.Add(new ScriptLine(Time, "root"));
+                    LastCode = 0;
+                    break;
+                case "id" when Interactive:
+                    Lines.Add(new ScriptLine(Time, "uid=0(root) gid=0(root) groups=0(root),10(wheel)"));
+                    LastCode = 0;
+                    break;
+                case "ls" when Interactive && rest.Count == 0:
+                    Lines.Add(new ScriptLine(Time, "bin    dev    etc    home   lib    lib64  proc   root   sys    tmp    usr    var"));
+                    LastCode = 0;
+                    break;
+                case "sh" or "bash" or "ash" when Interactive && rest.Count == 0:
+                    // A nested interactive shell is the same shell as far as the emulation goes.
+                    LastCode = 0;
+                    break;
                 default:
+                    if (Interactive)
+                    {
+                        // busybox ash's answer to a program not on the PATH.
+                        Lines.Add(new ScriptLine(Time, $"sh: {argv[0]}: not found") { Stderr = true });
+                        LastCode = 127;
+                        break;
+                    }
                     // A program the emulator does not know: it runs (a server) until stopped.
                     RunForever(serving: true);
                     break;
             }
         }
+
+        /// <summary>Whether <paramref name="program"/> is one this interpreter runs itself (not a server that runs forever).</summary>
+        public static bool Knows(string program) => Path.GetFileName(program) is "sleep" or "exit" or "echo" or "env" or "printenv"
+            or "hostname" or "true" or ":" or "false" or "sh" or "bash" or "ash" or "dash" or "pwd" or "whoami" or "id" or "ls"
+            || NetworkCommands.Handles(Path.GetFileName(program));
 
         private void RunForever(bool serving)
         {

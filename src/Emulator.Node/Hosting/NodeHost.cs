@@ -121,6 +121,17 @@ public sealed class NodeHost : UntypedActor
                     open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.NodeUnavailable, why), Self);
                 }
                 break;
+            case OpenContainerStream stream:
+                if (_agents.TryGetValue(stream.NodeName, out var streamAgent))
+                {
+                    streamAgent.Forward(stream);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(stream.NodeName) ? $"node {stream.NodeName} is stopped" : $"node {stream.NodeName} is not hosted here";
+                    Sender.Tell(new ContainerStreamRefused(new ApiStatus(503, "ServiceUnavailable", why)), Self);
+                }
+                break;
             case ReadNodeUsage usage:
                 if (_agents.TryGetValue(usage.NodeName, out var scraped))
                 {

@@ -155,6 +155,16 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                     Sender.Tell(new ContainerLogReply(null, ApiStatus.NotFound("pods", "", read.Pod)), Self);
                 }
                 break;
+            case OpenContainerStream open:
+                if (_uidByName.TryGetValue((open.Namespace, open.Pod), out var streamUid) && _workers.TryGetValue(streamUid, out var streamWorker))
+                {
+                    streamWorker.Forward(open);
+                }
+                else
+                {
+                    Sender.Tell(new ContainerStreamRefused(new ApiStatus(404, "NotFound", $"pod not found (\"{open.Pod}_{open.Namespace}\")")), Self);
+                }
+                break;
             case ReadNodeUsage read:
                 Sender.Tell(Usage(read), Self);
                 break;

@@ -360,6 +360,10 @@ public sealed partial class PodWorker
             status["initContainerStatuses"] = new JsonArray(_init.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
         }
         status["containerStatuses"] = new JsonArray(_app.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
+        if (_ephemeral.Count > 0)
+        {
+            status["ephemeralContainerStatuses"] = new JsonArray(_ephemeral.Select(c => (JsonNode)ContainerStatus(c)).ToArray());
+        }
         if (_pod.Status?["qosClass"] is { } qos)
         {
             status["qosClass"] = qos.DeepClone();
@@ -374,7 +378,7 @@ public sealed partial class PodWorker
             ["name"] = c.Name,
             ["state"] = State(c),
             ["lastState"] = LastState(c),
-            ["ready"] = c.Ready && c.Current is { IsRunning: true },
+            ["ready"] = c.Ready && c.Current is { IsRunning: true } && !c.Ephemeral,
             ["restartCount"] = c.RestartCount,
             ["image"] = c.Spec.Image,
             ["imageID"] = c.Pulled ? ImageId(c.Spec.Image) : "",
@@ -446,6 +450,11 @@ public sealed partial class PodWorker
         var lines = c.Script.LinesUntil((run.FinishedAt ?? Now) - run.StartedAt)
             .Select(l => read.Timestamps ? $"{FormatNano(run.StartedAt + l.At)} {l.Text}" : l.Text)
             .ToList();
+        if (run == c.Current && c.Logged.Length > 0)
+        {
+            // What an interactive main process wrote (a terminal's CR LF read as one line end).
+            lines.AddRange(c.Logged.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n'));
+        }
         var total = lines.Count;
         if (read.TailLines is { } tail && tail >= 0 && lines.Count > tail)
         {

@@ -43,6 +43,9 @@ public sealed partial class PodWorker : EmulatedActor
     private readonly PodRecord _record;
     private readonly List<Container> _init = [];
     private readonly List<Container> _app = [];
+    private readonly List<Container> _ephemeral = [];
+    private readonly Func<ContainerView, ContainerNetwork> _networkOf;
+    private readonly Func<ContainerView, KubeObject, IReadOnlyList<KeyValuePair<string, string>>> _environmentOf;
     private KubeObject _pod;
     private JsonObject? _written;
     private bool _writeScheduled;
@@ -72,6 +75,8 @@ public sealed partial class PodWorker : EmulatedActor
         var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
         var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
         ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
+        _networkOf = NetworkOf;
+        _environmentOf = (spec, current) => Environment(spec, current, services, kubernetes);
         foreach (var spec in view.InitContainers)
         {
             _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
@@ -79,6 +84,20 @@ public sealed partial class PodWorker : EmulatedActor
         foreach (var spec in view.Containers)
         {
             _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
+        }
+        AddEphemeralContainers(pod, record);
+    }
+
+    /// <summary>Takes on the ephemeral containers the pod's spec gained (they are only ever added).</summary>
+    private void AddEphemeralContainers(KubeObject pod, PodRecord record)
+    {
+        foreach (var json in JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "ephemeralContainers")))
+        {
+            var spec = new ContainerView(json);
+            if (_ephemeral.All(c => c.Name != spec.Name))
+            {
+                _ephemeral.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod), _networkOf(spec)) { Ephemeral = true });
+            }
         }
     }
 
@@ -88,7 +107,7 @@ public sealed partial class PodWorker : EmulatedActor
 
     private DateTimeOffset Now => Clock.UtcNow;
 
-    private IEnumerable<Container> All => _init.Concat(_app);
+    private IEnumerable<Container> All => _init.Concat(_app).Concat(_ephemeral);
 
     private sealed record WriteStatus;
 
@@ -170,8 +189,29 @@ public sealed partial class PodWorker : EmulatedActor
             case ReadContainerLog read:
                 Sender.Tell(ReadLog(read), Self);
                 break;
-            case OpenPodConnection open:
-                OnOpenConnection(open);
+            case OpenPodConnection connection:
+                OnOpenConnection(connection);
+                break;
+            case OpenContainerStream open:
+                OpenStream(open);
+                break;
+            case ProcessExited exited:
+                OnProcessExited(exited);
+                break;
+            case ProcessLogged logged:
+                if (Find(logged.Container) is { } loggedBy && loggedBy.Run?.RunId == logged.RunId)
+                {
+                    loggedBy.Logged.Append(logged.Text);
+                }
+                break;
+            case CloseContainerStream close:
+                Detach(close.Client);
+                break;
+            case Terminated terminated:
+                Detach(terminated.ActorRef);
+                break;
+            case ContainerStdin or ContainerStdinClosed or TerminalResize:
+                // A client attached to a process that reads no input.
                 break;
             case StoreReply:
                 break;
@@ -191,6 +231,12 @@ public sealed partial class PodWorker : EmulatedActor
     {
         var annotationsChanged = !JsonTree.DeepEquals(JsonTree.Get(_pod.Document, "metadata", "annotations"), JsonTree.Get(pod.Document, "metadata", "annotations"));
         _pod = pod;
+        var ephemeralBefore = _ephemeral.Count;
+        AddEphemeralContainers(pod, _record);
+        if (_ephemeral.Count > ephemeralBefore && !_terminating)
+        {
+            Step();
+        }
         // What the store holds is what a write is compared with: a status someone else changed is written back.
         _written = pod.Status?.DeepClone().AsObject();
         if (pod.DeletionTimestamp is not null && !_terminating)
@@ -224,6 +270,7 @@ public sealed partial class PodWorker : EmulatedActor
             {
                 c.Started = true;
                 PublishListeners();
+                StartProcess(c);
                 ScheduleExit(c, current.StartedAt);
                 StartProbes(c, rearm: false);
             }
@@ -267,7 +314,7 @@ public sealed partial class PodWorker : EmulatedActor
             }
             return;
         }
-        foreach (var c in _app)
+        foreach (var c in _app.Concat(_ephemeral))
         {
             if (c.Current is null && !c.Pulling && c.Waiting is not { Reason: "ImagePullBackOff" or "ErrImagePull" })
             {
@@ -395,6 +442,7 @@ public sealed partial class PodWorker : EmulatedActor
         Event(c, "Normal", "Started", $"Started container {c.Name}");
         Record(c);
         PublishListeners();
+        StartProcess(c);
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
         ScheduleWrite();
@@ -426,6 +474,7 @@ public sealed partial class PodWorker : EmulatedActor
         }
         Timers.Cancel(("exit", c.Name));
         CancelProbes(c);
+        EndStreams(c);
         c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
@@ -464,6 +513,11 @@ public sealed partial class PodWorker : EmulatedActor
     private bool ShouldRestart(Container c, int exitCode)
     {
         var policy = new PodView(_pod).RestartPolicy;
+        if (c.Ephemeral)
+        {
+            // Ephemeral containers are never restarted.
+            return false;
+        }
         if (IsSidecar(c))
         {
             // A sidecar restarts whatever its exit, for as long as the pod runs.
@@ -501,7 +555,7 @@ public sealed partial class PodWorker : EmulatedActor
         _kubelet.Tell(new ContainerRecorded(_record.PodUid, new ContainerRecord(c.Name, c.Init, c.RestartCount, c.Current, c.Previous)), Self);
 
     private void Event(Container c, string type, string reason, string message) =>
-        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod, $"spec.{(c.Init ? "initContainers" : "containers")}{{{c.Name}}}"), type, reason, message, "kubelet", _node.Name), Self);
+        _events.Tell(new RecordEvent(InvolvedObject.Of(_pod, $"spec.{(c.Init ? "initContainers" : c.Ephemeral ? "ephemeralContainers" : "containers")}{{{c.Name}}}"), type, reason, message, "kubelet", _node.Name), Self);
 
     private void PodEvent(string type, string reason, string message) =>
         _events.Tell(new RecordEvent(InvolvedObject.Of(_pod), type, reason, message, "kubelet", _node.Name), Self);
@@ -559,13 +613,27 @@ public sealed partial class PodWorker : EmulatedActor
     {
         public ContainerView Spec { get; } = spec;
 
+        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
+
+        /// <summary>The interactive main process of the current run (a shell reading its stdin), when the container has one.</summary>
+        public IActorRef? Process { get; set; }
+
+        /// <summary>Clients attached to a main process that reads no input: they are told when the container ends.</summary>
+        public List<IActorRef> Attached { get; } = [];
+
+        /// <summary>What the interactive main process of the current run wrote (its log).</summary>
+        public StringBuilder Logged { get; } = new();
+
         public string Name => Spec.Name;
 
         public bool Init { get; } = init;
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
+        /// <summary>An ephemeral container (<c>kubectl debug</c>): never restarted, never ready, no part of the pod's phase.</summary>
+        public bool Ephemeral { get; init; }
 
-        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
+        public ContainerNetwork Network { get; } = network;
+
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

@@ -102,6 +102,16 @@ public sealed class NodeAgent : EmulatedActor
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", $"the kubelet of node {_node.Name} is restarting")), Self);
                 }
                 break;
+            case OpenContainerStream open:
+                if (_kubelet is { } streamKubelet)
+                {
+                    streamKubelet.Forward(open);
+                }
+                else
+                {
+                    Sender.Tell(new ContainerStreamRefused(new ApiStatus(503, "ServiceUnavailable", $"the kubelet of node {_node.Name} is restarting")), Self);
+                }
+                break;
             case ReadNodeUsage usage:
                 if (_kubelet is { } usageKubelet)
                 {

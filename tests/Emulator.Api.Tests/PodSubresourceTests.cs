@@ -23,6 +23,25 @@ public sealed class PodSubresourceTests(ApiServerFixture api) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task A_subresource_the_server_does_not_serve_is_not_found_and_changes_nothing()
+    {
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods", Pod("no-such-sub"));
+        var (_, before) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/pods/no-such-sub");
+        var changed = Pod("no-such-sub");
+        changed["metadata"]!["labels"] = new JsonObject { ["written"] = "yes" };
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete })
+        {
+            var (status, body) = await api.Send(method, "/api/v1/namespaces/default/pods/no-such-sub/foo", method == HttpMethod.Get || method == HttpMethod.Delete ? null : changed);
+            Assert.Equal(404, status);
+            Assert.Equal("the server could not find the requested resource", body["message"]!.GetValue<string>());
+        }
+        var (scale, _) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/x/scale");
+        Assert.Equal(404, scale);
+        var (_, after) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/pods/no-such-sub");
+        Assert.Equal(before["metadata"]!["resourceVersion"]!.GetValue<string>(), after["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Binding_assigns_a_node_once()
     {
         await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/pods", Pod("bind-me"));

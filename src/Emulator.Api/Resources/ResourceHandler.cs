@@ -48,6 +48,12 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 }
                 return;
             }
+            if (route.Subresource is { } subresource && !Serves(route.Resource, subresource))
+            {
+                // The API server routes only the subresources it installed: anything else is not found, never a write
+                // to the object itself.
+                throw new ApiStatusException(new ApiStatus(404, "NotFound", "the server could not find the requested resource"));
+            }
             switch (method)
             {
                 case "GET" when route.Name is null && isWatch:
@@ -120,6 +126,16 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     }
 
     private ResourceType Type(ResourceRoute route) => route.Resource.StoreType;
+
+    private static readonly HashSet<string> PodSubresources = new(StringComparer.Ordinal) { "log", "eviction", "binding", "exec", "attach", "portforward", "ephemeralcontainers" };
+
+    /// <summary>The subresources discovery lists for <paramref name="resource"/>.</summary>
+    private static bool Serves(ApiResource resource, string subresource) => subresource switch
+    {
+        "status" => resource.HasStatus,
+        "scale" => resource.HasScale,
+        _ => resource.Resource == "pods" && resource.Group == "" && PodSubresources.Contains(subresource),
+    };
 
     /// <summary>What a write through the route may change: the status, a pod's ephemeral containers, or the object.</summary>
     private static UpdateScope ScopeOf(ResourceRoute route) => route.Subresource switch

@@ -5,5 +5,7 @@ var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on act
 {
     UpCommand.Create(),
     NodeCommand.Create(),
+    ClusterCommands.ControlPlane(),
+    ClusterCommands.Worker(),
 };
 return await root.Parse(args).InvokeAsync();

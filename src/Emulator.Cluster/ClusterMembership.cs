@@ -27,12 +27,22 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
     /// <summary>The seeds as Akka addresses.</summary>
     public IReadOnlyList<string> SeedAddresses => (Seeds ?? []).Select(s => $"akka.tcp://{SystemName}@{s}").ToArray();
 
+    /// <summary>The role that carries a member's time scale: members compare it when they join.</summary>
+    public static string TimeScaleRole(double scale) => "time-scale-" + scale.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The time scale another member runs at, from its roles (null: it carries none).</summary>
+    public static double? TimeScaleOf(IEnumerable<string> roles) =>
+        roles.Where(r => r.StartsWith("time-scale-", StringComparison.Ordinal))
+            .Select(r => double.TryParse(r["time-scale-".Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null)
+            .FirstOrDefault();
+
     /// <summary>
     /// The member's settings: the cluster provider on Akka.Remote, distributed pub-sub loaded on every member, the
     /// Split Brain Resolver, and failure detection tuned so that a dead member is downed — and a singleton moves — in
-    /// seconds rather than Akka's default of about 45.
+    /// seconds rather than Akka's default of about 45. <paramref name="timeScale"/> goes into the roles, so that a
+    /// member started with another scale is found out when it joins.
     /// </summary>
-    public Config ToConfig() => ConfigurationFactory.ParseString($$"""
+    public Config ToConfig(double timeScale) => ConfigurationFactory.ParseString($$"""
         akka {
           # Members without the pub-sub extension log "Cannot find serializer with id [9]" for every message.
           extensions = [
@@ -43,9 +53,11 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
           remote.dot-netty.tcp {
             hostname = "{{Host}}"
             port = {{Port.ToString(CultureInfo.InvariantCulture)}}
+            # A list of every pod of a large cluster is one message: Akka's default frame (128 kB) would drop it.
+            maximum-frame-size = 64MiB
           }
           cluster {
-            roles = [{{string.Join(", ", Roles.Select(r => "\"" + r + "\""))}}]
+            roles = [{{string.Join(", ", Roles.Append(TimeScaleRole(timeScale)).Select(r => "\"" + r + "\""))}}]
             seed-node-timeout = 1s
             retry-unsuccessful-join-after = 2s
             # One member moves itself to Up at the first leader tick: `emulator up` waits for it.
@@ -74,6 +86,8 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
             singleton-proxy {
               role = "{{ClusterRoles.ControlPlane}}"
               singleton-identification-interval = 200ms
+              # Akka.NET 1.5.75 logs "failed to find an associated singleton ... after 30 seconds" at start-up already.
+              log-singleton-identification-failure = off
               # Commands wait here while the singleton moves; more than this many are dropped (the asker times out).
               buffer-size = 10000
             }

@@ -68,16 +68,13 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
               acceptable-heartbeat-pause = 2s
               threshold = 8.0
             }
-            # ... and downed 3 s later by the Split Brain Resolver: the oldest control-plane member's side stays (a
-            # worker's death downs the worker; the oldest's death, alone on its side, downs the oldest).
+            # ... and downed 3 s later by the Split Brain Resolver: the side with the majority of the members stays (on a
+            # tie, the side with the lowest address). keep-oldest over the control-plane role would down the survivors
+            # when the oldest of two control-plane members dies (one against one: the oldest's side wins).
             downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
             split-brain-resolver {
-              active-strategy = keep-oldest
+              active-strategy = keep-majority
               stable-after = 3s
-              keep-oldest {
-                down-if-alone = on
-                role = "{{ClusterRoles.ControlPlane}}"
-              }
             }
             singleton {
               role = "{{ClusterRoles.ControlPlane}}"

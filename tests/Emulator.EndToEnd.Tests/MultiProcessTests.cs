@@ -77,6 +77,12 @@ public sealed class MultiProcessTests : IAsyncLifetime
         // Formed: the four nodes of both workers are Ready, seen through the member that does not hold the store.
         await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
 
+        // A member with another time scale is refused with a clear message.
+        var odd = Member.Launch("odd", ["worker", "--join", seed, "--nodes", "1", "--name", "odd", "--postgres", postgres, "--time-scale", "1", "--state", Path.Combine(_root, "odd")]);
+        _members.Add(odd);
+        Assert.Equal(1, await odd.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("the cluster runs emulated time at --time-scale 20 and this member at 1: every member must run the same --time-scale", odd.Output);
+
         // A Deployment spreads over both workers' nodes.
         var deployment = JsonNode.Parse("""
             {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
@@ -234,6 +240,8 @@ public sealed class MultiProcessTests : IAsyncLifetime
         public string ClusterAddress { get; private set; } = "";
 
         public Task Started => _started.Task.WaitAsync(TimeSpan.FromSeconds(90));
+
+        public Task<int> ExitCode => _process.WaitForExitAsync().ContinueWith(_ => _process.ExitCode, TaskScheduler.Default);
 
         public string Output
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
@@ -37,6 +38,8 @@ using Emulator.ControlPlane.TtlAfterFinished;
 using Emulator.ControlPlane.Volumes;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
+using Emulator.Node.Network.Dns;
 using Emulator.Runtime;
 using Emulator.Runtime.Logging;
 using Emulator.Runtime.Persistence;
@@ -55,10 +58,11 @@ namespace Emulator.Cli;
 /// <param name="TimeScale">Emulated seconds per real second.</param>
 /// <param name="ImagePullDelay">How long an emulated image pull takes (null: the node default, 2 s).</param>
 /// <param name="Settings">HOCON settings (<c>emulator up --config FILE</c>) over the runtime defaults; null: none.</param>
+/// <param name="DnsPort">Cluster DNS port on 127.0.0.1, UDP and TCP (0: any free port).</param>
 /// <param name="Membership">This process's place in the Akka cluster (null: <c>emulator up</c>, a cluster of one member with every role).</param>
 /// <param name="Postgres">The PostgreSQL journal several processes share (null: SQLite in the state directory).</param>
 /// <param name="WorkerName">The worker's name: its nodes are <c>&lt;name&gt;-node-1</c>... (null: <c>node-1</c>..., as <c>up</c> names them).</param>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null,
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null, int DnsPort = 0,
     ClusterMembership? Membership = null, string? Postgres = null, string? WorkerName = null);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
@@ -90,14 +94,24 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly ApiServer? _api;
     private readonly ILoggerFactory _loggerFactory;
 
-    private ClusterHost(ActorSystem system, ApiServer? api, ILoggerFactory loggerFactory, IActorRef store, TimeSpan storeTimeout)
+    private ClusterHost(ActorSystem system, ApiServer? api, ILoggerFactory loggerFactory, IActorRef store, IActorRef nodes, TimeSpan storeTimeout)
     {
         _system = system;
         _api = api;
         _loggerFactory = loggerFactory;
         Store = store;
+        Nodes = nodes;
         StoreTimeout = storeTimeout;
     }
+
+    /// <summary>The actor system everything runs in.</summary>
+    public ActorSystem System => _system;
+
+    /// <summary>The node host: the emulated nodes of this process.</summary>
+    public IActorRef Nodes { get; }
+
+    /// <summary>Where the process's log goes (the console endpoint logs there too).</summary>
+    public ILoggerFactory Logging => _loggerFactory;
 
     /// <summary>The API store.</summary>
     public IActorRef Store { get; }
@@ -110,6 +124,9 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <summary>The address other members reach this one on (<c>HOST:PORT</c>).</summary>
     public string ClusterAddress => $"{Akka.Cluster.Cluster.Get(_system).SelfAddress.Host}:{Akka.Cluster.Cluster.Get(_system).SelfAddress.Port}";
+
+    /// <summary>Where the cluster DNS answers (UDP and TCP, on loopback).</summary>
+    public IPEndPoint? DnsAddress { get; private init; }
 
     /// <summary>Emulated seconds per real second, as the settings decided.</summary>
     public double TimeScale => _system.EmulatedClock().TimeScale;
@@ -214,7 +231,15 @@ public sealed class ClusterHost : IAsyncDisposable
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
             if (!membership.IsControlPlane)
             {
-                return new ClusterHost(system, null, loggerFactory, store, storeTimeout);
+                return new ClusterHost(system, null, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout);
+            }
+            // The cluster DNS (CoreDNS's place): answers from Services and EndpointSlices on a loopback port.
+            var dnsZone = ClusterNetwork.Get(system).Dns;
+            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10", ensureService: true)), "cluster-dns");
+            var dnsListening = await dns.Ask<ClusterDnsListening>(new GetClusterDnsAddress(), TimeSpan.FromSeconds(30), cancellationToken);
+            if (dnsListening.EndPoint is null)
+            {
+                throw new ClusterStartException($"{dnsListening.Error} (choose another with --dns-port, or 0 for a free one)");
             }
             ApiServer api;
             try
@@ -236,7 +261,7 @@ public sealed class ClusterHost : IAsyncDisposable
             ClusterSingletons.StartManager(system, "controller-manager", Props.Create(() => new ControllerManager(manager =>
                 StartControlPlaneControllers(manager, store, hub, events, metrics, types, rootCa, api.Address))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, loggerFactory, store, storeTimeout);
+            return new ClusterHost(system, api, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout) { DnsAddress = dnsListening.EndPoint };
         }
         catch
         {

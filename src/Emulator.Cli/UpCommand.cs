@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Configuration;
+using Emulator.Management;
 
 namespace Emulator.Cli;
 
@@ -16,14 +17,23 @@ public static class UpCommand
         var timeScale = new Option<double>("--time-scale") { Description = "Emulated seconds per real second (60: a minute per second)", DefaultValueFactory = _ => 1.0 };
         var pullDelay = new Option<double>("--image-pull-delay") { Description = "Seconds (emulated) an image pull takes", DefaultValueFactory = _ => 2.0 };
         var apply = new Option<string?>("--apply") { Description = "Apply the manifests in this file or directory once the nodes are ready" };
+        var dnsPort = new Option<int>("--dns-port") { Description = "Port of the cluster DNS on 127.0.0.1, UDP and TCP (0, the default, picks a free port)", DefaultValueFactory = _ => 0 };
         var config = new Option<string?>("--config") { Description = "HOCON settings over the defaults (a copy of the defaults: config/emulator.conf)" };
-        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply, config };
+        var consolePort = ConsoleOptions.Port();
+        var consoleAddress = ConsoleOptions.Address();
+        var command = new Command("up", "Run an all-in-one cluster: control plane and emulated nodes, state in --state, API on 127.0.0.1") { apiPort, state, kubeconfig, nodes, timeScale, pullDelay, apply, config, consolePort, consoleAddress, dnsPort };
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = result.GetValue(apiPort);
             if (port is < 0 or > 65535)
             {
                 Console.Error.WriteLine($"emulator up: --api-port must be between 0 and 65535, got {port}");
+                return 2;
+            }
+            var dns = result.GetValue(dnsPort);
+            if (dns is < 0 or > 65535)
+            {
+                Console.Error.WriteLine($"emulator up: --dns-port must be between 0 and 65535, got {dns}");
                 return 2;
             }
             var nodeCount = result.GetValue(nodes);
@@ -62,12 +72,14 @@ public static class UpCommand
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(stateDirectory, "kubeconfig"));
             try
             {
-                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale, TimeSpan.FromSeconds(pull), settings), cancellationToken);
+                await using var cluster = await ClusterHost.StartAsync(new ClusterHostOptions(stateDirectory, port, kubeconfigPath, nodeCount, scale, TimeSpan.FromSeconds(pull), settings, dns), cancellationToken);
                 Console.WriteLine($"Kubernetes API: {cluster.ApiAddress}");
+                Console.WriteLine($"cluster DNS:    {cluster.DnsAddress} (UDP and TCP; zone cluster.local)");
                 Console.WriteLine($"kubeconfig:     {kubeconfigPath}");
                 Console.WriteLine($"state:          {stateDirectory}");
                 var effectiveScale = cluster.TimeScale;
                 Console.WriteLine($"nodes:          {nodeCount}{(effectiveScale != 1.0 ? $" (time x{effectiveScale})" : "")}");
+                await using var console = ConsoleOptions.Start(new ProcessConsoleTargets(cluster.System, cluster.Store, cluster.Nodes, cluster.StoreTimeout), result, consoleAddress, consolePort, cluster.Logging);
                 await ShowNodesComingUp(cluster, nodeCount, cancellationToken);
                 if (manifests is not null)
                 {

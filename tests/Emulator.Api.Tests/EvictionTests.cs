@@ -95,6 +95,25 @@ public sealed class EvictionTests(ApiServerFixture api) : IClassFixture<ApiServe
     };
 
     [Fact]
+    public async Task An_eviction_naming_another_pod_or_none_is_a_400_and_the_pod_stays()
+    {
+        await Namespace("evict-names");
+        await Pod("evict-names", "web-0");
+        foreach (var metadata in new JsonObject?[] { new() { ["name"] = "web-1" }, new(), null })
+        {
+            var eviction = new JsonObject { ["apiVersion"] = "policy/v1", ["kind"] = "Eviction" };
+            if (metadata is not null)
+            {
+                eviction["metadata"] = metadata;
+            }
+            var (status, body) = await api.Send(HttpMethod.Post, $"{Pods("evict-names")}/web-0/eviction", eviction);
+            Assert.Equal(400, status);
+            Assert.Equal("name in URL does not match name in Eviction object", body["message"]!.GetValue<string>());
+        }
+        await Get($"{Pods("evict-names")}/web-0");
+    }
+
+    [Fact]
     public async Task A_budget_that_allows_no_disruption_refuses_with_429()
     {
         await Namespace("pdb-full");

@@ -99,6 +99,29 @@ public sealed class ApiStoreTests : ApiStoreTestKit
     }
 
     [Fact]
+    public void Kinds_without_a_generation_never_get_one_and_deletion_bumps_only_the_kinds_that_have_one()
+    {
+        var obj = Object("ConfigMap", "default", "cfg");
+        obj["metadata"]!["generation"] = 5;
+        obj["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
+        var created = Ok(new CreateObject(ConfigMaps, obj));
+        Assert.Null(Json(created)["metadata"]!["generation"]);
+        var changed = Json(created);
+        changed["data"] = new JsonObject { ["k"] = "v" };
+        changed["metadata"]!["generation"] = 2;
+        var updated = Ok(new UpdateObject(ConfigMaps, changed));
+        Assert.Null(Json(updated)["metadata"]!["generation"]);
+        var deleting = Ok(new DeleteObject(ConfigMaps, "default", "cfg", new DeleteOptions()));
+        Assert.Null(Json(deleting)["metadata"]!["generation"]);
+
+        var deployment = Object("Deployment", "default", "web", new JsonObject { ["replicas"] = 1 });
+        deployment["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
+        Ok(new CreateObject(Deployments, deployment));
+        var deploymentDeleting = Ok(new DeleteObject(Deployments, "default", "web", new DeleteOptions()));
+        Assert.Equal(2, Json(deploymentDeleting)["metadata"]!["generation"]!.GetValue<long>());
+    }
+
+    [Fact]
     public void A_no_op_update_keeps_the_resource_version()
     {
         var created = Ok(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "cfg")));

@@ -24,6 +24,11 @@ public sealed class EmulatorProcess : IAsyncDisposable
 
     public Uri ApiAddress { get; private set; } = null!;
 
+    private readonly TaskCompletionSource<string> _console = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The console endpoint's HOST:PORT, once <c>emulator up</c> printed it (after the API address).</summary>
+    public Task<string> ConsoleAddress => _console.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
     public string Output
     {
         get
@@ -45,7 +50,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
         {
             StartInfo = new ProcessStartInfo("dotnet")
             {
-                ArgumentList = { EmulatorDll(), "up", "--api-port", "0", "--state", stateDirectory },
+                ArgumentList = { EmulatorDll(), "up", "--api-port", "0", "--console-port", "0", "--state", stateDirectory },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
@@ -66,6 +71,10 @@ public sealed class EmulatorProcess : IAsyncDisposable
             lock (started._output)
             {
                 started._output.AppendLine(e.Data);
+            }
+            if (e.Data.StartsWith("console:", StringComparison.Ordinal) && e.Data["console:".Length..].Trim().Split(' ')[0] is var console && console.Contains(':', StringComparison.Ordinal))
+            {
+                started._console.TrySetResult(console);
             }
             if (e.Data.StartsWith("Kubernetes API:", StringComparison.Ordinal))
             {

@@ -124,7 +124,8 @@ public sealed partial class ResourceHandler
         EnsureDecodes(body, "Eviction", "v1", FieldSchema.Default.Find("Eviction")!);
         var deleteOptions = body["deleteOptions"] as JsonObject;
         var evictedName = body["metadata"]?["name"]?.GetValue<string>();
-        if (!string.IsNullOrEmpty(evictedName) && evictedName != route.Name)
+        // EvictionREST compares the names as they are: an Eviction without metadata.name does not match either.
+        if (evictedName != route.Name)
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"name in URL does not match name in Eviction object"));
         }

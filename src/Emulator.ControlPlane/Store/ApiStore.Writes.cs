@@ -64,7 +64,14 @@ public sealed partial class ApiStore
         metadata = (JsonObject)obj["metadata"]!;
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
-        metadata["generation"] = 1;
+        if (MetadataGeneration.IsTracked(type))
+        {
+            metadata["generation"] = 1;
+        }
+        else
+        {
+            metadata.Remove("generation");
+        }
         metadata.Remove("deletionTimestamp");
         metadata.Remove("deletionGracePeriodSeconds");
         if (dryRun)
@@ -140,7 +147,7 @@ public sealed partial class ApiStore
         var decoded = ManagedFieldsTracker.AsDecoded(type, next, ownership, _admissionView);
         _admission.Admit(type, next, old, scope == UpdateScope.Status ? AdmissionOperation.UpdateStatus : AdmissionOperation.Update, _admissionView);
         nextMetadata = (JsonObject)next["metadata"]!;
-        if (scope == UpdateScope.Main && !JsonNode.DeepEquals(old["spec"], next["spec"]))
+        if (scope == UpdateScope.Main && MetadataGeneration.IsTracked(type) && !JsonNode.DeepEquals(old["spec"], next["spec"]))
         {
             nextMetadata["generation"] = (oldMetadata["generation"]?.GetValue<long>() ?? 0) + 1;
         }
@@ -270,8 +277,11 @@ public sealed partial class ApiStore
         {
             obj["status"] = new JsonObject { ["phase"] = "Terminating" };
         }
-        // Starting deletion bumps the generation, as the API server does.
-        metadata["generation"] = (metadata["generation"]?.GetValue<long>() ?? 0) + 1;
+        // Starting deletion bumps the generation of the kinds that have one, as the API server does.
+        if (metadata["generation"]?.GetValue<long>() is > 0 and var generation)
+        {
+            metadata["generation"] = generation + 1;
+        }
         if (options.DryRun)
         {
             return StoredObject.From(type.Key, obj);

@@ -14,21 +14,31 @@ public readonly record struct ScriptLine(TimeSpan At, string Text);
 public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? ExitAt, int ExitCode)
 {
     /// <summary>A process that runs until it is stopped (an image's default entrypoint, or an unknown command).</summary>
-    public static readonly ContainerScript Forever = new([], null, 0);
+    public static readonly ContainerScript Forever = new([], null, 0) { Serves = true };
+
+    /// <summary>
+    /// True when the process is a server: the image's own entrypoint, or a program the emulator does not know, running
+    /// until stopped (it listens on the container's ports). A known command that waits (<c>sleep</c>) listens nowhere.
+    /// </summary>
+    public bool Serves { get; init; }
 
     /// <summary>
     /// Interprets <paramref name="command"/> + <paramref name="args"/>: <c>sleep N</c>, <c>exit N</c>, <c>echo …</c>,
     /// <c>env</c>/<c>printenv [NAME]</c>, <c>hostname</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
     /// <c>$VAR</c> expansion from <paramref name="env"/>. No command (the image's default) or an unknown one runs forever.
     /// </summary>
-    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env)
+    /// <remarks>
+    /// With <paramref name="network"/>, the network tools of <see cref="NetworkCommands"/> run too (<c>wget -qO- http://web</c>,
+    /// <c>nslookup</c>, <c>cat /etc/resolv.conf</c>, …), answered from the cluster network as it is when the container starts.
+    /// </remarks>
+    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null)
     {
         var argv = command.Concat(args).ToList();
         if (argv.Count == 0)
         {
             return Forever;
         }
-        var run = new Run(env);
+        var run = new Run(env, network);
         if (IsShell(argv[0]) && argv.Count >= 3 && argv[1] == "-c")
         {
             run.Script(argv[2]);
@@ -45,7 +55,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         {
             run.End(run.LastCode);
         }
-        return new ContainerScript(run.Lines, run.Forever ? null : run.Time, run.ExitCode);
+        return new ContainerScript(run.Lines, run.Forever ? null : run.Time, run.ExitCode) { Serves = run.Serving };
     }
 
     /// <summary>The lines written up to <paramref name="elapsed"/> after the start.</summary>
@@ -53,7 +63,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
     private static bool IsShell(string program) => Path.GetFileName(program) is "sh" or "bash" or "ash" or "dash";
 
-    private sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env)
+    private sealed class Run(IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network)
     {
         public List<ScriptLine> Lines { get; } = [];
 
@@ -63,9 +73,13 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         public bool Forever { get; private set; }
 
+        public bool Serving { get; private set; }
+
         public int ExitCode { get; private set; }
 
         public int LastCode { get; private set; }
+
+        private const string ExitCodeMark = "\u0001?";
 
         public void End(int code)
         {
@@ -88,7 +102,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 };
                 if (!skip && words[i].Count > 0)
                 {
-                    Simple(words[i]);
+                    var code = LastCode.ToString(CultureInfo.InvariantCulture);
+                    Simple(words[i].Select(w => w.Replace(ExitCodeMark, code, StringComparison.Ordinal)).ToList());
                 }
                 previousSeparator = separators[i];
             }
@@ -103,7 +118,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 case "sleep":
                     if (rest.Count == 0 || rest[0] == "infinity" || !TryDuration(rest[0], out var duration))
                     {
-                        RunForever();
+                        RunForever(serving: false);
                         return;
                     }
                     Time += duration;
@@ -149,16 +164,25 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 case "sh" or "bash" when rest.Count >= 2 && rest[0] == "-c":
                     Script(rest[1]);
                     break;
+                case var tool when network is not null && NetworkCommands.Handles(tool) && !(tool == "cat" && rest.Count == 0):
+                    var (output, exit) = NetworkCommands.Run(tool, rest, network);
+                    foreach (var line in output)
+                    {
+                        Lines.Add(new ScriptLine(Time, line));
+                    }
+                    LastCode = exit;
+                    break;
                 default:
                     // A program the emulator does not know: it runs (a server) until stopped.
-                    RunForever();
+                    RunForever(serving: true);
                     break;
             }
         }
 
-        private void RunForever()
+        private void RunForever(bool serving)
         {
             Forever = true;
+            Serving = serving;
             Ended = true;
         }
 
@@ -260,6 +284,10 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         private static int VariableLength(string text, int start)
         {
+            if (start + 1 < text.Length && text[start + 1] == '?')
+            {
+                return 2;
+            }
             if (start + 1 < text.Length && text[start + 1] == '{')
             {
                 var end = text.IndexOf('}', start);
@@ -286,7 +314,8 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                 }
                 if (text[i + 1] == '?')
                 {
-                    result.Append(LastCode.ToString(CultureInfo.InvariantCulture));
+                    // The exit code of the command before the one that uses it: filled in when that command runs.
+                    result.Append(ExitCodeMark);
                     i++;
                     continue;
                 }

@@ -11,7 +11,7 @@ namespace Emulator.Node.Hosting;
 /// Hosts the emulated nodes of one process: one <see cref="NodeAgent.NodeAgent"/> (with its kubelet) per node, and the
 /// <see cref="ContainerRuntime"/> they share. Answers the node protocol: <see cref="StopNode"/> stops a node's agent and
 /// kubelet (its heartbeats stop: a node failure as the control plane sees it), <see cref="StartNode"/> starts them again
-/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/> and <see cref="ReadNodeUsage"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
+/// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/>, <see cref="ReadNodeUsage"/> and <see cref="OpenPodConnection"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
 /// </summary>
 public sealed class NodeHost : UntypedActor
 {
@@ -108,6 +108,17 @@ public sealed class NodeHost : UntypedActor
                 {
                     var why = _nodes.ContainsKey(read.NodeName) ? $"node {read.NodeName} is stopped" : $"node {read.NodeName} is not hosted here";
                     Sender.Tell(new ContainerLogReply(null, new ApiStatus(503, "ServiceUnavailable", why)), Self);
+                }
+                break;
+            case OpenPodConnection open:
+                if (_agents.TryGetValue(open.NodeName, out var kubeletHost))
+                {
+                    kubeletHost.Forward(open);
+                }
+                else
+                {
+                    var why = _nodes.ContainsKey(open.NodeName) ? $"node {open.NodeName} is stopped" : $"node {open.NodeName} is not hosted here";
+                    open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.NodeUnavailable, why), Self);
                 }
                 break;
             case ReadNodeUsage usage:

@@ -158,6 +158,18 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             case ReadNodeUsage read:
                 Sender.Tell(Usage(read), Self);
                 break;
+            case OpenPodConnection open:
+                if (_uidByName.TryGetValue((open.Namespace, open.Pod), out var podUid) && (open.PodUid is null || open.PodUid == podUid)
+                    && _workers.TryGetValue(podUid, out var podWorker))
+                {
+                    podWorker.Forward(open);
+                }
+                else
+                {
+                    open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.PodNotFound,
+                        $"pod {open.Pod}_{open.Namespace} not found on node {_node.Name}"), Self);
+                }
+                break;
             case StoreReply or NodeRecalled or RecallAgain:
                 break;
             case Terminated terminated:
@@ -192,11 +204,8 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
         return NodeNameOf(obj) == _node.Name;
     }
 
-    private static string? NodeNameOf(StoredObject obj)
-    {
-        var node = JsonNode.Parse(obj.Json);
-        return node?["spec"]?["nodeName"] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
-    }
+    // The shared parse: every kubelet (and every controller's cache) reads the same tree of one pod version.
+    private static string? NodeNameOf(StoredObject obj) => JsonTree.GetString(obj.Parsed.Document, "spec", "nodeName");
 
     private void Listed(ListReply listed)
     {

@@ -71,13 +71,6 @@ public sealed partial class PodWorker
         }
     }
 
-    /// <summary>The outcome of a probe: annotation <c>emulator.k8s.io/probe-&lt;container&gt;-&lt;kind&gt;</c> (<c>fail</c> or <c>pass</c>, default pass).</summary>
-    private bool ProbePasses(Container c, string kind)
-    {
-        var shortKind = kind[..^"Probe".Length];
-        return _pod.Annotations.GetValueOrDefault($"{AnnotationPrefix}probe-{c.Name}-{shortKind}") != "fail";
-    }
-
     private void RunProbe(Container c, string kind)
     {
         if (c.Spec.Probe(kind) is not { } probe)
@@ -88,11 +81,11 @@ public sealed partial class PodWorker
         var period = Period(probe);
         var failureThreshold = JsonTree.GetInt(probe, "failureThreshold") ?? 3;
         var successThreshold = JsonTree.GetInt(probe, "successThreshold") ?? 1;
-        var passes = ProbePasses(c, kind);
+        var (passes, failure) = ProbeOutcome(c, kind, probe);
         var label = kind switch { "startupProbe" => "Startup", "readinessProbe" => "Readiness", _ => "Liveness" };
         if (!passes)
         {
-            Event(c, "Warning", "Unhealthy", $"{label} probe failed: {FailureText(probe)}");
+            Event(c, "Warning", "Unhealthy", $"{label} probe failed: {failure}");
         }
         switch (kind)
         {

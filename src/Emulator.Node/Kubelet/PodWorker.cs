@@ -10,6 +10,7 @@ using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
+using Emulator.Node.Network;
 using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Kubelet;
@@ -62,13 +63,22 @@ public sealed partial class PodWorker : EmulatedActor
         _events = events;
         _written = pod.Status?.DeepClone().AsObject();
         var view = new PodView(pod);
+        // The Services of the namespace as the cluster DNS last saw them: the ones that exist as the containers start.
+        var zone = ClusterNetwork.Get(Context.System).Dns.Current;
+        var services = zone.ServiceLinks(record.Namespace);
+        var kubernetes = zone.ServiceLinks("default").FirstOrDefault(s => s.Name == "kubernetes");
+        var network = ClusterNetwork.Get(Context.System);
+        var hostname = Hostname(pod);
+        var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
+        var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
+        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
         }
     }
 
@@ -160,6 +170,9 @@ public sealed partial class PodWorker : EmulatedActor
             case ReadContainerLog read:
                 Sender.Tell(ReadLog(read), Self);
                 break;
+            case OpenPodConnection open:
+                OnOpenConnection(open);
+                break;
             case StoreReply:
                 break;
             default:
@@ -210,6 +223,7 @@ public sealed partial class PodWorker : EmulatedActor
             if (current.IsRunning)
             {
                 c.Started = true;
+                PublishListeners();
                 ScheduleExit(c, current.StartedAt);
                 StartProbes(c, rearm: false);
             }
@@ -380,6 +394,7 @@ public sealed partial class PodWorker : EmulatedActor
         Event(c, "Normal", "Created", $"Created container: {c.Name}");
         Event(c, "Normal", "Started", $"Started container {c.Name}");
         Record(c);
+        PublishListeners();
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
         ScheduleWrite();
@@ -414,6 +429,7 @@ public sealed partial class PodWorker : EmulatedActor
         c.Current = current with { FinishedAt = at ?? Now, ExitCode = exitCode, Reason = reason };
         c.Ready = false;
         Record(c);
+        PublishListeners();
         ScheduleWrite();
     }
 
@@ -539,7 +555,7 @@ public sealed partial class PodWorker : EmulatedActor
     }
 
     /// <summary>The kubelet's state of one container of the pod.</summary>
-    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env)
+    private sealed class Container(ContainerView spec, bool init, ContainerRecord? record, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork network)
     {
         public ContainerView Spec { get; } = spec;
 
@@ -547,7 +563,9 @@ public sealed partial class PodWorker : EmulatedActor
 
         public bool Init { get; } = init;
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env);
+        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
+
+        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

@@ -112,6 +112,16 @@ public sealed class NodeAgent : EmulatedActor
                     Sender.Tell(new NodeUsageUnavailable(_node.Name, $"the kubelet of node {_node.Name} is restarting") { Correlation = usage.Correlation }, Self);
                 }
                 break;
+            case OpenPodConnection open:
+                if (_kubelet is { } connectionKubelet)
+                {
+                    connectionKubelet.Forward(open);
+                }
+                else
+                {
+                    open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.NodeUnavailable, $"the kubelet of node {_node.Name} is restarting"), Self);
+                }
+                break;
             case StoreReply { Correlation: Op op } reply:
                 OnReply(op, reply);
                 break;

@@ -186,6 +186,13 @@ public sealed class ScaledTimeScheduler : EmulatedScheduler
     public ScaledTimeScheduler(ScaledClock clock)
     {
         _clock = clock;
+        _clock.PaceChanged += () =>
+        {
+            lock (Gate)
+            {
+                Monitor.Pulse(Gate);
+            }
+        };
         _thread = new Thread(Loop) { IsBackground = true, Name = "emulated-time" };
         _thread.Start();
     }
@@ -212,8 +219,9 @@ public sealed class ScaledTimeScheduler : EmulatedScheduler
                 {
                     if (TryPeekDue(out var due))
                     {
+                        // A change of pace pulses the gate, so a long wait (or a paused clock's endless one) is cut short.
                         var wait = _clock.RealDelayUntil(TimeSpan.FromTicks(due));
-                        Monitor.Wait(Gate, wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait);
+                        Monitor.Wait(Gate, wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
                     }
                     else
                     {

@@ -22,41 +22,107 @@ public interface IEmulatedClock
     bool IsVirtual { get; }
 }
 
-/// <summary>Real time, optionally running <see cref="TimeScale"/> times faster (or slower) than the wall clock.</summary>
+/// <summary>
+/// Real time, optionally running <see cref="TimeScale"/> times faster (or slower) than the wall clock. The pace can
+/// change while the world runs (<see cref="SetScale"/>, <see cref="Pause"/>, <see cref="Resume"/>, <see cref="Advance"/>):
+/// each change starts a new segment at the current emulated time, so emulated time never goes backwards.
+/// </summary>
 public sealed class ScaledClock : IEmulatedClock
 {
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private readonly DateTimeOffset _start;
+    private readonly object _gate = new();
+    private Pace _pace;
 
     /// <summary>Creates a clock; <paramref name="timeScale"/> = 60 makes one real second one emulated minute.</summary>
     public ScaledClock(double timeScale = 1.0, DateTimeOffset? start = null)
     {
-        if (!(timeScale > 0) || double.IsInfinity(timeScale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeScale), timeScale, "time scale must be a positive finite number");
-        }
-        TimeScale = timeScale;
+        Check(timeScale);
+        _pace = new Pace(0, 0, timeScale, Paused: false);
         _start = start ?? DateTimeOffset.UtcNow;
     }
 
+    /// <summary>Raised after the pace changed (scale, pause, resume, a jump): timers must be looked at again.</summary>
+    public event Action? PaceChanged;
+
     /// <inheritdoc />
-    public double TimeScale { get; }
+    public double TimeScale => Volatile.Read(ref _pace).Scale;
+
+    /// <summary>True while emulated time stands still.</summary>
+    public bool IsPaused => Volatile.Read(ref _pace).Paused;
 
     /// <inheritdoc />
     public bool IsVirtual => false;
 
     /// <inheritdoc />
-    public TimeSpan Elapsed => TimeScale == 1.0 ? _stopwatch.Elapsed : TimeSpan.FromTicks((long)(_stopwatch.Elapsed.Ticks * TimeScale));
+    public TimeSpan Elapsed => TimeSpan.FromTicks(ElapsedTicks(Volatile.Read(ref _pace), _stopwatch.Elapsed.Ticks));
 
     /// <inheritdoc />
     public DateTimeOffset UtcNow => _start + Elapsed;
 
-    /// <summary>The real time left until emulated <paramref name="elapsed"/> is reached.</summary>
+    /// <summary>The real time left until emulated <paramref name="elapsed"/> is reached (<see cref="TimeSpan.MaxValue"/> while paused).</summary>
     public TimeSpan RealDelayUntil(TimeSpan elapsed)
     {
-        var emulated = elapsed - Elapsed;
-        return emulated <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(emulated.Ticks / TimeScale));
+        var pace = Volatile.Read(ref _pace);
+        var emulated = elapsed.Ticks - ElapsedTicks(pace, _stopwatch.Elapsed.Ticks);
+        if (emulated <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+        return pace.Paused ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)(emulated / pace.Scale));
     }
+
+    /// <summary>From now on, <paramref name="timeScale"/> emulated seconds pass per real second.</summary>
+    public void SetScale(double timeScale)
+    {
+        Check(timeScale);
+        Change(pace => pace with { Scale = timeScale });
+    }
+
+    /// <summary>Stops emulated time (timers wait, the clock stands still) until <see cref="Resume"/>.</summary>
+    public void Pause() => Change(pace => pace with { Paused = true });
+
+    /// <summary>Lets emulated time run again at the current scale.</summary>
+    public void Resume() => Change(pace => pace with { Paused = false });
+
+    /// <summary>Jumps emulated time forward by <paramref name="by"/> (paused or not): every timer due meanwhile fires.</summary>
+    public void Advance(TimeSpan by)
+    {
+        if (by < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(by), by, "emulated time only moves forward");
+        }
+        Change(pace => pace with { BaseEmulatedTicks = pace.BaseEmulatedTicks + by.Ticks });
+    }
+
+    private void Change(Func<Pace, Pace> change)
+    {
+        lock (_gate)
+        {
+            var real = _stopwatch.Elapsed.Ticks;
+            var current = _pace;
+            // A new segment starts here: what has passed so far is fixed, the change applies from now on.
+            var rebased = current with { BaseEmulatedTicks = ElapsedTicks(current, real), BaseRealTicks = real };
+            Volatile.Write(ref _pace, change(rebased));
+        }
+        PaceChanged?.Invoke();
+    }
+
+    private static long ElapsedTicks(Pace pace, long realTicks) =>
+        pace.Paused ? pace.BaseEmulatedTicks
+        : pace.Scale == 1.0 ? pace.BaseEmulatedTicks + (realTicks - pace.BaseRealTicks)
+        : pace.BaseEmulatedTicks + (long)((realTicks - pace.BaseRealTicks) * pace.Scale);
+
+    private static void Check(double timeScale)
+    {
+        if (!(timeScale > 0) || double.IsInfinity(timeScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeScale), timeScale, "time scale must be a positive finite number");
+        }
+    }
+
+    // One segment of emulated time: from BaseRealTicks on the wall clock (BaseEmulatedTicks emulated), at Scale.
+    private sealed record Pace(long BaseEmulatedTicks, long BaseRealTicks, double Scale, bool Paused);
 }
 
 /// <summary>Time that stands still until <see cref="VirtualTimeScheduler.Advance"/> moves it.</summary>

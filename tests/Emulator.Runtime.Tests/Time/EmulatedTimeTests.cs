@@ -174,4 +174,44 @@ public sealed class EmulatedTimeTests : EmulatorTestKit
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ScaledClock(scale));
     }
+
+    [Fact]
+    public void A_paused_scaled_clock_stands_still_jumps_when_advanced_and_never_goes_back_when_its_scale_changes()
+    {
+        var clock = new ScaledClock(timeScale: 1000);
+        clock.Pause();
+        var paused = clock.Elapsed;
+        Assert.True(clock.IsPaused);
+        Assert.Equal(paused, clock.Elapsed);
+        Assert.Equal(TimeSpan.MaxValue, clock.RealDelayUntil(paused + TimeSpan.FromSeconds(1)));
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(paused + TimeSpan.FromMinutes(5), clock.Elapsed);
+        Assert.Throws<ArgumentOutOfRangeException>(() => clock.Advance(TimeSpan.FromSeconds(-1)));
+
+        clock.Resume();
+        var resumed = clock.Elapsed;
+        Assert.True(resumed >= paused + TimeSpan.FromMinutes(5));
+        clock.SetScale(0.001);
+        Assert.Equal(0.001, clock.TimeScale);
+        Assert.True(clock.Elapsed >= resumed);
+        Assert.Throws<ArgumentOutOfRangeException>(() => clock.SetScale(0));
+    }
+
+    [Fact]
+    public async Task A_timer_on_a_paused_scaled_scheduler_waits_for_the_clock_and_fires_when_time_jumps_past_it()
+    {
+        var clock = new ScaledClock(timeScale: 1);
+        using var scheduler = new ScaledTimeScheduler(clock);
+        clock.Pause();
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        scheduler.ScheduleOnce(TimeSpan.FromHours(1), () => fired.SetResult());
+
+        clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.False(fired.Task.IsCompleted);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        // The jump wakes the timer thread at once: the timer fires within the wait, not after the hour.
+        await fired.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using DnsClient;
+
+namespace Emulator.EndToEnd.Tests;
+
+/// <summary>
+/// The emulated network through the real kubectl (1.33 and 1.27) and a real resolver: a Deployment behind a ClusterIP
+/// Service answers a pod whose command runs <c>wget -qO- http://web</c> (seen in its logs), and the cluster DNS that
+/// <c>emulator up</c> prints answers queries from the host over UDP and TCP.
+/// </summary>
+public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
+
+    private static string Web(string ns) => $"""
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: {ns}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: {ns}
+        spec:
+          replicas: 2
+          selector:
+            matchLabels:
+              app: web
+          template:
+            metadata:
+              labels:
+                app: web
+            spec:
+              containers:
+              - name: echo
+                image: hashicorp/http-echo:1.0
+                args: ["-text=hello from web"]
+                ports:
+                - name: http
+                  containerPort: 5678
+                readinessProbe:
+                  httpGet:
+                    path: /health
+                    port: http
+                  periodSeconds: 5
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+          namespace: {ns}
+        spec:
+          selector:
+            app: web
+          ports:
+          - name: http
+            port: 80
+            targetPort: http
+        """;
+
+    [Theory]
+    [InlineData("1.33")]
+    [InlineData("1.27")]
+    public async Task A_pod_fetches_a_service_by_name_and_its_logs_show_the_answer(string version)
+    {
+        var kubectl = cluster.NewClient(version);
+        var ns = "net-" + version.Replace('.', '-');
+        (await kubectl.RunWithInput(Web(ns), "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+        await Eventually("two ready endpoints", async () => (await kubectl.Run("get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name=web",
+            "-o", "jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}")).Succeeded().Stdout, o => o.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 2);
+        (await kubectl.Run("run", "client", "-n", ns, "--image=busybox:1.36", "--restart=Never", "--", "sh", "-c", "wget -qO- http://web; nslookup nothing")).Succeeded();
+        var logs = await Eventually("the client's logs", async () => (await kubectl.Run("logs", "client", "-n", ns)).Stdout, o => o.Contains("NXDOMAIN", StringComparison.Ordinal));
+        Assert.StartsWith("hello from web\nServer:\t\t10.96.0.10\n", logs);
+        Assert.Contains("** server can't find nothing: NXDOMAIN", logs);
+        var phase = await Eventually("the client's phase", async () => (await kubectl.Run("get", "pod", "client", "-n", ns, "-o", "jsonpath={.status.phase}")).Stdout, o => o is "Failed" or "Succeeded");
+        Assert.Equal("Failed", phase);
+    }
+
+    [Fact]
+    public async Task The_cluster_dns_answers_the_host_over_udp_and_tcp()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        (await kubectl.RunWithInput(Web("net-dns"), "apply", "-f", "-")).Succeeded();
+        var clusterIp = (await kubectl.Run("get", "service", "web", "-n", "net-dns", "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout;
+        var server = DnsAddress(cluster.Emulator.Output);
+        foreach (var tcp in new[] { false, true })
+        {
+            var client = new LookupClient(new LookupClientOptions(new NameServer(server)) { UseCache = false, UseTcpOnly = tcp, Retries = 1, ThrowDnsErrors = false, ContinueOnDnsError = false });
+            var found = await Eventually("web's A record", async () => string.Join(' ', (await client.QueryAsync("web.net-dns.svc.cluster.local", QueryType.A)).Answers.ARecords().Select(r => r.Address)), o => o.Length > 0);
+            Assert.Equal(clusterIp, found);
+            Assert.Equal("10.96.0.10", Assert.Single((await client.QueryAsync("kube-dns.kube-system.svc.cluster.local", QueryType.A)).Answers.ARecords()).Address.ToString());
+            var srv = Assert.Single((await client.QueryAsync("_http._tcp.web.net-dns.svc.cluster.local", QueryType.SRV)).Answers.SrvRecords());
+            Assert.Equal(80, srv.Port);
+            Assert.Equal(DnsHeaderResponseCode.NotExistentDomain, (await client.QueryAsync("nothing.net-dns.svc.cluster.local", QueryType.A)).Header.ResponseCode);
+        }
+    }
+
+    private static IPEndPoint DnsAddress(string output)
+    {
+        var match = DnsLine().Match(output);
+        Assert.True(match.Success, $"no cluster DNS address in:\n{output}");
+        return IPEndPoint.Parse(match.Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"cluster DNS:\s+(\S+)")]
+    private static partial Regex DnsLine();
+
+    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "";
+        while (clock.Elapsed < PollTimeout)
+        {
+            last = await probe();
+            if (done(last))
+            {
+                return last;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{what}: still {last}");
+    }
+}

@@ -1,0 +1,172 @@
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Emulator.ControlPlane.EndpointSlice;
+using Emulator.ControlPlane.Services;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+using Emulator.Node.Network;
+using Emulator.Node.Network.Dns;
+
+namespace Emulator.Node.Tests;
+
+public sealed class PodNetworkTests : NodeTestKit
+{
+    private void StartNetwork(int nodes = 1)
+    {
+        StartHost(nodes, pullDelay: TimeSpan.Zero);
+        Sys.ActorOf(Props.Create(() => new ClusterDns(Store, Hub, null, null, "10.96.0.10", false)), "cluster-dns");
+        Sys.ActorOf(Props.Create(() => new EndpointSliceController(Store, Hub, null)), "endpointslice-controller");
+    }
+
+    private void RawPod(string name, string node, JsonObject container, Dictionary<string, string>? labels = null, JsonObject? extraSpec = null)
+    {
+        var spec = new JsonObject { ["nodeName"] = node, ["containers"] = new JsonArray(container) };
+        foreach (var (key, value) in extraSpec ?? [])
+        {
+            spec[key] = value?.DeepClone();
+        }
+        var metadata = new JsonObject { ["name"] = name, ["namespace"] = "default" };
+        if (labels is not null)
+        {
+            metadata["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)JsonValue.Create(l.Value))));
+        }
+        Ok(new CreateObject(ResourceTypes.Pods, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = metadata, ["spec"] = spec }));
+    }
+
+    private static JsonObject Server(string text) => new()
+    {
+        ["name"] = "app",
+        ["image"] = "hashicorp/http-echo:1.0",
+        ["args"] = new JsonArray($"-text={text}"),
+        ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 5678 }),
+    };
+
+    private void WebService(string? affinity = null, string? internalPolicy = null)
+    {
+        var spec = new JsonObject
+        {
+            ["clusterIP"] = "10.96.0.50",
+            ["clusterIPs"] = new JsonArray("10.96.0.50"),
+            ["selector"] = new JsonObject { ["app"] = "web" },
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["port"] = 80, ["targetPort"] = 5678, ["protocol"] = "TCP" }),
+        };
+        if (affinity is not null)
+        {
+            spec["sessionAffinity"] = affinity;
+        }
+        if (internalPolicy is not null)
+        {
+            spec["internalTrafficPolicy"] = internalPolicy;
+        }
+        Ok(new CreateObject(ServiceController.Services, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "web", ["namespace"] = "default" },
+            ["spec"] = spec,
+        }));
+    }
+
+    private ClusterDnsZone Zone => ClusterNetwork.Get(Sys).Dns.Current;
+
+    private void AwaitEndpoints(int count) =>
+        AwaitAssert(() =>
+        {
+            Run(TimeSpan.FromSeconds(1));
+            Assert.True(Zone.Routes.TryGetValue(("10.96.0.50", 80), out var route));
+            Assert.Equal(count, route!.Endpoints.Count);
+        });
+
+    private string ClientLogs(string script, string image = "busybox:1.36", string name = "client")
+    {
+        RawPod(name, "node-1", new JsonObject { ["name"] = "app", ["image"] = image, ["command"] = new JsonArray("sh", "-c", script) }, extraSpec: new JsonObject { ["restartPolicy"] = "Never" });
+        Run(TimeSpan.FromSeconds(5));
+        string? text = null;
+        AwaitAssert(() =>
+        {
+            Host.Tell(new ControlPlane.Nodes.ReadContainerLog("node-1", "default", name, null), TestActor);
+            text = ExpectMsg<ControlPlane.Nodes.ContainerLogReply>().Text;
+            Assert.NotNull(text);
+        });
+        return text!;
+    }
+
+    [Fact]
+    public void A_pod_reaches_a_service_by_name_through_the_search_list_and_sees_dns_and_refusals_as_busybox_prints_them()
+    {
+        StartNetwork();
+        RawPod("web-1", "node-1", Server("hello from web"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+        WebService();
+        AwaitEndpoints(1);
+        var logs = ClientLogs("wget -qO- http://web; echo rc=$?; wget -qO- http://nothing; echo rc=$?; wget -qO- http://web.default.svc.cluster.local:81; echo rc=$?; nslookup web; cat /etc/resolv.conf");
+        Assert.Equal(
+            "hello from web\nrc=0\nwget: bad address 'nothing'\nrc=1\nwget: can't connect to remote host (10.96.0.50): Connection refused\nrc=1\n" +
+            "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tweb.default.svc.cluster.local\nAddress: 10.96.0.50\n\n" +
+            "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", logs);
+    }
+
+    [Fact]
+    public void Service_variables_and_curl_exit_codes_follow_the_real_tools()
+    {
+        StartNetwork();
+        RawPod("web-1", "node-1", Server("one"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+        WebService();
+        AwaitEndpoints(1);
+        var logs = ClientLogs("printenv WEB_SERVICE_HOST; printenv WEB_PORT_80_TCP; printenv WEB_SERVICE_PORT_HTTP; curl -s http://web; curl http://missing; echo rc=$?; curl -sS http://web:81; echo rc=$?; nc -zv web 80; echo rc=$?", image: "curlimages/curl:8.11.1");
+        Assert.Equal(
+            "10.96.0.50\ntcp://10.96.0.50:80\n80\none\ncurl: (6) Could not resolve host: missing\nrc=6\n" +
+            "curl: (7) Failed to connect to web port 81 after 0 ms: Couldn't connect to server\nrc=7\nweb (10.96.0.50:80) open\nrc=0\n", logs);
+    }
+
+    [Fact]
+    public void The_proxy_takes_turns_across_endpoints_keeps_client_ip_affinity_and_honours_local_traffic_policy()
+    {
+        StartNetwork(nodes: 2);
+        RawPod("web-1", "node-1", Server("one"), new() { ["app"] = "web" });
+        RawPod("web-2", "node-2", Server("two"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+        WebService();
+        AwaitEndpoints(2);
+        var network = ClusterNetwork.Get(Sys);
+        var turns = Enumerable.Range(0, 4).Select(_ => network.Dial("10.96.0.50", 80, "10.244.1.9", "node-1")!.Value.PodName).ToList();
+        Assert.Equal(2, turns.Distinct().Count());
+        Assert.NotEqual(turns[0], turns[1]);
+
+        var route = Zone.Routes[("10.96.0.50", 80)];
+        var sticky = route with { ClientIpAffinity = true };
+        var chosen = Enumerable.Range(0, 5).Select(turn => ServiceProxy.Choose(sticky, "10.244.1.9", "node-1", false, turn)!.Ip).Distinct().ToList();
+        Assert.Single(chosen);
+
+        var local = route with { InternalLocal = true };
+        Assert.Equal("node-2", ServiceProxy.Choose(local, "10.244.2.9", "node-2", false, 0)!.NodeName);
+        Assert.Null(ServiceProxy.Choose(local with { Endpoints = [.. route.Endpoints.Where(e => e.NodeName == "node-1")] }, "10.244.2.9", "node-2", false, 0));
+    }
+
+    [Fact]
+    public void Resolv_conf_follows_the_dns_policy()
+    {
+        var pod = new KubeObject(new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "p", ["namespace"] = "shop" },
+            ["spec"] = new JsonObject
+            {
+                ["dnsPolicy"] = "None",
+                ["dnsConfig"] = new JsonObject
+                {
+                    ["nameservers"] = new JsonArray("1.2.3.4"),
+                    ["searches"] = new JsonArray("ns1.svc.cluster-domain.example"),
+                    ["options"] = new JsonArray(new JsonObject { ["name"] = "ndots", ["value"] = "2" }, new JsonObject { ["name"] = "edns0" }),
+                },
+            },
+        });
+        Assert.Equal("search ns1.svc.cluster-domain.example\nnameserver 1.2.3.4\noptions ndots:2 edns0\n", PodNetworkFiles.ResolvConf(pod, "172.18.0.1"));
+        pod.Document["spec"]!["dnsPolicy"] = "ClusterFirst";
+        Assert.Equal("search shop.svc.cluster.local svc.cluster.local cluster.local ns1.svc.cluster-domain.example\nnameserver 10.96.0.10\nnameserver 1.2.3.4\noptions ndots:2 edns0\n",
+            PodNetworkFiles.ResolvConf(pod, "172.18.0.1"));
+        pod.Document["spec"]!.AsObject().Remove("dnsConfig");
+        pod.Document["spec"]!["dnsPolicy"] = "Default";
+        Assert.Equal("nameserver 172.18.0.1\n", PodNetworkFiles.ResolvConf(pod, "172.18.0.1"));
+    }
+}

@@ -177,7 +177,7 @@ public static partial class ClusterBenchmarks
 
     private static async Task<List<JsonObject>> PodsOf(ClusterHost cluster, string app)
     {
-        var pods = await cluster.Store.Ask<ListReply>(new ListObjects(ResourceTypes.Pods, "default", p => p.Labels.TryGetValue("app", out var v) && v == app), cluster.StoreTimeout);
+        var pods = await cluster.Store.Ask<ListReply>(new ListObjects(ResourceTypes.Pods, "default", new ObjectSelector("app=" + app)), cluster.StoreTimeout);
         return pods.Items.Select(p => p.ToJsonObject()).ToList();
     }
 

@@ -6,6 +6,7 @@ using Akka.Configuration;
 using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
+using Emulator.Cluster;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CronJob;
@@ -58,14 +59,21 @@ namespace Emulator.Cli;
 /// <param name="ImagePullDelay">How long an emulated image pull takes (null: the node default, 2 s).</param>
 /// <param name="Settings">HOCON settings (<c>emulator up --config FILE</c>) over the runtime defaults; null: none.</param>
 /// <param name="DnsPort">Cluster DNS port on 127.0.0.1, UDP and TCP (0: any free port).</param>
-public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null, int DnsPort = 0);
+/// <param name="Membership">This process's place in the Akka cluster (null: <c>emulator up</c>, a cluster of one member with every role).</param>
+/// <param name="Postgres">The PostgreSQL journal several processes share (null: SQLite in the state directory).</param>
+/// <param name="WorkerName">The worker's name: its nodes are <c>&lt;name&gt;-node-1</c>... (null: <c>node-1</c>..., as <c>up</c> names them).</param>
+public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null, int DnsPort = 0,
+    ClusterMembership? Membership = null, string? Postgres = null, string? WorkerName = null);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// The all-in-one cluster: one Akka actor system with persistence on SQLite in the state directory, the API store (under
-/// a backoff supervisor, so a journal outage is retried), the controllers, the emulated nodes, the watch hub and the REST API.
+/// One member of the emulated cluster's Akka cluster (for <c>emulator up</c>, the only one): persistence on SQLite in the
+/// state directory or on a shared PostgreSQL; on control-plane members the API store (a cluster singleton, under a
+/// backoff supervisor, so a journal outage is retried), the controllers (one singleton controller manager) and the REST
+/// API; on workers the emulated nodes; on every member a watch hub fed with the store's changes through distributed
+/// pub-sub, and a store client that reaches the store wherever it runs.
 /// </summary>
 public sealed class ClusterHost : IAsyncDisposable
 {
@@ -83,10 +91,10 @@ public sealed class ClusterHost : IAsyncDisposable
         """);
 
     private readonly ActorSystem _system;
-    private readonly ApiServer _api;
+    private readonly ApiServer? _api;
     private readonly ILoggerFactory _loggerFactory;
 
-    private ClusterHost(ActorSystem system, ApiServer api, ILoggerFactory loggerFactory, IActorRef store, IActorRef nodes, TimeSpan storeTimeout)
+    private ClusterHost(ActorSystem system, ApiServer? api, ILoggerFactory loggerFactory, IActorRef store, IActorRef nodes, TimeSpan storeTimeout)
     {
         _system = system;
         _api = api;
@@ -111,8 +119,11 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>How long to wait for the store. Asks time out on the wall clock, whatever the time scale.</summary>
     public TimeSpan StoreTimeout { get; }
 
-    /// <summary>The API's address.</summary>
-    public Uri ApiAddress => _api.Address;
+    /// <summary>The API's address (a worker serves none).</summary>
+    public Uri ApiAddress => _api?.Address ?? throw new InvalidOperationException("a worker serves no API");
+
+    /// <summary>The address other members reach this one on (<c>HOST:PORT</c>).</summary>
+    public string ClusterAddress => $"{Akka.Cluster.Cluster.Get(_system).SelfAddress.Host}:{Akka.Cluster.Cluster.Get(_system).SelfAddress.Port}";
 
     /// <summary>Where the cluster DNS answers (UDP and TCP, on loopback).</summary>
     public IPEndPoint? DnsAddress { get; private init; }
@@ -132,12 +143,14 @@ public sealed class ClusterHost : IAsyncDisposable
             throw new ClusterStartException($"cannot use state directory {options.StateDirectory}: {e.Message}", e);
         }
         var database = Path.Combine(options.StateDirectory, "emulator.db");
-        var journal = OpenJournal(database);
+        var journal = options.Postgres is { } postgres ? JournalSettings.PostgreSql(postgres) : OpenJournal(database);
+        var membership = options.Membership ?? ClusterMembership.SingleProcess;
         // Scaled time: every emulated duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
         // Precedence: command-line flags, then the journal, then the --config file, then the defaults.
         var config = (options.TimeScale is { } scale ? EmulatedTime.ScaledConfig(scale) : Config.Empty)
             .WithFallback(journal)
             .WithFallback(options.Settings ?? Config.Empty)
+            .WithFallback(membership.ToConfig(TimeScaleOf(options, journal)))
             .WithFallback(HostDefaults)
             .WithFallback(RuntimeConfig.Defaults);
         ActorSystem system;
@@ -162,17 +175,68 @@ public sealed class ClusterHost : IAsyncDisposable
             StoreSerialization.Register(manifests);
             ContainerRuntimeSerialization.Register(manifests);
             var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
-            // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.
-            var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
-                Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000)), "api-store",
-                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "api-store-supervisor");
+            // The store's changes reach every member's hub through distributed pub-sub, wherever the store runs.
+            var feed = system.ActorOf(Props.Create(() => new WatchHubFeed(hub)), "watch-hub-feed");
+            var changes = system.ActorOf(Props.Create(() => new StoreChangePublisher()), "store-changes");
+            if (membership.IsControlPlane)
+            {
+                // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.
+                // The store is a cluster singleton on the oldest control-plane member; it moves when that member dies.
+                ClusterSingletons.StartManager(system, "api-store", BackoffSupervisor.Props(Backoff.OnStop(
+                    Props.Create(() => new ApiStore(KubernetesAdmission.Default, changes, 50_000)), "api-store",
+                    TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)));
+            }
+            var storeProxy = ClusterSingletons.Proxy(system, "api-store");
+            var store = system.ActorOf(Props.Create(() => new StoreClient(storeProxy)), "store-client");
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            if (membership.SeedAddresses.Count == 0)
+            {
+                cluster.Join(cluster.SelfAddress);
+            }
+            else
+            {
+                cluster.JoinSeedNodes(membership.SeedAddresses.Select(Address.Parse));
+            }
+            await feed.Ask<WatchHubFeed.Subscribed>(WatchHubFeed.AwaitSubscribed.Instance, storeTimeout, cancellationToken);
+            try
+            {
+                await ClusterSingletons.WaitForStoreAsync(store, membership.SeedAddresses.Count == 0 ? storeTimeout : TimeSpan.FromMinutes(2), cancellationToken);
+            }
+            catch (TimeoutException e)
+            {
+                throw new ClusterStartException(membership.SeedAddresses.Count == 0 ? e.Message : $"{e.Message}: is a control-plane member running at {string.Join(", ", membership.Seeds ?? [])}?", e);
+            }
+            // Emulated time must run at one speed in the whole cluster (leases, grace periods and tolerations compare
+            // times written by different members).
+            var ownScale = system.EmulatedClock().TimeScale;
+            if (cluster.State.Members.Select(m => ClusterMembership.TimeScaleOf(m.Roles)).FirstOrDefault(s => s is not null && s != ownScale) is { } other)
+            {
+                throw new ClusterStartException($"the cluster runs emulated time at --time-scale {other.ToString(CultureInfo.InvariantCulture)} and this member at {ownScale.ToString(CultureInfo.InvariantCulture)}: every member must run the same --time-scale");
+            }
             var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).Distinct().ToArray();
-            Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
-            Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
-            StartControllers(system, store, hub, events, RootCa(options.StateDirectory));
-            var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
-            var nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
+            var rootCa = membership.IsControlPlane ? RootCa(options.StateDirectory) : "";
+            IActorRef? nodes = null;
+            if (membership.IsWorker)
+            {
+                var nodeOptions = new NodeHostOptions(options.Nodes, ImagePullDelay: options.ImagePullDelay);
+                if (options.WorkerName is { } worker)
+                {
+                    // Stable names: a restarted worker brings back the same nodes and its kubelets' journal.
+                    nodeOptions = nodeOptions with { NamePrefix = worker + "-node-", Host = worker };
+                }
+                nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
+                // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports, entering at this process's
+                // first node (a second worker on the same machine finds the ports taken: an event, not a failure).
+                var firstNode = nodeOptions.NamePrefix + "1";
+                Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
+            }
+            // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
+            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
+            if (!membership.IsControlPlane)
+            {
+                return new ClusterHost(system, null, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout);
+            }
             // The cluster DNS (CoreDNS's place): answers from Services and EndpointSlices on a loopback port.
             var dnsZone = ClusterNetwork.Get(system).Dns;
             var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10", ensureService: true)), "cluster-dns");
@@ -181,11 +245,6 @@ public sealed class ClusterHost : IAsyncDisposable
             {
                 throw new ClusterStartException($"{dnsListening.Error} (choose another with --dns-port, or 0 for a free one)");
             }
-            // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports (entering at the first node).
-            Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, "node-1", null)));
-            // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
-            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
-            Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
             ApiServer api;
             try
             {
@@ -201,10 +260,12 @@ public sealed class ClusterHost : IAsyncDisposable
             {
                 throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
-            // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
-            Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, api.Address.Host, api.Address.Port, TimeSpan.FromMinutes(5))));
+            // The controllers run exactly once in the cluster: children of the controller manager, a singleton on the oldest
+            // control-plane member (it moves, and they relist, when that member dies).
+            ClusterSingletons.StartManager(system, "controller-manager", Props.Create(() => new ControllerManager(manager =>
+                StartControlPlaneControllers(manager, store, hub, events, metrics, types, rootCa, api.Address))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
-            return new ClusterHost(system, api, loggerFactory, store, nodes, storeTimeout) { DnsAddress = dnsListening.EndPoint };
+            return new ClusterHost(system, api, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout) { DnsAddress = dnsListening.EndPoint };
         }
         catch
         {
@@ -213,6 +274,21 @@ public sealed class ClusterHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The controllers of the controller manager (see <see cref="StartControllers"/>), under <paramref name="system"/>.</summary>
+    private static void StartControlPlaneControllers(IActorRefFactory system, IActorRef store, IActorRef hub, IActorRef events, IActorRef metrics, ResourceType[] types, string rootCa, Uri apiAddress)
+    {
+        Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
+        Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
+        StartControllers(system, store, hub, events, rootCa);
+        Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
+        // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
+        Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, apiAddress.Host, apiAddress.Port, TimeSpan.FromMinutes(5))));
+    }
+
+    /// <summary>The time scale the settings decide (flags, then the settings file, then 1), before the system exists.</summary>
+    private static double TimeScaleOf(ClusterHostOptions options, Config journal) =>
+        options.TimeScale ?? (options.Settings ?? Config.Empty).WithFallback(journal).WithFallback(RuntimeConfig.Defaults).GetDouble("emulator.time.scale", 1.0);
 
     /// <summary>The log's destination: one line per event on standard error (standard output is the CLI's own).</summary>
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(logging => logging
@@ -292,7 +368,7 @@ public sealed class ClusterHost : IAsyncDisposable
     /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
     /// carries on (they are level-triggered).
     /// </summary>
-    private static void StartControllers(ActorSystem system, IActorRef store, IActorRef hub, IActorRef events, string rootCa)
+    private static void StartControllers(IActorRefFactory system, IActorRef store, IActorRef hub, IActorRef events, string rootCa)
     {
         Supervised(system, "replicaset-controller", Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))));
         Supervised(system, "deployment-controller", Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))));
@@ -330,7 +406,7 @@ public sealed class ClusterHost : IAsyncDisposable
     /// that stops (a <c>Kill</c>, a chaos experiment) is started again after a short backoff, however often (-1 retries:
     /// no limit); either way it relists.
     /// </summary>
-    private static void Supervised(ActorSystem system, string name, Props props) =>
+    private static void Supervised(IActorRefFactory system, string name, Props props) =>
         system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(props, name, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, maxNrOfRetries: -1)), name + "-supervisor");
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>
@@ -345,7 +421,10 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>Stops the API (no new writes), then the actors: the journal finishes what was acknowledged before the system ends.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _api.DisposeAsync();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
         await Stop(_system);
         // After the system: the logger factory flushes what the last actors logged.
         _loggerFactory.Dispose();

@@ -11,6 +11,8 @@ var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on act
 {
     UpCommand.Create(),
     NodeCommand.Create(),
+    ClusterCommands.ControlPlane(),
+    ClusterCommands.Worker(),
     PbmCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

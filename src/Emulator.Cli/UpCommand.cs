@@ -136,7 +136,8 @@ public static class UpCommand
         }
     }
 
-    private static async Task WaitForShutdown(CancellationToken cancellationToken)
+    /// <summary>Waits for Ctrl-C or SIGTERM.</summary>
+    internal static async Task WaitForShutdown(CancellationToken cancellationToken)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>

@@ -197,7 +197,7 @@ public sealed class ApiStoreTests : ApiStoreTestKit
         Ok(new CreateObject(Pods, Pod("a", labels: new JsonObject { ["app"] = "y" })));
         Ok(new CreateObject(Pods, Pod("c", "kube-system", new JsonObject { ["app"] = "x" })));
         Assert.Equal(["a", "b", "c"], Ask<ListReply>(new ListObjects(Pods, null)).Items.Select(i => i.Name));
-        Assert.Equal(["b", "c"], Ask<ListReply>(new ListObjects(Pods, null, o => o.Labels.GetValueOrDefault("app") == "x")).Items.Select(i => i.Name));
+        Assert.Equal(["b", "c"], Ask<ListReply>(new ListObjects(Pods, null, new ObjectSelector("app=x"))).Items.Select(i => i.Name));
         Assert.Equal(["a", "b"], Ask<ListReply>(new ListObjects(Pods, "default")).Items.Select(i => i.Name));
     }
 

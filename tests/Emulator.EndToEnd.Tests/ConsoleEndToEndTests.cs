@@ -54,7 +54,8 @@ public sealed class ConsoleEndToEndTests(EmulatorFixture cluster) : IClassFixtur
 
         var tree = await Pbm("actor", "hierarchy", "/user", "--depth", "1");
         Assert.Equal(0, tree.ExitCode);
-        Assert.Matches(@"(?m)^  api-store-supervisor\s+BackoffSupervisor\s+\d+$", tree.Stdout);
+        // The API store is a cluster singleton: its manager sits under /user, the backoff supervisor below it.
+        Assert.Matches(@"(?m)^  api-store\s+ClusterSingletonManager\s+\d+$", tree.Stdout);
     }
 
     [Fact]

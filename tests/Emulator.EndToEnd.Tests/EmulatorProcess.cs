@@ -154,7 +154,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
         return new KubectlResult(process.ExitCode, await stdout, await stderr);
     }
 
-    private static string EmulatorDll()
+    internal static string EmulatorDll()
     {
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = baseDirectory.Name;

@@ -1,33 +1,30 @@
-using System.Text.Json.Nodes;
 using Emulator.ControlPlane.Store;
-using Emulator.Kubernetes;
 using Emulator.Kubernetes.Selectors;
 
 namespace Emulator.Api.Resources;
 
-/// <summary>Turns the <c>labelSelector</c> and <c>fieldSelector</c> query parameters into a filter over stored objects.</summary>
+/// <summary>Turns the <c>labelSelector</c> and <c>fieldSelector</c> query parameters into a selection the store evaluates.</summary>
 public static class ListFilter
 {
-    /// <summary>The filter, or null when neither selector is given; bad syntax is a 400 BadRequest.</summary>
-    public static Func<StoredObject, bool>? Parse(string? labelSelector, string? fieldSelector)
+    /// <summary>The selection, or null when neither selector is given; bad syntax is a 400 BadRequest.</summary>
+    public static ObjectSelector? Parse(string? labelSelector, string? fieldSelector)
     {
-        LabelSelector? labels;
-        FieldSelector? fields;
+        var labels = string.IsNullOrWhiteSpace(labelSelector) ? null : labelSelector;
+        var fields = string.IsNullOrWhiteSpace(fieldSelector) ? null : fieldSelector;
+        if (labels is null && fields is null)
+        {
+            return null;
+        }
+        var selector = new ObjectSelector(labels, fields);
         try
         {
-            labels = string.IsNullOrWhiteSpace(labelSelector) ? null : LabelSelector.Parse(labelSelector);
-            fields = string.IsNullOrWhiteSpace(fieldSelector) ? null : FieldSelector.Parse(fieldSelector);
+            // Parsed here as well as in the store: a selector that does not parse is the client's error (400), not an empty list.
+            _ = selector.Compile();
         }
         catch (SelectorParseException e)
         {
             throw new ApiStatusException(ApiStatus.BadRequest(e.Message));
         }
-        if (labels is null && fields is null)
-        {
-            return null;
-        }
-        // Labels are indexed by the store; fields need the object itself.
-        return obj => (labels is null || labels.Matches(obj.Labels))
-            && (fields is null || fields.Matches(new KubeObject(JsonNode.Parse(obj.Json)!.AsObject())));
+        return selector;
     }
 }

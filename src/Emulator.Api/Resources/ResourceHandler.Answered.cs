@@ -72,7 +72,7 @@ public sealed partial class ResourceHandler
             await WriteAnswered(context, route, [found], single: true).ConfigureAwait(false);
             return;
         }
-        if (Filter(context) is { } filter)
+        if (Filter(context)?.Compile() is { } filter)
         {
             statuses = statuses.Where(s => filter(StoredObject.From(route.Resource.StoreType.Key, s))).ToList();
         }

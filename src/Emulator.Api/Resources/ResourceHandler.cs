@@ -147,7 +147,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
 
     private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is { Count: > 0 } d && d[0] == "All";
 
-    private static Func<StoredObject, bool>? Filter(HttpContext context) =>
+    private static ObjectSelector? Filter(HttpContext context) =>
         ListFilter.Parse(context.Request.Query["labelSelector"].FirstOrDefault(), context.Request.Query["fieldSelector"].FirstOrDefault());
 
     private async Task<StoredObject> Ask(object command)

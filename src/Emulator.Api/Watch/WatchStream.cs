@@ -22,7 +22,7 @@ public static class WatchStream
     public const int BufferedEvents = 10_000;
 
     /// <summary>Serves one watch.</summary>
-    public static async Task Serve(HttpContext context, ActorSystem system, IActorRef store, IActorRef hub, ResourceRoute route, Func<StoredObject, bool>? filter, bool asTable)
+    public static async Task Serve(HttpContext context, ActorSystem system, IActorRef store, IActorRef hub, ResourceRoute route, ObjectSelector? filter, bool asTable)
     {
         var query = context.Request.Query;
         var from = long.TryParse(query["resourceVersion"].FirstOrDefault(), out var rv) ? rv : 0;
@@ -49,7 +49,7 @@ public static class WatchStream
         var relay = system.ActorOf(Props.Create(() => new WatchRelay(channel.Writer)));
         try
         {
-            hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter, relay), ActorRefs.NoSender);
+            hub.Tell(new StartWatch(type.Key, route.Namespace, from, filter?.Compile(), relay), ActorRefs.NoSender);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);

@@ -304,7 +304,7 @@ public sealed partial class HorizontalPodAutoscalerController : Controller
         }
         sync.Selector = selector;
         _selectors[sync.Key] = selector;
-        Store.Tell(new ListObjects(ResourceTypes.Pods, sync.Key.Namespace, pod => selector.Matches(pod.Labels)) { Correlation = new PodsListed(sync.Key, sync.Id) }, Self);
+        Store.Tell(new ListObjects(ResourceTypes.Pods, sync.Key.Namespace, new ObjectSelector(scale.Selector)) { Correlation = new PodsListed(sync.Key, sync.Id) }, Self);
         if (_metrics is { } metrics)
         {
             metrics.Tell(new ReadResourceMetrics(new MetricsRead(sync.Key, sync.Id)), Self);

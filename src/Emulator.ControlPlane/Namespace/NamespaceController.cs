@@ -57,7 +57,7 @@ public sealed class NamespaceController : EmulatedActor
             case WatchEvent:
                 break;
             case Resync:
-                _store.Ask<ListReply>(new ListObjects(Namespaces, null, o => o.IsDeleting), AskTimeout).PipeTo(Self);
+                _store.Ask<ListReply>(new ListObjects(Namespaces, null, ObjectSelector.Deleting), AskTimeout).PipeTo(Self);
                 break;
             case ListReply terminating:
                 foreach (var ns in terminating.Items)

@@ -123,7 +123,7 @@ public sealed partial class ApiStore : PersistentActor
                 }
                 catch (Exception e)
                 {
-                    // A filter that throws (the caller's code runs here) fails that list, not the store: the list comes back
+                    // A selector that fails (one that does not parse) fails that list, not the store: the list comes back
                     // empty and the failure is logged (a ListReply has no error to carry).
                     _commandFailures++;
                     Log.Error(e, "Store command {0} failed: {1}", Describe(list), e.Message);
@@ -245,11 +245,12 @@ public sealed partial class ApiStore : PersistentActor
     private ListReply List(ListObjects list)
     {
         var items = new List<StoredObject>();
+        var selected = list.Selector?.Compile();
         if (_objects.TryGetValue(list.Type.Key, out var all))
         {
             foreach (var obj in all.Values)
             {
-                if ((list.Namespace is null || obj.Namespace == list.Namespace) && (list.Filter is null || list.Filter(obj)))
+                if ((list.Namespace is null || obj.Namespace == list.Namespace) && (selected is null || selected(obj)))
                 {
                     items.Add(obj);
                 }

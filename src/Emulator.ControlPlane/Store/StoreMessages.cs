@@ -80,11 +80,11 @@ public sealed record DeleteObject(ResourceType Type, string? Namespace, string N
 public sealed record GetObject(ResourceType Type, string? Namespace, string Name) : StoreCommand;
 
 /// <summary>
-/// Lists objects of a type (in a namespace, or all when null) matching a filter, ordered by namespace and name;
-/// with <paramref name="Limit"/> a page at a time, continuing after the object <paramref name="After"/> names.
-/// Replies <see cref="ListReply"/>.
+/// Lists objects of a type (in a namespace, or all when null) that <paramref name="Selector"/> selects, ordered by
+/// namespace and name; with <paramref name="Limit"/> a page at a time, continuing after the object
+/// <paramref name="After"/> names. Replies <see cref="ListReply"/>.
 /// </summary>
-public sealed record ListObjects(ResourceType Type, string? Namespace, Func<StoredObject, bool>? Filter = null, int Limit = 0, (string Namespace, string Name)? After = null) : StoreCommand;
+public sealed record ListObjects(ResourceType Type, string? Namespace, ObjectSelector? Selector = null, int Limit = 0, (string Namespace, string Name)? After = null) : StoreCommand;
 
 /// <summary>The answer to a single-object command: the object (UTF-8 JSON) or the failure.</summary>
 public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)

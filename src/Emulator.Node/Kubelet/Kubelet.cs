@@ -94,7 +94,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 _images.UnionWith(recalled.State.Images);
                 Become(OnReceive);
                 Stash.UnstashAll();
-                _store.Tell(new ListObjects(ResourceTypes.Pods, null, OnThisNode) { Correlation = new Relist() }, Self);
+                _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
                 break;
             case RecallAgain:
                 Recall();
@@ -125,7 +125,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 break;
             case WatchExpired:
                 _hub.Tell(new StopWatch(Self), Self);
-                _store.Tell(new ListObjects(ResourceTypes.Pods, null, OnThisNode) { Correlation = new Relist() }, Self);
+                _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
                 break;
             case ContainerRecorded recorded:
                 if (_records.TryGetValue(recorded.PodUid, out var record))

@@ -1,0 +1,68 @@
+using Akka.Configuration;
+using Emulator.ControlPlane.Nodes;
+using Emulator.ControlPlane.Store;
+
+namespace Emulator.Cluster;
+
+/// <summary>
+/// The messages that cross processes and their stable manifests: renaming or moving a class must not break a cluster
+/// whose members run the same release. A new message gets a new manifest; a changed shape gets a new version.
+/// </summary>
+public static class ClusterMessages
+{
+    /// <summary>The serializer's name in <c>akka.actor.serializers</c>.</summary>
+    public const string SerializerName = "emulator-cluster";
+
+    private static readonly (Type Type, string Manifest)[] Registered =
+    [
+        // The API store's protocol.
+        (typeof(CreateObject), "store.create.v1"),
+        (typeof(UpdateObject), "store.update.v1"),
+        (typeof(DeleteObject), "store.delete.v1"),
+        (typeof(GetObject), "store.get.v1"),
+        (typeof(ListObjects), "store.list.v1"),
+        (typeof(BindPod), "store.bind-pod.v1"),
+        (typeof(GetStoreInfo), "store.info-request.v1"),
+        (typeof(StoreReply), "store.reply.v1"),
+        (typeof(ListReply), "store.list-reply.v1"),
+        (typeof(StoreInfo), "store.info.v1"),
+        (typeof(StoreRequestToken), "store.request-token.v1"),
+        // The store's changes, fanned out to every member's watch hub.
+        (typeof(WatchEvent), "store.watch-event.v1"),
+        // What the API asks of the processes that host nodes.
+        (typeof(ReadContainerLog), "node.read-log.v1"),
+        (typeof(ContainerLogReply), "node.log.v1"),
+        (typeof(StopNode), "node.stop.v1"),
+        (typeof(StartNode), "node.start.v1"),
+        (typeof(ListHostedNodes), "node.list-hosted.v1"),
+        (typeof(HostedNodes), "node.hosted.v1"),
+        (typeof(NodeCommandReply), "node.command-reply.v1"),
+        (typeof(ReadNodeUsage), "node.read-usage.v1"),
+        (typeof(NodeUsage), "node.usage.v1"),
+        (typeof(NodeUsageUnavailable), "node.usage-unavailable.v1"),
+    ];
+
+    private static readonly Dictionary<Type, string> Manifests = Registered.ToDictionary(r => r.Type, r => r.Manifest);
+    private static readonly Dictionary<string, Type> Types = Registered.ToDictionary(r => r.Manifest, r => r.Type, StringComparer.Ordinal);
+
+    /// <summary>Every message type with a binding.</summary>
+    public static IReadOnlyCollection<Type> All => Manifests.Keys;
+
+    /// <summary>The manifest of a bound type.</summary>
+    public static string ManifestOf(Type type) =>
+        Manifests.TryGetValue(type, out var manifest) ? manifest : throw new ArgumentException($"[{type.FullName}] is not a cluster message", nameof(type));
+
+    /// <summary>The type of a manifest.</summary>
+    public static Type TypeOf(string manifest) =>
+        Types.TryGetValue(manifest, out var type) ? type : throw new System.Runtime.Serialization.SerializationException($"unknown cluster message manifest [{manifest}]");
+
+    /// <summary>The serializer and its bindings, to go into every member's configuration.</summary>
+    public static Config Serialization { get; } = ConfigurationFactory.ParseString($$"""
+        akka.actor {
+          serializers.{{SerializerName}} = "{{typeof(ClusterMessageSerializer).FullName}}, {{typeof(ClusterMessageSerializer).Assembly.GetName().Name}}"
+          serialization-bindings {
+        {{string.Join("\n", Registered.Select(r => $"    \"{r.Type.FullName}, {r.Type.Assembly.GetName().Name}\" = {SerializerName}"))}}
+          }
+        }
+        """);
+}

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Emulator.EndToEnd.Tests;
+
+/// <summary>
+/// One emulated cluster over four real processes on loopback (two control-plane members, two workers) sharing a
+/// PostgreSQL journal: it forms, a Deployment spreads over both workers' nodes, and killing the member that holds the
+/// store (SIGKILL) moves the store to the other control-plane member without losing an acknowledged write; killing a
+/// worker makes its nodes NotReady and its pods move to the other worker. Needs EMULATOR_TEST_POSTGRES (.ci/run sets
+/// it); skipped without it outside CI.
+/// </summary>
+public sealed class MultiProcessTests : IAsyncLifetime
+{
+    private const string Variable = "EMULATOR_TEST_POSTGRES";
+    private readonly List<Member> _members = [];
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "emulator-mp-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _database = "emulator_mp_" + Guid.NewGuid().ToString("N")[..12];
+    private string? _admin;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var member in _members)
+        {
+            member.Kill();
+        }
+        if (_admin is not null)
+        {
+            await using var connection = new NpgsqlConnection(_admin);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    public sealed class PostgresFactAttribute : FactAttribute
+    {
+        public PostgresFactAttribute()
+        {
+            if (Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Skip = $"the multi-process tests need PostgreSQL: set {Variable} to a connection string (.ci/run starts a throwaway server)";
+            }
+        }
+    }
+
+    [PostgresFact]
+    public async Task Four_processes_form_one_cluster_that_survives_losing_the_store_holder_and_a_worker()
+    {
+        var postgres = await CreateDatabaseAsync();
+        // Time runs 20 times faster: a node's 50 s grace period and the pods' 300 s toleration pass in 2.5 s and 15 s.
+        string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
+        var first = await Start("cp1", ["control-plane", "--api-port", "0", "--cluster-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. shared]);
+        var seed = first.ClusterAddress;
+        var second = Start("cp2", ["control-plane", "--api-port", "0", "--seed", seed, .. shared]);
+        var w1 = Start("w1", ["worker", "--join", seed, "--nodes", "2", "--name", "w1", .. shared]);
+        var w2 = Start("w2", ["worker", "--join", seed, "--nodes", "2", "--name", "w2", .. shared]);
+        var survivor = await second;
+        var worker1 = await w1;
+        await w2;
+        using var api = new HttpClient { BaseAddress = survivor.Api!, Timeout = TimeSpan.FromSeconds(5) };
+
+        // Formed: the four nodes of both workers are Ready, seen through the member that does not hold the store.
+        await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
+
+        // A member with another time scale is refused with a clear message.
+        var odd = Member.Launch("odd", ["worker", "--join", seed, "--nodes", "1", "--name", "odd", "--postgres", postgres, "--time-scale", "1", "--state", Path.Combine(_root, "odd")]);
+        _members.Add(odd);
+        Assert.Equal(1, await odd.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("the cluster runs emulated time at --time-scale 20 and this member at 1: every member must run the same --time-scale", odd.Output);
+
+        // A Deployment spreads over both workers' nodes.
+        var deployment = JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+             "spec":{"replicas":4,"selector":{"matchLabels":{"app":"web"}},
+                     "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx"}]}}}}
+            """)!;
+        (await api.PostAsJsonAsync("/apis/apps/v1/namespaces/default/deployments", deployment)).EnsureSuccessStatusCode();
+        await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "4 Running pods over both workers");
+
+        // Acknowledged writes, then the store holder (the oldest control-plane member) dies.
+        var acknowledged = new List<(string Name, long ResourceVersion)>();
+        for (var i = 0; i < 5; i++)
+        {
+            acknowledged.Add(await CreateConfigMap(api, $"before-{i}"));
+        }
+        first.Kill();
+        var killed = Stopwatch.StartNew();
+        (string Name, long ResourceVersion)? afterFailOver = null;
+        await Eventually(async () =>
+        {
+            try
+            {
+                afterFailOver = await CreateConfigMap(api, "after-fail-over");
+                return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "a write through the surviving member after the store holder died");
+        var failOver = killed.Elapsed;
+        var stored = await ConfigMaps(api);
+        foreach (var (name, _) in acknowledged)
+        {
+            Assert.Contains(name, stored.Keys);
+        }
+        // No resourceVersion goes backwards: the store recovered its journal before it took the new write.
+        Assert.True(afterFailOver!.Value.ResourceVersion > acknowledged.Max(a => a.ResourceVersion), $"resourceVersion {afterFailOver.Value.ResourceVersion} after {acknowledged.Max(a => a.ResourceVersion)}");
+        Assert.True(failOver < TimeSpan.FromSeconds(45), $"fail-over took {failOver.TotalSeconds:0.0} s");
+        Console.WriteLine($"store fail-over: first write acknowledged {failOver.TotalSeconds:0.0} s after SIGKILL");
+
+        // A worker dies: its nodes go NotReady and its pods are replaced on the other worker's nodes.
+        worker1.Kill();
+        await Eventually(async () => (await ReadyNodes(api)) is var ready && ready.Count == 2 && ready.All(n => n.StartsWith("w2-", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "w1's nodes NotReady");
+        await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.All(n => n.StartsWith("w2-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90), "4 Running pods, all on w2");
+    }
+
+    private async Task<string> CreateDatabaseAsync()
+    {
+        _admin = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{Variable} is not set, and CI=true requires the multi-process tests to run: .ci/run starts a throwaway server and sets it");
+        await using (var connection = new NpgsqlConnection(_admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
+    }
+
+    private async Task<Member> Start(string name, string[] arguments)
+    {
+        var member = Member.Launch(name, [.. arguments, "--state", Path.Combine(_root, name)]);
+        lock (_members)
+        {
+            _members.Add(member);
+        }
+        await member.Started;
+        return member;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(string Name, long ResourceVersion)> CreateConfigMap(HttpClient api, string name)
+    {
+        var body = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["k"] = "v" } };
+        var response = await api.PostAsJsonAsync("/api/v1/namespaces/default/configmaps", body);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // An earlier attempt timed out on the client but was applied: it is there.
+            var existing = JsonNode.Parse(await api.GetStringAsync($"/api/v1/namespaces/default/configmaps/{name}"))!;
+            return (name, long.Parse(existing["metadata"]!["resourceVersion"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"create configmap {name}: {(int)response.StatusCode}");
+        }
+        var created = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return (name, long.Parse(created["metadata"]!["resourceVersion"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<Dictionary<string, JsonNode>> ConfigMaps(HttpClient api) =>
+        JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/configmaps"))!["items"]!.AsArray()
+            .ToDictionary(i => i!["metadata"]!["name"]!.GetValue<string>(), i => i!);
+
+    private static async Task<List<string>> ReadyNodes(HttpClient api) =>
+        JsonNode.Parse(await api.GetStringAsync("/api/v1/nodes"))!["items"]!.AsArray()
+            .Where(n => n!["status"]?["conditions"]?.AsArray().Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true)
+            .Select(n => n!["metadata"]!["name"]!.GetValue<string>()).ToList();
+
+    private static async Task<List<string>> RunningPodNodes(HttpClient api) =>
+        JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb"))!["items"]!.AsArray()
+            .Where(p => p!["metadata"]!["deletionTimestamp"] is null && p["status"]?["phase"]?.GetValue<string>() == "Running")
+            .Select(p => p!["spec"]!["nodeName"]!.GetValue<string>()).ToList();
+
+    private async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // The API answers 5xx or times out while the store moves.
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}\n{string.Join("\n", _members.Select(m => $"--- {m.Name}\n{m.Output}"))}");
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>One member process; killed with SIGKILL (a crash), never left running after the test.</summary>
+    private sealed class Member
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Member(string name, Process process)
+        {
+            Name = name;
+            _process = process;
+        }
+
+        public string Name { get; }
+
+        public Uri? Api { get; private set; }
+
+        public string ClusterAddress { get; private set; } = "";
+
+        public Task Started => _started.Task.WaitAsync(TimeSpan.FromSeconds(90));
+
+        public Task<int> ExitCode => _process.WaitForExitAsync().ContinueWith(_ => _process.ExitCode, TaskScheduler.Default);
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static Member Launch(string name, string[] arguments)
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.ArgumentList.Add(EmulatorProcess.EmulatorDll());
+            foreach (var argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+            var member = new Member(name, new Process { StartInfo = info });
+            member._process.OutputDataReceived += (_, e) => member.Read(e.Data);
+            member._process.ErrorDataReceived += (_, e) => member.Read(e.Data, error: true);
+            member._process.Exited += (_, _) => member._started.TrySetException(new InvalidOperationException($"{name} exited:\n{member.Output}"));
+            member._process.EnableRaisingEvents = true;
+            member._process.Start();
+            member._process.BeginOutputReadLine();
+            member._process.BeginErrorReadLine();
+            return member;
+        }
+
+        private void Read(string? line, bool error = false)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+            if (error)
+            {
+                return;
+            }
+            if (line.StartsWith("cluster:", StringComparison.Ordinal))
+            {
+                ClusterAddress = line["cluster:".Length..].Trim().Split(' ')[0];
+            }
+            else if (line.StartsWith("Kubernetes API:", StringComparison.Ordinal))
+            {
+                Api = new Uri(line["Kubernetes API:".Length..].Trim());
+            }
+            else if (line.StartsWith("Press Ctrl-C", StringComparison.Ordinal))
+            {
+                _started.TrySetResult();
+            }
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    // SIGKILL: the process gets no chance to leave the cluster, as in a crash.
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+}

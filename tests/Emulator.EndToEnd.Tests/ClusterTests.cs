@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using static Emulator.EndToEnd.Tests.Polling;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -10,8 +11,6 @@ namespace Emulator.EndToEnd.Tests;
 /// </summary>
 public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
-
     private static string WebDeployment(string ns, int replicas) => $"""
         apiVersion: v1
         kind: Namespace
@@ -55,27 +54,6 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
 
     private async Task ApplyWeb(string ns, int replicas) =>
         (await Kubectl.RunWithInput(WebDeployment(ns, replicas), "apply", "-f", "-")).Succeeded();
-
-    /// <summary>
-    /// Runs <paramref name="probe"/> until <paramref name="done"/> holds for its output (sleeping only between tries)
-    /// and returns that output; fails with the last output after <paramref name="timeout"/> (default a minute).
-    /// </summary>
-    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done, TimeSpan? timeout = null)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < (timeout ?? PollTimeout))
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail($"timed out after {clock.Elapsed.TotalSeconds:F0}s waiting for {what}; last seen:\n{last}");
-        return last;
-    }
 
     /// <summary>One line per pod of <c>app=web</c> in <paramref name="ns"/>: name, node, image, ready, deleting.</summary>
     private async Task<List<WebPod>> WebPods(string ns)

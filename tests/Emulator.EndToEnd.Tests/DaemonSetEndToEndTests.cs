@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using static Emulator.EndToEnd.Tests.Polling;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -8,8 +8,6 @@ namespace Emulator.EndToEnd.Tests;
 /// </summary>
 public sealed class DaemonSetEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
-
     private static string Agent(string ns) => $"""
         apiVersion: v1
         kind: Namespace
@@ -85,20 +83,4 @@ public sealed class DaemonSetEndToEndTests(ClusterFixture cluster) : IClassFixtu
     private static async Task<string> Images(Kubectl kubectl, string ns) =>
         string.Join(' ', (await kubectl.Run("get", "pods", "-n", ns, "-l", "app=agent", "-o", "jsonpath={.items[*].spec.containers[0].image}")).Succeeded().Stdout
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Order());
-
-    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < PollTimeout)
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{what}: still {last}");
-    }
 }

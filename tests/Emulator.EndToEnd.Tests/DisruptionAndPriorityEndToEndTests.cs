@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using static Emulator.EndToEnd.Tests.Polling;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -105,21 +105,4 @@ public sealed class DisruptionAndPriorityEndToEndTests(ClusterFixture cluster) :
 
     private static async Task<string> Healthy(Kubectl kubectl, string ns) =>
         (await kubectl.Run("get", "pdb", "web", "-n", ns, "-o", "jsonpath={.status.currentHealthy}")).Stdout;
-
-    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail($"timed out waiting for {what}; last seen:\n{last}");
-        return last;
-    }
 }

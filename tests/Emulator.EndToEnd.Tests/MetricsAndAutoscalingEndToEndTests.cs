@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -143,19 +142,5 @@ public sealed class MetricsAndAutoscalingEndToEndTests(ClusterFixture cluster) :
         Assert.Equal("80", (await Ok("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", ns, "-o", "jsonpath={.spec.targetCPUUtilizationPercentage}")).Stdout);
     }
 
-    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < PollTimeout)
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"{what}: still {last}");
-    }
+    private static Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done) => Polling.Eventually(what, probe, done, PollTimeout);
 }

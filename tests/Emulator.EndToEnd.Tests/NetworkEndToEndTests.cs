@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using DnsClient;
+using static Emulator.EndToEnd.Tests.Polling;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -12,8 +12,6 @@ namespace Emulator.EndToEnd.Tests;
 /// </summary>
 public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
-
     private static string Web(string ns) => $"""
         apiVersion: v1
         kind: Namespace
@@ -131,20 +129,4 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
 
     [GeneratedRegex(@"cluster DNS:\s+(\S+)")]
     private static partial Regex DnsLine();
-
-    private static async Task<string> Eventually(string what, Func<Task<string>> probe, Func<string, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < PollTimeout)
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{what}: still {last}");
-    }
 }

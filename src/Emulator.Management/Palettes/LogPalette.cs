@@ -121,13 +121,7 @@ public sealed class LogPalette(IActorRef recorder) : Palette
 
     private static string Format(LogEvent entry)
     {
-        var level = entry.LogLevel() switch
-        {
-            LogLevel.DebugLevel => "DEBUG",
-            LogLevel.InfoLevel => "INFO",
-            LogLevel.WarningLevel => "WARNING",
-            _ => "ERROR",
-        };
+        var level = entry.LogLevel().StringFor();
         var cause = entry is Error { Cause: { } error } ? $" ({error.GetType().Name}: {error.Message})" : "";
         return $"{ConsoleOutput.Time(entry.Timestamp)} {level,-7} {entry.LogSource} {entry.Message}{cause}";
     }

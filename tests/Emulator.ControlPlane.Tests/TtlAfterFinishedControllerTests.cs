@@ -55,7 +55,12 @@ public sealed class TtlAfterFinishedControllerTests : BatchTestKit
         ConfirmTerminations();
         Advance(TimeSpan.FromSeconds(11));
         AwaitAssert(() => Assert.False(Exists(Jobs, "broken")));
-        Assert.Empty(List(Pods));
+        // The garbage collector deletes the pods after the Job is gone, asynchronously; the kubelet confirms each.
+        AwaitAssert(() =>
+        {
+            ConfirmTerminations();
+            Assert.Empty(List(Pods));
+        });
     }
 
     [Fact]

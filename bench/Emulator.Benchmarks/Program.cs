@@ -8,6 +8,7 @@ var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.Ordin
     ["api"] = ApiBenchmarks.Run,
     ["cluster"] = ClusterBenchmarks.Run,
     ["fuzz"] = FuzzBenchmarks.Run,
+    ["network"] = NetworkBenchmarks.Run,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

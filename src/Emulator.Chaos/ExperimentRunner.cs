@@ -11,13 +11,13 @@ namespace Emulator.Chaos;
 /// with the seed), observes the cluster at every step for the invariants and the digest, and after the last fault waits
 /// until the cluster has converged or the settle time is over.
 /// </summary>
-public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target, int seed, Action<string>? progress = null)
+public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target, int seed, Action<string>? progress = null, TextWriter? trace = null)
 {
     private readonly Random _random = new(seed);
     private readonly List<FaultRecord> _faults = [];
     private readonly List<Invariant> _invariants = experiment.Invariants.Select(Create).ToList();
     private readonly HashSet<string> _stoppedNodes = new(StringComparer.Ordinal);
-    private readonly TraceDigest _digest = new();
+    private readonly TraceDigest _digest = new(trace);
     private Observation? _last;
     private TimeSpan _elapsed;
     private DateTimeOffset _started;
@@ -65,7 +65,8 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                 break;
             }
             await target.AdvanceAsync(schedule.Step);
-            _elapsed += schedule.Step;
+            // The cluster's clock decides: on an attached cluster, observing takes emulated time too.
+            _elapsed = await target.NowAsync() - _started;
         }
         var convergedAfter = convergedAt - lastFaultEnd;
         foreach (var invariant in _invariants)

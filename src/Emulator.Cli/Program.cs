@@ -14,5 +14,6 @@ var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on act
     ClusterCommands.ControlPlane(),
     ClusterCommands.Worker(),
     PbmCommand.Create(),
+    ChaosCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -130,7 +130,10 @@ public sealed class EmulatorProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the built <c>emulator</c> CLI once (e.g. <c>node stop node-1 --kubeconfig …</c>) and returns how it ended.</summary>
-    public static async Task<KubectlResult> RunCliAsync(params string[] arguments)
+    public static Task<KubectlResult> RunCliAsync(params string[] arguments) => RunCliAsync(TimeSpan.FromSeconds(60), arguments);
+
+    /// <summary>Runs the built <c>emulator</c> CLI once, killing it after <paramref name="limit"/>.</summary>
+    public static async Task<KubectlResult> RunCliAsync(TimeSpan limit, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(EmulatorDll());
@@ -141,7 +144,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);

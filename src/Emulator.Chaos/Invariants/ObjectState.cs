@@ -59,7 +59,12 @@ public static class ObjectState
 
     /// <summary>An integer field of the object (e.g. <c>spec.replicas</c>), or <paramref name="otherwise"/>.</summary>
     public static int Int(JsonObject obj, string section, string field, int otherwise = 0) =>
-        obj[section]?[field] is JsonValue value && value.TryGetValue<int>(out var number) ? number : otherwise;
+        (int)(Number(obj[section]?[field]) ?? otherwise);
+
+    /// <summary>A JSON number as a long (parsed documents and values built in code alike), or null.</summary>
+    public static long? Number(JsonNode? node) => node is JsonValue value
+        ? value.TryGetValue<long>(out var big) ? big : value.TryGetValue<int>(out var small) ? small : null
+        : null;
 
     private static string? Condition(JsonObject obj, string type) =>
         (obj["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type)?["status"]?.GetValue<string>();

@@ -24,7 +24,7 @@ public sealed class ReplicasConverge(string kind, string name) : Invariant
     {
         int Spec(string field, int otherwise = 1) => ObjectState.Int(workload, "spec", field, otherwise);
         int Status(string field) => ObjectState.Int(workload, "status", field);
-        var observed = Status("observedGeneration") >= (workload["metadata"]?["generation"]?.GetValue<long>() ?? 0);
+        var observed = Status("observedGeneration") >= (ObjectState.Number(workload["metadata"]?["generation"]) ?? 0);
         return kind switch
         {
             "deployment" => observed && Status("readyReplicas") == Spec("replicas") && Status("updatedReplicas") == Spec("replicas") && Status("replicas") == Spec("replicas"),

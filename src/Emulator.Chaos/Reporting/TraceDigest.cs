@@ -9,7 +9,7 @@ namespace Emulator.Chaos.Reporting;
 /// namespace, name, resourceVersion, phase, node) at each step, hashed with SHA-256. Two runs with the same digest made
 /// the same choices and saw the same cluster at every step.
 /// </summary>
-public sealed class TraceDigest : IDisposable
+public sealed class TraceDigest(TextWriter? trace = null) : IDisposable
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -28,7 +28,11 @@ public sealed class TraceDigest : IDisposable
         }
     }
 
-    private void Add(string line) => _hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+    private void Add(string line)
+    {
+        _hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+        trace?.WriteLine(line);
+    }
 
     /// <summary>The digest so far, as lower-case hex.</summary>
     public string Hex() => Convert.ToHexStringLower(_hash.GetCurrentHash());

@@ -61,7 +61,8 @@ public sealed class VirtualCluster : IChaosTarget
     {
         var config = EmulatedTime.VirtualConfig()
             .WithFallback(JournalSettings.InMemory())
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off"))
+            // The faults make actors fail on purpose: the report, not Akka's log, says what happened.
+            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF\nakka.log-dead-letters = off"))
             .WithFallback(RuntimeConfig.Deterministic(seed));
         var system = ActorSystem.Create("emulator", config);
         try
@@ -70,18 +71,26 @@ public sealed class VirtualCluster : IChaosTarget
             var manifests = EventSerialization.Get(system).Manifests;
             StoreSerialization.Register(manifests);
             ContainerRuntimeSerialization.Register(manifests);
+            // Each component starts and settles before the next one exists: actors created from outside while others still
+            // run would start at a point that depends on the wall clock.
             var hub = system.ActorOf(Props.Create(() => new WatchHub(50_000)), "watch-hub");
+            run.Settle();
             // As in the cluster: a store that stops comes back after a backoff and recovers from the journal.
             var store = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
                 Props.Create(() => new ApiStore(KubernetesAdmission.Default, hub, 50_000, seed)), "api-store",
                 RestartBackoff.Min, RestartBackoff.Max, 0.2, maxNrOfRetries: -1)), "api-store");
+            run.Settle();
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
+            run.Settle();
             var host = system.ActorOf(Props.Create(() => new NodeHost(new NodeHostOptions(nodes, "node-", "4", "16Gi", 110, null, "emulator", null, 1), store, hub, events)), "nodes");
+            run.Settle();
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, host, null)), "metrics-server");
+            run.Settle();
             var kinds = KindRegistry.Default.Kinds;
             var options = new KubeControllerManagerOptions(store, hub, events, metrics, kinds.Select(ResourceTypes.Of).DistinctBy(t => t.Key).ToArray(),
                 RootCaCertPublisher.CreateSelfSignedCa(), "10.96.0.1", 443, kinds.Select(k => (k.Group, k.Version)).Distinct().ToArray(), RestartBackoff);
             system.ActorOf(Props.Create(() => new ControllerManager(manager => KubeControllerManager.Start(manager, options))), "controller-manager");
+            run.Settle();
             var cluster = new VirtualCluster(system, run, store, host);
             await cluster.WaitForNodesAsync(nodes);
             return cluster;

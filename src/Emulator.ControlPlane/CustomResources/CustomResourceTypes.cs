@@ -31,7 +31,8 @@ public static class CustomResourceTypes
     /// <summary>The store types of every custom resource defined now.</summary>
     public static async Task<IReadOnlyList<ResourceType>> ListAsync(IActorRef store, TimeSpan timeout)
     {
-        var list = await store.Ask<ListReply>(new ListObjects(Definitions, null), timeout).ConfigureAwait(false);
+        // No ConfigureAwait(false): callers that run as actor tasks resume on their actor.
+        var list = await store.Ask<ListReply>(new ListObjects(Definitions, null), timeout);
         return list.Items.Select(Parse).OfType<CustomResourceDefinition>().Select(Of).ToArray();
     }
 }

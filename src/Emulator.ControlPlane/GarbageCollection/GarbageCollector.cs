@@ -85,17 +85,31 @@ public sealed class GarbageCollector : EmulatedActor
             return;
         }
         _busy = true;
-        CollectAsync().PipeTo(Self, Self, () => new Collected(null), e => new Collected(e));
+        // The pass runs as the actor's own task: every await resumes on the actor (no ConfigureAwait(false) below), so the
+        // store sees the pass's requests at points the actors decide, not the thread pool, and a seeded run replays.
+        RunTask(async () =>
+        {
+            Exception? failure = null;
+            try
+            {
+                await CollectAsync();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            Self.Tell(new Collected(failure), Self);
+        });
     }
 
     private async Task CollectAsync()
     {
         var all = new List<(ResourceType Type, StoredObject Object)>();
         // Custom resources take part as built-in ones do (Kubernetes' collector learns them from discovery).
-        var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout).ConfigureAwait(false);
+        var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout);
         foreach (var type in _types.Values.Concat(custom.Where(t => !_types.ContainsKey(t.Key))))
         {
-            var list = await _store.Ask<ListReply>(new ListObjects(type, null), AskTimeout).ConfigureAwait(false);
+            var list = await _store.Ask<ListReply>(new ListObjects(type, null), AskTimeout);
             all.AddRange(list.Items.Select(o => (type, o)));
         }
         var byUid = all.Where(x => x.Object.Uid.Length > 0).ToDictionary(x => x.Object.Uid);
@@ -109,9 +123,9 @@ public sealed class GarbageCollector : EmulatedActor
             {
                 foreach (var dependent in dependents[obj.Uid])
                 {
-                    await RemoveOwnerReference(dependent.Type, dependent.Object, obj.Uid).ConfigureAwait(false);
+                    await RemoveOwnerReference(dependent.Type, dependent.Object, obj.Uid);
                 }
-                await RemoveFinalizer(type, obj, "orphan").ConfigureAwait(false);
+                await RemoveFinalizer(type, obj, "orphan");
             }
             else if (obj.IsDeleting && obj.Finalizers.Contains("foregroundDeletion"))
             {
@@ -124,12 +138,12 @@ public sealed class GarbageCollector : EmulatedActor
                     }
                     if (!dependent.Object.IsDeleting)
                     {
-                        await Delete(dependent.Type, dependent.Object, "Foreground").ConfigureAwait(false);
+                        await Delete(dependent.Type, dependent.Object, "Foreground");
                     }
                 }
                 if (blocking == 0)
                 {
-                    await RemoveFinalizer(type, obj, "foregroundDeletion").ConfigureAwait(false);
+                    await RemoveFinalizer(type, obj, "foregroundDeletion");
                 }
             }
         }
@@ -148,13 +162,13 @@ public sealed class GarbageCollector : EmulatedActor
             }
             if (missing.Length == obj.OwnerUids.Count)
             {
-                await Delete(type, obj, "Background").ConfigureAwait(false);
+                await Delete(type, obj, "Background");
             }
             else
             {
                 foreach (var uid in missing)
                 {
-                    await RemoveOwnerReference(type, obj, uid).ConfigureAwait(false);
+                    await RemoveOwnerReference(type, obj, uid);
                 }
             }
         }
@@ -176,7 +190,7 @@ public sealed class GarbageCollector : EmulatedActor
         }
         var kept = refs.Where(r => r?["uid"]?.GetValue<string>() != ownerUid).Select(r => r!.DeepClone()).ToArray();
         json["metadata"]!["ownerReferences"] = new JsonArray(kept);
-        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout).ConfigureAwait(false);
+        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout);
     }
 
     private async Task RemoveFinalizer(ResourceType type, StoredObject obj, string finalizer)
@@ -188,6 +202,6 @@ public sealed class GarbageCollector : EmulatedActor
         }
         var kept = finalizers.Where(f => f?.GetValue<string>() != finalizer).Select(f => f!.DeepClone()).ToArray();
         json["metadata"]!["finalizers"] = new JsonArray(kept);
-        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout).ConfigureAwait(false);
+        await _store.Ask<StoreReply>(new UpdateObject(type, json), AskTimeout);
     }
 }

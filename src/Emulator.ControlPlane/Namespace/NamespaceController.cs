@@ -57,7 +57,19 @@ public sealed class NamespaceController : EmulatedActor
             case WatchEvent:
                 break;
             case Resync:
-                _store.Ask<ListReply>(new ListObjects(Namespaces, null, ObjectSelector.Deleting), AskTimeout).PipeTo(Self);
+                // As an actor task (no ConfigureAwait(false)): the reply is handled on the actor, not on the thread pool, so
+                // a seeded run on virtual time replays.
+                RunTask(async () =>
+                {
+                    try
+                    {
+                        Self.Tell(await _store.Ask<ListReply>(new ListObjects(Namespaces, null, ObjectSelector.Deleting), AskTimeout), Self);
+                    }
+                    catch (Exception e)
+                    {
+                        Self.Tell(new Status.Failure(e), Self);
+                    }
+                });
                 break;
             case ListReply terminating:
                 foreach (var ns in terminating.Items)
@@ -87,26 +99,36 @@ public sealed class NamespaceController : EmulatedActor
         {
             return;
         }
-        SweepAsync(ns).PipeTo(Self, Self, empty => new Swept(ns, empty, null), e => new Swept(ns, false, e));
+        RunTask(async () =>
+        {
+            try
+            {
+                Self.Tell(new Swept(ns, await SweepAsync(ns), null), Self);
+            }
+            catch (Exception e)
+            {
+                Self.Tell(new Swept(ns, false, e), Self);
+            }
+        });
     }
 
-    /// <summary>Deletes what is left in the namespace; finalizes it when nothing is left. Runs off the actor's thread.</summary>
+    /// <summary>Deletes what is left in the namespace; finalizes it when nothing is left. Runs as the actor's task.</summary>
     private async Task<bool> SweepAsync(string ns)
     {
         // First pass deletes; the second sees whether anything is left (objects held by finalizers or grace periods).
         for (var pass = 0; pass < 2; pass++)
         {
             var remaining = 0;
-            var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout).ConfigureAwait(false);
+            var custom = await CustomResourceTypes.ListAsync(_store, AskTimeout);
             foreach (var type in _namespacedTypes.Concat(custom.Where(t => t.Namespaced)))
             {
-                var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout).ConfigureAwait(false);
+                var list = await _store.Ask<ListReply>(new ListObjects(type, ns), AskTimeout);
                 foreach (var item in list.Items)
                 {
                     remaining++;
                     if (!item.IsDeleting)
                     {
-                        await _store.Ask<StoreReply>(new DeleteObject(type, ns, item.Name, new DeleteOptions(PropagationPolicy: "Background")), AskTimeout).ConfigureAwait(false);
+                        await _store.Ask<StoreReply>(new DeleteObject(type, ns, item.Name, new DeleteOptions(PropagationPolicy: "Background")), AskTimeout);
                     }
                 }
             }
@@ -119,7 +141,7 @@ public sealed class NamespaceController : EmulatedActor
                 return false;
             }
         }
-        var reply = await _store.Ask<StoreReply>(new GetObject(Namespaces, null, ns), AskTimeout).ConfigureAwait(false);
+        var reply = await _store.Ask<StoreReply>(new GetObject(Namespaces, null, ns), AskTimeout);
         if (reply.Object is not { IsDeleting: true } current)
         {
             return true;
@@ -129,7 +151,7 @@ public sealed class NamespaceController : EmulatedActor
         {
             var kept = finalizers.Where(f => f?.GetValue<string>() != "kubernetes").Select(f => f!.DeepClone()).ToArray();
             spec["finalizers"] = new JsonArray(kept);
-            await _store.Ask<StoreReply>(new UpdateObject(Namespaces, obj), AskTimeout).ConfigureAwait(false);
+            await _store.Ask<StoreReply>(new UpdateObject(Namespaces, obj), AskTimeout);
         }
         return true;
     }

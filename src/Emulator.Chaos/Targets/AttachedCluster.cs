@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Emulator.Chaos.Experiments;
+using Emulator.Kubernetes.Kinds;
+using Emulator.Kubernetes.Serialization;
+using Emulator.Management;
+
+namespace Emulator.Chaos.Targets;
+
+/// <summary>The cluster of an experiment cannot be reached or refused a fault; the message says which and why.</summary>
+public sealed class ChaosTargetException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A running cluster (<c>emulator up</c>, or the members of a multi-process cluster): faults and observations go through
+/// the members' console endpoints, the workload and the write ledger through the Kubernetes API (server-side apply), and
+/// time passes on the cluster's own clock. Not replayable: the wall clock and the machine decide the interleavings.
+/// </summary>
+public sealed class AttachedCluster : IChaosTarget
+{
+    private const string FieldManager = "emulator-chaos";
+    private const string LedgerName = "chaos-ledger";
+    private readonly IReadOnlyList<ConsoleClient> _consoles;
+    private readonly HttpClient _api;
+
+    private AttachedCluster(IReadOnlyList<ConsoleClient> consoles, HttpClient api)
+    {
+        _consoles = consoles;
+        _api = api;
+    }
+
+    /// <inheritdoc />
+    public bool IsReplayable => false;
+
+    /// <summary>Connects to every console of <paramref name="cluster"/> and checks its API answers.</summary>
+    public static async Task<AttachedCluster> ConnectAsync(ClusterSpec cluster)
+    {
+        var consoles = new List<ConsoleClient>();
+        var api = new HttpClient { BaseAddress = cluster.Api, Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            foreach (var address in cluster.Consoles)
+            {
+                try
+                {
+                    consoles.Add(await ConsoleClient.ConnectAsync(address));
+                }
+                catch (SocketException e)
+                {
+                    throw new ChaosTargetException($"cannot reach the console at {address}: {e.Message} (is the member running with --console-port?)", e);
+                }
+            }
+            try
+            {
+                using var version = await api.GetAsync("/version");
+                version.EnsureSuccessStatusCode();
+            }
+            catch (HttpRequestException e)
+            {
+                throw new ChaosTargetException($"cannot reach the Kubernetes API at {cluster.Api}: {e.Message}", e);
+            }
+            return new AttachedCluster(consoles, api);
+        }
+        catch
+        {
+            consoles.ForEach(c => c.Dispose());
+            api.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset> NowAsync()
+    {
+        var (now, _) = await TimeAsync();
+        return now;
+    }
+
+    private async Task<(DateTimeOffset Now, double Scale)> TimeAsync()
+    {
+        var row = (await Run(0, "time", "show")).Values.FirstOrDefault() is JsonArray { Count: > 0 } rows ? rows[0] as JsonObject : null;
+        if (row?["now"]?.GetValue<string>() is not { } now || !double.TryParse(row["scale"]?.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var scale))
+        {
+            throw new ChaosTargetException($"the console at {_consoles[0].Address} did not say what time it is");
+        }
+        // Paused time never lets the experiment's steps pass.
+        return (DateTimeOffset.Parse(now, CultureInfo.InvariantCulture), row["state"]?.GetValue<string>() == "paused" ? 0 : scale);
+    }
+
+    /// <inheritdoc />
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        var (_, scale) = await TimeAsync();
+        if (scale <= 0)
+        {
+            throw new ChaosTargetException("the cluster's emulated time is paused (pbm time resume)");
+        }
+        await Task.Delay(by / scale);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ApplyAsync(string manifest)
+    {
+        var lines = new List<string>();
+        foreach (var obj in ManifestReader.ReadObjects(manifest).OrderBy(o => o.Kind == "Namespace" ? 0 : 1))
+        {
+            if (!KindRegistry.Default.TryResolve(obj.ApiVersion, obj.Kind, out var kind))
+            {
+                throw new ChaosTargetException($"no matches for kind \"{obj.Kind}\" in version \"{obj.ApiVersion}\"");
+            }
+            var ns = kind.Namespaced ? obj.Namespace ?? "default" : null;
+            await Apply(kind, ns, obj.Name!, obj.Document);
+            lines.Add($"{kind.Kind.ToLowerInvariant()}{(kind.Group.Length > 0 ? "." + kind.Group : "")}/{obj.Name} serverside-applied");
+        }
+        return lines;
+    }
+
+    // Server-side apply creates or updates in one request, with the experiment as the field manager.
+    private async Task<JsonObject> Apply(KindInfo kind, string? ns, string name, JsonObject document)
+    {
+        var prefix = kind.Group.Length == 0 ? $"/api/{kind.Version}" : $"/apis/{kind.Group}/{kind.Version}";
+        var path = $"{prefix}{(ns is null ? "" : $"/namespaces/{ns}")}/{kind.Resource}/{Uri.EscapeDataString(name)}?fieldManager={FieldManager}&force=true";
+        using var request = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent(document.ToJsonString(), Encoding.UTF8, "application/apply-patch+yaml") };
+        using var response = await _api.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            var message = (JsonNode.Parse(body) as JsonObject)?["message"]?.GetValue<string>() ?? response.ReasonPhrase;
+            throw new ChaosTargetException($"{kind.Kind.ToLowerInvariant()} {name}: {message}");
+        }
+        return JsonNode.Parse(body) as JsonObject ?? [];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<JsonObject>> ListAsync(string resource) =>
+        (await Run(0, "k8s", "objects", resource)).Values.FirstOrDefault() is JsonArray items ? items.OfType<JsonObject>().ToArray() : [];
+
+    /// <inheritdoc />
+    public async Task<long?> WriteLedgerAsync(long value)
+    {
+        var configMaps = KindRegistry.Default.FindByResource("", "configmaps")!;
+        var ledger = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = LedgerName, ["namespace"] = "default" },
+            ["data"] = new JsonObject { ["value"] = value.ToString(CultureInfo.InvariantCulture) },
+        };
+        try
+        {
+            var written = await Apply(configMaps, "default", LedgerName, ledger);
+            return long.Parse(written["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is ChaosTargetException or HttpRequestException or TaskCanceledException)
+        {
+            // Not acknowledged (a fail-over in progress): the write may or may not land, and neither breaks the invariant.
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<(long Value, long ResourceVersion)?> ReadLedgerAsync()
+    {
+        try
+        {
+            using var response = await _api.GetAsync($"/api/v1/namespaces/default/configmaps/{LedgerName}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            response.EnsureSuccessStatusCode();
+            var ledger = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            return (long.Parse(ledger["data"]!["value"]!.GetValue<string>(), CultureInfo.InvariantCulture),
+                long.Parse(ledger["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new ChaosTargetException($"cannot read the ledger: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindActorsAsync(string pattern, int member) =>
+        (await Run(member, "actor", "find", pattern)).Values.FirstOrDefault() is JsonArray rows
+            ? rows.Select(r => r?["path"]?.GetValue<string>()).OfType<string>().ToArray()
+            : [];
+
+    /// <inheritdoc />
+    public async Task KillActorAsync(string path, bool stop, int member) => await Run(member, "actor", stop ? "stop" : "kill", path);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> NodesAsync(int member) =>
+        (await Run(member, "node", "list")).Values.FirstOrDefault() is JsonArray rows
+            ? rows.Select(r => r?["name"]?.GetValue<string>()).OfType<string>().ToArray()
+            : [];
+
+    /// <inheritdoc />
+    public async Task SetNodeRunningAsync(string name, bool running, int member) => await Run(member, "node", running ? "start" : "stop", name);
+
+    /// <inheritdoc />
+    public async Task SetPartitionedAsync(string address, bool cut, int member) => await Run(member, "remote", cut ? "blackhole" : "restore", address);
+
+    private async Task<ConsoleAnswer> Run(int member, params string[] args)
+    {
+        ConsoleAnswer answer;
+        try
+        {
+            answer = await _consoles[member].RunAsync(args);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new ChaosTargetException($"the console at {_consoles[member].Address} went away during \"{string.Join(' ', args)}\": {e.Message}", e);
+        }
+        if (answer.Exit != 0)
+        {
+            throw new ChaosTargetException($"{_consoles[member].Address}: {string.Join(' ', args)}: {string.Join("; ", answer.Errors)}");
+        }
+        return answer;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        foreach (var console in _consoles)
+        {
+            console.Dispose();
+        }
+        _api.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

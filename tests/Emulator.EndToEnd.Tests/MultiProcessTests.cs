@@ -163,31 +163,37 @@ public sealed class MultiProcessTests : IAsyncLifetime
         await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "4 Running pods over both workers");
 
-        // The partition: every other member blackholes its link to w1, through its console as a user would.
+        // The partition: every other member blackholes its link to w1, through its console as a user would. Times are
+        // from the first blackhole (the one on the store's member: w1's writes stop there).
+        var cut = Stopwatch.StartNew();
         foreach (var member in new[] { cp1, cp2, w2 })
         {
             var blackhole = await EmulatorProcess.RunCliAsync("pbm", member.ConsoleAddress, "remote", "blackhole", w1.ClusterAddress);
             Assert.True(blackhole.ExitCode == 0, $"remote blackhole on {member.Name}: {blackhole.Stderr}{blackhole.Stdout}");
             Assert.EndsWith($"@{w1.ClusterAddress}: blackhole (both)", blackhole.Stdout.Trim(), StringComparison.Ordinal);
         }
-        var cut = Stopwatch.StartNew();
+        var partitioned = cut.Elapsed;
         var connections = await EmulatorProcess.RunCliAsync("pbm", cp2.ConsoleAddress, "remote", "connections");
         Assert.Matches($@"(?m)^\S+@{System.Text.RegularExpressions.Regex.Escape(w1.ClusterAddress)}\s+Up\s+\S+\s+associated \(\w+\)\s+\S+\s+blackhole \(both\)$", connections.Stdout);
 
-        // The majority side (three of four members) downs w1; w1, alone on its side, downs itself and exits.
-        await Eventually(async () => !(await ClusterMembers(cp2)).Contains(w1.ClusterAddress), TimeSpan.FromSeconds(60), "w1 removed from the cluster");
-        var downed = cut.Elapsed;
+        // The majority side (three of four members) downs w1; w1, alone on its side, downs itself and exits. Meanwhile
+        // w1's nodes stop renewing their leases: NotReady, and after the toleration their pods are replaced on w2.
+        async Task<TimeSpan> Timed(Func<Task> reached)
+        {
+            await reached();
+            return cut.Elapsed;
+        }
+        var downedTask = Timed(() => Eventually(async () => !(await ClusterMembers(cp2)).Contains(w1.ClusterAddress), TimeSpan.FromSeconds(60), "w1 removed from the cluster"));
+        var notReadyTask = Timed(() => Eventually(async () => (await ReadyNodes(api)) is var ready && ready.Count == 2 && ready.All(n => n.StartsWith("w2-", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "w1's nodes NotReady"));
+        var replacedTask = Timed(() => Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.All(n => n.StartsWith("w2-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90), "4 Running pods, all on w2"));
+        var downed = await downedTask;
         Assert.Equal(1, await w1.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("this member was removed from the cluster (downed)", w1.Output, StringComparison.Ordinal);
         Assert.Equal(3, (await ClusterMembers(cp2)).Count);
-
-        // w1's nodes stop renewing their leases: NotReady, and after the toleration their pods are replaced on w2.
-        await Eventually(async () => (await ReadyNodes(api)) is var ready && ready.Count == 2 && ready.All(n => n.StartsWith("w2-", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "w1's nodes NotReady");
-        var notReady = cut.Elapsed;
-        await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.All(n => n.StartsWith("w2-", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(90), "4 Running pods, all on w2");
-        var replaced = cut.Elapsed;
-        Console.WriteLine($"partition: w1 downed {downed.TotalSeconds:0.0} s after the blackhole, its nodes NotReady after {notReady.TotalSeconds:0.0} s, its pods Running on w2 after {replaced.TotalSeconds:0.0} s");
+        var notReady = await notReadyTask;
+        var replaced = await replacedTask;
+        Console.WriteLine($"partition: blackholed from 3 members in {partitioned.TotalSeconds:0.0} s; w1 downed {downed.TotalSeconds:0.0} s after the blackhole, its nodes NotReady after {notReady.TotalSeconds:0.0} s, its pods Running on w2 after {replaced.TotalSeconds:0.0} s");
 
         // Nothing written twice: one object per resourceVersion, one uid per pod name, and four live replicas.
         await Task.Delay(1000);

@@ -97,7 +97,15 @@ public static class ClusterCommands
                 new ProcessConsoleTargets(member.System, options.Membership.IsControlPlane ? member.Store : null, options.Membership.IsWorker ? member.Nodes : null, member.StoreTimeout),
                 result, shared.ConsoleAddress, shared.ConsolePort, member.Logging);
             Console.WriteLine("Press Ctrl-C to stop.");
-            await UpCommand.WaitForShutdown(cancellationToken);
+            // A member that is downed (the Split Brain Resolver on the minority side of a partition, or `cluster down`)
+            // shuts its actor system down and can only come back as a new incarnation: the process exits, for whatever
+            // runs it (compose, systemd, a script) to start it again.
+            var stopping = UpCommand.WaitForShutdown(cancellationToken);
+            if (await Task.WhenAny(stopping, member.System.WhenTerminated) != stopping)
+            {
+                Console.Error.WriteLine($"emulator {verb}: this member was removed from the cluster (downed): exiting; start it again to rejoin");
+                return 1;
+            }
             Console.WriteLine("Stopping...");
             return 0;
         }

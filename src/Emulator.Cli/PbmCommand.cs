@@ -172,6 +172,9 @@ public static partial class PbmCommand
         return words;
     }
 
+    /// <summary>True when <paramref name="word"/> is a console address (<c>HOST:PORT</c>) rather than a palette's name.</summary>
+    internal static bool IsTarget(string word) => TargetPattern().IsMatch(word);
+
     [GeneratedRegex(@"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$")]
     private static partial Regex TargetPattern();
 

@@ -6,6 +6,11 @@ if (args is ["pbm", .. var pbmWords])
 {
     return await PbmCommand.RunAsync(pbmWords);
 }
+// emulator node ... is emulator pbm node ...
+if (args is ["node", .. var nodeWords] && nodeWords is not ["--help" or "-h"])
+{
+    return await NodeCommand.RunAsync(nodeWords);
+}
 
 var root = new RootCommand("Emulator: a Kubernetes cluster emulator built on actors")
 {

@@ -24,8 +24,14 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
     /// <summary>True when this member hosts emulated nodes.</summary>
     public bool IsWorker => Roles.Contains(ClusterRoles.Worker);
 
+    /// <summary>
+    /// The protocol of every member's address: TCP under Akka.Remote's throttle (<c>trttl</c>) and failure injector
+    /// (<c>gremlin</c>) adapters, which put their names in front of it.
+    /// </summary>
+    public const string Protocol = "akka.trttl.gremlin.tcp";
+
     /// <summary>The seeds as Akka addresses.</summary>
-    public IReadOnlyList<string> SeedAddresses => (Seeds ?? []).Select(s => $"akka.tcp://{SystemName}@{s}").ToArray();
+    public IReadOnlyList<string> SeedAddresses => (Seeds ?? []).Select(s => $"{Protocol}://{SystemName}@{s}").ToArray();
 
     /// <summary>The role that carries a member's time scale: members compare it when they join.</summary>
     public static string TimeScaleRole(double scale) => "time-scale-" + scale.ToString("R", CultureInfo.InvariantCulture);
@@ -37,7 +43,8 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
             .FirstOrDefault();
 
     /// <summary>
-    /// The member's settings: the cluster provider on Akka.Remote, distributed pub-sub loaded on every member, the
+    /// The member's settings: the cluster provider on Akka.Remote (with the transport adapters that can cut or slow a
+    /// link, see <see cref="RemoteLinks"/>), distributed pub-sub loaded on every member, the
     /// Split Brain Resolver, and failure detection tuned so that a dead member is downed — and a singleton moves — in
     /// seconds rather than Akka's default of about 45. <paramref name="timeScale"/> goes into the roles, so that a
     /// member started with another scale is found out when it joins.
@@ -47,7 +54,9 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
           # Members without the pub-sub extension log "Cannot find serializer with id [9]" for every message.
           extensions = [
             "Emulator.Runtime.Time.EmulatedTimeProvider, Emulator.Runtime",
-            "Akka.Cluster.Tools.PublishSubscribe.DistributedPubSubExtensionProvider, Akka.Cluster.Tools"
+            "Akka.Cluster.Tools.PublishSubscribe.DistributedPubSubExtensionProvider, Akka.Cluster.Tools",
+            # Records the associations from the start, for the console's `remote connections`.
+            "Emulator.Cluster.RemoteLinksProvider, Emulator.Cluster"
           ]
           actor.provider = cluster
           remote.dot-netty.tcp {
@@ -55,6 +64,10 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
             port = {{Port.ToString(CultureInfo.InvariantCulture)}}
             # A list of every pod of a large cluster is one message: Akka's default frame (128 kB) would drop it.
             maximum-frame-size = 64MiB
+            # The throttler and the failure injector over TCP on every member, so that a link between two members can
+            # be cut or slowed at run time (the console's `remote blackhole|throttle|restore`) as a real network fault.
+            # Unused, they pass bytes through; they prefix the protocol: akka.trttl.gremlin.tcp://emulator@HOST:PORT.
+            applied-adapters = [trttl, gremlin]
           }
           cluster {
             roles = [{{string.Join(", ", Roles.Append(TimeScaleRole(timeScale)).Select(r => "\"" + r + "\""))}}]

@@ -28,6 +28,7 @@ public static class ProcessConsole
         var palettes = new List<Palette>
         {
             new ClusterPalette(system),
+            new RemotePalette(system),
             new ActorPalette(system),
             new LogPalette(recorder),
             new PersistencePalette(journal),

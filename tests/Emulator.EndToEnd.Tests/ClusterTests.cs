@@ -196,7 +196,7 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         // node-1 is lost: NotReady, and after the 300 s toleration its pods are evicted and replaced elsewhere.
         var onNode1 = (await WebPods(ns)).Where(p => p.Node == "node-1").Select(p => p.Name).ToList();
         Assert.True(onNode1.Count > 0, "the scheduler put none of the 5 web pods on node-1:\n" + Describe(await WebPods(ns)));
-        var stop = await EmulatorProcess.RunCliAsync("node", "stop", "node-1", "--kubeconfig", cluster.Emulator.Kubeconfig);
+        var stop = await EmulatorProcess.RunCliAsync("node", await cluster.Emulator.ConsoleAddress, "stop", "node-1");
         try
         {
             Assert.True(stop.ExitCode == 0, $"emulator node stop failed: {stop.Stderr}{stop.Stdout}");
@@ -216,7 +216,7 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         }
         finally
         {
-            var start = await EmulatorProcess.RunCliAsync("node", "start", "node-1", "--kubeconfig", cluster.Emulator.Kubeconfig);
+            var start = await EmulatorProcess.RunCliAsync("node", await cluster.Emulator.ConsoleAddress, "start", "node-1");
             Assert.True(start.ExitCode == 0, $"emulator node start failed: {start.Stderr}{start.Stdout}");
         }
         await Eventually("node-1 Ready again", async () => (await Ok("get", "node", "node-1")).Stdout,

@@ -59,6 +59,25 @@ public sealed class ConsoleEndToEndTests(EmulatorFixture cluster) : IClassFixtur
     }
 
     [Fact]
+    public async Task Emulator_node_is_pbm_node_and_remote_connections_of_a_single_process_lists_no_other_member()
+    {
+        var console = await cluster.Emulator.ConsoleAddress;
+        var alias = await EmulatorProcess.RunCliAsync("node", console, "list", "--output", "json");
+        Assert.Equal(0, alias.ExitCode);
+        Assert.Contains(JsonNode.Parse(alias.Stdout)!.AsArray(), n => n!["name"]!.GetValue<string>() == "node-1" && n["state"]!.GetValue<string>() == "running");
+        var missing = await EmulatorProcess.RunCliAsync("node", console, "stop", "node-99");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("node node-99 is not hosted here", missing.Stderr, StringComparison.Ordinal);
+
+        var connections = await Pbm("remote", "connections");
+        Assert.Equal(0, connections.ExitCode);
+        Assert.Matches(@"^ADDRESS\s+MEMBER\s+REACHABLE\s+ASSOCIATION\s+SINCE\s+LINK\n$", connections.Stdout);
+        var nobody = await Pbm("remote", "blackhole", "127.0.0.1:1");
+        Assert.Equal(1, nobody.ExitCode);
+        Assert.Contains("no member or association at 127.0.0.1:1 (known: none)", nobody.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pbm_without_a_console_to_reach_says_so_and_exits_1()
     {
         // A port nothing listens on: one the system picked and released.

@@ -12,8 +12,9 @@ namespace Emulator.EndToEnd.Tests;
 /// One emulated cluster over four real processes on loopback (two control-plane members, two workers) sharing a
 /// PostgreSQL journal: it forms, a Deployment spreads over both workers' nodes, and killing the member that holds the
 /// store (SIGKILL) moves the store to the other control-plane member without losing an acknowledged write; killing a
-/// worker makes its nodes NotReady and its pods move to the other worker. Needs EMULATOR_TEST_POSTGRES (.ci/run sets
-/// it); skipped without it outside CI.
+/// worker makes its nodes NotReady and its pods move to the other worker; so does cutting a worker off with a network
+/// partition (the console's <c>remote blackhole</c> on every other member), without anything written twice. Needs
+/// EMULATOR_TEST_POSTGRES (.ci/run sets it); skipped without it outside CI.
 /// </summary>
 public sealed class MultiProcessTests : IAsyncLifetime
 {
@@ -132,6 +133,137 @@ public sealed class MultiProcessTests : IAsyncLifetime
             TimeSpan.FromSeconds(90), "4 Running pods, all on w2");
     }
 
+    [PostgresFact]
+    public async Task A_worker_cut_off_by_a_network_partition_is_downed_and_its_pods_are_replaced_without_double_writes()
+    {
+        var postgres = await CreateDatabaseAsync();
+        string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
+        var cp1 = await Start("cp1", ["control-plane", "--api-port", "0", "--cluster-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. shared]);
+        var seed = cp1.ClusterAddress;
+        var cp2Starting = Start("cp2", ["control-plane", "--api-port", "0", "--seed", seed, .. shared]);
+        var w1Starting = Start("w1", ["worker", "--join", seed, "--nodes", "2", "--name", "w1", .. shared]);
+        var w2Starting = Start("w2", ["worker", "--join", seed, "--nodes", "2", "--name", "w2", .. shared]);
+        var cp2 = await cp2Starting;
+        var w1 = await w1Starting;
+        var w2 = await w2Starting;
+        using var api = new HttpClient { BaseAddress = cp2.Api!, Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
+
+        // Every pod version the API hands out, from a watch that runs through the whole partition.
+        using var watching = new CancellationTokenSource();
+        var versions = new List<(long ResourceVersion, string Name, string Uid)>();
+        var watch = WatchPods(cp2.Api!, versions, watching.Token);
+
+        var deployment = JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+             "spec":{"replicas":4,"selector":{"matchLabels":{"app":"web"}},
+                     "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx"}]}}}}
+            """)!;
+        (await api.PostAsJsonAsync("/apis/apps/v1/namespaces/default/deployments", deployment)).EnsureSuccessStatusCode();
+        await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "4 Running pods over both workers");
+
+        // The partition: every other member blackholes its link to w1, through its console as a user would. Times are
+        // from the first blackhole (the one on the store's member: w1's writes stop there).
+        var cut = Stopwatch.StartNew();
+        foreach (var member in new[] { cp1, cp2, w2 })
+        {
+            var blackhole = await EmulatorProcess.RunCliAsync("pbm", member.ConsoleAddress, "remote", "blackhole", w1.ClusterAddress);
+            Assert.True(blackhole.ExitCode == 0, $"remote blackhole on {member.Name}: {blackhole.Stderr}{blackhole.Stdout}");
+            Assert.EndsWith($"@{w1.ClusterAddress}: blackhole (both)", blackhole.Stdout.Trim(), StringComparison.Ordinal);
+        }
+        var partitioned = cut.Elapsed;
+        var connections = await EmulatorProcess.RunCliAsync("pbm", cp2.ConsoleAddress, "remote", "connections");
+        Assert.Matches($@"(?m)^\S+@{System.Text.RegularExpressions.Regex.Escape(w1.ClusterAddress)}\s+Up\s+\S+\s+associated \(\w+\)\s+\S+\s+blackhole \(both\)$", connections.Stdout);
+
+        // The majority side (three of four members) downs w1; w1, alone on its side, downs itself and exits. Meanwhile
+        // w1's nodes stop renewing their leases: NotReady, and after the toleration their pods are replaced on w2.
+        async Task<TimeSpan> Timed(Func<Task> reached)
+        {
+            await reached();
+            return cut.Elapsed;
+        }
+        var downedTask = Timed(() => Eventually(async () => !(await ClusterMembers(cp2)).Contains(w1.ClusterAddress), TimeSpan.FromSeconds(60), "w1 removed from the cluster"));
+        var notReadyTask = Timed(() => Eventually(async () => (await ReadyNodes(api)) is var ready && ready.Count == 2 && ready.All(n => n.StartsWith("w2-", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "w1's nodes NotReady"));
+        var replacedTask = Timed(() => Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.All(n => n.StartsWith("w2-", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90), "4 Running pods, all on w2"));
+        var downed = await downedTask;
+        Assert.Equal(1, await w1.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("this member was removed from the cluster (downed)", w1.Output, StringComparison.Ordinal);
+        Assert.Equal(3, (await ClusterMembers(cp2)).Count);
+        var notReady = await notReadyTask;
+        var replaced = await replacedTask;
+        Console.WriteLine($"partition: blackholed from 3 members in {partitioned.TotalSeconds:0.0} s; w1 downed {downed.TotalSeconds:0.0} s after the blackhole, its nodes NotReady after {notReady.TotalSeconds:0.0} s, its pods Running on w2 after {replaced.TotalSeconds:0.0} s");
+
+        // Nothing written twice: one object per resourceVersion, one uid per pod name, and four live replicas.
+        await Task.Delay(1000);
+        await watching.CancelAsync();
+        await watch;
+        lock (versions)
+        {
+            Assert.True(versions.Count > 0, "the watch saw no pod changes");
+            foreach (var reused in versions.GroupBy(v => v.ResourceVersion).Where(g => g.Select(v => v.Uid).Distinct().Count() > 1))
+            {
+                Assert.Fail($"resourceVersion {reused.Key} was given to {string.Join(", ", reused.Select(v => v.Name))}");
+            }
+            foreach (var twice in versions.GroupBy(v => v.Name).Where(g => g.Select(v => v.Uid).Distinct().Count() > 1))
+            {
+                Assert.Fail($"pod {twice.Key} was created more than once");
+            }
+        }
+        var live = JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb"))!["items"]!.AsArray()
+            .Where(p => p!["metadata"]!["deletionTimestamp"] is null).Select(p => p!["metadata"]!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(4, live.Count);
+        Assert.Equal(4, live.Distinct().Count());
+    }
+
+    private static async Task<List<string>> ClusterMembers(Member member)
+    {
+        var show = await EmulatorProcess.RunCliAsync("pbm", member.ConsoleAddress, "cluster", "show", "--output", "json");
+        if (show.ExitCode != 0)
+        {
+            throw new HttpRequestException($"cluster show on {member.Name}: {show.Stderr}");
+        }
+        return JsonNode.Parse(show.Stdout)!.AsArray().Select(m => m!["address"]!.GetValue<string>().Split('@')[1]).ToList();
+    }
+
+    // Watches the default namespace's pods, recording every version; reconnects from the last version seen.
+    private static async Task WatchPods(Uri api, List<(long ResourceVersion, string Name, string Uid)> versions, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = api, Timeout = Timeout.InfiniteTimeSpan };
+        var from = JsonNode.Parse(await http.GetStringAsync("/api/v1/namespaces/default/pods", cancellationToken))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"/api/v1/namespaces/default/pods?watch=true&resourceVersion={from}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                {
+                    var change = JsonNode.Parse(line)!;
+                    if (change["type"]?.GetValue<string>() is null or "BOOKMARK" or "ERROR")
+                    {
+                        continue;
+                    }
+                    var metadata = change["object"]!["metadata"]!;
+                    from = metadata["resourceVersion"]!.GetValue<string>();
+                    lock (versions)
+                    {
+                        versions.Add((long.Parse(from, System.Globalization.CultureInfo.InvariantCulture), metadata["name"]!.GetValue<string>(), metadata["uid"]!.GetValue<string>()));
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(250, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task<string> CreateDatabaseAsync()
     {
         _admin = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
@@ -239,6 +371,9 @@ public sealed class MultiProcessTests : IAsyncLifetime
 
         public string ClusterAddress { get; private set; } = "";
 
+        /// <summary>The console endpoint's HOST:PORT, for <c>emulator pbm</c>.</summary>
+        public string ConsoleAddress { get; private set; } = "";
+
         public Task Started => _started.Task.WaitAsync(TimeSpan.FromSeconds(90));
 
         public Task<int> ExitCode => _process.WaitForExitAsync().ContinueWith(_ => _process.ExitCode, TaskScheduler.Default);
@@ -290,6 +425,10 @@ public sealed class MultiProcessTests : IAsyncLifetime
             if (line.StartsWith("cluster:", StringComparison.Ordinal))
             {
                 ClusterAddress = line["cluster:".Length..].Trim().Split(' ')[0];
+            }
+            else if (line.StartsWith("console:", StringComparison.Ordinal))
+            {
+                ConsoleAddress = line["console:".Length..].Trim().Split(' ')[0];
             }
             else if (line.StartsWith("Kubernetes API:", StringComparison.Ordinal))
             {

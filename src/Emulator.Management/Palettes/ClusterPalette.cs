@@ -35,7 +35,7 @@ public sealed class ClusterPalette(ActorSystem system) : Palette
         {
             throw new ConsoleCommandException("this process is not an Akka.Cluster member");
         }
-        var cluster = Cluster.Get(system);
+        var cluster = Akka.Cluster.Cluster.Get(system);
         switch (command)
         {
             case "show":
@@ -54,11 +54,13 @@ public sealed class ClusterPalette(ActorSystem system) : Palette
                 await output.Line(cluster.State.Leader?.ToString() ?? "no leader").ConfigureAwait(false);
                 return cluster.State.Leader is null ? ConsoleProtocol.Failed : 0;
             case "leave" or "down" or "join":
-                var address = ParseAddress(arguments.Next("ADDRESS"));
+                var address = MemberAddress.Parse(arguments.Next("ADDRESS"), cluster.SelfAddress);
                 arguments.Done();
-                if (command != "join" && cluster.State.Members.All(m => m.Address != address))
+                if (command != "join")
                 {
-                    throw new ConsoleCommandException($"{address} is not a member");
+                    // HOST:PORT, or an address typed with another protocol, names the member at that endpoint.
+                    address = cluster.State.Members.FirstOrDefault(m => MemberAddress.SameEndpoint(m.Address, address))?.Address
+                        ?? throw new ConsoleCommandException($"{address} is not a member");
                 }
                 switch (command)
                 {
@@ -100,18 +102,6 @@ public sealed class ClusterPalette(ActorSystem system) : Palette
                     system.Stop(listener);
                 }
                 return 0;
-        }
-    }
-
-    private static Address ParseAddress(string text)
-    {
-        try
-        {
-            return Address.Parse(text);
-        }
-        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
-        {
-            throw new ConsoleUsageException($"ADDRESS must look like akka.tcp://emulator@127.0.0.1:4053, got \"{text}\"");
         }
     }
 

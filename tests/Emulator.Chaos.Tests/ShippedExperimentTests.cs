@@ -38,4 +38,15 @@ public sealed class ShippedExperimentTests(ITestOutputHelper output)
         Assert.NotEmpty(report.Faults);
         Assert.NotNull(report.ConvergedAfter);
     }
+
+    [Fact]
+    public void Every_shipped_experiment_reads_and_every_virtual_one_is_run_above()
+    {
+        var files = Directory.GetFiles(ChaosDirectory, "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var experiments = files.Select(f => (File: f!, Experiment: ExperimentReader.ReadFile(Path.Combine(ChaosDirectory, f!)))).ToArray();
+        var run = typeof(ShippedExperimentTests).GetMethod(nameof(A_shipped_experiment_runs_and_its_invariants_hold))!
+            .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>().Select(a => (string)a.GetData(null!).Single()[0]).ToHashSet();
+        Assert.All(experiments.Where(e => e.Experiment.Cluster.Mode == ClusterMode.Virtual), e => Assert.Contains(e.File, run));
+        Assert.Contains(experiments, e => e.Experiment.Faults.Any(f => f.Action == FaultAction.Partition));
+    }
 }

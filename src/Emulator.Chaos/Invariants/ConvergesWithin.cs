@@ -34,6 +34,7 @@ public sealed class ConvergesWithin(TimeSpan limit) : Invariant
 
     /// <summary>A duration as the experiment files write them (<c>5m30s</c>).</summary>
     public static string Format(TimeSpan span) =>
-        span < TimeSpan.FromSeconds(1) ? $"{span.TotalMilliseconds:0}ms"
+        span == TimeSpan.Zero ? "0s"
+        : span < TimeSpan.FromSeconds(1) ? $"{span.TotalMilliseconds:0}ms"
         : (span.Hours + (span.Days * 24) > 0 ? $"{span.Hours + (span.Days * 24)}h" : "") + (span.Minutes > 0 ? $"{span.Minutes}m" : "") + (span.Seconds > 0 || span.TotalSeconds < 60 ? $"{span.Seconds}s" : "");
 }

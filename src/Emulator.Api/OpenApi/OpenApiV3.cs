@@ -45,7 +45,8 @@ public sealed class OpenApiV3(ApiResourceCatalog catalog, OpenApiSchemas schemas
         return Serialize(Build(resources));
     }
 
-    private IEnumerable<string> GroupVersionPaths() =>
+    /// <summary>The path of every group version's document (<c>api/v1</c>, <c>apis/apps/v1</c>), in order.</summary>
+    public IEnumerable<string> GroupVersionPaths() =>
         catalog.Resources.Select(r => r.Group.Length == 0 ? $"api/{r.Version}" : $"apis/{r.Group}/{r.Version}")
             .Distinct().Order(StringComparer.Ordinal);
 

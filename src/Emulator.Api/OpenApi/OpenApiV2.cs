@@ -198,6 +198,13 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
         {
             StripForV2(v3Schema, result);
         }
+        else if (v3Schema["x-kubernetes-preserve-unknown-fields"] is JsonValue preserve && preserve.GetValue<bool>()
+            && !result.ContainsKey("properties") && result["type"]?.GetValue<string>() == "object")
+        {
+            // A free-form value (a struct the model does not describe): untyped, as for custom resources, so that
+            // kubectl's patch computation looks no further into it rather than failing on "expected kind, but got map".
+            result.Remove("type");
+        }
         return result;
     }
 

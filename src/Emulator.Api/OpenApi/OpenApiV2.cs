@@ -85,9 +85,26 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
         {
             foreach (var (name, schema) in document["components"]?["schemas"] as JsonObject ?? [])
             {
-                if (schema is JsonObject v3Schema && !definitions.ContainsKey(name))
+                if (schema is not JsonObject v3Schema)
+                {
+                    continue;
+                }
+                if (!definitions.TryGetValue(name, out var existing))
                 {
                     definitions[name] = custom.TryGetValue(name, out var kind) ? CustomResourceDefinition(v3Schema, kind) : Schema(v3Schema, structural: false);
+                }
+                else if (v3Schema["x-kubernetes-group-version-kind"] is JsonArray kinds)
+                {
+                    // A type other group versions only refer to (a PersistentVolumeClaim in a StatefulSet) is still the
+                    // kind its own group version serves: the definition lists every group-version-kind it is.
+                    if (existing["x-kubernetes-group-version-kind"] is not JsonArray listed)
+                    {
+                        existing["x-kubernetes-group-version-kind"] = listed = [];
+                    }
+                    foreach (var gvk in kinds.Where(k => !listed.Any(l => JsonNode.DeepEquals(l, k))).ToList())
+                    {
+                        listed.Add(gvk!.DeepClone());
+                    }
                 }
             }
             foreach (var (path, item) in document["paths"] as JsonObject ?? [])
@@ -369,6 +386,10 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
             {
                 result[key] = value?.DeepClone();
             }
+        }
+        if (parameters.Count == 0)
+        {
+            result.Remove("parameters");
         }
         return result;
     }

@@ -108,6 +108,10 @@ public sealed class OpenApiV2Tests(CustomResourceFixture api) : IClassFixture<Cu
         var item = paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]!;
         var patch = item["patch"]!;
         Assert.Equal("patch", patch["x-kubernetes-action"]!.GetValue<string>());
+        Assert.Equal("patchAppsV1NamespacedDeployment", patch["operationId"]!.GetValue<string>());
+        AssertJson("""["apps_v1"]""", patch["tags"]);
+        Assert.Equal("readCoreV1Node", paths["/api/v1/nodes/{name}"]!["get"]!["operationId"]!.GetValue<string>());
+        Assert.Equal("listRbacAuthorizationV1ClusterRole", paths["/apis/rbac.authorization.k8s.io/v1/clusterroles"]!["get"]!["operationId"]!.GetValue<string>());
         AssertJson("""{"group":"apps","kind":"Deployment","version":"v1"}""", patch["x-kubernetes-group-version-kind"]!);
         Assert.Contains("application/strategic-merge-patch+json", patch["consumes"]!.AsArray().Select(c => c!.GetValue<string>()));
         var parameters = patch["parameters"]!.AsArray();
@@ -382,6 +386,9 @@ public sealed class OpenApiV2Tests(CustomResourceFixture api) : IClassFixture<Cu
             {
                 switch (field.Number)
                 {
+                    case 1:
+                        (operation["tags"] ??= new JsonArray()).AsArray().Add(field.Text);
+                        break;
                     case 5:
                         operation["operationId"] = field.Text;
                         break;

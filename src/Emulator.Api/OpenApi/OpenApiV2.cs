@@ -374,6 +374,7 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
                 : isCustom ? new JsonArray("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")
                 : new JsonArray("application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"),
             ["operationId"] = v3Operation["operationId"]?.DeepClone(),
+            ["tags"] = v3Operation["tags"]?.DeepClone(),
             ["parameters"] = parameters,
             ["produces"] = isCustom ? new JsonArray("application/json", "application/yaml")
                 : new JsonArray("application/json", "application/yaml", "application/vnd.kubernetes.protobuf"),

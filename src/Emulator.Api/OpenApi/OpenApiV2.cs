@@ -30,7 +30,8 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
         "properties", "readOnly", "required", "title", "type", "uniqueItems", "xml",
     ];
 
-    private Snapshot? _current;
+    private readonly Lock _building = new();
+    private volatile Snapshot? _current;
 
     /// <summary>The document in both encodings, with the entity tag and time the API server serves it with.</summary>
     /// <param name="Key">The v3 documents' hashes it was built from.</param>
@@ -64,15 +65,19 @@ public sealed class OpenApiV2(ApiResourceCatalog catalog, OpenApiV3 v3, TimeProv
     {
         var documents = v3.GroupVersionPaths().Select(path => (Path: path, Document: v3.Document(path))).Where(d => d.Document is not null).ToList();
         var key = string.Join(',', documents.Select(d => d.Path + "=" + d.Document!.Value.Hash));
-        if (_current is { } current && current.Key == key)
+        // Concurrent first requests build it once.
+        lock (_building)
         {
-            return current;
+            if (_current is { } current && current.Key == key)
+            {
+                return current;
+            }
+            var json = JsonSerializer.SerializeToUtf8Bytes(Build(documents.Select(d => JsonNode.Parse(d.Document!.Value.Json)!.AsObject())));
+            var snapshot = new Snapshot(key, json, OpenApiV2Protobuf.Encode(JsonNode.Parse(json)!.AsObject()),
+                Convert.ToHexString(SHA512.HashData(json)), clock.GetUtcNow());
+            _current = snapshot;
+            return snapshot;
         }
-        var json = JsonSerializer.SerializeToUtf8Bytes(Build(documents.Select(d => JsonNode.Parse(d.Document!.Value.Json)!.AsObject())));
-        var snapshot = new Snapshot(key, json, OpenApiV2Protobuf.Encode(JsonNode.Parse(json)!.AsObject()),
-            Convert.ToHexString(SHA512.HashData(json)), clock.GetUtcNow());
-        _current = snapshot;
-        return snapshot;
     }
 
     /// <summary>The Swagger 2.0 document converted from the given v3 group version documents.</summary>

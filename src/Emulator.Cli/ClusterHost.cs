@@ -7,6 +7,7 @@ using Akka.Pattern;
 using Emulator.Api;
 using Emulator.Api.Discovery;
 using Emulator.Cluster;
+using Emulator.ControlPlane;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CronJob;
@@ -229,7 +230,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports, entering at this process's
                 // first node (a second worker on the same machine finds the ports taken: an event, not a failure).
                 var firstNode = nodeOptions.NamePrefix + "1";
-                Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
+                KubeControllerManager.Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
             }
             // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
             var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
@@ -262,8 +263,9 @@ public sealed class ClusterHost : IAsyncDisposable
             }
             // The controllers run exactly once in the cluster: children of the controller manager, a singleton on the oldest
             // control-plane member (it moves, and they relist, when that member dies).
-            ClusterSingletons.StartManager(system, "controller-manager", Props.Create(() => new ControllerManager(manager =>
-                StartControlPlaneControllers(manager, store, hub, events, metrics, types, rootCa, api.Address))));
+            var controllers = new KubeControllerManagerOptions(store, hub, events, metrics, types, rootCa, api.Address.Host, api.Address.Port,
+                ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray());
+            ClusterSingletons.StartManager(system, "controller-manager", Props.Create(() => new ControllerManager(manager => KubeControllerManager.Start(manager, controllers))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
             return new ClusterHost(system, api, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout) { DnsAddress = dnsListening.EndPoint };
         }
@@ -273,17 +275,6 @@ public sealed class ClusterHost : IAsyncDisposable
             loggerFactory.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The controllers of the controller manager (see <see cref="StartControllers"/>), under <paramref name="system"/>.</summary>
-    private static void StartControlPlaneControllers(IActorRefFactory system, IActorRef store, IActorRef hub, IActorRef events, IActorRef metrics, ResourceType[] types, string rootCa, Uri apiAddress)
-    {
-        Supervised(system, "namespace-controller", Props.Create(() => new NamespaceController(store, hub, types, TimeSpan.FromSeconds(5))));
-        Supervised(system, "garbage-collector", Props.Create(() => new GarbageCollector(store, hub, types, TimeSpan.FromSeconds(30))));
-        StartControllers(system, store, hub, events, rootCa);
-        Supervised(system, "horizontal-pod-autoscaler", Props.Create(() => new HorizontalPodAutoscalerController(store, hub, events, metrics, null, null)));
-        // The `kubernetes` Service's endpoints are the API server's own address, known once it listens.
-        Supervised(system, "kubernetes-service", Props.Create(() => new KubernetesServiceController(store, hub, apiAddress.Host, apiAddress.Port, TimeSpan.FromMinutes(5))));
     }
 
     /// <summary>The time scale the settings decide (flags, then the settings file, then 1), before the system exists.</summary>
@@ -363,51 +354,6 @@ public sealed class ClusterHost : IAsyncDisposable
         File.WriteAllText(path, ca);
         return ca;
     }
-
-    /// <summary>
-    /// The controllers, each under its own backoff supervisor below <c>/user</c>; a restarted controller relists and
-    /// carries on (they are level-triggered).
-    /// </summary>
-    private static void StartControllers(IActorRefFactory system, IActorRef store, IActorRef hub, IActorRef events, string rootCa)
-    {
-        Supervised(system, "replicaset-controller", Props.Create(() => new ReplicaSetController(store, hub, events, TimeSpan.FromMinutes(1))));
-        Supervised(system, "deployment-controller", Props.Create(() => new DeploymentController(store, hub, events, TimeSpan.FromMinutes(1))));
-        Supervised(system, "scheduler", Props.Create(() => new Scheduler(store, hub, events, 0)));
-        Supervised(system, "node-lifecycle-controller", Props.Create(() => new NodeLifecycleController(store, hub, events)));
-        Supervised(system, "daemonset-controller", Props.Create(() => new DaemonSetController(store, hub, events, TimeSpan.FromMinutes(1))));
-        Supervised(system, "statefulset-controller", Props.Create(() => new StatefulSetController(store, hub, events, TimeSpan.FromMinutes(1))));
-        // Creates the default StorageClass ("standard", as kind ships) when the cluster has none.
-        Supervised(system, "persistentvolume-controller", Props.Create(() => new PersistentVolumeController(store, hub, events, TimeSpan.FromSeconds(15), true)));
-        Supervised(system, "job-controller", Props.Create(() => new JobController(store, hub, events, TimeSpan.FromMinutes(1))));
-        Supervised(system, "cronjob-controller", Props.Create(() => new CronJobController(store, hub, events, TimeSpan.FromMinutes(1))));
-        Supervised(system, "ttl-after-finished-controller", Props.Create(() => new TtlAfterFinishedController(store, hub, TimeSpan.FromMinutes(1))));
-        Supervised(system, "pod-garbage-collector", Props.Create(() => new PodGarbageCollector(store, hub, PodGarbageCollector.DefaultTerminatedPodThreshold)));
-        Supervised(system, "serviceaccount-controller", Props.Create(() => new ServiceAccountController(store, hub, TimeSpan.FromMinutes(5))));
-        // The cluster's root CA, published as kube-root-ca.crt in every namespace.
-        Supervised(system, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(store, hub, rootCa, TimeSpan.FromMinutes(5))));
-        Supervised(system, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(store, hub, TimeSpan.FromMinutes(5))));
-        Supervised(system, "endpointslice-controller", Props.Create(() => new EndpointSliceController(store, hub, TimeSpan.FromMinutes(5))));
-        Supervised(system, "endpoints-controller", Props.Create(() => new EndpointsController(store, hub, TimeSpan.FromMinutes(5))));
-        Supervised(system, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(store, hub, TimeSpan.FromMinutes(5))));
-        // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
-        Supervised(system, "disruption-controller", Props.Create(() => new DisruptionController(store, hub, events, TimeSpan.FromHours(12))));
-        // The API server's own bootstrap objects: Local APIServices of the served group versions, API Priority and
-        // Fairness' flow schemas and priority levels, the default ServiceCIDR.
-        var servedGroupVersions = ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray();
-        Supervised(system, "apiservice-registration", Props.Create(() => new LocalApiServiceController(store, hub, servedGroupVersions, TimeSpan.FromMinutes(5))));
-        Supervised(system, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(store, hub, TimeSpan.FromMinutes(5))));
-        Supervised(system, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(store, hub, TimeSpan.FromMinutes(5))));
-        // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
-        Supervised(system, "resourcequota-controller", Props.Create(() => new ResourceQuotaController(store, hub, null, TimeSpan.FromMinutes(5))));
-    }
-
-    /// <summary>
-    /// Runs a controller under a backoff supervisor: a controller that fails is restarted by the default strategy, and one
-    /// that stops (a <c>Kill</c>, a chaos experiment) is started again after a short backoff, however often (-1 retries:
-    /// no limit); either way it relists.
-    /// </summary>
-    private static void Supervised(IActorRefFactory system, string name, Props props) =>
-        system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(props, name, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2, maxNrOfRetries: -1)), name + "-supervisor");
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>
     public async Task<(int Ready, int Total)> CountReadyNodesAsync()

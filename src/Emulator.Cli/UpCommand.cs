@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Configuration;
+using Emulator.ControlPlane.Store;
 using Emulator.Management;
 
 namespace Emulator.Cli;

@@ -34,12 +34,8 @@ public abstract class EmulatorTestKit : Akka.TestKit.Xunit2.TestKit
     protected EmulatorTestKit(Config? config = null, ITestOutputHelper? output = null, int? seed = 0)
         : base(TestConfig(config, seed), "test", output)
     {
-        Deterministic = Sys.Dispatchers.Lookup("akka.actor.default-dispatcher") as DeterministicDispatcher;
-        if (Time.Virtual is { } virtualTime)
-        {
-            // Actors react to each timer before the next one fires, as they would in real time.
-            virtualTime.AfterEachTimer = WaitUntilQuiet;
-        }
+        Driver = new VirtualRun(Sys, SettleTimeout);
+        Deterministic = Driver.Dispatcher;
     }
 
     /// <summary>The settings every emulator test system starts from.</summary>
@@ -65,74 +61,17 @@ public abstract class EmulatorTestKit : Akka.TestKit.Xunit2.TestKit
     /// <summary>The event manifests of the system under test (register journal types here).</summary>
     public EventManifests Manifests => EventSerialization.Get(Sys).Manifests;
 
+    /// <summary>The driver of the system's virtual time and deterministic dispatcher.</summary>
+    public VirtualRun Driver { get; }
+
     /// <summary>Moves virtual time forward, firing due timers and letting the actors react after each.</summary>
-    public void Advance(TimeSpan by)
-    {
-        Settle();
-        AdvanceBy(by);
-        Settle();
-    }
-
-    private bool _advancing;
-
-    private void AdvanceBy(TimeSpan by)
-    {
-        _advancing = true;
-        try
-        {
-            Time.Advance(by);
-        }
-        finally
-        {
-            _advancing = false;
-        }
-    }
+    public void Advance(TimeSpan by) => Driver.Advance(by);
 
     /// <summary>
     /// Lets the actors run until nothing is queued (deterministic dispatcher), or briefly (thread pool); on virtual time,
     /// timers already due (zero delays) fire too, as they would at once on a real clock.
     /// </summary>
-    public void Settle()
-    {
-        WaitUntilQuiet();
-        if (Time.Virtual is { } virtualTime && !_advancing)
-        {
-            while (virtualTime.NextDue == TimeSpan.Zero)
-            {
-                AdvanceBy(TimeSpan.Zero);
-            }
-        }
-    }
-
-    private void WaitUntilQuiet()
-    {
-        if (Deterministic is not { } dispatcher)
-        {
-            Thread.Sleep(2);
-            return;
-        }
-        // Work also arrives from outside the dispatcher (ask replies, journal I/O continuing on the thread pool): the
-        // actors count as settled once they stay idle, with no run completed in between, across two short yields.
-        var deadline = DateTime.UtcNow + SettleTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!dispatcher.WaitForIdle(SettleTimeout))
-            {
-                return;
-            }
-            var completed = dispatcher.Completed;
-            Thread.Sleep(0);
-            if (!dispatcher.IsIdle || dispatcher.Completed != completed)
-            {
-                continue;
-            }
-            Thread.Sleep(1);
-            if (dispatcher.IsIdle && dispatcher.Completed == completed)
-            {
-                return;
-            }
-        }
-    }
+    public void Settle() => Driver.Settle();
 
     /// <summary>Deterministic mode: runs the actors until nothing is ready (kept for the tests' wording).</summary>
     public void RunUntilIdleIfDeterministic() => Settle();

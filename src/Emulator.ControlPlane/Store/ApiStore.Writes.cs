@@ -9,7 +9,6 @@ public sealed partial class ApiStore
 {
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
     private const string CustomResourceDefinitionsKey = "customresourcedefinitions." + CustomResourceDefinition.ApiGroup;
-    private readonly Random _random = new();
 
     private StoredObject? Create(ResourceType type, JsonObject obj, bool dryRun, FieldOwnership? ownership = null)
     {
@@ -49,7 +48,7 @@ public sealed partial class ApiStore
         }
         // The system fields come first, as the API server's BeforeCreate fills them before the kind's strategy runs:
         // a Job's generated selector and pod labels carry its uid.
-        var uid = Guid.NewGuid().ToString();
+        var uid = NewUid();
         var created = Timestamp(Now);
         metadata["uid"] = uid;
         metadata["creationTimestamp"] = created;
@@ -436,7 +435,7 @@ public sealed partial class ApiStore
             var suffix = new char[5];
             for (var i = 0; i < suffix.Length; i++)
             {
-                suffix[i] = GenerateNameAlphabet[_random.Next(GenerateNameAlphabet.Length)];
+                suffix[i] = GenerateNameAlphabet[Random.Next(GenerateNameAlphabet.Length)];
             }
             var candidate = prefix + new string(suffix);
             if (Find(resource, ns, candidate) is null)

@@ -42,17 +42,43 @@ public sealed partial class ApiStore : PersistentActor
     // Commands that failed with an unexpected exception (answered 500) and journal events replayed at recovery.
     private long _commandFailures;
     private long _recoveredEvents;
+    // Generated names and uids: random, or from a seed (a replayed chaos run must generate the same ones).
+    private readonly int? _seed;
+    private Random? _random;
 
     /// <summary>Creates the store.</summary>
     /// <param name="admission">Defaulting and validation.</param>
     /// <param name="watchHub">Receives every durable change.</param>
     /// <param name="snapshotEvery">Events between snapshots (keeps recovery fast).</param>
-    public ApiStore(IAdmission admission, IActorRef watchHub, int snapshotEvery = 50_000)
+    /// <param name="seed">Seed of generated names and uids (null: random), for runs that must replay exactly.</param>
+    public ApiStore(IAdmission admission, IActorRef watchHub, int snapshotEvery = 50_000, int? seed = null)
     {
         _admission = admission;
         _admissionView = new StoredObjectsView(_objects);
         _watchHub = watchHub;
         _snapshotEvery = snapshotEvery;
+        _seed = seed;
+    }
+
+    /// <summary>
+    /// The generator of names and uids, made at first use (after recovery): a seeded store that restarts continues from
+    /// its journal's length, so it does not hand out the uids it gave before the restart again.
+    /// </summary>
+    private Random Random => _random ??= _seed is { } seed ? new Random(unchecked(seed * 1_000_003 + (int)LastSequenceNr)) : new Random();
+
+    /// <summary>A new object's uid: a version-4 UUID, from the seeded generator when the store has one.</summary>
+    private string NewUid()
+    {
+        if (_seed is null)
+        {
+            return Guid.NewGuid().ToString();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        Random.NextBytes(bytes);
+        // Version 4, RFC 4122 variant, as Guid.NewGuid makes them.
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes).ToString();
     }
 
     /// <inheritdoc />

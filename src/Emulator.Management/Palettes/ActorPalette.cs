@@ -3,7 +3,7 @@ using Akka.Actor;
 namespace Emulator.Management.Palettes;
 
 /// <summary>
-/// <c>actor hierarchy | stop | kill | send</c>: the live actor tree of this process, read from the actor cells
+/// <c>actor hierarchy | find | stop | kill | send</c>: the live actor tree of this process, read from the actor cells
 /// (each actor's type and mailbox size), and the few messages that make sense from outside: a stop, a <c>Kill</c>
 /// (its supervisor decides what happens next — for the emulator's controllers, a restart), a <c>PoisonPill</c>, an
 /// <c>Identify</c>.
@@ -22,6 +22,7 @@ public sealed class ActorPalette(ActorSystem system) : Palette
     public override IReadOnlyList<ConsoleCommandInfo> Commands { get; } =
     [
         new("hierarchy", "hierarchy [PATH] [--depth N]", "the actor tree under PATH (default /user): each actor's type and mailbox size"),
+        new("find", "find PATTERN", "the paths of the actors under /user that match PATTERN (* within a name, ** across names)"),
         new("stop", "stop PATH", "stop an actor (its parent sees it terminate)"),
         new("kill", "kill PATH", "send Kill: the actor fails and its supervisor decides (restart, stop, escalate)"),
         new("send", "send PATH MESSAGE", "send PoisonPill, Kill or Identify"),
@@ -40,6 +41,16 @@ public sealed class ActorPalette(ActorSystem system) : Palette
                 var rows = new List<IReadOnlyList<string>>();
                 Walk(start, 0, depth, rows);
                 await output.Table(["PATH", "TYPE", "MAILBOX"], rows).ConfigureAwait(false);
+                return 0;
+            case "find":
+                var pattern = arguments.Next("PATTERN");
+                arguments.Done();
+                if (!pattern.StartsWith('/'))
+                {
+                    throw new ConsoleUsageException($"PATTERN must start with / (e.g. /user/nodes/*/kubelet), got \"{pattern}\"");
+                }
+                await output.Table(["PATH", "TYPE"], ActorTree.Find(system, pattern).Select(a => (IReadOnlyList<string>)
+                    [a.Path.ToStringWithoutAddress(), a is ActorRefWithCell { Underlying: { } found } ? found.Props.Type?.Name ?? "?" : "?"])).ConfigureAwait(false);
                 return 0;
             case "stop":
                 var stopped = Resolve(arguments.Next("PATH"));

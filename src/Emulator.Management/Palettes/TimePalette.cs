@@ -76,7 +76,7 @@ public sealed partial class TimePalette(EmulatedTime time) : Palette
     private static TimeSpan Round(TimeSpan span) => TimeSpan.FromSeconds(Math.Floor(span.TotalSeconds));
 
     /// <summary>Reads a Go-style duration (<c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>250ms</c>), as kubectl's flags take them.</summary>
-    internal static TimeSpan ParseDuration(string text)
+    public static TimeSpan ParseDuration(string text)
     {
         var match = DurationPattern().Match(text);
         if (!match.Success || text.Length == 0)

@@ -1,18 +1,17 @@
 using System.Globalization;
 using Akka.Actor;
-using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Decoding;
 using Emulator.Kubernetes.Kinds;
 using Emulator.Kubernetes.Serialization;
 
-namespace Emulator.Cli;
+namespace Emulator.ControlPlane.Store;
 
 /// <summary>Thrown when a manifest cannot be read or applied; the message names the file and the object.</summary>
 public sealed class ManifestApplyException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Applies manifests for <c>emulator up --apply PATH</c>: a file, or every <c>.yaml</c>/<c>.yml</c>/<c>.json</c> file of
+/// Applies manifests straight to the store (<c>emulator up --apply PATH</c>, a chaos experiment's workload): a file, or every <c>.yaml</c>/<c>.yml</c>/<c>.json</c> file of
 /// a directory in name order, multi-document YAML and <c>List</c> kinds included. Namespaces go first; an object that
 /// exists is replaced (its spec, labels and annotations), as <c>kubectl apply</c> would leave it.
 /// </summary>
@@ -24,13 +23,27 @@ public static class ManifestApplier
         var files = Directory.Exists(path)
             ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToArray()
             : File.Exists(path) ? [path] : throw new ManifestApplyException($"{path}: no such file or directory");
-        var objects = new List<(string File, KubeObject Object, KindInfo Kind)>();
+        var texts = new List<(string File, string Text)>();
         foreach (var file in files)
+        {
+            texts.Add((file, await File.ReadAllTextAsync(file)));
+        }
+        return await ApplyAsync(store, texts, timeout);
+    }
+
+    /// <summary>Applies the manifests in <paramref name="text"/> (named <paramref name="source"/> in errors); returns one kubectl-style line per object.</summary>
+    public static Task<IReadOnlyList<string>> ApplyTextAsync(IActorRef store, string text, string source, TimeSpan timeout) =>
+        ApplyAsync(store, [(source, text)], timeout);
+
+    private static async Task<IReadOnlyList<string>> ApplyAsync(IActorRef store, IReadOnlyList<(string File, string Text)> texts, TimeSpan timeout)
+    {
+        var objects = new List<(string File, KubeObject Object, KindInfo Kind)>();
+        foreach (var (file, text) in texts)
         {
             IReadOnlyList<KubeObject> read;
             try
             {
-                read = ManifestReader.ReadObjects(await File.ReadAllTextAsync(file));
+                read = ManifestReader.ReadObjects(text);
             }
             catch (ManifestParseException e)
             {

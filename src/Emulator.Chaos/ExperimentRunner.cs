@@ -1,0 +1,226 @@
+using System.Text.RegularExpressions;
+using Emulator.Chaos.Experiments;
+using Emulator.Chaos.Invariants;
+using Emulator.Chaos.Reporting;
+using Emulator.Chaos.Targets;
+
+namespace Emulator.Chaos;
+
+/// <summary>
+/// Runs an experiment: applies the workload, lets the warm-up pass, injects the faults at their times (targets chosen
+/// with the seed), observes the cluster at every step for the invariants and the digest, and after the last fault waits
+/// until the cluster has converged or the settle time is over.
+/// </summary>
+public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target, int seed, Action<string>? progress = null)
+{
+    private readonly Random _random = new(seed);
+    private readonly List<FaultRecord> _faults = [];
+    private readonly List<Invariant> _invariants = experiment.Invariants.Select(Create).ToList();
+    private readonly HashSet<string> _stoppedNodes = new(StringComparer.Ordinal);
+    private readonly TraceDigest _digest = new();
+    private Observation? _last;
+    private TimeSpan _elapsed;
+    private DateTimeOffset _started;
+
+    /// <summary>Runs the experiment to its end and returns the report.</summary>
+    public async Task<ChaosReport> RunAsync()
+    {
+        var realStart = DateTimeOffset.UtcNow;
+        _started = await target.NowAsync();
+        var applied = new List<string>();
+        foreach (var manifest in experiment.Workload)
+        {
+            applied.AddRange(await target.ApplyAsync(manifest));
+        }
+        var schedule = experiment.Schedule;
+        var actions = Plan(schedule);
+        var lastFaultEnd = actions.Count == 0 ? schedule.Warmup : actions.Max(a => a.At);
+        var deadline = lastFaultEnd + schedule.Settle;
+        var ledger = _invariants.OfType<NoAcknowledgedWriteLost>().FirstOrDefault();
+        long written = 0;
+        TimeSpan? convergedAt = null;
+        while (true)
+        {
+            foreach (var action in actions.Where(a => a.At <= _elapsed).OrderBy(a => a.At).ThenBy(a => a.Order).ToArray())
+            {
+                actions.Remove(action);
+                await action.Run();
+            }
+            var observation = await ObserveAsync();
+            if (ledger is not null)
+            {
+                ledger.Read(_elapsed, await target.ReadLedgerAsync());
+                if (await target.WriteLedgerAsync(++written) is { } version)
+                {
+                    ledger.Written(written, version);
+                }
+            }
+            if (_elapsed >= lastFaultEnd && actions.Count == 0 && _invariants.All(i => i.IsConverged(observation)) && ConvergesWithin.NotConverged(observation).Count == 0)
+            {
+                convergedAt = _elapsed;
+                break;
+            }
+            if (_elapsed >= deadline)
+            {
+                break;
+            }
+            await target.AdvanceAsync(schedule.Step);
+            _elapsed += schedule.Step;
+        }
+        var convergedAfter = convergedAt - lastFaultEnd;
+        foreach (var invariant in _invariants)
+        {
+            invariant.Finish(_last!, convergedAfter);
+        }
+        return new ChaosReport(experiment.Name, seed, target.IsReplayable, _digest.Hex(), applied, _faults,
+            _invariants.Select(i => new InvariantResult(i.Name, i.FirstViolation)).ToArray(), lastFaultEnd, convergedAfter, _elapsed, DateTimeOffset.UtcNow - realStart);
+    }
+
+    private sealed record PlannedAction(TimeSpan At, int Order, Func<Task> Run);
+
+    // Every occurrence of every fault, in emulated time from the start: the first at warm-up + at, then every `every`
+    // while inside the fault window. The end of a timed fault (a node started again) is planned when it happens.
+    private List<PlannedAction> Plan(ScheduleSpec schedule)
+    {
+        var actions = new List<PlannedAction>();
+        var order = 0;
+        foreach (var fault in experiment.Faults)
+        {
+            for (var at = fault.At; ; at += fault.Every!.Value)
+            {
+                var when = schedule.Warmup + at;
+                var occurrence = order++;
+                actions.Add(new PlannedAction(when, occurrence, () => InjectAsync(fault, actions, occurrence)));
+                if (fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition)
+                {
+                    // Reserve the end's place in time so the last fault's end is known up front.
+                    actions.Add(new PlannedAction(when + length, int.MaxValue, () => Task.CompletedTask));
+                }
+                if (fault.Every is null || at + fault.Every.Value >= schedule.Duration)
+                {
+                    break;
+                }
+            }
+        }
+        return actions;
+    }
+
+    private async Task InjectAsync(FaultSpec fault, List<PlannedAction> actions, int order)
+    {
+        switch (fault.Action)
+        {
+            case FaultAction.KillActor:
+            case FaultAction.StopActor:
+                var verb = fault.Action == FaultAction.KillActor ? "kill-actor" : "stop-actor";
+                var paths = await target.FindActorsAsync(fault.Target, fault.Member);
+                if (paths.Count == 0)
+                {
+                    Record(fault, verb, $"{fault.Target} (no actor matches)");
+                }
+                foreach (var path in Pick(paths, fault.Pick))
+                {
+                    Record(fault, verb, path);
+                    await target.KillActorAsync(path, fault.Action == FaultAction.StopActor, fault.Member);
+                }
+                break;
+            case FaultAction.StopNode:
+                var pattern = Glob(fault.Target);
+                var nodes = (await target.NodesAsync(fault.Member)).Where(n => pattern.IsMatch(n) && !_stoppedNodes.Contains(n)).Order(StringComparer.Ordinal).ToArray();
+                if (nodes.Length == 0)
+                {
+                    Record(fault, "stop-node", $"{fault.Target} (no running node matches)");
+                }
+                foreach (var node in Pick(nodes, fault.Pick))
+                {
+                    Record(fault, "stop-node", node);
+                    var pods = _last?["pods"].Where(p => ObjectState.NodeOf(p) == node && ObjectState.IsActive(p)).ToArray() ?? [];
+                    await target.SetNodeRunningAsync(node, false, fault.Member);
+                    _stoppedNodes.Add(node);
+                    foreach (var invariant in _invariants)
+                    {
+                        invariant.NodeStopped(new StoppedNode(node, _elapsed, pods));
+                    }
+                    if (fault.For is { } length)
+                    {
+                        actions.Add(new PlannedAction(_elapsed + length, order, async () =>
+                        {
+                            Record(fault, "start-node", node);
+                            await target.SetNodeRunningAsync(node, true, fault.Member);
+                            _stoppedNodes.Remove(node);
+                        }));
+                    }
+                }
+                break;
+            case FaultAction.Apply:
+                foreach (var line in await target.ApplyAsync(fault.Manifest!))
+                {
+                    Record(fault, "apply", line);
+                }
+                break;
+            case FaultAction.Partition:
+                Record(fault, "partition", fault.Target);
+                await target.SetPartitionedAsync(fault.Target, true, fault.Member);
+                if (fault.For is { } cut)
+                {
+                    actions.Add(new PlannedAction(_elapsed + cut, order, async () =>
+                    {
+                        Record(fault, "heal-partition", fault.Target);
+                        await target.SetPartitionedAsync(fault.Target, false, fault.Member);
+                    }));
+                }
+                break;
+        }
+    }
+
+    private async Task<Observation> ObserveAsync()
+    {
+        var objects = new Dictionary<string, IReadOnlyList<System.Text.Json.Nodes.JsonObject>>();
+        foreach (var resource in Observation.Resources)
+        {
+            objects[resource] = await target.ListAsync(resource);
+        }
+        var observation = new Observation(await target.NowAsync(), _elapsed, objects);
+        _digest.Observed(observation);
+        foreach (var invariant in _invariants)
+        {
+            invariant.Observe(observation);
+        }
+        _last = observation;
+        return observation;
+    }
+
+    private void Record(FaultSpec fault, string action, string what)
+    {
+        var record = new FaultRecord(fault.Index, action, what, _elapsed, _started + _elapsed, DateTimeOffset.UtcNow);
+        _faults.Add(record);
+        _digest.Fault(_elapsed, action, what);
+        progress?.Invoke($"+{(int)_elapsed.TotalMinutes:00}:{_elapsed.Seconds:00}  faults[{fault.Index}] {action} {what}");
+    }
+
+    // Seeded choice of `count` distinct targets (a Fisher-Yates prefix over the sorted candidates).
+    private IEnumerable<string> Pick(IReadOnlyList<string> candidates, int count)
+    {
+        var pool = candidates.ToArray();
+        var picked = Math.Min(count, pool.Length);
+        for (var i = 0; i < picked; i++)
+        {
+            var j = i + _random.Next(pool.Length - i);
+            (pool[i], pool[j]) = (pool[j], pool[i]);
+        }
+        return pool.Take(picked);
+    }
+
+    private static Regex Glob(string pattern) =>
+        new("^" + string.Concat(pattern.Select(c => c == '*' ? ".*" : Regex.Escape(c.ToString()))) + "$", RegexOptions.CultureInvariant);
+
+    private static Invariant Create(InvariantSpec spec) => spec.Type switch
+    {
+        "replicas-converge" => new ReplicasConverge(spec.Argument!.Split('/')[0], spec.Argument.Split('/')[1]),
+        "daemonset-one-pod-per-node" => new DaemonSetOnePodPerNode(spec.Argument!),
+        "statefulset-ordered" => new StatefulSetOrdered(spec.Argument!),
+        "job-parallelism" => new JobParallelism(spec.Argument!),
+        "no-acknowledged-write-lost" => new NoAcknowledgedWriteLost(),
+        "killed-node-pods-replaced" => new KilledNodePodsReplaced(),
+        _ => new ConvergesWithin(ExperimentReader.ParseDuration(spec.Argument!, spec.Type)),
+    };
+}

@@ -1,0 +1,41 @@
+using Emulator.Chaos.Experiments;
+using Emulator.Chaos.Targets;
+using Xunit.Abstractions;
+
+namespace Emulator.Chaos.Tests;
+
+/// <summary>Every experiment shipped in <c>config/chaos</c> runs end to end on a virtual cluster and its invariants hold.</summary>
+public sealed class ShippedExperimentTests(ITestOutputHelper output)
+{
+    /// <summary>The repository's <c>config/chaos</c> folder.</summary>
+    public static string ChaosDirectory
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Emulator.sln")))
+            {
+                directory = directory.Parent;
+            }
+            return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above the test binaries"), "config", "chaos");
+        }
+    }
+
+    [Theory]
+    [InlineData("kill-kubelets.yaml")]
+    [InlineData("stop-node.yaml")]
+    [InlineData("kill-deployment-controller.yaml")]
+    [InlineData("statefulset-ordered-start.yaml")]
+    [InlineData("job-parallelism.yaml")]
+    [InlineData("kill-api-store.yaml")]
+    public async Task A_shipped_experiment_runs_and_its_invariants_hold(string file)
+    {
+        var experiment = ExperimentReader.ReadFile(Path.Combine(ChaosDirectory, file));
+        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster.Nodes, 1);
+        var report = await new ExperimentRunner(experiment, cluster, 1, output.WriteLine).RunAsync();
+        output.WriteLine(report.ToText());
+        Assert.True(report.Passed, report.ToText());
+        Assert.NotEmpty(report.Faults);
+        Assert.NotNull(report.ConvergedAfter);
+    }
+}

@@ -105,12 +105,13 @@ public sealed class ApiServer : IAsyncDisposable
         await synced.Task.WaitAsync(options.StoreTimeout).ConfigureAwait(false);
         var handler = new ResourceHandler(system, store, watchHub, catalog, options);
         var openApi = new OpenApiV3(catalog, OpenApiSchemas.Default);
+        var openApiV2 = new OpenApiV2(catalog, openApi, TimeProvider.System);
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
         var metrics = options.Metrics is { } metricsServer ? new MetricsApi(store, metricsServer, options) : null;
         // exec, attach and port-forward upgrade to WebSocket (kubectl 1.30+); kubectl pings, the server answers.
         app.UseWebSockets();
-        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, handler, management, metrics)));
+        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, openApiV2, handler, management, metrics)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         return new ApiServer(app, address, () => system.Stop(discovery));
@@ -148,7 +149,7 @@ public sealed class ApiServer : IAsyncDisposable
         }
     }
 
-    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, ResourceHandler handler, NodeManagement management, MetricsApi? metrics)
+    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, OpenApiV2 openApiV2, ResourceHandler handler, NodeManagement management, MetricsApi? metrics)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -173,9 +174,7 @@ public sealed class ApiServer : IAsyncDisposable
             case ["apis", var group, var version] when catalog.InGroupVersion(group, version).Any():
                 return ApiResponses.WriteJson(context, DiscoveryDocuments.ResourceList(catalog, group, version));
             case ["openapi", "v2"]:
-                // An empty 200 is a valid "no schema" for kubectl's v2 reader; it reads schemas from v3.
-                context.Response.ContentType = "application/octet-stream";
-                return Task.CompletedTask;
+                return OpenApiV2Endpoint.Serve(context, openApiV2.Current());
             case ["openapi", "v3"]:
                 return ApiResponses.WriteJson(context, openApi.Root());
             case ["openapi", "v3", .. var documentPath]:

@@ -13,7 +13,7 @@ public static class CustomResourceSchemas
     /// <summary>Adds the schema (and its list's) to <paramref name="components"/>; returns the component name.</summary>
     public static string Add(CustomResourceDefinition crd, CustomResourceVersion version, JsonObject components)
     {
-        var prefix = string.Join('.', crd.Group.Split('.').Reverse()) + "." + version.Name;
+        var prefix = PrefixOf(crd, version);
         var name = $"{prefix}.{crd.Kind}";
         var schema = version.Schema.Source.DeepClone().AsObject();
         var properties = schema["properties"] as JsonObject ?? [];
@@ -39,4 +39,11 @@ public static class CustomResourceSchemas
         OpenApiSchemas.Default.AddMeta(components);
         return name;
     }
+
+    /// <summary>The component names of a custom resource's version: its kind's and its list kind's.</summary>
+    public static (string Kind, string List) ComponentNames(CustomResourceDefinition crd, CustomResourceVersion version) =>
+        ($"{PrefixOf(crd, version)}.{crd.Kind}", $"{PrefixOf(crd, version)}.{crd.ListKind}");
+
+    private static string PrefixOf(CustomResourceDefinition crd, CustomResourceVersion version) =>
+        string.Join('.', crd.Group.Split('.').Reverse()) + "." + version.Name;
 }

@@ -194,8 +194,9 @@ public sealed class OpenApiSchemas
         }
     }
 
+    // ListMeta is reached by no kind's fields, only by the list kinds: it is named in meta/v1 like the other meta types.
     private string NameOf(TypeDefinition type) =>
-        $"{_packages.GetValueOrDefault(type.Name) ?? "io.k8s.api.core.v1"}.{type.GoName}";
+        $"{_packages.GetValueOrDefault(type.Name) ?? (MetaTypes.Contains(type.Name) ? "io.k8s.apimachinery.pkg.apis.meta.v1" : "io.k8s.api.core.v1")}.{type.GoName}";
 
     /// <summary>The Go package prefix of a group version (<c>io.k8s.api.apps.v1</c>).</summary>
     private static string PackageOf(string group, string version) => group switch

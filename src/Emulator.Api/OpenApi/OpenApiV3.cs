@@ -45,7 +45,8 @@ public sealed class OpenApiV3(ApiResourceCatalog catalog, OpenApiSchemas schemas
         return Serialize(Build(resources));
     }
 
-    private IEnumerable<string> GroupVersionPaths() =>
+    /// <summary>The path of every group version's document (<c>api/v1</c>, <c>apis/apps/v1</c>), in order.</summary>
+    public IEnumerable<string> GroupVersionPaths() =>
         catalog.Resources.Select(r => r.Group.Length == 0 ? $"api/{r.Version}" : $"apis/{r.Group}/{r.Version}")
             .Distinct().Order(StringComparer.Ordinal);
 
@@ -105,9 +106,13 @@ public sealed class OpenApiV3(ApiResourceCatalog catalog, OpenApiSchemas schemas
         var prefix = resource.Group.Length == 0 ? $"/api/{resource.Version}" : $"/apis/{resource.Group}/{resource.Version}";
         var collection = resource.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{resource.Resource}" : $"{prefix}/{resource.Resource}";
         var gvk = new JsonObject { ["group"] = resource.Group, ["kind"] = resource.Kind, ["version"] = resource.Version };
+        // The API server's names: listAppsV1NamespacedDeployment, tagged apps_v1 (core for the legacy group, ".k8s.io" dropped).
+        var group = OperationIdPart(resource.Group.Length == 0 ? "core" : resource.Group.EndsWith(".k8s.io", StringComparison.Ordinal) ? resource.Group[..^".k8s.io".Length] : resource.Group);
+        var scope = resource.Namespaced ? "Namespaced" : "";
         JsonObject Operation(string action, string verb, bool writes) => new()
         {
-            ["operationId"] = $"{verb}{resource.Kind}",
+            ["operationId"] = $"{verb}{char.ToUpperInvariant(group[0])}{group[1..]}{char.ToUpperInvariant(resource.Version[0])}{resource.Version[1..]}{scope}{resource.Kind}",
+            ["tags"] = new JsonArray($"{group}_{resource.Version}"),
             ["parameters"] = writes ? WriteParameters() : new JsonArray(),
             ["responses"] = new JsonObject
             {
@@ -132,6 +137,24 @@ public sealed class OpenApiV3(ApiResourceCatalog catalog, OpenApiSchemas schemas
             ["patch"] = Operation("patch", "patch", writes: true),
             ["delete"] = Operation("delete", "delete", writes: false),
         };
+    }
+
+    // "rbac.authorization" → "rbacAuthorization": each character after a non-alphanumeric one upper-cased, those dropped.
+    private static string OperationIdPart(string name)
+    {
+        var result = new System.Text.StringBuilder();
+        var upper = false;
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                upper = true;
+                continue;
+            }
+            result.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+        return result.ToString();
     }
 
     private static JsonArray WriteParameters() => new(

@@ -60,7 +60,9 @@ dockerd_pid=""
 compose_up=false
 export DOCKER_HOST="unix://$work/docker.sock"
 export COMPOSE_PROJECT_NAME=emulatorsmoke
-compose() { docker-compose -f "$repo/docker-compose.yml" -f "$repo/docker/compose.loopback.yml" "$@"; }
+# docker-compose 1.29 refuses published ports with host networking (Compose v2 ignores them with a warning), and an
+# override cannot remove a list entry: the merged configuration is rendered once and run without its ports.
+compose() { docker-compose -f "$work/compose.yml" "$@"; }
 docker() { "$docker_cli" "$@"; }
 
 cleanup() {
@@ -127,7 +129,6 @@ add_with_libraries() {
 
 t=$(date +%s%N)
 log "publishing the emulator (self-contained, linux-x64)"
-rm -rf artifacts/docker/emulator
 dotnet publish src/Emulator.Cli/Emulator.Cli.csproj -c Release -r linux-x64 --self-contained true -o artifacts/docker/emulator \
   -v quiet -nologo >"$work/publish.log" 2>&1 || { tail -n 30 "$work/publish.log" >&2; fail "dotnet publish"; }
 mark "dotnet publish" "$((($(date +%s%N) - t) / 1000000000))"
@@ -160,8 +161,7 @@ pg_version=$(basename "$(dirname "$pg_bin")")
 mkdir -p "$pg_root/tmp" "$pg_root/etc" "$pg_root/var/run/postgresql" "$pg_root/var/lib/postgresql/data" "$pg_root/bin"
 chmod 1777 "$pg_root/tmp"
 add_with_libraries "$pg_root" /bin/sh "$pg_bin"/postgres "$pg_bin"/initdb "$pg_bin"/pg_isready "/usr/lib/postgresql/$pg_version/lib"/*.so
-cp -a --parents "/usr/share/postgresql/$pg_version" /usr/share/zoneinfo "$pg_root"
-cp -a --parents "/usr/lib/postgresql/$pg_version/lib" "$pg_root"
+tar -C / -c "usr/share/postgresql/$pg_version" usr/share/zoneinfo "usr/lib/postgresql/$pg_version/lib" | tar -C "$pg_root" -x
 echo "postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh" >"$pg_root/etc/passwd"
 echo "postgres:x:999:" >"$pg_root/etc/group"
 # The official image's interface, as far as the compose files use it: POSTGRES_USER/PASSWORD/DB and postgres flags.
@@ -191,7 +191,15 @@ export EMULATOR_IMAGE=emulator:smoke EMULATOR_POSTGRES_IMAGE=local/postgres:smok
 export EMULATOR_TIME_SCALE=20 EMULATOR_POSTGRES_ADDRESS="$net.10" EMULATOR_POSTGRES_PORT=5432
 export EMULATOR_CP1_ADDRESS="$net.11" EMULATOR_CP2_ADDRESS="$net.12" EMULATOR_W1_ADDRESS="$net.21" EMULATOR_W2_ADDRESS="$net.22" EMULATOR_W3_ADDRESS="$net.23"
 export EMULATOR_CLUSTER_PORT=4053 EMULATOR_API_PORT=6443 EMULATOR_CONSOLE_PORT=9110
-compose config -q || fail "docker-compose config"
+docker-compose -f docker-compose.yml -f docker/compose.loopback.yml config >"$work/compose.merged.yml" || fail "docker-compose config"
+python3 -c '
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+for service in config["services"].values():
+    if service.get("network_mode") == "host":
+        service.pop("ports", None)
+yaml.safe_dump(config, open(sys.argv[2], "w"), sort_keys=False)
+' "$work/compose.merged.yml" "$work/compose.yml" || fail "rendering the loopback configuration"
 
 t=$(date +%s%N)
 log "docker-compose up (postgres, cp1, then cp2 and w1..w3) on $net.x, time scale $EMULATOR_TIME_SCALE"

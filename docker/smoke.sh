@@ -128,24 +128,46 @@ add_with_libraries() {
 }
 
 t=$(date +%s%N)
-log "publishing the emulator (self-contained, linux-x64)"
-dotnet publish src/Emulator.Cli/Emulator.Cli.csproj -c Release -r linux-x64 --self-contained true -o artifacts/docker/emulator \
-  -v quiet -nologo >"$work/publish.log" 2>&1 || { tail -n 30 "$work/publish.log" >&2; fail "dotnet publish"; }
-mark "dotnet publish" "$((($(date +%s%N) - t) / 1000000000))"
-
-t=$(date +%s%N)
-log "building local/emulator-base (FROM scratch + the host's shared libraries)"
 base="$work/rootfs-base"
 mkdir -p "$base/tmp" "$base/etc"
 chmod 1777 "$base/tmp"
-# The app and its native libraries, OpenSSL (loaded at run time for TLS). ICU is left out: invariant globalization.
+base_env=()
+app=artifacts/docker/emulator
+if [[ -n "${SMOKE_SELF_CONTAINED:-}" ]]; then
+  # What a user's build does, from the host: a self-contained Release publish (a full compile of its own).
+  log "publishing the emulator (self-contained, linux-x64)"
+  rm -rf "$app"
+  dotnet publish src/Emulator.Cli/Emulator.Cli.csproj -c Release -r linux-x64 --self-contained true -o "$app" \
+    -v quiet -nologo >"$work/publish.log" 2>&1 || { tail -n 30 "$work/publish.log" >&2; fail "dotnet publish"; }
+  mark "dotnet publish (self-contained)" "$((($(date +%s%N) - t) / 1000000000))"
+else
+  # The build `dotnet test` made (Debug, framework-dependent; up to date after the tests, so nothing compiles again)
+  # on a base that carries the host's .NET runtime.
+  log "building the emulator (framework-dependent, as dotnet test builds it)"
+  dotnet build src/Emulator.Cli/Emulator.Cli.csproj -v quiet -nologo >"$work/publish.log" 2>&1 || { tail -n 30 "$work/publish.log" >&2; fail "dotnet build"; }
+  rm -rf "$app"
+  mkdir -p "$app"
+  cp -a src/Emulator.Cli/bin/Debug/net10.0/. "$app/"
+  dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  runtime=$( (ls "$dotnet_root/shared/Microsoft.NETCore.App" || true) | sort -V | tail -n 1)
+  [[ -n "$runtime" && -d "$dotnet_root/shared/Microsoft.AspNetCore.App/$runtime" ]] || fail "no .NET runtime with ASP.NET Core under $dotnet_root/shared"
+  mkdir -p "$base/usr/share/dotnet"
+  tar -C "$dotnet_root" -c dotnet host "shared/Microsoft.NETCore.App/$runtime" "shared/Microsoft.AspNetCore.App/$runtime" | tar -C "$base/usr/share/dotnet" -x
+  base_env=(-c "ENV DOTNET_ROOT=/usr/share/dotnet")
+  mark "dotnet build (framework-dependent)" "$((($(date +%s%N) - t) / 1000000000))"
+fi
+
+t=$(date +%s%N)
+log "building local/emulator-base (FROM scratch + the host's shared libraries)"
+# The app's and the runtime's native libraries need these, and OpenSSL (loaded at run time for TLS). ICU is left
+# out: invariant globalization.
 add_with_libraries "$base" /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3
-for f in artifacts/docker/emulator/emulator artifacts/docker/emulator/*.so; do
+find "$app" "$base/usr/share/dotnet" -type f \( -name '*.so' -o -name emulator -o -name dotnet \) 2>/dev/null | while read -r f; do
   ldd "$f" 2>/dev/null | awk '/=> \/(usr\/)?lib/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'
 done | sort -u | while read -r library; do cp -L --parents "$library" "$base"; done
 echo "root:x:0:0:root:/root:/sbin/nologin" >"$base/etc/passwd"
 echo "root:x:0:" >"$base/etc/group"
-tar -C "$base" -c . | docker import \
+tar -C "$base" -c . | docker import "${base_env[@]}" \
   -c "ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1" \
   -c "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" - local/emulator-base:latest >/dev/null
 log "building emulator:smoke (docker/Dockerfile, APP=prebuilt)"

@@ -121,7 +121,7 @@ add_with_libraries() {
   local root=$1
   shift
   cp -L --parents "$@" "$root"
-  ldd "$@" 2>/dev/null | awk '/=> \/(usr\/)?lib/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u |
+  { ldd "$@" 2>/dev/null || true; } | awk '/=> \/(usr\/)?lib/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }' | sort -u |
     while read -r library; do
       cp -L --parents "$library" "$root"
     done
@@ -163,7 +163,7 @@ log "building local/emulator-base (FROM scratch + the host's shared libraries)"
 # out: invariant globalization.
 add_with_libraries "$base" /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3
 find "$app" "$base/usr/share/dotnet" -type f \( -name '*.so' -o -name emulator -o -name dotnet \) 2>/dev/null | while read -r f; do
-  ldd "$f" 2>/dev/null | awk '/=> \/(usr\/)?lib/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'
+  { ldd "$f" 2>/dev/null || true; } | awk '/=> \/(usr\/)?lib/ { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'
 done | sort -u | while read -r library; do cp -L --parents "$library" "$base"; done
 echo "root:x:0:0:root:/root:/sbin/nologin" >"$base/etc/passwd"
 echo "root:x:0:" >"$base/etc/group"

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Emulator.Management;
 using Emulator.Cluster;
+using Emulator.Management;
 
 namespace Emulator.Cli;
 

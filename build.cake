@@ -1,4 +1,4 @@
-// Build script: dotnet tool restore && dotnet cake --target=<Build|Test|Bench|Publish>
+// Build script: dotnet tool restore && dotnet cake --target=<Build|Test|Bench|Publish|Docker|Compose>
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var solution = "./Emulator.sln";
@@ -58,6 +58,52 @@ Task("Publish")
         Configuration = configuration,
         OutputDirectory = "./artifacts/bench",
     });
+});
+
+// The emulator image from docker/Dockerfile (built from source in the SDK image; needs a registry for the base images).
+// --image=NAME (default emulator:local); --app=prebuilt --runtime-image=IMAGE: onto a local base, from a host publish.
+Task("Docker")
+    .Does(() =>
+{
+    var image = Argument("image", "emulator:local");
+    var app = Argument("app", "source");
+    var arguments = new ProcessArgumentBuilder().Append("build").Append("-f").Append("docker/Dockerfile").Append("-t").Append(image)
+        .Append("--build-arg").Append("APP=" + app);
+    if (HasArgument("runtime-image"))
+    {
+        arguments.Append("--build-arg").Append("RUNTIME_IMAGE=" + Argument<string>("runtime-image"));
+    }
+    if (app == "prebuilt")
+    {
+        DotNetPublish("./src/Emulator.Cli/Emulator.Cli.csproj", new DotNetPublishSettings
+        {
+            Configuration = "Release",
+            Runtime = "linux-x64",
+            SelfContained = true,
+            OutputDirectory = "./artifacts/docker/emulator",
+        });
+    }
+    var exitCode = StartProcess("docker", new ProcessSettings
+    {
+        Arguments = arguments.Append("."),
+        EnvironmentVariables = new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "1" },
+    });
+    if (exitCode != 0)
+    {
+        throw new Exception($"docker build exited with {exitCode}");
+    }
+});
+
+// The compose topology end to end without a registry or bridge networking: docker/smoke.sh (builds the images, brings
+// docker-compose.yml up with docker/compose.loopback.yml, drives it with kubectl, kills a worker, brings it down).
+Task("Compose")
+    .Does(() =>
+{
+    var exitCode = StartProcess("bash", new ProcessSettings { Arguments = "docker/smoke.sh" });
+    if (exitCode != 0)
+    {
+        throw new Exception($"docker/smoke.sh exited with {exitCode}");
+    }
 });
 
 RunTarget(target);

@@ -15,7 +15,10 @@ namespace Emulator.Api;
 /// <summary>Settings of the API server.</summary>
 public sealed record ApiServerOptions
 {
-    /// <summary>Loopback address to bind (the emulator never listens beyond loopback).</summary>
+    /// <summary>
+    /// Address to bind: loopback unless told otherwise (the API asks for no credentials). Only a container, whose
+    /// network namespace is its own and whose port is published on the host's loopback, listens on 0.0.0.0.
+    /// </summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
     /// <summary>Port; 0 picks a free one.</summary>
@@ -75,16 +78,15 @@ public sealed class ApiServer : IAsyncDisposable
         _stopDiscovery = stopDiscovery;
     }
 
-    /// <summary>The address the server listens on (<c>http://127.0.0.1:PORT</c>).</summary>
+    /// <summary>
+    /// The address the server listens on (<c>http://127.0.0.1:PORT</c>); bound to every interface, its loopback
+    /// address (where a client in the same network namespace reaches it).
+    /// </summary>
     public Uri Address { get; }
 
     /// <summary>Starts the server.</summary>
     public static async Task<ApiServer> StartAsync(ActorSystem system, IActorRef store, IActorRef watchHub, ApiResourceCatalog catalog, ApiServerOptions options)
     {
-        if (!IPAddress.IsLoopback(options.Address))
-        {
-            throw new ArgumentException($"The API binds to loopback only; {options.Address} is not a loopback address", nameof(options));
-        }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
@@ -114,6 +116,10 @@ public sealed class ApiServer : IAsyncDisposable
         app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, openApiV2, handler, management, metrics)));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
+        if (options.Address.Equals(IPAddress.Any) || options.Address.Equals(IPAddress.IPv6Any))
+        {
+            address = new UriBuilder(address) { Host = options.Address.Equals(IPAddress.Any) ? "127.0.0.1" : "[::1]" }.Uri;
+        }
         return new ApiServer(app, address, () => system.Stop(discovery));
     }
 

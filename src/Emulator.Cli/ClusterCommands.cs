@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Emulator.Management;
 using Emulator.Cluster;
+using Emulator.Management;
 
 namespace Emulator.Cli;
 
@@ -15,9 +15,10 @@ public static class ClusterCommands
     public static Command ControlPlane()
     {
         var shared = new SharedOptions();
-        var apiPort = new Option<int>("--api-port") { Description = "Port of the Kubernetes API on 127.0.0.1 (0 picks a free port)", DefaultValueFactory = _ => 6443 };
+        var apiPort = new Option<int>("--api-port") { Description = "Port of the Kubernetes API on --api-address (0 picks a free port)", DefaultValueFactory = _ => 6443 };
+        var apiAddress = new Option<string>("--api-address") { Description = "Address the Kubernetes API listens on (127.0.0.1: this machine only; 0.0.0.0 in a container whose port is published)", DefaultValueFactory = _ => "127.0.0.1" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Where to write the kubeconfig (default: <state>/kubeconfig)" };
-        var command = new Command("control-plane", "Run a control-plane member: the API store and controllers (on the oldest member) and the Kubernetes API") { apiPort, kubeconfig };
+        var command = new Command("control-plane", "Run a control-plane member: the API store and controllers (on the oldest member) and the Kubernetes API") { apiPort, apiAddress, kubeconfig };
         shared.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -27,12 +28,17 @@ public static class ClusterCommands
                 Console.Error.WriteLine($"emulator control-plane: --api-port must be between 0 and 65535, got {port}");
                 return 2;
             }
+            if (!System.Net.IPAddress.TryParse(result.GetValue(apiAddress), out var address))
+            {
+                Console.Error.WriteLine($"emulator control-plane: --api-address must be an IP address, got {result.GetValue(apiAddress)}");
+                return 2;
+            }
             if (shared.Read(result, "control-plane", [ClusterRoles.ControlPlane], []) is not { } options)
             {
                 return 2;
             }
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(options.StateDirectory, "kubeconfig"));
-            return await Run("control-plane", result, shared, options with { ApiPort = port, KubeconfigPath = kubeconfigPath, Nodes = 0 }, cancellationToken);
+            return await Run("control-plane", result, shared, options with { ApiPort = port, ApiAddress = address, KubeconfigPath = kubeconfigPath, Nodes = 0 }, cancellationToken);
         });
         return command;
     }
@@ -121,6 +127,7 @@ public static class ClusterCommands
     {
         private readonly Option<int> _clusterPort = new("--cluster-port") { Description = "Port of this member in the Akka cluster (0 picks a free port)", DefaultValueFactory = _ => 0 };
         private readonly Option<string> _host = new("--cluster-host") { Description = "Address other members reach this one on (the cluster binds to loopback unless told otherwise)", DefaultValueFactory = _ => "127.0.0.1" };
+        private readonly Option<string?> _bind = new("--cluster-bind") { Description = "Address the cluster listens on when it is not --cluster-host (e.g. 0.0.0.0 in a container reached by its service name)" };
         private readonly Option<string[]> _seeds = new("--seed") { Description = "A member to join (HOST:PORT; repeatable); none: this member starts the cluster" };
         private readonly Option<string?> _postgres = new("--postgres") { Description = "PostgreSQL connection string of the journal the members share (required with more than one process)" };
         private readonly Option<double> _timeScale = new("--time-scale") { Description = "Emulated seconds per real second; every member must run the same", DefaultValueFactory = _ => 1.0 };
@@ -138,6 +145,7 @@ public static class ClusterCommands
             command.Options.Add(ConsoleAddress);
             command.Options.Add(_clusterPort);
             command.Options.Add(_host);
+            command.Options.Add(_bind);
             command.Options.Add(_seeds);
             command.Options.Add(_postgres);
             command.Options.Add(_timeScale);
@@ -171,7 +179,7 @@ public static class ClusterCommands
                 return null;
             }
             var state = Path.GetFullPath(result.GetValue(_state)!);
-            var membership = new ClusterMembership(roles, result.GetValue(_host)!, port, seeds);
+            var membership = new ClusterMembership(roles, result.GetValue(_host)!, port, seeds, result.GetValue(_bind));
             return new ClusterHostOptions(state, 0, Path.Combine(state, "kubeconfig"), 0, scale, Membership: membership, Postgres: postgres);
         }
 

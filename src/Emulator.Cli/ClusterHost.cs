@@ -63,8 +63,9 @@ namespace Emulator.Cli;
 /// <param name="Membership">This process's place in the Akka cluster (null: <c>emulator up</c>, a cluster of one member with every role).</param>
 /// <param name="Postgres">The PostgreSQL journal several processes share (null: SQLite in the state directory).</param>
 /// <param name="WorkerName">The worker's name: its nodes are <c>&lt;name&gt;-node-1</c>... (null: <c>node-1</c>..., as <c>up</c> names them).</param>
+/// <param name="ApiAddress">Where the API listens (null: 127.0.0.1; 0.0.0.0 in a container whose port is published).</param>
 public sealed record ClusterHostOptions(string StateDirectory, int ApiPort, string KubeconfigPath, int Nodes = 3, double? TimeScale = null, TimeSpan? ImagePullDelay = null, Config? Settings = null, int DnsPort = 0,
-    ClusterMembership? Membership = null, string? Postgres = null, string? WorkerName = null);
+    ClusterMembership? Membership = null, string? Postgres = null, string? WorkerName = null, IPAddress? ApiAddress = null);
 
 /// <summary>The cluster could not start; the message says why in one line.</summary>
 public sealed class ClusterStartException(string message, Exception? inner = null) : Exception(message, inner);
@@ -251,6 +252,7 @@ public sealed class ClusterHost : IAsyncDisposable
             {
                 api = await ApiServer.StartAsync(system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions
                 {
+                    Address = options.ApiAddress ?? IPAddress.Loopback,
                     Port = options.ApiPort,
                     Nodes = nodes,
                     Metrics = metrics,
@@ -259,7 +261,7 @@ public sealed class ClusterHost : IAsyncDisposable
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                throw new ClusterStartException($"cannot listen on 127.0.0.1:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
+                throw new ClusterStartException($"cannot listen on {options.ApiAddress ?? IPAddress.Loopback}:{options.ApiPort}: the port is in use (choose another with --api-port, or 0 for a free one)", e);
             }
             // The controllers run exactly once in the cluster: children of the controller manager, a singleton on the oldest
             // control-plane member (it moves, and they relist, when that member dies).

@@ -10,7 +10,11 @@ namespace Emulator.Cluster;
 /// <param name="Host">The address members reach it on (loopback unless told otherwise).</param>
 /// <param name="Port">The cluster port (0: any free one).</param>
 /// <param name="Seeds">Members to join (<c>HOST:PORT</c>); empty: the process starts a cluster of its own.</param>
-public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host = "127.0.0.1", int Port = 0, IReadOnlyList<string>? Seeds = null)
+/// <param name="BindAddress">
+/// The address the cluster listens on, when it is not <paramref name="Host"/> (null: <paramref name="Host"/>). In a
+/// container the member listens on <c>0.0.0.0</c> and is reached by its service name.
+/// </param>
+public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host = "127.0.0.1", int Port = 0, IReadOnlyList<string>? Seeds = null, string? BindAddress = null)
 {
     /// <summary>The name of the actor system of every member (members of one cluster share it).</summary>
     public const string SystemName = "emulator";
@@ -60,7 +64,9 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
           ]
           actor.provider = cluster
           remote.dot-netty.tcp {
-            hostname = "{{Host}}"
+            # Members address each other by public-hostname; hostname is where this one listens.
+            hostname = "{{BindAddress ?? Host}}"
+            public-hostname = "{{Host}}"
             port = {{Port.ToString(CultureInfo.InvariantCulture)}}
             # A list of every pod of a large cluster is one message: Akka's default frame (128 kB) would drop it.
             maximum-frame-size = 64MiB

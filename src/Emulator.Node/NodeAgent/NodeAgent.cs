@@ -309,6 +309,8 @@ public sealed class NodeAgent : EmulatedActor
         obj.SetLabel("topology.kubernetes.io/zone", _node.Zone);
         obj.SetAnnotation("node.alpha.kubernetes.io/ttl", "0");
         obj.SetAnnotation("volumes.kubernetes.io/controller-managed-attach-detach", "true");
+        // Where this kubelet answers: API servers in other processes send logs and metrics requests there.
+        obj.SetAnnotation(KubeletMember.Annotation, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
         // spec.podCIDR is not the kubelet's to set: the node IPAM controller gives it (kept as stored on a restart).
         obj.EnsureSpec();
         return node;

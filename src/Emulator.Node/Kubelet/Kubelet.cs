@@ -1,6 +1,6 @@
-using Akka.Event;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;

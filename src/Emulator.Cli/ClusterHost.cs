@@ -233,8 +233,10 @@ public sealed class ClusterHost : IAsyncDisposable
                 var firstNode = nodeOptions.NamePrefix + "1";
                 KubeControllerManager.Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
             }
+            // Logs and usage requests reach a node's kubelet in whichever process hosts it (the Node names the member).
+            var kubelets = system.ActorOf(Props.Create(() => new KubeletRouter(store, nodes, storeTimeout)), "kubelets");
             // metrics-server: scrapes the kubelets when its metrics are read (kubectl top, the autoscaler).
-            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, nodes, null)), "metrics-server");
+            var metrics = system.ActorOf(Props.Create(() => new MetricsServer(store, kubelets, null)), "metrics-server");
             if (!membership.IsControlPlane)
             {
                 return new ClusterHost(system, null, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout);
@@ -254,7 +256,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 {
                     Address = options.ApiAddress ?? IPAddress.Loopback,
                     Port = options.ApiPort,
-                    Nodes = nodes,
+                    Nodes = kubelets,
                     Metrics = metrics,
                     StoreTimeout = storeTimeout,
                 });

@@ -17,6 +17,7 @@ using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.KubernetesService;
 using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.Namespace;
+using Emulator.ControlPlane.NodeIpam;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
@@ -72,6 +73,8 @@ public static class KubeControllerManager
         Supervised(system, options, "replicaset-controller", Props.Create(() => new ReplicaSetController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "deployment-controller", Props.Create(() => new DeploymentController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "scheduler", Props.Create(() => new Scheduler(options.Store, options.Hub, options.Events, 0)));
+        // Gives every Node its pod CIDR (--allocate-node-cidrs): kubelets take pod IPs from it.
+        Supervised(system, options, "node-ipam-controller", Props.Create(() => new NodeIpamController(options.Store, options.Hub, options.Events, null)));
         Supervised(system, options, "node-lifecycle-controller", Props.Create(() => new NodeLifecycleController(options.Store, options.Hub, options.Events)));
         Supervised(system, options, "daemonset-controller", Props.Create(() => new DaemonSetController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "statefulset-controller", Props.Create(() => new StatefulSetController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));

@@ -94,6 +94,31 @@ public sealed class MultiProcessTests : IAsyncLifetime
         await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "4 Running pods over both workers");
 
+        // One pod CIDR per node across workers (the node IPAM controller): pod IPs are distinct and inside their node's range.
+        var podCidrs = JsonNode.Parse(await api.GetStringAsync("/api/v1/nodes"))!["items"]!.AsArray()
+            .ToDictionary(n => n!["metadata"]!["name"]!.GetValue<string>(), n => n!["spec"]!["podCIDR"]!.GetValue<string>());
+        Assert.Equal(4, podCidrs.Values.Distinct().Count());
+        var pods = JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb"))!["items"]!.AsArray()
+            .Where(p => p!["status"]?["phase"]?.GetValue<string>() == "Running").ToList();
+        var podIps = pods.Select(p => p!["status"]!["podIP"]!.GetValue<string>()).ToList();
+        Assert.Equal(podIps.Count, podIps.Distinct().Count());
+        foreach (var pod in pods)
+        {
+            var cidr = podCidrs[pod!["spec"]!["nodeName"]!.GetValue<string>()];
+            Assert.True(System.Net.IPNetwork.Parse(cidr).Contains(System.Net.IPAddress.Parse(pod["status"]!["podIP"]!.GetValue<string>())), $"{pod["status"]!["podIP"]} outside {cidr}");
+        }
+
+        // kubectl logs and kubectl top through a control-plane member that hosts no node: its API server reaches the
+        // kubelets in the workers' processes.
+        foreach (var pod in pods)
+        {
+            var name = pod!["metadata"]!["name"]!.GetValue<string>();
+            using var log = await api.GetAsync($"/api/v1/namespaces/default/pods/{name}/log");
+            Assert.True(log.IsSuccessStatusCode, $"logs of {name} on {pod["spec"]!["nodeName"]}: {(int)log.StatusCode} {await log.Content.ReadAsStringAsync()}");
+        }
+        await Eventually(async () => JsonNode.Parse(await api.GetStringAsync("/apis/metrics.k8s.io/v1beta1/nodes"))!["items"]!.AsArray().Count == 4,
+            TimeSpan.FromSeconds(30), "metrics of the 4 nodes of both workers");
+
         // Acknowledged writes, then the store holder (the oldest control-plane member) dies.
         var acknowledged = new List<(string Name, long ResourceVersion)>();
         for (var i = 0; i < 5; i++)

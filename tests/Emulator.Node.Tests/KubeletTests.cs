@@ -22,7 +22,7 @@ public sealed class KubeletTests : NodeTestKit
             Assert.Equal("containers with unready status: [app]", JsonTree.GetString(Condition(pod, "Ready"), "message"));
             Assert.Equal("True", JsonTree.GetString(Condition(pod, "PodReadyToStartContainers"), "status"));
             Assert.Equal("True", JsonTree.GetString(Condition(pod, "Initialized"), "status"));
-            Assert.Equal("10.244.1.2", JsonTree.GetString(pod.Document, "status", "podIP"));
+            Assert.Equal("10.244.0.2", JsonTree.GetString(pod.Document, "status", "podIP"));
         });
         Run(TimeSpan.FromSeconds(2));
         AwaitAssert(() =>
@@ -407,7 +407,7 @@ public sealed class KubeletTests : NodeTestKit
             var pods = ExpectMsg<ListReply>().Items.Select(p => new KubeObject(p.ToJsonObject())).ToList();
             Assert.Equal(253, pods.Count(p => Phase(p) == "Running"));
         }, TimeSpan.FromSeconds(30));
-        Assert.Contains(EventMessages(), m => m.StartsWith("FailedCreatePodSandBox: ", StringComparison.Ordinal) && m.Contains("10.244.1.0/24", StringComparison.Ordinal));
+        Assert.Contains(EventMessages(), m => m.StartsWith("FailedCreatePodSandBox: ", StringComparison.Ordinal) && m.Contains("10.244.0.0/24", StringComparison.Ordinal));
         // One pod goes: its address is reused by a waiting pod.
         Ok(new DeleteObject(ResourceTypes.Pods, "default", "p-0", new DeleteOptions(GracePeriodSeconds: 0)));
         AwaitAssert(() =>

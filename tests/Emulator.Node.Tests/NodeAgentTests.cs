@@ -21,7 +21,8 @@ public sealed class NodeAgentTests : NodeTestKit
             Assert.Equal("amd64", node.Labels["kubernetes.io/arch"]);
             Assert.True(node.Labels.ContainsKey("topology.kubernetes.io/zone"));
             Assert.DoesNotContain(node.Labels.Keys, k => k.StartsWith("node-role", StringComparison.Ordinal));
-            Assert.Equal("10.244.1.0/24", JsonTree.GetString(node.Document, "spec", "podCIDR"));
+            // Given by the node IPAM controller: the first /24 of 10.244.0.0/16.
+            Assert.Equal("10.244.0.0/24", JsonTree.GetString(node.Document, "spec", "podCIDR"));
             Assert.Equal("110", JsonTree.GetString(node.Document, "status", "capacity", "pods"));
             Assert.Equal("16Gi", JsonTree.GetString(node.Document, "status", "allocatable", "memory"));
             var ready = Conditions.Find(node.Status!, "Ready")!;

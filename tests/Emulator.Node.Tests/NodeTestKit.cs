@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Configuration;
 using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.NodeIpam;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -25,6 +26,8 @@ public abstract class NodeTestKit : EmulatorTestKit
         Hub = Sys.ActorOf(Props.Create(() => new WatchHub(10_000)), "watch-hub");
         Store = Sys.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, Hub, 50_000)), "api-store");
         Events = Sys.ActorOf(Props.Create(() => new EventRecorder(Store)), "events");
+        // kube-controller-manager's node IPAM: the kubelets take pod IPs from the CIDR it gives their Node.
+        Sys.ActorOf(Props.Create(() => new NodeIpamController(Store, Hub, Events, null)), "node-ipam-controller");
     }
 
     protected IActorRef Hub { get; }

@@ -119,7 +119,7 @@ public sealed class PodConnectionTests : NodeTestKit
             var pod = Pod();
             Assert.Equal("False", JsonTree.GetString(Condition(pod, "Ready"), "status"));
             var events = EventMessages();
-            Assert.Contains("Unhealthy: Readiness probe failed: dial tcp 10.244.1.2:8080: connect: connection refused", events);
+            Assert.Contains("Unhealthy: Readiness probe failed: dial tcp 10.244.0.2:8080: connect: connection refused", events);
             Assert.Contains("Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404", events);
         });
     }

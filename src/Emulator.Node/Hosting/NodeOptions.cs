@@ -6,12 +6,11 @@ namespace Emulator.Node.Hosting;
 /// <param name="Cpu">CPU capacity (a Kubernetes quantity).</param>
 /// <param name="Memory">Memory capacity.</param>
 /// <param name="Pods">Pod capacity.</param>
-/// <param name="PodCidr">The node's pod CIDR (a /24; pod IPs are taken from it).</param>
 /// <param name="InternalIp">The node's InternalIP address.</param>
 /// <param name="Zone">Value of <c>topology.kubernetes.io/zone</c>.</param>
 /// <param name="Region">Value of <c>topology.kubernetes.io/region</c>.</param>
 /// <param name="ImagePullDelay">How long an image pull takes (emulated time; zero allowed).</param>
-public sealed record NodeOptions(string Name, int Index, string Cpu, string Memory, int Pods, string PodCidr, string InternalIp, string Zone, string Region, TimeSpan ImagePullDelay)
+public sealed record NodeOptions(string Name, int Index, string Cpu, string Memory, int Pods, string InternalIp, string Zone, string Region, TimeSpan ImagePullDelay)
 {
     /// <summary>How often the Lease is renewed (the kubelet's 10 s).</summary>
     public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -21,9 +20,6 @@ public sealed record NodeOptions(string Name, int Index, string Cpu, string Memo
 
     /// <summary>How often the node status is posted even without a change (the kubelet's 5 min).</summary>
     public TimeSpan StatusReportInterval { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>The first three octets of the pod CIDR (<c>10.244.1</c>).</summary>
-    public string PodNetworkPrefix => PodCidr[..PodCidr.LastIndexOf('.')];
 }
 
 /// <summary>The emulated nodes of one process.</summary>
@@ -53,7 +49,7 @@ public sealed record NodeHostOptions(int NodeCount = 1, string NamePrefix = "nod
     {
         var zones = Zones is { Count: > 0 } z ? z : [$"{Region}-a", $"{Region}-b", $"{Region}-c"];
         return Enumerable.Range(FirstIndex, NodeCount).Select(i => new NodeOptions(
-            $"{NamePrefix}{i}", i, Cpu, Memory, Pods, $"10.244.{i}.0/24", $"172.18.{i / 250}.{(i % 250) + 2}",
+            $"{NamePrefix}{i}", i, Cpu, Memory, Pods, $"172.18.{i / 250}.{(i % 250) + 2}",
             zones[(i - FirstIndex) % zones.Count], Region, ImagePullDelay ?? TimeSpan.FromSeconds(2))).ToList();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.Event;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
@@ -15,6 +16,12 @@ public sealed record PullImage(string Container, string Image, string Policy);
 
 /// <summary>The kubelet's answer to <see cref="PullImage"/>: present on the node (no pull), or pull it.</summary>
 public sealed record PullDecision(string Container, string Image, bool Present);
+
+/// <summary>
+/// The node's pod CIDR as its Node object holds it (set by the node IPAM controller): the network plugin's range, from
+/// which the kubelet takes pod IPs.
+/// </summary>
+public sealed record PodCidrAssigned(string Cidr);
 
 /// <summary>
 /// The kubelet of one node: watches the pods bound to its node (<c>spec.nodeName</c>) and runs one
@@ -40,7 +47,11 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     private readonly Dictionary<string, StoredObject> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (StoredObject Version, ResourceUsageModel Model)> _usage = new(StringComparer.Ordinal);
     private readonly byte[] _nodeNamePattern;
-    private int _nextIp = 2;
+    // The pod network (host-local IPAM over the node's pod CIDR): unknown until the Node has spec.podCIDR.
+    private string? _podCidr;
+    private uint _networkBase;
+    private uint _networkSize;
+    private uint _nextIp = 2;
 
     /// <summary>Creates the kubelet of <paramref name="node"/>, recording into <paramref name="runtime"/>.</summary>
     public Kubelet(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events, IActorRef runtime)
@@ -126,6 +137,9 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             case WatchExpired:
                 _hub.Tell(new StopWatch(Self), Self);
                 _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
+                break;
+            case PodCidrAssigned assigned:
+                NetworkConfigured(assigned.Cidr);
                 break;
             case ContainerRecorded recorded:
                 if (_records.TryGetValue(recorded.PodUid, out var record))
@@ -251,11 +265,24 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 // Finished before this kubelet knew it (or its record is gone): nothing to run.
                 return;
             }
+            if (_podCidr is null)
+            {
+                // The network plugin has no range before the node has a pod CIDR (kindnet waits for spec.podCIDR):
+                // the sandbox cannot be created and the pod stays Pending, as the kubelet reports it.
+                if (_waitingForIp.TryAdd(uid, stored))
+                {
+                    _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "NetworkNotReady",
+                        "network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",
+                        "kubelet", _node.Name), Self);
+                }
+                _waitingForIp[uid] = stored;
+                return;
+            }
             if (AllocateIp() is not { } ip)
             {
                 // The pod network of the node is full: the sandbox cannot be created; the pod waits (Pending).
                 _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "FailedCreatePodSandBox",
-                    $"Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {_node.PodCidr}",
+                    $"Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {_podCidr}",
                     "kubelet", _node.Name), Self);
                 _waitingForIp[uid] = stored;
                 return;
@@ -338,14 +365,44 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     private static long Saturated(System.Numerics.BigInteger value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
-    /// <summary>The next free address of the node's pod CIDR (.2 to .254; the gateway is .1).</summary>
+    /// <summary>The node's pod CIDR is known (or changed): pods waiting for the network get their sandbox now.</summary>
+    private void NetworkConfigured(string cidr)
+    {
+        var slash = cidr.IndexOf('/');
+        if (slash < 0 || !System.Net.IPAddress.TryParse(cidr[..slash], out var address) || !int.TryParse(cidr[(slash + 1)..], out var prefix) || prefix is < 1 or > 30)
+        {
+            Log.Warning("node {0} has an unusable pod CIDR {1}", _node.Name, cidr);
+            return;
+        }
+        if (cidr == _podCidr)
+        {
+            return;
+        }
+        var bytes = address.GetAddressBytes();
+        _networkBase = ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
+        _networkSize = 1u << (32 - prefix);
+        _networkBase &= ~(_networkSize - 1);
+        _podCidr = cidr;
+        _nextIp = 2;
+        foreach (var waiting in _waitingForIp.Values.ToList())
+        {
+            Sync(waiting);
+        }
+    }
+
+    /// <summary>
+    /// The next free address of the node's pod CIDR, as host-local hands them out: from the network's third address
+    /// (the first is the network, the second the gateway) to the one before the broadcast address, round-robin.
+    /// </summary>
     private string? AllocateIp()
     {
         var used = _records.Values.Select(r => r.PodIp).ToHashSet(StringComparer.Ordinal);
-        for (var attempt = 0; attempt < 253; attempt++)
+        var hosts = _networkSize - 3;
+        for (var attempt = 0u; attempt < hosts; attempt++)
         {
-            var candidate = $"{_node.PodNetworkPrefix}.{_nextIp}";
-            _nextIp = _nextIp >= 254 ? 2 : _nextIp + 1;
+            var value = _networkBase + _nextIp;
+            var candidate = $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}";
+            _nextIp = _nextIp >= _networkSize - 2 ? 2 : _nextIp + 1;
             if (!used.Contains(candidate))
             {
                 return candidate;

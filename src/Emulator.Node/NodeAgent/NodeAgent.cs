@@ -12,11 +12,12 @@ using Emulator.Runtime.Actors;
 namespace Emulator.Node.NodeAgent;
 
 /// <summary>
-/// The node half of a kubelet: registers the <c>Node</c> object (labels, capacity, addresses, pod CIDR), renews the
+/// The node half of a kubelet: registers the <c>Node</c> object (labels, capacity, addresses), renews the
 /// node's Lease in <c>kube-node-lease</c> every 10 s (the heartbeat the node lifecycle controller watches), and posts
 /// the node status at least every 5 minutes — at once when the stored Ready condition is not what this healthy node
 /// reports (a lifecycle controller marked it Unknown while the node was stopped). Parents the node's kubelet and
-/// starts it again when it dies.
+/// starts it again when it dies. Watches its own Node for the pod CIDR the node IPAM controller gives it and tells the
+/// kubelet (its network plugin has no configuration until then: pods wait).
 /// </summary>
 public sealed class NodeAgent : EmulatedActor
 {
@@ -31,9 +32,11 @@ public sealed class NodeAgent : EmulatedActor
     private IActorRef? _kubelet;
     private DateTimeOffset _lastStatus = DateTimeOffset.MinValue;
     private bool _registered;
+    private bool _watching;
     private bool _leaseExists;
     private bool _announcedReady;
     private string _uid = "";
+    private string? _podCidr;
 
     /// <summary>Creates the agent of <paramref name="node"/>; its kubelet records into the host's container <paramref name="runtime"/>.</summary>
     public NodeAgent(NodeOptions node, IActorRef store, IActorRef hub, IActorRef events, IActorRef runtime)
@@ -81,6 +84,10 @@ public sealed class NodeAgent : EmulatedActor
                 {
                     _kubelet = Context.ActorOf(Props.Create(() => new Kubelet.Kubelet(_node, _store, _hub, _events, _runtime)), "kubelet");
                     Context.Watch(_kubelet);
+                    if (_podCidr is not null)
+                    {
+                        _kubelet.Tell(new Kubelet.PodCidrAssigned(_podCidr), Self);
+                    }
                 }
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_kubelet):
@@ -132,6 +139,16 @@ public sealed class NodeAgent : EmulatedActor
                     open.Client.Tell(new PodConnectionRefused(open.ConnectionId, PodConnectionRefusal.NodeUnavailable, $"the kubelet of node {_node.Name} is restarting"), Self);
                 }
                 break;
+            case WatchEvent change when change.Object.Name == _node.Name && change.Type != WatchEventType.Deleted:
+                SeePodCidr(change.Object);
+                break;
+            case WatchEvent:
+                break;
+            case WatchExpired:
+                _hub.Tell(new StopWatch(Self), Self);
+                _watching = false;
+                Send(new GetObject(ResourceTypes.Nodes, null, _node.Name), Op.Check);
+                break;
             case StoreReply { Correlation: Op op } reply:
                 OnReply(op, reply);
                 break;
@@ -155,6 +172,7 @@ public sealed class NodeAgent : EmulatedActor
             case Op.Lookup when reply.Object is { } existing:
                 // Registered before (a restart): bring labels and pod CIDR up to date, keep what others set (taints).
                 _uid = existing.Uid;
+                WatchNode(existing);
                 var updated = NodeObject(existing.ToJsonObject());
                 if (!JsonTree.DeepEquals(updated, existing.ToJsonObject()))
                 {
@@ -164,6 +182,7 @@ public sealed class NodeAgent : EmulatedActor
                 break;
             case Op.Register when reply.Object is { } created:
                 _uid = created.Uid;
+                WatchNode(created);
                 NodeEvent("Normal", "Starting", "Starting kubelet.");
                 Registered(created.ToJsonObject());
                 break;
@@ -176,6 +195,7 @@ public sealed class NodeAgent : EmulatedActor
                 Send(new CreateObject(ResourceTypes.Nodes, NodeObject(null)), Op.Register);
                 break;
             case Op.Check when reply.Object is { } current:
+                WatchNode(current);
                 var now = Clock.UtcNow;
                 var status = current.ToJsonObject()["status"] as JsonObject;
                 var ready = status is null ? null : Conditions.Find(status, "Ready");
@@ -195,6 +215,36 @@ public sealed class NodeAgent : EmulatedActor
             case Op.LeaseUpdate when reply.Error is { Code: 404 }:
                 Send(new CreateObject(ResourceTypes.Leases, Lease()), Op.LeaseCreate);
                 break;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _hub.Tell(new StopWatch(Self), Self);
+        base.PostStop();
+    }
+
+    /// <summary>Follows the stored Node from <paramref name="stored"/> on (the kubelet's node informer) and reads its pod CIDR.</summary>
+    private void WatchNode(StoredObject stored)
+    {
+        SeePodCidr(stored);
+        if (!_watching)
+        {
+            _watching = true;
+            var name = _node.Name;
+            _hub.Tell(new StartWatch(ResourceTypes.Nodes.Key, null, stored.ResourceVersion, obj => obj.Name == name, Self), Self);
+        }
+    }
+
+    private void SeePodCidr(StoredObject stored)
+    {
+        var spec = stored.Parsed.Document["spec"] as JsonObject;
+        var cidr = spec?["podCIDRs"] is JsonArray { Count: > 0 } cidrs ? JsonTree.AsString(cidrs[0]) : spec is null ? null : JsonTree.GetString(spec, "podCIDR");
+        if (cidr is not null && cidr != _podCidr)
+        {
+            _podCidr = cidr;
+            _kubelet?.Tell(new Kubelet.PodCidrAssigned(cidr), Self);
         }
     }
 
@@ -259,9 +309,10 @@ public sealed class NodeAgent : EmulatedActor
         obj.SetLabel("topology.kubernetes.io/zone", _node.Zone);
         obj.SetAnnotation("node.alpha.kubernetes.io/ttl", "0");
         obj.SetAnnotation("volumes.kubernetes.io/controller-managed-attach-detach", "true");
-        var spec = obj.EnsureSpec();
-        spec["podCIDR"] = _node.PodCidr;
-        spec["podCIDRs"] = new JsonArray(_node.PodCidr);
+        // Where this kubelet answers: API servers in other processes send logs and metrics requests there.
+        obj.SetAnnotation(KubeletMember.Annotation, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
+        // spec.podCIDR is not the kubelet's to set: the node IPAM controller gives it (kept as stored on a restart).
+        obj.EnsureSpec();
         return node;
     }
 

@@ -26,7 +26,7 @@ public sealed class ClusterMembershipTests
             var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Akka.Cluster.Cluster.Get(second).RegisterOnMemberUp(() => joined.TrySetResult());
             Akka.Cluster.Cluster.Get(first).Join(Akka.Cluster.Cluster.Get(first).SelfAddress);
-            Akka.Cluster.Cluster.Get(second).JoinSeedNodes([Address.Parse($"akka.tcp://{ClusterMembership.SystemName}@localhost:{port}")]);
+            Akka.Cluster.Cluster.Get(second).JoinSeedNodes([Address.Parse($"{ClusterMembership.Protocol}://{ClusterMembership.SystemName}@localhost:{port}")]);
             await joined.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Contains(Akka.Cluster.Cluster.Get(second).State.Members, m => m.Address.Host == "localhost" && m.Address.Port == port && m.HasRole(ClusterRoles.ControlPlane));
         }

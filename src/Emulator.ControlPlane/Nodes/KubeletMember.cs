@@ -7,6 +7,6 @@ namespace Emulator.ControlPlane.Nodes;
 /// </summary>
 public static class KubeletMember
 {
-    /// <summary>The Node annotation holding the hosting member's address (<c>akka.tcp://emulator@127.0.0.1:25521</c>).</summary>
+    /// <summary>The Node annotation holding the hosting member's address (<c>akka.trttl.gremlin.tcp://emulator@127.0.0.1:25521</c>).</summary>
     public const string Annotation = "emulator.k8s.io/kubelet-member";
 }

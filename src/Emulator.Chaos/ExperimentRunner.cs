@@ -33,8 +33,7 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
             applied.AddRange(await target.ApplyAsync(manifest));
         }
         var schedule = experiment.Schedule;
-        var actions = Plan(schedule);
-        var lastFaultEnd = actions.Count == 0 ? schedule.Warmup : actions.Max(a => a.At);
+        var (actions, lastFaultEnd) = Plan(schedule);
         var deadline = lastFaultEnd + schedule.Settle;
         var ledger = _invariants.OfType<NoAcknowledgedWriteLost>().FirstOrDefault();
         long written = 0;
@@ -80,10 +79,12 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
     private sealed record PlannedAction(TimeSpan At, int Order, Func<Task> Run);
 
     // Every occurrence of every fault, in emulated time from the start: the first at warm-up + at, then every `every`
-    // while inside the fault window. The end of a timed fault (a node started again) is planned when it happens.
-    private List<PlannedAction> Plan(ScheduleSpec schedule)
+    // while inside the fault window. The end of a timed fault (a node started again) is planned when it happens; the
+    // last fault's end is known up front.
+    private (List<PlannedAction> Actions, TimeSpan LastFaultEnd) Plan(ScheduleSpec schedule)
     {
         var actions = new List<PlannedAction>();
+        var lastFaultEnd = schedule.Warmup;
         var order = 0;
         foreach (var fault in experiment.Faults)
         {
@@ -92,18 +93,15 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                 var when = schedule.Warmup + at;
                 var occurrence = order++;
                 actions.Add(new PlannedAction(when, occurrence, () => InjectAsync(fault, actions, occurrence)));
-                if (fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition)
-                {
-                    // Reserve the end's place in time so the last fault's end is known up front.
-                    actions.Add(new PlannedAction(when + length, int.MaxValue, () => Task.CompletedTask));
-                }
+                var ends = fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition ? when + length : when;
+                lastFaultEnd = ends > lastFaultEnd ? ends : lastFaultEnd;
                 if (fault.Every is null || at + fault.Every.Value >= schedule.Duration)
                 {
                     break;
                 }
             }
         }
-        return actions;
+        return (actions, lastFaultEnd);
     }
 
     private async Task InjectAsync(FaultSpec fault, List<PlannedAction> actions, int order)
@@ -195,7 +193,7 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
         var record = new FaultRecord(fault.Index, action, what, _elapsed, _started + _elapsed, DateTimeOffset.UtcNow);
         _faults.Add(record);
         _digest.Fault(_elapsed, action, what);
-        progress?.Invoke($"+{(int)_elapsed.TotalMinutes:00}:{_elapsed.Seconds:00}  faults[{fault.Index}] {action} {what}");
+        progress?.Invoke($"+{ChaosReport.Clock(_elapsed)}  faults[{fault.Index}] {action} {what}");
     }
 
     // Seeded choice of `count` distinct targets (a Fisher-Yates prefix over the sorted candidates).

@@ -15,7 +15,7 @@ public sealed class ChaosEndToEndTests : IDisposable
     [Fact]
     public async Task A_shipped_experiment_on_virtual_time_replays_with_the_same_digest()
     {
-        var file = Path.Combine(RepositoryRoot(), "config", "chaos", "kill-deployment-controller.yaml");
+        var file = Path.Combine(EmulatorProcess.RepositoryRoot(), "config", "chaos", "kill-deployment-controller.yaml");
         var first = await EmulatorProcess.RunCliAsync(TimeSpan.FromMinutes(3), "chaos", "run", file, "--seed", "11", "--output", "json");
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         var again = await EmulatorProcess.RunCliAsync(TimeSpan.FromMinutes(3), "chaos", "run", file, "--seed", "11", "--output", "json");
@@ -31,7 +31,7 @@ public sealed class ChaosEndToEndTests : IDisposable
     {
         await using var emulator = await EmulatorProcess.StartAsync(Path.Combine(_root, "state"), "--nodes", "3", "--time-scale", "30");
         var experiment = Path.Combine(_root, "attached.yaml");
-        var workload = Path.Combine(RepositoryRoot(), "config", "chaos", "workloads", "web.yaml");
+        var workload = Path.Combine(EmulatorProcess.RepositoryRoot(), "config", "chaos", "workloads", "web.yaml");
         await File.WriteAllTextAsync(experiment, $"""
             name: attached
             cluster:
@@ -81,15 +81,5 @@ public sealed class ChaosEndToEndTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("faults[0].every: a duration must look like 90s, 5m or 1h30m, got \"soon\"", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Emulator.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("Emulator.sln not found above the test binaries");
     }
 }

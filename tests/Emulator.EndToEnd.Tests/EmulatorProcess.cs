@@ -162,8 +162,12 @@ public sealed class EmulatorProcess : IAsyncDisposable
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = baseDirectory.Name;
         var configuration = baseDirectory.Parent!.Name;
-        var repository = baseDirectory.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var repository = RepositoryRoot();
         var dll = Path.Combine(repository, "src", "Emulator.Cli", "bin", configuration, tfm, "emulator.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"emulator not built at {dll}");
     }
+
+    /// <summary>The repository's root: the test binaries sit in tests/PROJECT/bin/CONFIGURATION/TFM.</summary>
+    internal static string RepositoryRoot() =>
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
 }

@@ -62,17 +62,8 @@ public sealed class MultiProcessTests : IAsyncLifetime
     [PostgresFact]
     public async Task Four_processes_form_one_cluster_that_survives_losing_the_store_holder_and_a_worker()
     {
-        var postgres = await CreateDatabaseAsync();
-        // Time runs 20 times faster: a node's 50 s grace period and the pods' 300 s toleration pass in 2.5 s and 15 s.
-        string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
-        var first = await Start("cp1", ["control-plane", "--api-port", "0", "--cluster-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. shared]);
+        var (first, survivor, worker1, _, postgres) = await StartFourMembers();
         var seed = first.ClusterAddress;
-        var second = Start("cp2", ["control-plane", "--api-port", "0", "--seed", seed, .. shared]);
-        var w1 = Start("w1", ["worker", "--join", seed, "--nodes", "2", "--name", "w1", .. shared]);
-        var w2 = Start("w2", ["worker", "--join", seed, "--nodes", "2", "--name", "w2", .. shared]);
-        var survivor = await second;
-        var worker1 = await w1;
-        await w2;
         using var api = new HttpClient { BaseAddress = survivor.Api!, Timeout = TimeSpan.FromSeconds(5) };
 
         // Formed: the four nodes of both workers are Ready, seen through the member that does not hold the store.
@@ -161,16 +152,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
     [PostgresFact]
     public async Task A_worker_cut_off_by_a_network_partition_is_downed_and_its_pods_are_replaced_without_double_writes()
     {
-        var postgres = await CreateDatabaseAsync();
-        string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
-        var cp1 = await Start("cp1", ["control-plane", "--api-port", "0", "--cluster-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. shared]);
-        var seed = cp1.ClusterAddress;
-        var cp2Starting = Start("cp2", ["control-plane", "--api-port", "0", "--seed", seed, .. shared]);
-        var w1Starting = Start("w1", ["worker", "--join", seed, "--nodes", "2", "--name", "w1", .. shared]);
-        var w2Starting = Start("w2", ["worker", "--join", seed, "--nodes", "2", "--name", "w2", .. shared]);
-        var cp2 = await cp2Starting;
-        var w1 = await w1Starting;
-        var w2 = await w2Starting;
+        var (cp1, cp2, w1, w2, _) = await StartFourMembers();
         using var api = new HttpClient { BaseAddress = cp2.Api!, Timeout = TimeSpan.FromSeconds(5) };
         await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
 
@@ -301,6 +283,23 @@ public sealed class MultiProcessTests : IAsyncLifetime
             await create.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString;
+    }
+
+    /// <summary>
+    /// Two control-plane members and two workers of two nodes each on a fresh database, cp1 first (it creates the journal's
+    /// schema) and the others together. Time runs 20 times faster: a node's 50 s grace period and the pods' 300 s
+    /// toleration pass in 2.5 s and 15 s.
+    /// </summary>
+    private async Task<(Member Cp1, Member Cp2, Member W1, Member W2, string Postgres)> StartFourMembers()
+    {
+        var postgres = await CreateDatabaseAsync();
+        string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
+        var cp1 = await Start("cp1", ["control-plane", "--api-port", "0", "--cluster-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. shared]);
+        var seed = cp1.ClusterAddress;
+        var cp2 = Start("cp2", ["control-plane", "--api-port", "0", "--seed", seed, .. shared]);
+        var w1 = Start("w1", ["worker", "--join", seed, "--nodes", "2", "--name", "w1", .. shared]);
+        var w2 = Start("w2", ["worker", "--join", seed, "--nodes", "2", "--name", "w2", .. shared]);
+        return (cp1, await cp2, await w1, await w2, postgres);
     }
 
     private async Task<Member> Start(string name, string[] arguments)

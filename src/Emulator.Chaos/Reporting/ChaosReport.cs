@@ -99,5 +99,6 @@ public sealed record ChaosReport(string Experiment, int Seed, bool Replayable, s
         ["realSeconds"] = Math.Round(Real.TotalSeconds, 3),
     };
 
-    private static string Clock(TimeSpan span) => $"{(int)span.TotalMinutes:00}:{span.Seconds:00}";
+    /// <summary>Emulated time since the start as <c>mm:ss</c>.</summary>
+    internal static string Clock(TimeSpan span) => $"{(int)span.TotalMinutes:00}:{span.Seconds:00}";
 }

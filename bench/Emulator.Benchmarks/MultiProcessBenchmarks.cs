@@ -97,11 +97,13 @@ public static class MultiProcessBenchmarks
 
             // A Deployment spread over the workers' nodes, created through cp2.
             clock.Restart();
-            await Post(api, "/apis/apps/v1/namespaces/default/deployments", $$"""
+            var deployment = JsonNode.Parse("""
                 {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
-                 "spec":{"replicas":{{settings.Pods}},"selector":{"matchLabels":{"app":"web"}},
+                 "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},
                          "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx"}]}}}}
-                """);
+                """)!;
+            deployment["spec"]!["replicas"] = settings.Pods;
+            await Post(api, "/apis/apps/v1/namespaces/default/deployments", deployment.ToJsonString());
             Dictionary<string, int> perWorker = [];
             await Until(async () =>
             {
@@ -146,7 +148,7 @@ public static class MultiProcessBenchmarks
                 {
                     var started = clock.Elapsed;
                     await Post(http, "/api/v1/namespaces/default/configmaps",
-                        $$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{member.Name}}-{{i}}"},"data":{"k":"v"}}""");
+                        $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{member.Name}}}-{{{i}}}"},"data":{"k":"v"}}""");
                     latencies[i] = (clock.Elapsed - started).TotalMilliseconds;
                 }
             }));

@@ -66,10 +66,10 @@ public sealed class KubeletRouter : UntypedActor
                 _ = ListEverywhereAsync(system, sender);
                 break;
             case OpenContainerStream open:
-                ResolveAsync(open.NodeName).PipeTo(Self, sender, member => new Resolved(member, open, sender));
+                ResolveAsync(open.NodeName).PipeTo(Self, sender, member => new Resolved(member, open, sender), _ => new Resolved(null, open, sender));
                 break;
             case OpenPodConnection open:
-                ResolveAsync(open.NodeName).PipeTo(Self, sender, member => new Resolved(member, open, sender));
+                ResolveAsync(open.NodeName).PipeTo(Self, sender, member => new Resolved(member, open, sender), _ => new Resolved(null, open, sender));
                 break;
             case Resolved { Member: { } member, Request: OpenContainerStream open } resolved when member != _self:
                 Context.ActorOf(StreamBridge.NearStream(open, resolved.Sender, member, _timeout / 3));

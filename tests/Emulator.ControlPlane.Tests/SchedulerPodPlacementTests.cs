@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 
 namespace Emulator.ControlPlane.Tests;
 
-/// <summary>The scheduler's InterPodAffinity and PodTopologySpread plugins: placement that depends on other pods.</summary>
+/// <summary>The scheduler's InterPodAffinity, PodTopologySpread and DefaultPreemption plugins: placement that depends on other pods.</summary>
 public sealed class SchedulerPodPlacementTests : ClusterTestKit
 {
     private const string NoVictims = "No preemption victims found for incoming pod";
@@ -214,5 +215,92 @@ public sealed class SchedulerPodPlacementTests : ClusterTestKit
         }
         Create("spread", "web", Spread(Zone, "web", when: "ScheduleAnyway"));
         Assert.Equal("b1", AwaitBound("spread"));
+    }
+
+    private void PriorityClass(string name, int value, string? preemptionPolicy = null)
+    {
+        var priorityClass = new JsonObject
+        {
+            ["apiVersion"] = "scheduling.k8s.io/v1",
+            ["kind"] = "PriorityClass",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["value"] = value,
+        };
+        if (preemptionPolicy is not null)
+        {
+            priorityClass["preemptionPolicy"] = preemptionPolicy;
+        }
+        Ok(new CreateObject(PriorityAdmission.PriorityClasses, priorityClass));
+    }
+
+    private void CreateOfClass(string name, string priorityClass, string cpu, string? node = null) =>
+        Ok(new CreateObject(ResourceTypes.Pods, PodWith(name, cpu: cpu, edit: spec =>
+        {
+            spec["priorityClassName"] = priorityClass;
+            if (node is not null)
+            {
+                spec["nodeSelector"] = new JsonObject { [Hostname] = node };
+            }
+        })));
+
+    [Fact]
+    public void A_higher_priority_pod_preempts_the_least_important_victims_and_is_bound_once_they_are_gone()
+    {
+        PriorityClass("low", 10);
+        PriorityClass("medium", 100);
+        PriorityClass("high", 1000);
+        AddNode("n1", cpu: "1");
+        AddNode("n2", cpu: "1");
+        StartScheduler();
+        CreateOfClass("medium-1", "medium", "600m", node: "n1");
+        CreateOfClass("low-2", "low", "300m", node: "n2");
+        CreateOfClass("low-3", "low", "300m", node: "n2");
+        Assert.Equal("n1", AwaitBound("medium-1"));
+        Assert.Equal("n2", AwaitBound("low-2"));
+        Assert.Equal("n2", AwaitBound("low-3"));
+
+        CreateOfClass("urgent", "high", "800m");
+        // n2's victims are of lower priority than n1's; both of them must go for 800m to fit.
+        AwaitAssert(() =>
+        {
+            var urgent = GetPod("urgent");
+            Assert.Null(NodeOf(urgent));
+            Assert.Equal("n2", JsonTree.GetString(urgent.Document, "status", "nominatedNodeName"));
+            Assert.Equal("0/2 nodes are available: 2 Insufficient cpu.", Condition(urgent, "PodScheduled", "message"));
+        });
+        var uid = GetPod("urgent").Uid;
+        foreach (var victim in new[] { "low-2", "low-3" })
+        {
+            AwaitAssert(() =>
+            {
+                var pod = GetPod(victim);
+                Assert.NotNull(pod.DeletionTimestamp);
+                Assert.Equal("PreemptionByScheduler", Condition(pod, "DisruptionTarget", "reason"));
+                Assert.Equal($"Preempted by pod {uid} on node n2", JsonTree.GetString(Assert.Single(EventsFor(victim, "Preempted")).Document, "message"));
+            });
+        }
+        Assert.Null(GetPod("medium-1").DeletionTimestamp);
+        // A pod of lower priority may not take the room promised to the nominated one.
+        CreateOfClass("sneaky", "low", "300m", node: "n2");
+        AssertUnschedulable("sneaky", $"0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 1 {NoVictims}, 1 {NotHelpful}.");
+
+        // The kubelet finishes the victims: the pod is bound to the node it was nominated to.
+        Ok(new DeleteObject(ResourceTypes.Pods, "default", "low-2", new DeleteOptions(GracePeriodSeconds: 0)));
+        Ok(new DeleteObject(ResourceTypes.Pods, "default", "low-3", new DeleteOptions(GracePeriodSeconds: 0)));
+        Assert.Equal("n2", AwaitBound("urgent"));
+    }
+
+    [Fact]
+    public void A_pod_that_may_not_preempt_says_so()
+    {
+        PriorityClass("low", 10);
+        PriorityClass("polite", 1000, preemptionPolicy: "Never");
+        AddNode("n1", cpu: "1");
+        StartScheduler();
+        CreateOfClass("low-1", "low", "800m");
+        Assert.Equal("n1", AwaitBound("low-1"));
+        CreateOfClass("waiting", "polite", "800m");
+        AssertUnschedulable("waiting", "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.");
+        Assert.Null(GetPod("low-1").DeletionTimestamp);
     }
 }

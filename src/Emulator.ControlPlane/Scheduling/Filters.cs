@@ -105,7 +105,12 @@ public static class Filters
     /// The FitError message: <c>0/N nodes are available: </c> + the sorted <c>count reason</c> list + <c>.</c>, then the
     /// preemption post-filter's verdict in the same form.
     /// </summary>
-    public static string FitErrorMessage(int nodeCount, IReadOnlyList<IReadOnlyList<FilterFailure>> failuresPerNode)
+    /// <param name="nodeCount">The number of nodes.</param>
+    /// <param name="failuresPerNode">Why each node failed.</param>
+    /// <param name="postFilterMessage">What the preemption post-filter said when it ran: empty when it nominated a node
+    /// (then nothing follows the reasons), <c>preemption: not eligible …</c> when the pod may not preempt; null for
+    /// the verdict computed from the reasons (no victims found / not helpful).</param>
+    public static string FitErrorMessage(int nodeCount, IReadOnlyList<IReadOnlyList<FilterFailure>> failuresPerNode, string? postFilterMessage = null)
     {
         if (nodeCount == 0)
         {
@@ -123,7 +128,13 @@ public static class Filters
             var verdict = failures.All(f => f.Resolvable) ? "No preemption victims found for incoming pod" : "Preemption is not helpful for scheduling";
             preemption[verdict] = preemption.GetValueOrDefault(verdict) + 1;
         }
-        return $"0/{nodeCount} nodes are available: {Histogram(reasons)}. preemption: 0/{nodeCount} nodes are available: {Histogram(preemption)}.";
+        var fitError = $"0/{nodeCount} nodes are available: {Histogram(reasons)}.";
+        return postFilterMessage switch
+        {
+            null => $"{fitError} preemption: 0/{nodeCount} nodes are available: {Histogram(preemption)}.",
+            "" => fitError,
+            _ => $"{fitError} {postFilterMessage}",
+        };
     }
 
     private static string Histogram(Dictionary<string, int> counts) =>

@@ -111,6 +111,31 @@ public sealed class PodNetworkTests : NodeTestKit
     }
 
     [Fact]
+    public void Network_commands_run_at_the_moment_the_process_reaches_them()
+    {
+        StartNetwork();
+        RawPod("web-1", "node-1", Server("hello from web"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+
+        // The client starts before the Service exists: its first wget fails, the one 60 s later (after the Service
+        // appeared) gets the answer, and the exit code follows the last command.
+        var logs = ClientLogs("echo start; wget -qO- http://web; echo rc=$?; sleep 60; wget -qO- http://web; echo rc=$?");
+        Assert.Equal("start\nwget: bad address 'web'\nrc=1\n", logs);
+        WebService();
+        AwaitEndpoints(1);
+        Run(TimeSpan.FromSeconds(60));
+        string? text = null;
+        AwaitAssert(() =>
+        {
+            Host.Tell(new ControlPlane.Nodes.ReadContainerLog("node-1", "default", "client", null), TestActor);
+            text = ExpectMsg<ControlPlane.Nodes.ContainerLogReply>().Text;
+            Assert.EndsWith("rc=0\n", text);
+        });
+        Assert.Equal("start\nwget: bad address 'web'\nrc=1\nhello from web\nrc=0\n", text);
+        AwaitAssert(() => Assert.Equal("Succeeded", JsonTree.GetString(Ok(new GetObject(ResourceTypes.Pods, "default", "client")).ToJsonObject(), "status", "phase")));
+    }
+
+    [Fact]
     public void Service_variables_and_curl_exit_codes_follow_the_real_tools()
     {
         StartNetwork();

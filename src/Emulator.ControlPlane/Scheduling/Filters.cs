@@ -37,7 +37,10 @@ public static class Filters
     /// <param name="podPorts">Its host ports.</param>
     /// <param name="node">The node.</param>
     /// <param name="volumes">What VolumeBinding's PreFilter found about its claims (null: none).</param>
-    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null)
+    /// <param name="spread">PodTopologySpread's PreFilter state (null: no DoNotSchedule constraint).</param>
+    /// <param name="podAffinity">InterPodAffinity's PreFilter state (null: no rule can fail).</param>
+    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null,
+        PodTopologySpread? spread = null, InterPodAffinity? podAffinity = null)
     {
         var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")).ToList();
         if (JsonTree.GetBool(node.Node.Document, "spec", "unschedulable") == true
@@ -77,6 +80,14 @@ public static class Filters
         if (failures.Count == 0 && volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
         {
             failures.Add(volumeFailure);
+        }
+        if (failures.Count == 0 && spread?.Filter(node) is { } spreadFailure)
+        {
+            failures.Add(spreadFailure);
+        }
+        if (failures.Count == 0 && podAffinity?.Filter(node) is { } affinityFailure)
+        {
+            failures.Add(affinityFailure);
         }
         return failures;
     }

@@ -40,6 +40,8 @@ public sealed class Scheduler : Controller
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
+    // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
+    private readonly HashSet<ObjectKey> _waitingForPods = [];
     private readonly HashSet<ObjectKey> _pending = [];
     // When each pod waiting to be scheduled entered the queue (PrioritySort's timestamp): first seen, or last failed.
     private readonly Dictionary<ObjectKey, long> _queuedAt = [];
@@ -55,7 +57,7 @@ public sealed class Scheduler : Controller
     /// <param name="events">The event recorder.</param>
     /// <param name="seed">Where the rotation among equally scored nodes starts.</param>
     public Scheduler(IActorRef store, IActorRef watchHub, IActorRef events, int seed = 0)
-        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes, StorageObjects.Claims, StorageObjects.Volumes, StorageObjects.StorageClasses])
+        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes, StorageObjects.Claims, StorageObjects.Volumes, StorageObjects.StorageClasses, ResourceTypes.Namespaces])
     {
         _events = events;
         _turn = seed;
@@ -92,6 +94,12 @@ public sealed class Scheduler : Controller
             RetryUnschedulable();
             return;
         }
+        if (type.Key == ResourceTypes.Namespaces.Key)
+        {
+            // A namespace selector of an affinity term may select it now.
+            RetryWaitingForPods();
+            return;
+        }
         if (type.Key == ResourceTypes.Nodes.Key)
         {
             if (before is null || after is null || SchedulingSignature(before.Object) != SchedulingSignature(after.Object))
@@ -113,6 +121,13 @@ public sealed class Scheduler : Controller
         }
         _unschedulable.Remove(key);
         _queuedAt.Remove(key);
+        // A pod placed or relabelled may satisfy another's pod affinity or change a spread's counts (the AssignedPodAdd
+        // and AssignedPodUpdate events that re-queue pods InterPodAffinity or PodTopologySpread turned away).
+        if (after is not null && IsBound(after.Object)
+            && (before is null || !IsBound(before.Object) || !JsonTree.DeepEquals(JsonTree.Get(before.Object.Document, "metadata", "labels"), JsonTree.Get(after.Object.Document, "metadata", "labels"))))
+        {
+            RetryWaitingForPods();
+        }
         // A bound pod that went (or just finished) may have freed room.
         if (before is not null && IsBound(before.Object)
             && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
@@ -192,11 +207,13 @@ public sealed class Scheduler : Controller
         }
         var requests = PodUsage.Of(pod).Requests;
         var ports = PodUsage.Of(pod).HostPorts;
+        var spread = PodTopologySpread.PreFilter(pod, nodes);
+        var podAffinity = InterPodAffinity.PreFilter(pod, nodes, NamespaceLabels);
         var feasible = new List<NodeInfo>();
         var failures = new List<IReadOnlyList<FilterFailure>>();
         foreach (var node in nodes)
         {
-            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes);
+            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes, spread, podAffinity);
             if (failed.Count == 0)
             {
                 feasible.Add(node);
@@ -208,11 +225,16 @@ public sealed class Scheduler : Controller
         }
         if (feasible.Count == 0)
         {
+            if (spread is not null || podAffinity is not null)
+            {
+                _waitingForPods.Add(key);
+            }
             Unschedulable(key, cached, Filters.FitErrorMessage(nodes.Count, failures));
             return;
         }
-        var chosen = Scoring.Pick(Scoring.Score(pod, feasible), _turn++);
+        var chosen = Scoring.Pick(Scoring.Score(pod, feasible, nodes, NamespaceLabels), _turn++);
         _unschedulable.Remove(key);
+        _waitingForPods.Remove(key);
         _assumed[key] = (chosen, pod);
         nodes.First(n => n.Name == chosen).Add(pod);
         if (volumes.Volumes.DelayedClaims.Count > 0)
@@ -303,6 +325,8 @@ public sealed class Scheduler : Controller
         if (reply.IsSuccess && reply.Object is { } stored)
         {
             Cache(ResourceTypes.Pods).Observe(stored);
+            // The cache took the bind in without a change event: pods waiting for this one's placement look again.
+            RetryWaitingForPods();
             _events.Tell(new RecordEvent(InvolvedObject.Of(tag.Pod), "Normal", "Scheduled",
                 $"Successfully assigned {tag.Key.Namespace}/{tag.Key.Name} to {tag.Node}", Name), Self);
             return;
@@ -336,6 +360,17 @@ public sealed class Scheduler : Controller
             UpdateStatus(key, ResourceTypes.Pods, updated);
         }
     }
+
+    private void RetryWaitingForPods()
+    {
+        _waitingForPods.IntersectWith(_unschedulable);
+        foreach (var key in _waitingForPods)
+        {
+            Enqueue(key);
+        }
+    }
+
+    private IReadOnlyDictionary<string, string>? NamespaceLabels(string name) => Cache(ResourceTypes.Namespaces).Get(null, name)?.Object.Labels;
 
     private void RetryUnschedulable()
     {

@@ -169,6 +169,23 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
         Assert.Matches(@"clash\s+LoadBalancer\s+\S+\s+<pending>", (await kubectl.Run("get", "service", "clash", "-n", ns)).Succeeded().Stdout);
     }
 
+    [Fact]
+    public async Task A_pods_later_wget_sees_a_service_created_after_the_pod_started()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        var ns = "net-late";
+        (await kubectl.RunWithInput(Web(ns), "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+        (await kubectl.Run("run", "client", "-n", ns, "--image=busybox:1.36", "--restart=Never", "--", "sh", "-c",
+            "wget -qO- http://late; echo rc=$?; sleep 120; wget -qO- http://late; echo rc=$?")).Succeeded();
+        await Eventually("the first wget", async () => (await kubectl.Run("logs", "client", "-n", ns)).Stdout, o => o.Contains("rc=1", StringComparison.Ordinal));
+
+        // The Service appears while the client sleeps: its second wget, run at its moment, reaches it.
+        (await kubectl.Run("expose", "deployment", "web", "-n", ns, "--name=late", "--port=80", "--target-port=http")).Succeeded();
+        var logs = await Eventually("the second wget", async () => (await kubectl.Run("logs", "client", "-n", ns)).Stdout, o => o.Contains("rc=0", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        Assert.Equal("wget: bad address 'late'\nrc=1\nhello from web\nrc=0\n", logs);
+    }
+
     private static IPEndPoint DnsAddress(string output)
     {
         var match = DnsLine().Match(output);

@@ -139,6 +139,12 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
         Assert.Matches($@"LoadBalancer Ingress:\s+{Regex.Escape(ip)}", described);
         Assert.Matches($@"Normal\s+IPAllocated\s+\S+\s+metallb-controller\s+Assigned IP \[""{Regex.Escape(ip)}""\]", described);
 
+        // The cluster IP has its IPAddress object, as 1.33's allocator writes it.
+        var clusterIp = (await kubectl.Run("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout;
+        var parent = await Eventually("the cluster IP's IPAddress", async () => (await kubectl.Run("get", "ipaddress", clusterIp,
+            "-o", "jsonpath={.spec.parentRef.namespace}/{.spec.parentRef.name}")).Stdout, o => o.Length > 0);
+        Assert.Equal($"{ns}/web", parent);
+
         // A pod reaches the Service at its ingress address, through the service proxy.
         (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
         (await kubectl.Run("run", "client", "-n", ns, "--image=busybox:1.36", "--restart=Never", "--", "sleep", "3600")).Succeeded();

@@ -13,8 +13,10 @@ using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.HorizontalPodAutoscaler;
+using Emulator.ControlPlane.IpAddress;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.KubernetesService;
+using Emulator.ControlPlane.LoadBalancer;
 using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.Namespace;
 using Emulator.ControlPlane.NodeIpam;
@@ -90,6 +92,10 @@ public static class KubeControllerManager
         Supervised(system, options, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "endpointslice-controller", Props.Create(() => new EndpointSliceController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "endpoints-controller", Props.Create(() => new EndpointsController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
+        // LoadBalancer Services' ingress addresses from emulator.load-balancer's pool (MetalLB's controller on kind).
+        Supervised(system, options, "load-balancer-controller", Props.Create(() => new LoadBalancerController(options.Store, options.Hub, options.Events, null)));
+        // The API server's IPAddress objects for the Services' cluster IPs (1.33's allocator and its repair loop).
+        Supervised(system, options, "ipaddress-repair", Props.Create(() => new ServiceIpAddressController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "customresourcedefinition-controller", Props.Create(() => new CustomResourceDefinitionController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
         Supervised(system, options, "disruption-controller", Props.Create(() => new DisruptionController(options.Store, options.Hub, options.Events, TimeSpan.FromHours(12))));

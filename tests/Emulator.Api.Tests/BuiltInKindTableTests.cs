@@ -43,6 +43,29 @@ public sealed class BuiltInKindTableTests(ApiServerFixture api) : IClassFixture<
     private static string[] Texts(JsonArray cells) => cells.Select(c => c?.ToString() ?? "").ToArray();
 
     [Fact]
+    public async Task Services_print_their_external_ip_as_kubectl_does()
+    {
+        static JsonObject Spec(string type, params (string Field, JsonNode Value)[] fields)
+        {
+            var spec = new JsonObject { ["type"] = type, ["ports"] = new JsonArray(new JsonObject { ["port"] = 80 }) };
+            foreach (var (field, value) in fields)
+            {
+                spec[field] = value;
+            }
+            return spec;
+        }
+        var (columns, pending) = await TableRow("/api/v1/namespaces/default/services", Object("v1", "Service", "table-lb", "default", ("spec", Spec("LoadBalancer"))));
+        Assert.Equal(["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"], columns);
+        Assert.Equal("<pending>", Texts(pending)[3]);
+        var (_, external) = await TableRow("/api/v1/namespaces/default/services",
+            Object("v1", "Service", "table-ext", "default", ("spec", new JsonObject { ["type"] = "ExternalName", ["externalName"] = "db.example.com" })));
+        Assert.Equal("db.example.com", Texts(external)[3]);
+        var (_, plain) = await TableRow("/api/v1/namespaces/default/services",
+            Object("v1", "Service", "table-ips", "default", ("spec", Spec("ClusterIP", ("externalIPs", new JsonArray("192.0.2.1", "192.0.2.2"))))));
+        Assert.Equal("192.0.2.1,192.0.2.2", Texts(plain)[3]);
+    }
+
+    [Fact]
     public async Task ServiceAccounts_print_their_secret_count()
     {
         var (columns, cells) = await TableRow("/api/v1/namespaces/default/serviceaccounts",

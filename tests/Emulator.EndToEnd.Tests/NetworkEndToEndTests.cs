@@ -120,6 +120,78 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
         Assert.Equal("hello from web\n", body);
     }
 
+    [Theory]
+    [InlineData("1.33")]
+    [InlineData("1.27")]
+    public async Task A_load_balancer_service_gets_an_external_ip_that_routes_to_its_pods(string version)
+    {
+        var kubectl = cluster.NewClient(version);
+        var ns = "net-lb-" + version.Replace('.', '-');
+        (await kubectl.RunWithInput(Web(ns), "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("patch", "service", "web", "-n", ns, "-p", "{\"spec\":{\"type\":\"LoadBalancer\"}}")).Succeeded();
+        var ip = await Eventually("web's ingress address", async () => (await kubectl.Run("get", "service", "web", "-n", ns,
+            "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")).Succeeded().Stdout, o => o.Length > 0);
+        Assert.Matches(@"^172\.18\.255\.(2[0-4][0-9]|250)$", ip);
+        Assert.Equal("VIP", (await kubectl.Run("get", "service", "web", "-n", ns, "-o", "jsonpath={.status.loadBalancer.ingress[0].ipMode}")).Succeeded().Stdout);
+        var table = (await kubectl.Run("get", "service", "web", "-n", ns)).Succeeded().Stdout;
+        Assert.Matches($@"web\s+LoadBalancer\s+10\.\S+\s+{Regex.Escape(ip)}\s+80:3\d{{4}}/TCP", table);
+        var described = (await kubectl.Run("describe", "service", "web", "-n", ns)).Succeeded().Stdout;
+        Assert.Matches($@"LoadBalancer Ingress:\s+{Regex.Escape(ip)}", described);
+        Assert.Matches($@"Normal\s+IPAllocated\s+\S+\s+metallb-controller\s+Assigned IP \[""{Regex.Escape(ip)}""\]", described);
+
+        // The cluster IP has its IPAddress object, as 1.33's allocator writes it.
+        var clusterIp = (await kubectl.Run("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout;
+        var parent = await Eventually("the cluster IP's IPAddress", async () => (await kubectl.Run("get", "ipaddress", clusterIp,
+            "-o", "jsonpath={.spec.parentRef.namespace}/{.spec.parentRef.name}")).Stdout, o => o.Length > 0);
+        Assert.Equal($"{ns}/web", parent);
+
+        // A pod reaches the Service at its ingress address, through the service proxy.
+        (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+        (await kubectl.Run("run", "client", "-n", ns, "--image=busybox:1.36", "--restart=Never", "--", "sleep", "3600")).Succeeded();
+        (await kubectl.Run("wait", "--for=condition=Ready", "pod/client", "-n", ns, "--timeout=60s")).Succeeded();
+        var fetched = await Eventually("the ingress address's answer", async () => (await kubectl.Run("exec", "client", "-n", ns, "--", "wget", "-qO-", $"http://{ip}/")).Stdout,
+            o => o.Length > 0);
+        Assert.Equal("hello from web\n", fetched);
+
+        // A second Service asking for the same address gets MetalLB's refusal as an event.
+        (await kubectl.RunWithInput($"""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: clash
+              namespace: {ns}
+            spec:
+              type: LoadBalancer
+              loadBalancerIP: {ip}
+              selector:
+                app: web
+              ports:
+              - port: 8080
+                targetPort: http
+            """, "apply", "-f", "-")).Succeeded();
+        var refused = await Eventually("clash's events", async () => (await kubectl.Run("describe", "service", "clash", "-n", ns)).Succeeded().Stdout,
+            o => o.Contains("AllocationFailed", StringComparison.Ordinal));
+        Assert.Contains($"Failed to allocate IP for \"{ns}/clash\": can't change sharing key for \"{ns}/clash\", address also in use by {ns}/web", refused);
+        Assert.Matches(@"clash\s+LoadBalancer\s+\S+\s+<pending>", (await kubectl.Run("get", "service", "clash", "-n", ns)).Succeeded().Stdout);
+    }
+
+    [Fact]
+    public async Task A_pods_later_wget_sees_a_service_created_after_the_pod_started()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        var ns = "net-late";
+        (await kubectl.RunWithInput(Web(ns), "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+        (await kubectl.Run("run", "client", "-n", ns, "--image=busybox:1.36", "--restart=Never", "--", "sh", "-c",
+            "wget -qO- http://late; echo rc=$?; sleep 120; wget -qO- http://late; echo rc=$?")).Succeeded();
+        await Eventually("the first wget", async () => (await kubectl.Run("logs", "client", "-n", ns)).Stdout, o => o.Contains("rc=1", StringComparison.Ordinal));
+
+        // The Service appears while the client sleeps: its second wget, run at its moment, reaches it.
+        (await kubectl.Run("expose", "deployment", "web", "-n", ns, "--name=late", "--port=80", "--target-port=http")).Succeeded();
+        var logs = await Eventually("the second wget", async () => (await kubectl.Run("logs", "client", "-n", ns)).Stdout, o => o.Contains("rc=0", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        Assert.Equal("wget: bad address 'late'\nrc=1\nhello from web\nrc=0\n", logs);
+    }
+
     private static IPEndPoint DnsAddress(string output)
     {
         var match = DnsLine().Match(output);

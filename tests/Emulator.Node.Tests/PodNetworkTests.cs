@@ -41,7 +41,7 @@ public sealed class PodNetworkTests : NodeTestKit
         ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 5678 }),
     };
 
-    private void WebService(string? affinity = null, string? internalPolicy = null)
+    private void WebService(string? affinity = null, string? internalPolicy = null, int? affinityTimeout = null)
     {
         var spec = new JsonObject
         {
@@ -53,6 +53,10 @@ public sealed class PodNetworkTests : NodeTestKit
         if (affinity is not null)
         {
             spec["sessionAffinity"] = affinity;
+        }
+        if (affinityTimeout is not null)
+        {
+            spec["sessionAffinityConfig"] = new JsonObject { ["clientIP"] = new JsonObject { ["timeoutSeconds"] = affinityTimeout } };
         }
         if (internalPolicy is not null)
         {
@@ -107,6 +111,31 @@ public sealed class PodNetworkTests : NodeTestKit
     }
 
     [Fact]
+    public void Network_commands_run_at_the_moment_the_process_reaches_them()
+    {
+        StartNetwork();
+        RawPod("web-1", "node-1", Server("hello from web"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+
+        // The client starts before the Service exists: its first wget fails, the one 60 s later (after the Service
+        // appeared) gets the answer, and the exit code follows the last command.
+        var logs = ClientLogs("echo start; wget -qO- http://web; echo rc=$?; sleep 60; wget -qO- http://web; echo rc=$?");
+        Assert.Equal("start\nwget: bad address 'web'\nrc=1\n", logs);
+        WebService();
+        AwaitEndpoints(1);
+        Run(TimeSpan.FromSeconds(60));
+        string? text = null;
+        AwaitAssert(() =>
+        {
+            Host.Tell(new ControlPlane.Nodes.ReadContainerLog("node-1", "default", "client", null), TestActor);
+            text = ExpectMsg<ControlPlane.Nodes.ContainerLogReply>().Text;
+            Assert.EndsWith("rc=0\n", text);
+        });
+        Assert.Equal("start\nwget: bad address 'web'\nrc=1\nhello from web\nrc=0\n", text);
+        AwaitAssert(() => Assert.Equal("Succeeded", JsonTree.GetString(Ok(new GetObject(ResourceTypes.Pods, "default", "client")).ToJsonObject(), "status", "phase")));
+    }
+
+    [Fact]
     public void Service_variables_and_curl_exit_codes_follow_the_real_tools()
     {
         StartNetwork();
@@ -142,6 +171,49 @@ public sealed class PodNetworkTests : NodeTestKit
         var local = route with { InternalLocal = true };
         Assert.Equal("node-2", ServiceProxy.Choose(local, "10.244.2.9", "node-2", false, 0)!.NodeName);
         Assert.Null(ServiceProxy.Choose(local with { Endpoints = [.. route.Endpoints.Where(e => e.NodeName == "node-1")] }, "10.244.2.9", "node-2", false, 0));
+    }
+
+    [Fact]
+    public void Client_ip_affinity_holds_while_the_client_connects_within_its_timeout_and_is_balanced_afresh_after()
+    {
+        StartNetwork(nodes: 2);
+        RawPod("web-1", "node-1", Server("one"), new() { ["app"] = "web" });
+        RawPod("web-2", "node-2", Server("two"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+        WebService("ClientIP", affinityTimeout: 60);
+        AwaitEndpoints(2);
+        Assert.Equal(60, Zone.Routes[("10.96.0.50", 80)].AffinityTimeoutSeconds);
+        var network = ClusterNetwork.Get(Sys);
+        string Dial(string client) => network.Dial("10.96.0.50", 80, client, "node-1")!.Value.PodName;
+
+        // Each connection within 60 s of the client's last one renews the entry (iptables' recent match).
+        var first = Dial("10.244.1.9");
+        Run(TimeSpan.FromSeconds(50));
+        Assert.Equal(first, Dial("10.244.1.9"));
+        Run(TimeSpan.FromSeconds(50));
+        Assert.Equal(first, Dial("10.244.1.9"));
+
+        // 61 s of silence: the entry has expired and the connection is balanced afresh (the next turn).
+        Run(TimeSpan.FromSeconds(61));
+        var after = Dial("10.244.1.9");
+        Assert.NotEqual(first, after);
+        Assert.Equal(after, Dial("10.244.1.9"));
+    }
+
+    [Fact]
+    public void The_default_affinity_timeout_is_three_hours()
+    {
+        var endpoints = new List<RouteEndpoint> { new("10.244.1.2", 5678, "node-1"), new("10.244.2.2", 5678, "node-2") };
+        var route = new ServiceRoute("default", "web", 80, "TCP", 0, endpoints, true, false, false);
+        var table = new SessionAffinityTable();
+        var start = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("10.244.1.2", table.Choose(route, "10.0.0.1", "node-1", false, 0, start)!.Ip);
+        Assert.Equal("10.244.1.2", table.Choose(route, "10.0.0.1", "node-1", false, 1, start.AddSeconds(10800))!.Ip);
+        Assert.Equal("10.244.2.2", table.Choose(route, "10.0.0.1", "node-1", false, 1, start.AddSeconds(21601))!.Ip);
+
+        // The endpoint gone: balanced afresh at once.
+        var shrunk = route with { Endpoints = [endpoints[0]] };
+        Assert.Equal("10.244.1.2", table.Choose(shrunk, "10.0.0.1", "node-1", false, 5, start.AddSeconds(21602))!.Ip);
     }
 
     [Fact]

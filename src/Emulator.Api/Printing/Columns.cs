@@ -83,7 +83,7 @@ public static partial class Columns
             Name,
             new("Type", "string", 0, "The type of the service.", (o, _) => S(o["spec"], "type") ?? "ClusterIP"),
             new("Cluster-IP", "string", 0, "The IP address of the service.", (o, _) => S(o["spec"], "clusterIP") ?? "<none>"),
-            new("External-IP", "string", 0, "The external IPs of the service.", (o, _) => o["spec"]?["externalIPs"] is JsonArray { Count: > 0 } ips ? string.Join(",", ips.Select(i => i?.GetValue<string>())) : "<none>"),
+            new("External-IP", "string", 0, "The external IPs of the service.", (o, _) => ServiceExternalIp(o)),
             new("Port(s)", "string", 0, "The ports of the service.", (o, _) => ServicePorts(o)),
             Age,
             new("Selector", "string", 1, "The selector of the service.", (o, _) => MapText(o["spec"]?["selector"] as JsonObject)),
@@ -209,6 +209,29 @@ public static partial class Columns
 
     private static string MapText(JsonObject? map) =>
         map is null || map.Count == 0 ? "<none>" : string.Join(",", map.Select(p => $"{p.Key}={p.Value?.GetValue<string>()}"));
+
+    /// <summary>
+    /// kubectl's getServiceExternalIP (the server prints wide, so nothing is cut): the load-balancer ingress addresses
+    /// (sorted, unique) then the external IPs for a LoadBalancer, <c>&lt;pending&gt;</c> while it has none, the external
+    /// name for an ExternalName, the external IPs or <c>&lt;none&gt;</c> otherwise.
+    /// </summary>
+    private static string ServiceExternalIp(JsonObject o)
+    {
+        var externalIps = (o["spec"]?["externalIPs"] as JsonArray)?.Select(i => i?.GetValue<string>()).OfType<string>().ToList() ?? [];
+        switch (S(o["spec"], "type") ?? "ClusterIP")
+        {
+            case "LoadBalancer":
+                var ingress = (o["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(i => S(i, "ip") is { Length: > 0 } ip ? ip : S(i, "hostname")).OfType<string>().Where(a => a.Length > 0)
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() ?? [];
+                var all = ingress.Concat(externalIps).ToList();
+                return all.Count > 0 ? string.Join(",", all) : "<pending>";
+            case "ExternalName":
+                return S(o["spec"], "externalName") ?? "";
+            default:
+                return externalIps.Count > 0 ? string.Join(",", externalIps) : "<none>";
+        }
+    }
 
     private static string ServicePorts(JsonObject o)
     {

@@ -13,7 +13,8 @@ public readonly record struct ScriptLine(TimeSpan At, string Text)
 /// <summary>
 /// What an emulated container does, computed once from its <c>command</c>/<c>args</c>: the lines it prints and when,
 /// and when it exits with which code (<see cref="ExitAt"/> null: it runs until stopped). Emulated processes are
-/// deterministic, so a kubelet that restarts can recompute everything a running container did from its start time.
+/// deterministic apart from their network commands' answers, so a kubelet recomputes what a running container did from
+/// its start time and those answers (<see cref="PendingAt"/>: the script waits at a network command still ahead).
 /// </summary>
 public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? ExitAt, int ExitCode)
 {
@@ -27,22 +28,38 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
     public bool Serves { get; init; }
 
     /// <summary>
+    /// Set while the process waits to run a network command at this offset from its start: the script is known up to
+    /// there (<see cref="Lines"/>), and is interpreted on when the command's moment comes, with the cluster as it is then.
+    /// </summary>
+    public TimeSpan? PendingAt { get; init; }
+
+    /// <summary>
     /// Interprets <paramref name="command"/> + <paramref name="args"/>: <c>sleep N</c>, <c>exit N</c>, <c>echo …</c>,
     /// <c>env</c>/<c>printenv [NAME]</c>, <c>hostname</c>, <c>true</c>/<c>false</c>, and <c>sh -c "a; b &amp;&amp; c || d"</c> sequences with
     /// <c>$VAR</c> expansion from <paramref name="env"/>. No command (the image's default) or an unknown one runs forever.
     /// </summary>
     /// <remarks>
     /// With <paramref name="network"/>, the network tools of <see cref="NetworkCommands"/> run too (<c>wget -qO- http://web</c>,
-    /// <c>nslookup</c>, <c>cat /etc/resolv.conf</c>, …), answered from the cluster network as it is when the container starts.
+    /// <c>nslookup</c>, <c>cat /etc/resolv.conf</c>, …), answered from the cluster network as it is now; the kubelet uses the overload that runs each one at its moment.
     /// </remarks>
-    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null)
+    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network = null) =>
+        Interpret(command, args, env, network, null, TimeSpan.Zero);
+
+    /// <summary>
+    /// Interprets the process as far as <paramref name="elapsed"/> after its start allows: the network commands already
+    /// run (<paramref name="results"/>, in order) are replayed, those whose moment has come run now against the cluster
+    /// network and are appended, and the first one still ahead suspends the script there (<see cref="PendingAt"/>). The
+    /// process is deterministic apart from those answers, so interpreting again with the same results gives the same script.
+    /// </summary>
+    public static ContainerScript Interpret(IReadOnlyList<string> command, IReadOnlyList<string> args, IReadOnlyList<KeyValuePair<string, string>> env, ContainerNetwork? network,
+        List<(IReadOnlyList<string> Output, int Exit)>? results, TimeSpan elapsed)
     {
         var argv = command.Concat(args).ToList();
         if (argv.Count == 0)
         {
             return Forever;
         }
-        var run = new Run(env, network);
+        var run = new Run(env, network) { NetworkResults = results, Elapsed = elapsed };
         if (IsShell(argv[0]) && argv.Count >= 3 && argv[1] == "-c")
         {
             run.Script(argv[2]);
@@ -50,10 +67,14 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         else
         {
             run.Simple(argv);
-            if (!run.Ended)
+            if (!run.Ended && !run.Suspended)
             {
                 run.End(run.LastCode);
             }
+        }
+        if (run.Suspended)
+        {
+            return new ContainerScript(run.Lines, null, 0) { PendingAt = run.Time };
         }
         if (!run.Ended)
         {
@@ -90,6 +111,17 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
 
         public int LastCode { get; private set; }
 
+        /// <summary>The answers of the network commands already run (null: every one runs as the script is read).</summary>
+        public List<(IReadOnlyList<string> Output, int Exit)>? NetworkResults { get; init; }
+
+        /// <summary>How far into the process the emulated clock is: a network command later than this suspends the script.</summary>
+        public TimeSpan Elapsed { get; init; }
+
+        /// <summary>True when the script stopped at a network command whose moment has not come.</summary>
+        public bool Suspended { get; private set; }
+
+        private int _networkCommands;
+
         private const string ExitCodeMark = "\u0001?";
 
         public void End(int code)
@@ -103,7 +135,7 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
         {
             var (words, separators) = Tokenize(text);
             string? previousSeparator = null;
-            for (var i = 0; i < words.Count && !Ended; i++)
+            for (var i = 0; i < words.Count && !Ended && !Suspended; i++)
             {
                 var skip = previousSeparator switch
                 {
@@ -176,7 +208,17 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                     Script(rest[1]);
                     break;
                 case var tool when network is not null && NetworkCommands.Handles(tool) && !(tool == "cat" && rest.Count == 0):
-                    var (output, exit) = NetworkCommands.Run(tool, rest, network);
+                    if (NetworkResults is not null && _networkCommands >= NetworkResults.Count && Time > Elapsed)
+                    {
+                        Suspended = true;
+                        return;
+                    }
+                    if (NetworkResults is not null && _networkCommands >= NetworkResults.Count)
+                    {
+                        NetworkResults.Add(NetworkCommands.Run(tool, rest, network));
+                    }
+                    var (output, exit) = NetworkResults is not null ? NetworkResults[_networkCommands] : NetworkCommands.Run(tool, rest, network);
+                    _networkCommands++;
                     foreach (var line in output)
                     {
                         Lines.Add(new ScriptLine(Time, line));

@@ -20,7 +20,11 @@ public sealed partial class PodWorker
         if (!_servers.TryGetValue(c.Name, out var server))
         {
             server = EmulatedServer.Of(c.Spec, c.Script, c.Env, _record.PodIp);
-            _servers[c.Name] = server;
+            if (c.Script.PendingAt is null)
+            {
+                // A process still short of a network command may yet become a server: asked again once it is known.
+                _servers[c.Name] = server;
+            }
         }
         return server;
     }

@@ -447,7 +447,8 @@ public sealed partial class PodWorker
                 ? $"previous terminated container \"{name}\" in pod \"{PodName}\" not found"
                 : $"container \"{name}\" in pod \"{PodName}\" is waiting to start: {c.Waiting?.Reason ?? "ContainerCreating"}"));
         }
-        var lines = c.Script.LinesUntil((run.FinishedAt ?? Now) - run.StartedAt)
+        var script = run == c.Current ? c.Script : c.PreviousScript ?? c.Script;
+        var lines = script.LinesUntil((run.FinishedAt ?? Now) - run.StartedAt)
             .Select(l => read.Timestamps ? $"{FormatNano(run.StartedAt + l.At)} {l.Text}" : l.Text)
             .ToList();
         if (run == c.Current && c.Logged.Length > 0)

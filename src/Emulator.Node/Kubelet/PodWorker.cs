@@ -119,6 +119,9 @@ public sealed partial class PodWorker : EmulatedActor
 
     private sealed record Exited(string Container, int RunId);
 
+    /// <summary>The moment of a container's next network command has come (see <see cref="ContainerScript.PendingAt"/>).</summary>
+    private sealed record NetworkCommandDue(string Container, int RunId);
+
     private sealed record Restart(string Container, int Attempt);
 
     private sealed record ProbeNow(string Container, string Kind, int RunId);
@@ -171,6 +174,10 @@ public sealed partial class PodWorker : EmulatedActor
                 var endedAt = c.Current.StartedAt + c.Script.ExitAt!.Value;
                 Finish(c, code, code == 0 ? "Completed" : "Error", endedAt < Now ? endedAt : Now);
                 AfterExit(c);
+                break;
+            case NetworkCommandDue due when Find(due.Container) is { } c && c.Run?.RunId == due.RunId && c.Current is { IsRunning: true } && !_terminating:
+                ScheduleExit(c, c.Current.StartedAt);
+                PublishListeners();
                 break;
             case Restart restart when Find(restart.Container) is { } c && c.RestartAttempt == restart.Attempt && !_terminating:
                 c.Waiting = null;
@@ -435,6 +442,7 @@ public sealed partial class PodWorker : EmulatedActor
         c.Waiting = null;
         var id = "containerd://" + Hash($"{_record.PodUid}/{c.Name}/{c.RestartCount}");
         c.Current = new ContainerRun(id, Now);
+        c.BeginRun();
         c.Run = new RunState(++_nextRunId);
         c.Started = false;
         c.Ready = false;
@@ -452,6 +460,14 @@ public sealed partial class PodWorker : EmulatedActor
 
     private void ScheduleExit(Container c, DateTimeOffset startedAt)
     {
+        // The process goes on as far as the clock allows: its network commands run at their moment, one after another.
+        c.Interpret(Now - startedAt);
+        if (c.Script.PendingAt is { } pending)
+        {
+            var wait = startedAt + pending - Now;
+            Timers.StartSingleTimer(("exit", c.Name), new NetworkCommandDue(c.Name, c.Run!.RunId), wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait);
+            return;
+        }
         if (c.Script.ExitAt is { } exitAt)
         {
             var due = startedAt + exitAt - Now;
@@ -633,7 +649,26 @@ public sealed partial class PodWorker : EmulatedActor
 
         public ContainerNetwork Network { get; } = network;
 
-        public ContainerScript Script { get; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network);
+        /// <summary>What the current run's process does, as far as it is known (see <see cref="ContainerScript.PendingAt"/>).</summary>
+        public ContainerScript Script { get; private set; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network, [], TimeSpan.FromTicks(-1));
+
+        /// <summary>What the previous run's process did (its logs).</summary>
+        public ContainerScript? PreviousScript { get; private set; }
+
+        /// <summary>The answers of the network commands the current run's process has run, in order.</summary>
+        private List<(IReadOnlyList<string> Output, int Exit)> NetworkResults { get; set; } = [];
+
+        /// <summary>A new run: its process starts over, its network commands run again.</summary>
+        public void BeginRun()
+        {
+            PreviousScript = Script;
+            NetworkResults = [];
+            Script = ContainerScript.Interpret(Spec.Command, Spec.Args, Env, Network, NetworkResults, TimeSpan.FromTicks(-1));
+        }
+
+        /// <summary>Interprets the current run's process up to <paramref name="elapsed"/> after its start.</summary>
+        public void Interpret(TimeSpan elapsed) =>
+            Script = ContainerScript.Interpret(Spec.Command, Spec.Args, Env, Network, NetworkResults, elapsed);
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 

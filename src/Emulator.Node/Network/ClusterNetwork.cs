@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Emulator.Node.Containers.Network;
 using Emulator.Node.Network.Dns;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Node.Network;
 
@@ -25,9 +26,16 @@ public sealed class ClusterNetwork : IExtension
 
     private readonly ConcurrentDictionary<string, PodListeners> _listeners = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, int), int> _roundRobin = new();
+    private readonly IEmulatedClock _clock;
+
+    /// <summary>Creates the network of a system whose emulated clock times session affinity.</summary>
+    public ClusterNetwork(IEmulatedClock clock) => _clock = clock;
 
     /// <summary>The cluster's DNS zone (and kube-proxy's view of the Services), as last built.</summary>
     public ClusterDnsZoneHolder Dns { get; } = new();
+
+    /// <summary>kube-proxy's ClientIP affinity entries, shared by the pods' connections and the node port listeners.</summary>
+    public SessionAffinityTable Affinity { get; } = new();
 
     /// <summary>The network of <paramref name="system"/>.</summary>
     public static ClusterNetwork Get(ActorSystem system) => system.WithExtension<ClusterNetwork, ClusterNetworkProvider>();
@@ -63,7 +71,7 @@ public sealed class ClusterNetwork : IExtension
         if (zone.Routes.TryGetValue((ip, port), out var route))
         {
             var turn = _roundRobin.AddOrUpdate((ip, port), 0, (_, n) => n + 1);
-            if (ServiceProxy.Choose(route, clientIp, clientNode, external: false, turn) is not { } endpoint)
+            if (Affinity.Choose(route, clientIp, clientNode, external: false, turn, _clock.UtcNow) is not { } endpoint)
             {
                 return null;
             }
@@ -77,5 +85,5 @@ public sealed class ClusterNetwork : IExtension
 public sealed class ClusterNetworkProvider : ExtensionIdProvider<ClusterNetwork>
 {
     /// <inheritdoc />
-    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new();
+    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new(system.EmulatedClock());
 }

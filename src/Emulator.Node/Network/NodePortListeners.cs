@@ -8,6 +8,7 @@ using Emulator.ControlPlane.Services;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Node.Containers.Network;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Node.Network;
 
@@ -24,6 +25,7 @@ public sealed class NodePortListeners : Controller
     private readonly string _nodeName;
     private readonly IPAddress _address;
     private readonly Dictionary<int, (ObjectKey Owner, TcpListener Listener, CancellationTokenSource Stop)> _listeners = [];
+    private readonly IEmulatedClock _clock;
     private int _turn;
 
     /// <summary>Creates the listeners; connections enter the cluster as if at node <paramref name="nodeName"/>.</summary>
@@ -34,6 +36,7 @@ public sealed class NodePortListeners : Controller
         _nodeName = nodeName;
         _address = address ?? IPAddress.Loopback;
         _network = ClusterNetwork.Get(Context.System);
+        _clock = Context.System.EmulatedClock();
     }
 
     /// <inheritdoc />
@@ -158,7 +161,7 @@ public sealed class NodePortListeners : Controller
         {
             return null;
         }
-        var endpoint = ServiceProxy.Choose(route, clientIp, _nodeName, external: true, Interlocked.Increment(ref _turn));
+        var endpoint = _network.Affinity.Choose(route, clientIp, _nodeName, external: true, Interlocked.Increment(ref _turn), _clock.UtcNow);
         return endpoint is not null && _network.ListenersAt(endpoint.Ip) is { } pod && pod.Servers.TryGetValue(endpoint.Port, out var server)
             ? (server, endpoint.Port)
             : null;

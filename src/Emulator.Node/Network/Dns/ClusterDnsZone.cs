@@ -61,10 +61,11 @@ public sealed record RouteEndpoint(string Ip, int Port, string? NodeName);
 
 /// <summary>
 /// A Service port as kube-proxy sees it: the address and port it is reached at (cluster IP, external IPs, load-balancer
-/// ingress), its node port, its ready endpoints, session affinity and traffic policies.
+/// ingress), its node port, its ready endpoints, session affinity (with <c>sessionAffinityConfig.clientIP.timeoutSeconds</c>,
+/// 10800 by default) and traffic policies.
 /// </summary>
 public sealed record ServiceRoute(string Namespace, string Name, int Port, string Protocol, int NodePort, IReadOnlyList<RouteEndpoint> Endpoints,
-    bool ClientIpAffinity, bool InternalLocal, bool ExternalLocal);
+    bool ClientIpAffinity, bool InternalLocal, bool ExternalLocal, int AffinityTimeoutSeconds = 10800);
 
 /// <summary>An answer: code, answer records, additional records (addresses of SRV targets), and whether the cluster zone is authoritative for it.</summary>
 public sealed record DnsAnswer(DnsResponseCode Code, IReadOnlyList<DnsRecord> Answers, IReadOnlyList<DnsRecord> Additional, bool Authoritative)
@@ -271,6 +272,7 @@ public sealed class ClusterDnsZone
         addresses.AddRange((spec["externalIPs"] as JsonArray)?.Select(JsonTree.AsString).OfType<string>() ?? []);
         addresses.AddRange(JsonTree.Objects(JsonTree.GetArray(service.Document, "status", "loadBalancer", "ingress")).Select(i => JsonTree.GetString(i, "ip")).OfType<string>());
         var affinity = JsonTree.GetString(spec, "sessionAffinity") == "ClientIP";
+        var affinityTimeout = (int)(JsonTree.GetInt(spec, "sessionAffinityConfig", "clientIP", "timeoutSeconds") ?? 10800);
         var internalLocal = JsonTree.GetString(spec, "internalTrafficPolicy") == "Local";
         var externalLocal = JsonTree.GetString(spec, "externalTrafficPolicy") == "Local";
         foreach (var port in JsonTree.Objects(JsonTree.GetArray(spec, "ports")))
@@ -300,7 +302,7 @@ public sealed class ClusterDnsZone
                 }
             }
             var route = new ServiceRoute(service.Namespace ?? "default", service.Name ?? "", (int)(JsonTree.GetInt(port, "port") ?? 0), protocol,
-                (int)(JsonTree.GetInt(port, "nodePort") ?? 0), endpoints, affinity, internalLocal, externalLocal);
+                (int)(JsonTree.GetInt(port, "nodePort") ?? 0), endpoints, affinity, internalLocal, externalLocal, affinityTimeout);
             foreach (var address in addresses)
             {
                 routes[(address, route.Port)] = route;

@@ -22,6 +22,7 @@ using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
+using Emulator.ControlPlane.ReplicationController;
 using Emulator.ControlPlane.ResourceQuota;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
@@ -71,6 +72,7 @@ public static class KubeControllerManager
     private static void StartWorkloadControllers(IActorRefFactory system, KubeControllerManagerOptions options)
     {
         Supervised(system, options, "replicaset-controller", Props.Create(() => new ReplicaSetController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
+        Supervised(system, options, "replicationcontroller-controller", Props.Create(() => new ReplicationManager(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "deployment-controller", Props.Create(() => new DeploymentController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "scheduler", Props.Create(() => new Scheduler(options.Store, options.Hub, options.Events, 0)));
         // Gives every Node its pod CIDR (--allocate-node-cidrs): kubelets take pod IPs from it.

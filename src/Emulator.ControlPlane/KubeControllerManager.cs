@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Pattern;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
@@ -45,8 +46,10 @@ namespace Emulator.ControlPlane;
 /// <param name="ApiPort">The API server's port.</param>
 /// <param name="ServedGroupVersions">The group versions the API serves, registered as Local APIServices.</param>
 /// <param name="RestartBackoff">The shortest and longest wait (wall clock) before a stopped controller starts again (null: 200 ms to 10 s).</param>
+/// <param name="SigningCa">The CA that signs approved CertificateSigningRequests (null: a CA of this controller manager's own).</param>
 public sealed record KubeControllerManagerOptions(IActorRef Store, IActorRef Hub, IActorRef Events, IActorRef Metrics, IReadOnlyList<ResourceType> Types, string RootCa,
-    string ApiHost, int ApiPort, IReadOnlyList<(string Group, string Version)> ServedGroupVersions, (TimeSpan Min, TimeSpan Max)? RestartBackoff = null);
+    string ApiHost, int ApiPort, IReadOnlyList<(string Group, string Version)> ServedGroupVersions, (TimeSpan Min, TimeSpan Max)? RestartBackoff = null,
+    ClusterCertificateAuthority? SigningCa = null);
 
 /// <summary>
 /// kube-controller-manager: which controllers run, and how each is supervised. The same set runs in the cluster's
@@ -101,6 +104,9 @@ public static class KubeControllerManager
         Supervised(system, options, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
+        // Signs approved CSRs of the built-in signers (--cluster-signing-cert-file/--cluster-signing-key-file).
+        var signingCa = options.SigningCa ?? ClusterCertificateAuthority.Create();
+        Supervised(system, options, "csrsigning-controller", Props.Create(() => new CsrSigningController(options.Store, options.Hub, signingCa, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "resourcequota-controller", Props.Create(() => new ResourceQuotaController(options.Store, options.Hub, null, TimeSpan.FromMinutes(5))));
     }
 

@@ -23,15 +23,16 @@ public sealed class ClusterCertificateAuthority : IDisposable
 
     /// <summary>A fresh self-signed CA (ECDSA P-256, ten years), as a cluster without its own CA makes one.</summary>
     /// <param name="commonName">The CA's subject common name.</param>
-    public static ClusterCertificateAuthority Create(string commonName = "kubernetes")
+    /// <param name="now">When it is made (null: the wall clock).</param>
+    public static ClusterCertificateAuthority Create(string commonName = "kubernetes", DateTimeOffset? now = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = DateTimeOffset.UtcNow;
-        return new ClusterCertificateAuthority(request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10)));
+        var from = now ?? DateTimeOffset.UtcNow;
+        return new ClusterCertificateAuthority(request.CreateSelfSigned(from.AddMinutes(-5), from.AddYears(10)));
     }
 
     /// <summary>

@@ -213,6 +213,11 @@ public static class CsrSigningPolicy
         {
             notAfter = ca.Certificate.NotAfter;
         }
+        // Go signs certificates older than their CA; .NET refuses to (an emulated clock behind the wall clock's CA).
+        if (notBefore < ca.Certificate.NotBefore)
+        {
+            notBefore = ca.Certificate.NotBefore;
+        }
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         using var certificate = template.Create(ca.Certificate, notBefore, notAfter, serial);

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Pattern;
 using Emulator.ControlPlane.Admission;
-using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.ApiRegistration;
+using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;

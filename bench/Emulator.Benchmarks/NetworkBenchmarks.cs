@@ -9,9 +9,10 @@ namespace Emulator.Benchmarks;
 /// <summary>
 /// The network benchmark, through the real path: the cluster DNS answering UDP queries against a cluster of 1,000
 /// Services (queries per second from one client, p50/p99 latency), and HTTP requests from the host through a NodePort
-/// listener and the service proxy to an emulated pod's server.
+/// listener and the service proxy to an emulated pod's server, and how fast EndpointSlices follow a rollout of 1,000
+/// pods (<see cref="MeasureEndpointSlicePropagation"/>).
 /// </summary>
-public static class NetworkBenchmarks
+public static partial class NetworkBenchmarks
 {
     private const int Runs = 3;
 
@@ -24,7 +25,8 @@ public static class NetworkBenchmarks
         var directory = Directory.CreateTempSubdirectory("emulator-network-bench-").FullName;
         try
         {
-            Measure(directory, window, rows).GetAwaiter().GetResult();
+            Measure(Path.Combine(directory, "dns"), window, rows).GetAwaiter().GetResult();
+            MeasureEndpointSlicePropagation(Path.Combine(directory, "slices"), quick ? 200 : 1000, rows).GetAwaiter().GetResult();
         }
         finally
         {

@@ -9,6 +9,7 @@ var scenarios = new Dictionary<string, Func<string[], int>>(StringComparer.Ordin
     ["cluster"] = ClusterBenchmarks.Run,
     ["fuzz"] = FuzzBenchmarks.Run,
     ["network"] = NetworkBenchmarks.Run,
+    ["multiprocess"] = MultiProcessBenchmarks.Run,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

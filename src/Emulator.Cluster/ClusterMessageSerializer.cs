@@ -13,6 +13,8 @@ namespace Emulator.Cluster;
 /// (<see cref="ClusterMessages"/>), never CLR type names. Objects travel as their stored UTF-8 JSON; a command's
 /// opaque <see cref="StoreCommand.Correlation"/> travels through Akka's own serialization, so whatever a component
 /// correlates with comes back as it was sent; <see cref="IActorRef"/>s travel as paths with addresses, as Akka's do.
+/// The hot path of exec, attach and port-forward (a <see cref="BridgeFrame"/> and its acknowledgement, the data
+/// messages inside) is binary (<see cref="StreamFrames"/>): raw bytes, no Base64 or JSON around them.
 /// </summary>
 public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 {
@@ -40,12 +42,17 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     public override int Identifier => Id;
 
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+    public override byte[] ToBinary(object obj) =>
+        StreamFrames.IsBinary(obj.GetType()) ? StreamFrames.Write(obj, system) : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
 
     /// <inheritdoc />
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        JsonSerializer.Deserialize(bytes, ClusterMessages.TypeOf(manifest), _options)
-            ?? throw new System.Runtime.Serialization.SerializationException($"null payload for manifest [{manifest}]");
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var type = ClusterMessages.TypeOf(manifest);
+        return StreamFrames.IsBinary(type)
+            ? StreamFrames.Read(type, bytes, system)
+            : JsonSerializer.Deserialize(bytes, type, _options) ?? throw new System.Runtime.Serialization.SerializationException($"null payload for manifest [{manifest}]");
+    }
 
     /// <inheritdoc />
     public override string Manifest(object o) => ClusterMessages.ManifestOf(o.GetType());

@@ -40,6 +40,26 @@ public static class ClusterMessages
         (typeof(ReadNodeUsage), "node.read-usage.v1"),
         (typeof(NodeUsage), "node.usage.v1"),
         (typeof(NodeUsageUnavailable), "node.usage-unavailable.v1"),
+        // Exec, attach and port-forward between an API server and a kubelet in another process (StreamBridge).
+        (typeof(BridgeOpen), "stream.open.v1"),
+        (typeof(BridgeFrame), "stream.frame.v1"),
+        (typeof(BridgeAck), "stream.ack.v1"),
+        (typeof(BridgeEnd), "stream.end.v1"),
+        (typeof(OpenContainerStream), "exec.open.v1"),
+        (typeof(ContainerStreamOpened), "exec.opened.v1"),
+        (typeof(ContainerStreamRefused), "exec.refused.v1"),
+        (typeof(ContainerStdin), "exec.stdin.v1"),
+        (typeof(ContainerStdinClosed), "exec.stdin-closed.v1"),
+        (typeof(TerminalResize), "exec.resize.v1"),
+        (typeof(CloseContainerStream), "exec.close.v1"),
+        (typeof(ContainerOutput), "exec.output.v1"),
+        (typeof(ContainerStreamEnded), "exec.ended.v1"),
+        (typeof(OpenPodConnection), "connection.open.v1"),
+        (typeof(PodConnectionOpened), "connection.opened.v1"),
+        (typeof(PodConnectionRefused), "connection.refused.v1"),
+        (typeof(PodConnectionData), "connection.data.v1"),
+        (typeof(PodConnectionWriteClosed), "connection.write-closed.v1"),
+        (typeof(PodConnectionClosed), "connection.closed.v1"),
     ];
 
     private static readonly Dictionary<Type, string> Manifests = Registered.ToDictionary(r => r.Type, r => r.Manifest);

@@ -373,13 +373,14 @@ public sealed class SchedulerTests : ClusterTestKit
         // Removing the gates is a spec update the model's pod validation does not allow yet (Kubernetes does).
     }
 
-    private void CreatePriorityClass(string name, int value) =>
+    private void CreatePriorityClass(string name, int value, string preemptionPolicy = "PreemptLowerPriority") =>
         Ok(new CreateObject(PriorityAdmission.PriorityClasses, new JsonObject
         {
             ["apiVersion"] = "scheduling.k8s.io/v1",
             ["kind"] = "PriorityClass",
             ["metadata"] = new JsonObject { ["name"] = name },
             ["value"] = value,
+            ["preemptionPolicy"] = preemptionPolicy,
         }));
 
     [Fact]
@@ -399,7 +400,8 @@ public sealed class SchedulerTests : ClusterTestKit
     public void Waiting_pods_take_freed_room_by_priority_then_in_queue_order()
     {
         AddNode("n1", cpu: "1");
-        CreatePriorityClass("high", 1000);
+        // Without preemption: the high-priority pod waits for room like the others.
+        CreatePriorityClass("high", 1000, preemptionPolicy: "Never");
         StartScheduler();
         Ok(new CreateObject(ResourceTypes.Pods, PodWith("blocker", cpu: "1")));
         Assert.Equal("n1", AwaitBound("blocker"));
@@ -414,7 +416,7 @@ public sealed class SchedulerTests : ClusterTestKit
                     spec["priorityClassName"] = priorityClass;
                 }
             })));
-            AssertUnschedulable(name, full);
+            AssertUnschedulable(name, priorityClass is null ? full : "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.");
         }
 
         // Each freed slot goes to the highest priority, then to the pod longest in the queue.

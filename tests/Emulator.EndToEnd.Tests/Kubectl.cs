@@ -81,9 +81,14 @@ public sealed class Kubectl(string binary, string kubeconfig, string home)
     }
 
     /// <summary>Starts a long-running kubectl (e.g. <c>get -w</c>); the caller kills it.</summary>
-    public Process Start(params string[] args)
+    public Process Start(params string[] args) => Start(false, args);
+
+    /// <summary>Starts a long-running kubectl whose standard input the caller writes (an interactive <c>exec -i</c>).</summary>
+    public Process StartWithInput(params string[] args) => Start(true, args);
+
+    private Process Start(bool input, string[] args)
     {
-        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input, UseShellExecute = false };
         info.ArgumentList.Add("--kubeconfig");
         info.ArgumentList.Add(kubeconfig);
         foreach (var arg in args)

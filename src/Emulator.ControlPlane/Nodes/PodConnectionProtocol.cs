@@ -5,7 +5,7 @@ namespace Emulator.ControlPlane.Nodes;
 // Emulated TCP connections into pods, as the kubelet's port-forward makes them: the kubelet of the pod's node dials
 // localhost:PORT inside the pod's network namespace and relays bytes both ways. `kubectl port-forward`, the service
 // proxy and the emulated network tools all open connections this way. The messages are plain immutable records (byte
-// arrays, actor references, no delegates) so that the node layer may later live in another process.
+// arrays, actor references, no delegates) so that they cross processes (Emulator.Cluster's StreamBridge carries them between an API server and a kubelet in another member).
 //
 // The exchange, for one connection:
 //   client -> node host: OpenPodConnection (the host forwards it to the kubelet of NodeName)

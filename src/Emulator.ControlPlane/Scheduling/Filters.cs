@@ -37,7 +37,10 @@ public static class Filters
     /// <param name="podPorts">Its host ports.</param>
     /// <param name="node">The node.</param>
     /// <param name="volumes">What VolumeBinding's PreFilter found about its claims (null: none).</param>
-    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null)
+    /// <param name="spread">PodTopologySpread's PreFilter state (null: no DoNotSchedule constraint).</param>
+    /// <param name="podAffinity">InterPodAffinity's PreFilter state (null: no rule can fail).</param>
+    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null,
+        PodTopologySpread? spread = null, InterPodAffinity? podAffinity = null)
     {
         var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")).ToList();
         if (JsonTree.GetBool(node.Node.Document, "spec", "unschedulable") == true
@@ -78,6 +81,14 @@ public static class Filters
         {
             failures.Add(volumeFailure);
         }
+        if (failures.Count == 0 && spread?.Filter(node) is { } spreadFailure)
+        {
+            failures.Add(spreadFailure);
+        }
+        if (failures.Count == 0 && podAffinity?.Filter(node) is { } affinityFailure)
+        {
+            failures.Add(affinityFailure);
+        }
         return failures;
     }
 
@@ -94,7 +105,12 @@ public static class Filters
     /// The FitError message: <c>0/N nodes are available: </c> + the sorted <c>count reason</c> list + <c>.</c>, then the
     /// preemption post-filter's verdict in the same form.
     /// </summary>
-    public static string FitErrorMessage(int nodeCount, IReadOnlyList<IReadOnlyList<FilterFailure>> failuresPerNode)
+    /// <param name="nodeCount">The number of nodes.</param>
+    /// <param name="failuresPerNode">Why each node failed.</param>
+    /// <param name="postFilterMessage">What the preemption post-filter said when it ran: empty when it nominated a node
+    /// (then nothing follows the reasons), <c>preemption: not eligible …</c> when the pod may not preempt; null for
+    /// the verdict computed from the reasons (no victims found / not helpful).</param>
+    public static string FitErrorMessage(int nodeCount, IReadOnlyList<IReadOnlyList<FilterFailure>> failuresPerNode, string? postFilterMessage = null)
     {
         if (nodeCount == 0)
         {
@@ -112,7 +128,13 @@ public static class Filters
             var verdict = failures.All(f => f.Resolvable) ? "No preemption victims found for incoming pod" : "Preemption is not helpful for scheduling";
             preemption[verdict] = preemption.GetValueOrDefault(verdict) + 1;
         }
-        return $"0/{nodeCount} nodes are available: {Histogram(reasons)}. preemption: 0/{nodeCount} nodes are available: {Histogram(preemption)}.";
+        var fitError = $"0/{nodeCount} nodes are available: {Histogram(reasons)}.";
+        return postFilterMessage switch
+        {
+            null => $"{fitError} preemption: 0/{nodeCount} nodes are available: {Histogram(preemption)}.",
+            "" => fitError,
+            _ => $"{fitError} {postFilterMessage}",
+        };
     }
 
     private static string Histogram(Dictionary<string, int> counts) =>

@@ -45,9 +45,20 @@ public sealed class NodeInfo
     /// <summary>Controller owner UIDs of its pods, with counts (for spreading).</summary>
     public Dictionary<string, int> Owners { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Its pods (bound or assumed, not finished), for the plugins that look at other pods' labels.</summary>
+    public List<KubeObject> Pods { get; } = [];
+
+    /// <summary>Those of its pods with pod affinity or anti-affinity terms.</summary>
+    public List<KubeObject> PodsWithAffinity { get; } = [];
+
     /// <summary>Counts a pod on the node.</summary>
     public void Add(KubeObject pod)
     {
+        Pods.Add(pod);
+        if (PodAffinityTerm.HasAny(pod))
+        {
+            PodsWithAffinity.Add(pod);
+        }
         var usage = PodUsage.Of(pod);
         Requested += usage.Requests;
         NonZeroRequested += usage.NonZeroRequests;

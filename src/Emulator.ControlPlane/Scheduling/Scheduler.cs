@@ -16,13 +16,13 @@ namespace Emulator.ControlPlane.Scheduling;
 /// A pod that fits nowhere gets <c>PodScheduled=False</c> <c>Unschedulable</c> and a <c>FailedScheduling</c> event, and is
 /// retried when nodes or pods change and every <see cref="UnschedulableFlush"/>. Pods bound by this scheduler whose bind
 /// has not come back yet count on their node (the assume cache), so two pods scheduled in a row never overcommit it.
-/// Pending pods are taken highest <c>spec.priority</c> first, then in queue order (PrioritySort). Preemption is not
-/// performed: the verdict is always that no victims were found.
+/// Pending pods are taken highest <c>spec.priority</c> first, then in queue order (PrioritySort); a pod that fits
+/// nowhere may preempt pods of lower priority (<see cref="Preempt"/>).
 /// Volumes are respected as the VolumeBinding plugin does (<see cref="VolumeBinding"/>): a pod with a missing or unbound
 /// Immediate claim waits, and for a pod with WaitForFirstConsumer claims the scheduler writes the chosen node on the
 /// claims (<c>volume.kubernetes.io/selected-node</c>) and binds the pod once they are bound (PreBind).
 /// </summary>
-public sealed class Scheduler : Controller
+public sealed partial class Scheduler : Controller
 {
     /// <summary>The scheduler name this scheduler serves.</summary>
     public const string Name = "default-scheduler";
@@ -40,6 +40,8 @@ public sealed class Scheduler : Controller
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
+    // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
+    private readonly HashSet<ObjectKey> _waitingForPods = [];
     private readonly HashSet<ObjectKey> _pending = [];
     // When each pod waiting to be scheduled entered the queue (PrioritySort's timestamp): first seen, or last failed.
     private readonly Dictionary<ObjectKey, long> _queuedAt = [];
@@ -55,7 +57,7 @@ public sealed class Scheduler : Controller
     /// <param name="events">The event recorder.</param>
     /// <param name="seed">Where the rotation among equally scored nodes starts.</param>
     public Scheduler(IActorRef store, IActorRef watchHub, IActorRef events, int seed = 0)
-        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes, StorageObjects.Claims, StorageObjects.Volumes, StorageObjects.StorageClasses])
+        : base(store, watchHub, [ResourceTypes.Pods, ResourceTypes.Nodes, StorageObjects.Claims, StorageObjects.Volumes, StorageObjects.StorageClasses, ResourceTypes.Namespaces])
     {
         _events = events;
         _turn = seed;
@@ -92,6 +94,12 @@ public sealed class Scheduler : Controller
             RetryUnschedulable();
             return;
         }
+        if (type.Key == ResourceTypes.Namespaces.Key)
+        {
+            // A namespace selector of an affinity term may select it now.
+            RetryWaitingForPods();
+            return;
+        }
         if (type.Key == ResourceTypes.Nodes.Key)
         {
             if (before is null || after is null || SchedulingSignature(before.Object) != SchedulingSignature(after.Object))
@@ -113,6 +121,14 @@ public sealed class Scheduler : Controller
         }
         _unschedulable.Remove(key);
         _queuedAt.Remove(key);
+        _nominated.Remove(key);
+        // A pod placed or relabelled may satisfy another's pod affinity or change a spread's counts (the AssignedPodAdd
+        // and AssignedPodUpdate events that re-queue pods InterPodAffinity or PodTopologySpread turned away).
+        if (after is not null && IsBound(after.Object)
+            && (before is null || !IsBound(before.Object) || !JsonTree.DeepEquals(JsonTree.Get(before.Object.Document, "metadata", "labels"), JsonTree.Get(after.Object.Document, "metadata", "labels"))))
+        {
+            RetryWaitingForPods();
+        }
         // A bound pod that went (or just finished) may have freed room.
         if (before is not null && IsBound(before.Object)
             && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
@@ -166,7 +182,7 @@ public sealed class Scheduler : Controller
         }
     }
 
-    private void ScheduleOne(ObjectKey key, IReadOnlyList<NodeInfo> nodes)
+    private void ScheduleOne(ObjectKey key, IReadOnlyList<NodeInfo> allNodes)
     {
         if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached.Object) || _assumed.ContainsKey(key))
         {
@@ -187,34 +203,50 @@ public sealed class Scheduler : Controller
             name => Cache(StorageObjects.StorageClasses).Get(null, name)?.Object);
         if (volumes.Unresolvable is { } unresolvable)
         {
-            Unschedulable(key, cached, Filters.PreFilterFitErrorMessage(nodes.Count, unresolvable));
+            Unschedulable(key, cached, Filters.PreFilterFitErrorMessage(allNodes.Count, unresolvable));
             return;
         }
         var requests = PodUsage.Of(pod).Requests;
         var ports = PodUsage.Of(pod).HostPorts;
+        var nodes = WithNominatedPods(key, pod, allNodes);
+        var spread = PodTopologySpread.PreFilter(pod, nodes);
+        var podAffinity = InterPodAffinity.PreFilter(pod, nodes, NamespaceLabels);
         var feasible = new List<NodeInfo>();
-        var failures = new List<IReadOnlyList<FilterFailure>>();
+        var failures = new List<(NodeInfo Node, IReadOnlyList<FilterFailure> Failures)>();
         foreach (var node in nodes)
         {
-            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes);
+            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes, spread, podAffinity);
             if (failed.Count == 0)
             {
                 feasible.Add(node);
             }
             else
             {
-                failures.Add(failed);
+                failures.Add((node, failed));
             }
         }
         if (feasible.Count == 0)
         {
-            Unschedulable(key, cached, Filters.FitErrorMessage(nodes.Count, failures));
+            if (spread is not null || podAffinity is not null)
+            {
+                _waitingForPods.Add(key);
+            }
+            var outcome = Preempt(key, pod, nodes, failures, volumes.Volumes);
+            var reasons = failures.Select(f => f.Failures).ToList();
+            Unschedulable(key, cached, outcome switch
+            {
+                PreemptionOutcome.Nominated => Filters.FitErrorMessage(nodes.Count, reasons, postFilterMessage: ""),
+                PreemptionOutcome.NotEligible notEligible => Filters.FitErrorMessage(nodes.Count, reasons, postFilterMessage: "preemption: " + notEligible.Message),
+                _ => Filters.FitErrorMessage(nodes.Count, reasons),
+            }, (outcome as PreemptionOutcome.Nominated)?.Node);
             return;
         }
-        var chosen = Scoring.Pick(Scoring.Score(pod, feasible), _turn++);
+        var chosen = Scoring.Pick(Scoring.Score(pod, feasible, nodes, NamespaceLabels), _turn++);
         _unschedulable.Remove(key);
+        _waitingForPods.Remove(key);
+        _nominated.Remove(key);
         _assumed[key] = (chosen, pod);
-        nodes.First(n => n.Name == chosen).Add(pod);
+        allNodes.First(n => n.Name == chosen).Add(pod);
         if (volumes.Volumes.DelayedClaims.Count > 0)
         {
             // VolumeBinding's PreBind: the claims learn the node (the provisioner makes their volumes there), and the pod is
@@ -303,6 +335,8 @@ public sealed class Scheduler : Controller
         if (reply.IsSuccess && reply.Object is { } stored)
         {
             Cache(ResourceTypes.Pods).Observe(stored);
+            // The cache took the bind in without a change event: pods waiting for this one's placement look again.
+            RetryWaitingForPods();
             _events.Tell(new RecordEvent(InvolvedObject.Of(tag.Pod), "Normal", "Scheduled",
                 $"Successfully assigned {tag.Key.Namespace}/{tag.Key.Name} to {tag.Node}", Name), Self);
             return;
@@ -317,25 +351,42 @@ public sealed class Scheduler : Controller
         RetryUnschedulable();
     }
 
-    private void Unschedulable(ObjectKey key, CachedObject cached, string message)
+    private void Unschedulable(ObjectKey key, CachedObject cached, string message, string? nominatedNode = null)
     {
         _unschedulable.Add(key);
         // Back in the queue after the pods queued meanwhile (the queue refreshes a failed pod's timestamp).
         _queuedAt[key] = _queueClock++;
         _events.Tell(new RecordEvent(InvolvedObject.Of(cached.Object), "Warning", "FailedScheduling", message, Name), Self);
-        SetScheduledCondition(key, cached, "Unschedulable", message);
+        SetScheduledCondition(key, cached, "Unschedulable", message, nominatedNode);
     }
 
-    private void SetScheduledCondition(ObjectKey key, CachedObject cached, string reason, string message)
+    private void SetScheduledCondition(ObjectKey key, CachedObject cached, string reason, string message, string? nominatedNode = null)
     {
         var updated = (JsonObject)cached.Object.Document.DeepClone();
         var status = updated["status"] as JsonObject ?? [];
         updated["status"] = status;
-        if (Conditions.Set(status, "PodScheduled", "False", reason, message, Now))
+        var changed = Conditions.Set(status, "PodScheduled", "False", reason, message, Now);
+        if (nominatedNode is not null && JsonTree.GetString(status, "nominatedNodeName") != nominatedNode)
+        {
+            status["nominatedNodeName"] = nominatedNode;
+            changed = true;
+        }
+        if (changed)
         {
             UpdateStatus(key, ResourceTypes.Pods, updated);
         }
     }
+
+    private void RetryWaitingForPods()
+    {
+        _waitingForPods.IntersectWith(_unschedulable);
+        foreach (var key in _waitingForPods)
+        {
+            Enqueue(key);
+        }
+    }
+
+    private IReadOnlyDictionary<string, string>? NamespaceLabels(string name) => Cache(ResourceTypes.Namespaces).Get(null, name)?.Object.Labels;
 
     private void RetryUnschedulable()
     {

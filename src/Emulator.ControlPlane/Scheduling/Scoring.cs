@@ -4,14 +4,24 @@ namespace Emulator.ControlPlane.Scheduling;
 
 /// <summary>
 /// The default profile's scores (0–100 each): NodeResourcesFit least-allocated (weight 1), NodeResourcesBalancedAllocation
-/// (weight 1), spreading of the pods of one controller over nodes (weight 2, as PodTopologySpread's system default
-/// on hostnames), preferred node affinity (weight 2) and untolerated PreferNoSchedule taints (TaintToleration, weight 3). Ties break by a rotation over the node names, so equal nodes take turns deterministically.
+/// (weight 1), PodTopologySpread (weight 2: the pod's <c>ScheduleAnyway</c> constraints, or for a pod without
+/// constraints the spreading of one controller's pods over nodes, as the system default does on hostnames),
+/// InterPodAffinity (weight 2), preferred node affinity (weight 2) and untolerated PreferNoSchedule taints
+/// (TaintToleration, weight 3). Ties break by a rotation over the node names, so equal nodes take turns deterministically.
 /// </summary>
 public static class Scoring
 {
     /// <summary>The total score of each feasible node.</summary>
-    public static Dictionary<string, long> Score(KubeObject pod, IReadOnlyList<NodeInfo> feasible)
+    /// <param name="pod">The pod.</param>
+    /// <param name="feasible">The nodes that passed the filters.</param>
+    /// <param name="nodes">Every node (other pods' domains count), or null for the feasible ones only.</param>
+    /// <param name="namespaceLabels">Namespace labels, for affinity terms with a namespace selector.</param>
+    public static Dictionary<string, long> Score(KubeObject pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo>? nodes = null,
+        Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
     {
+        nodes ??= feasible;
+        namespaceLabels ??= _ => null;
+        var explicitSpread = PodTopologySpread.Score(pod, feasible, nodes);
         var request = PodResources.NonZeroRequests(pod);
         var owner = pod.ControllerReference?.Uid;
         var maxOwned = owner is null ? 0 : feasible.Max(n => n.Owners.GetValueOrDefault(owner));
@@ -22,8 +32,18 @@ public static class Scoring
             var memory = node.NonZeroRequested.Memory + request.Memory;
             var least = (LeastAllocated(cpu, node.Allocatable.MilliCpu) + LeastAllocated(memory, node.Allocatable.Memory)) / 2;
             var balanced = Balanced(cpu, node.Allocatable.MilliCpu, memory, node.Allocatable.Memory);
-            var spread = owner is null || maxOwned == 0 ? 100 : 100L * (maxOwned - node.Owners.GetValueOrDefault(owner)) / maxOwned;
+            var spread = explicitSpread?[node.Name]
+                ?? (owner is null || maxOwned == 0 ? 100 : 100L * (maxOwned - node.Owners.GetValueOrDefault(owner)) / maxOwned);
             scores[node.Name] = least + balanced + (2 * spread);
+        }
+        if (InterPodAffinity.Score(pod, feasible, nodes, namespaceLabels) is { } affinity)
+        {
+            // Normalized from the lowest to the highest raw score, which may be negative (anti-affinity).
+            var (min, max) = (affinity.Values.Min(), affinity.Values.Max());
+            foreach (var (name, value) in affinity)
+            {
+                scores[name] += 2 * (max > min ? 100 * (value - min) / (max - min) : 0);
+            }
         }
         AddNormalized(scores, feasible, node => PreferredAffinity(pod, node.Node), reverse: false, weight: 2);
         var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations"))

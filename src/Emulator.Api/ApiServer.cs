@@ -59,6 +59,12 @@ public sealed record ApiServerOptions
     /// is not served (<c>kubectl top</c> says the Metrics API is not available, as on a cluster without metrics-server).
     /// </summary>
     public IActorRef? Metrics { get; init; }
+
+    /// <summary>
+    /// The service account token issuer (<c>serviceaccounts/token</c>, TokenReview): the cluster's kept key, so tokens
+    /// survive restarts; null signs with a key of this process's own.
+    /// </summary>
+    public ControlPlane.ServiceAccount.ServiceAccountTokenIssuer? ServiceAccountTokens { get; init; }
 }
 
 /// <summary>

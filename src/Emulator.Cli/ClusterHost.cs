@@ -9,6 +9,7 @@ using Emulator.Api.Discovery;
 using Emulator.Cluster;
 using Emulator.ControlPlane;
 using Emulator.ControlPlane.Admission;
+using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.Metrics;
 using Emulator.ControlPlane.ServiceAccount;
@@ -193,7 +194,9 @@ public sealed class ClusterHost : IAsyncDisposable
             }
             var types = ApiResourceCatalog.Default.Resources.Select(r => r.StoreType).Distinct().ToArray();
             var events = system.ActorOf(Props.Create(() => new EventRecorder(store)), "event-recorder");
-            var rootCa = membership.IsControlPlane ? RootCa(options.StateDirectory) : "";
+            // The cluster CA (ca.crt/ca.key) and the service account signing key (sa.key), kept in the state directory.
+            var clusterCa = membership.IsControlPlane ? ClusterCertificateAuthority.LoadOrCreate(options.StateDirectory) : null;
+            var rootCa = clusterCa?.CertificatePem ?? "";
             IActorRef? nodes = null;
             if (membership.IsWorker)
             {
@@ -235,6 +238,7 @@ public sealed class ClusterHost : IAsyncDisposable
                     Nodes = kubelets,
                     Metrics = metrics,
                     StoreTimeout = storeTimeout,
+                    ServiceAccountTokens = ServiceAccountTokenIssuer.LoadOrCreate(Path.Combine(options.StateDirectory, "sa.key")),
                 });
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -244,7 +248,7 @@ public sealed class ClusterHost : IAsyncDisposable
             // The controllers run exactly once in the cluster: children of the controller manager, a singleton on the oldest
             // control-plane member (it moves, and they relist, when that member dies).
             var controllers = new KubeControllerManagerOptions(store, hub, events, metrics, types, rootCa, api.Address.Host, api.Address.Port,
-                ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray());
+                ApiResourceCatalog.Default.Resources.Select(r => (r.Group, r.Version)).Distinct().ToArray(), SigningCa: clusterCa);
             ClusterSingletons.StartManager(system, "controller-manager", Props.Create(() => new ControllerManager(manager => KubeControllerManager.Start(manager, controllers))));
             Kubeconfig.Write(options.KubeconfigPath, api.Address);
             return new ClusterHost(system, api, loggerFactory, store, nodes ?? ActorRefs.Nobody, storeTimeout) { DnsAddress = dnsListening.EndPoint };
@@ -317,22 +321,6 @@ public sealed class ClusterHost : IAsyncDisposable
         var start = message.IndexOf('\'', StringComparison.Ordinal);
         var end = message.LastIndexOf('\'');
         return ErrorText.OneLine(end > start + 1 ? message[(start + 1)..end] : message);
-    }
-
-    /// <summary>
-    /// The cluster's root CA (PEM), kept in the state directory so that <c>kube-root-ca.crt</c> stays the same across
-    /// restarts, as a cluster's CA does.
-    /// </summary>
-    private static string RootCa(string stateDirectory)
-    {
-        var path = Path.Combine(stateDirectory, "ca.crt");
-        if (File.Exists(path))
-        {
-            return File.ReadAllText(path);
-        }
-        var ca = RootCaCertPublisher.CreateSelfSignedCa();
-        File.WriteAllText(path, ca);
-        return ca;
     }
 
     /// <summary>How many nodes report Ready, of how many registered.</summary>

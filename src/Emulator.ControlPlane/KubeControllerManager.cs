@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Pattern;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.ApiRegistration;
+using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
@@ -24,6 +25,7 @@ using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
 using Emulator.ControlPlane.ReplicaSet;
+using Emulator.ControlPlane.ReplicationController;
 using Emulator.ControlPlane.ResourceQuota;
 using Emulator.ControlPlane.Scheduling;
 using Emulator.ControlPlane.ServiceAccount;
@@ -46,8 +48,10 @@ namespace Emulator.ControlPlane;
 /// <param name="ApiPort">The API server's port.</param>
 /// <param name="ServedGroupVersions">The group versions the API serves, registered as Local APIServices.</param>
 /// <param name="RestartBackoff">The shortest and longest wait (wall clock) before a stopped controller starts again (null: 200 ms to 10 s).</param>
+/// <param name="SigningCa">The CA that signs approved CertificateSigningRequests (null: a CA of this controller manager's own).</param>
 public sealed record KubeControllerManagerOptions(IActorRef Store, IActorRef Hub, IActorRef Events, IActorRef Metrics, IReadOnlyList<ResourceType> Types, string RootCa,
-    string ApiHost, int ApiPort, IReadOnlyList<(string Group, string Version)> ServedGroupVersions, (TimeSpan Min, TimeSpan Max)? RestartBackoff = null);
+    string ApiHost, int ApiPort, IReadOnlyList<(string Group, string Version)> ServedGroupVersions, (TimeSpan Min, TimeSpan Max)? RestartBackoff = null,
+    ClusterCertificateAuthority? SigningCa = null);
 
 /// <summary>
 /// kube-controller-manager: which controllers run, and how each is supervised. The same set runs in the cluster's
@@ -73,6 +77,7 @@ public static class KubeControllerManager
     private static void StartWorkloadControllers(IActorRefFactory system, KubeControllerManagerOptions options)
     {
         Supervised(system, options, "replicaset-controller", Props.Create(() => new ReplicaSetController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
+        Supervised(system, options, "replicationcontroller-controller", Props.Create(() => new ReplicationManager(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "deployment-controller", Props.Create(() => new DeploymentController(options.Store, options.Hub, options.Events, TimeSpan.FromMinutes(1))));
         Supervised(system, options, "scheduler", Props.Create(() => new Scheduler(options.Store, options.Hub, options.Events, 0)));
         // Gives every Node its pod CIDR (--allocate-node-cidrs): kubelets take pod IPs from it.
@@ -105,6 +110,9 @@ public static class KubeControllerManager
         Supervised(system, options, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
+        // Signs approved CSRs of the built-in signers (--cluster-signing-cert-file/--cluster-signing-key-file).
+        var signingCa = options.SigningCa ?? ClusterCertificateAuthority.Create();
+        Supervised(system, options, "csrsigning-controller", Props.Create(() => new CsrSigningController(options.Store, options.Hub, signingCa, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "resourcequota-controller", Props.Create(() => new ResourceQuotaController(options.Store, options.Hub, null, TimeSpan.FromMinutes(5))));
     }
 

@@ -75,6 +75,18 @@ public static class DiscoveryDocuments
                 entry["categories"] = new JsonArray(r.Categories.Select(v => (JsonNode)v).ToArray());
             }
             resources.Add(entry);
+            // kube-apiserver's extra subresources, listed in name order with the status subresource.
+            if (r.Resource == "certificatesigningrequests" && r.Group == "certificates.k8s.io")
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "certificatesigningrequests/approval",
+                    ["singularName"] = "",
+                    ["namespaced"] = false,
+                    ["kind"] = "CertificateSigningRequest",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
             if (r.HasStatus)
             {
                 resources.Add(new JsonObject
@@ -97,6 +109,20 @@ public static class DiscoveryDocuments
                     ["version"] = "v1",
                     ["kind"] = "Scale",
                     ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
+            if (r.Resource == "serviceaccounts" && r.Group.Length == 0)
+            {
+                // kubectl create token posts an authentication.k8s.io/v1 TokenRequest here.
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "serviceaccounts/token",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["group"] = "authentication.k8s.io",
+                    ["version"] = "v1",
+                    ["kind"] = "TokenRequest",
+                    ["verbs"] = new JsonArray("create"),
                 });
             }
             if (r.Resource == "pods" && r.Group.Length == 0)

@@ -290,9 +290,15 @@ public static partial class Columns
         }
     }
 
+    // extractCSRStatus: Denied over Approved over Pending, then Failed, then Issued once a certificate is there.
     private static string CsrCondition(JsonObject o)
     {
-        var types = (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Select(c => S(c, "type")).Where(t => t is not null).ToList();
-        return types.Count == 0 ? "Pending" : string.Join(",", types);
+        var types = (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Select(c => S(c, "type")).ToHashSet(StringComparer.Ordinal);
+        var condition = types.Contains("Denied") ? "Denied" : types.Contains("Approved") ? "Approved" : "Pending";
+        if (types.Contains("Failed"))
+        {
+            condition += ",Failed";
+        }
+        return string.IsNullOrEmpty(S(o["status"], "certificate")) ? condition : condition + ",Issued";
     }
 }

@@ -189,7 +189,8 @@ public sealed partial class ResourceHandler
             throw new ApiStatusException(new ApiStatus(422, "Invalid", invalid.Message, route.Resource.Group, route.Resource.Kind, invalid.Name,
                 errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field)).ToArray()));
         }
-        review["status"] = Reviews.Answer(route.Resource.Kind, review, RequestUser.Of(context.Request));
+        review["status"] = (route.Resource.Kind == "TokenReview" ? await ReviewServiceAccountToken(review).ConfigureAwait(false) : null)
+            ?? Reviews.Answer(route.Resource.Kind, review, RequestUser.Of(context.Request));
         context.Response.StatusCode = 201;
         await ApiResponses.WriteJson(context, review).ConfigureAwait(false);
     }

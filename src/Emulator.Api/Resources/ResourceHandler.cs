@@ -80,6 +80,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 case "POST" when route.Subresource == "binding" && route.Resource.Resource == "pods":
                     await Bind(context, route).ConfigureAwait(false);
                     break;
+                case "POST" when route.Subresource == "token" && route.Resource.Resource == "serviceaccounts":
+                    await CreateToken(context, route).ConfigureAwait(false);
+                    break;
                 case "POST" when route.Name is null:
                     await Create(context, route).ConfigureAwait(false);
                     break;
@@ -134,6 +137,8 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     {
         "status" => resource.HasStatus,
         "scale" => resource.HasScale,
+        "token" => resource.Resource == "serviceaccounts" && resource.Group == "",
+        "approval" => resource.Resource == "certificatesigningrequests" && resource.Group == "certificates.k8s.io",
         _ => resource.Resource == "pods" && resource.Group == "" && PodSubresources.Contains(subresource),
     };
 
@@ -417,6 +422,11 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         if (route.Subresource == "scale")
         {
             await UpdateScale(context, route, ScaleReplicas(body)).ConfigureAwait(false);
+            return;
+        }
+        if (route.Subresource == "approval")
+        {
+            await UpdateApproval(context, route, body).ConfigureAwait(false);
             return;
         }
         body["metadata"]!["name"] = route.Name;

@@ -48,8 +48,8 @@ public static class Reviews
     }
 
     /// <summary>
-    /// The emulator issues no tokens it could verify (service account tokens in pods are placeholders), so a token
-    /// review authenticates nobody, as the API server answers a token none of its authenticators accepts.
+    /// A token none of the API server's authenticators accepts (service account tokens the API server issued are
+    /// reviewed before this, by the handler that can look their service accounts up).
     /// </summary>
     private static JsonObject TokenReview() => new()
     {

@@ -5,7 +5,7 @@ using Emulator.Kubernetes.Selectors;
 
 namespace Emulator.ControlPlane.ReplicaSet;
 
-public sealed partial class ReplicaSetController
+public partial class ReplicaSetController
 {
     /// <summary>
     /// Adopts orphan pods the selector matches (not while the ReplicaSet is being deleted) and releases owned pods it no
@@ -36,7 +36,7 @@ public sealed partial class ReplicaSetController
             if (pod.ControllerReference is null && pod.DeletionTimestamp is null && selector.Matches(pod))
             {
                 var adopted = pod.DeepClone();
-                adopted.SetOwnerReferences([.. pod.OwnerReferences, OwnerReferenceTo(rs)]);
+                adopted.SetOwnerReferences([.. pod.OwnerReferences, OwnerReferenceTo(_kind, rs)]);
                 UpdateObject(key, Pods, adopted.Document);
                 sent = true;
             }
@@ -44,12 +44,12 @@ public sealed partial class ReplicaSetController
         return sent;
     }
 
-    /// <summary>The controller reference a ReplicaSet's pods carry.</summary>
-    internal static OwnerReference OwnerReferenceTo(KubeObject rs) =>
-        new("apps/v1", "ReplicaSet", rs.Name ?? "", rs.Uid ?? "", Controller: true, BlockOwnerDeletion: true);
+    /// <summary>The controller reference a ReplicaSet's (or ReplicationController's) pods carry.</summary>
+    internal static OwnerReference OwnerReferenceTo(ReplicatedKind kind, KubeObject rs) =>
+        new(kind.ApiVersion, kind.Kind, rs.Name ?? "", rs.Uid ?? "", Controller: true, BlockOwnerDeletion: true);
 
     /// <summary>A pod made from the ReplicaSet's template (Kubernetes' <c>GetPodFromTemplate</c>): name <c>&lt;rs&gt;-&lt;5 random&gt;</c>.</summary>
-    internal static JsonObject PodFromTemplate(KubeObject rs)
+    internal static JsonObject PodFromTemplate(ReplicatedKind kind, KubeObject rs)
     {
         var template = JsonTree.GetObject(rs.Document, "spec", "template") ?? [];
         var metadata = new JsonObject
@@ -64,7 +64,7 @@ public sealed partial class ReplicaSetController
                 metadata[field] = value.DeepClone();
             }
         }
-        metadata["ownerReferences"] = new JsonArray(OwnerReferenceTo(rs).ToJson());
+        metadata["ownerReferences"] = new JsonArray(OwnerReferenceTo(kind, rs).ToJson());
         return new JsonObject
         {
             ["apiVersion"] = "v1",

@@ -4,7 +4,7 @@ using Emulator.Kubernetes.Views;
 
 namespace Emulator.ControlPlane.ReplicaSet;
 
-public sealed partial class ReplicaSetController
+public partial class ReplicaSetController
 {
     private static readonly TimeSpan CreateRetry = TimeSpan.FromSeconds(5);
 
@@ -45,7 +45,7 @@ public sealed partial class ReplicaSetController
             var count = Math.Min(Math.Min(-diff, batch), BurstReplicas - created);
             for (var i = 0; i < count; i++)
             {
-                CreateObject(key, Pods, PodFromTemplate(rs), new PodCreate(rs));
+                CreateObject(key, Pods, PodFromTemplate(_kind, rs), new PodCreate(rs));
             }
             created += count;
             _slowStart[key] = (batch * 2, created, created >= BurstReplicas && _burstPause > TimeSpan.Zero ? Now + _burstPause : null);
@@ -65,7 +65,7 @@ public sealed partial class ReplicaSetController
 
     private void PodCreated(ObjectKey key, StoreReply reply)
     {
-        if (Cache(ReplicaSets).Get(key.Namespace, key.Name)?.Object is not { } rs)
+        if (Cache(_kind.Type).Get(key.Namespace, key.Name)?.Object is not { } rs)
         {
             return;
         }

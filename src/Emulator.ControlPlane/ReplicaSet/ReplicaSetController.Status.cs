@@ -7,7 +7,7 @@ using Emulator.Kubernetes.Views;
 
 namespace Emulator.ControlPlane.ReplicaSet;
 
-public sealed partial class ReplicaSetController
+public partial class ReplicaSetController
 {
     /// <summary>
     /// Writes replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for minReadySeconds; queues the
@@ -51,6 +51,6 @@ public sealed partial class ReplicaSetController
         }
         var updated = rs.DeepClone();
         updated.Document["status"] = status;
-        UpdateStatus(key, ReplicaSets, updated.Document);
+        UpdateStatus(key, _kind.Type, updated.Document);
     }
 }

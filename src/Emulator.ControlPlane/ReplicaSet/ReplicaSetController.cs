@@ -12,9 +12,10 @@ namespace Emulator.ControlPlane.ReplicaSet;
 /// Kubernetes' ReplicaSet controller: keeps as many active pods as a ReplicaSet asks for. It adopts matching orphan
 /// pods and releases owned pods that stop matching, creates missing pods in slow-start batches (1, 2, 4…), deletes
 /// surplus pods in <see cref="ScaleDownRanking"/> order, and reports the counts and the ReplicaFailure condition in
-/// the status. Level-triggered over ReplicaSets and Pods (pods indexed by their controller's uid).
+/// the status. Level-triggered over ReplicaSets and Pods (pods indexed by their controller's uid). The same reconcile
+/// keeps ReplicationControllers (<see cref="ReplicatedKind"/>), as Kubernetes' replication manager reuses it.
 /// </summary>
-public sealed partial class ReplicaSetController : Controller
+public partial class ReplicaSetController : Controller
 {
     /// <summary>The event source component.</summary>
     public const string Component = "replicaset-controller";
@@ -34,10 +35,10 @@ public sealed partial class ReplicaSetController : Controller
     private const string ByUid = "uid";
     private const string OrphansByNamespace = "orphans";
 
-    private static readonly ResourceType ReplicaSets = ResourceTypes.ReplicaSets;
     private static readonly ResourceType Pods = ResourceTypes.Pods;
 
     private readonly IActorRef _events;
+    private readonly ReplicatedKind _kind;
 
     /// <summary>Creates the controller.</summary>
     /// <param name="store">The API store.</param>
@@ -46,14 +47,27 @@ public sealed partial class ReplicaSetController : Controller
     /// <param name="resync">Periodic resync (null: none).</param>
     /// <param name="burstPause">The emulated time a ReplicaSet waits after a burst of <see cref="BurstReplicas"/> creations.</param>
     public ReplicaSetController(IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync = null, TimeSpan burstPause = default)
-        : base(store, watchHub, [ReplicaSets, Pods], resync)
+        : this(ReplicatedKind.ReplicaSet, store, watchHub, events, resync, burstPause)
     {
+    }
+
+    /// <summary>Creates the controller for <paramref name="kind"/>.</summary>
+    /// <param name="kind">The kind whose replicas it keeps.</param>
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">The store's watch hub.</param>
+    /// <param name="events">The event recorder.</param>
+    /// <param name="resync">Periodic resync (null: none).</param>
+    /// <param name="burstPause">The emulated time an object waits after a burst of <see cref="BurstReplicas"/> creations.</param>
+    protected ReplicaSetController(ReplicatedKind kind, IActorRef store, IActorRef watchHub, IActorRef events, TimeSpan? resync, TimeSpan burstPause)
+        : base(store, watchHub, [kind.Type, Pods], resync)
+    {
+        _kind = kind;
         _events = events;
         _burstPause = burstPause;
         Cache(Pods).AddIndex(ByController, ControllerUid);
         // Adoption looks at orphans only: scanning every pod of the namespace per sync would be quadratic.
         Cache(Pods).AddIndex(OrphansByNamespace, pod => pod.ControllerReference is null ? [pod.Namespace ?? ""] : []);
-        Cache(ReplicaSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
+        Cache(_kind.Type).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 
     /// <inheritdoc />
@@ -72,19 +86,19 @@ public sealed partial class ReplicaSetController : Controller
             }
             if (pod.Object.ControllerReference is { } owner)
             {
-                foreach (var rs in Cache(ReplicaSets).ByIndex(ByUid, owner.Uid))
+                foreach (var rs in Cache(_kind.Type).ByIndex(ByUid, owner.Uid))
                 {
-                    Enqueue(KeyOf(ReplicaSets, rs));
+                    Enqueue(KeyOf(_kind.Type, rs));
                 }
             }
             else if (pod.Object.DeletionTimestamp is null)
             {
                 // An orphan: every ReplicaSet that selects it may adopt it.
-                foreach (var rs in Cache(ReplicaSets).InNamespace(pod.Namespace ?? ""))
+                foreach (var rs in Cache(_kind.Type).InNamespace(pod.Namespace ?? ""))
                 {
-                    if (Selects(rs.Object, pod.Object))
+                    if (_kind.Selects(rs.Object, pod.Object))
                     {
-                        Enqueue(KeyOf(ReplicaSets, rs));
+                        Enqueue(KeyOf(_kind.Type, rs));
                     }
                 }
             }
@@ -94,7 +108,7 @@ public sealed partial class ReplicaSetController : Controller
     /// <inheritdoc />
     protected override void Reconcile(ObjectKey key)
     {
-        if (Cache(ReplicaSets).Get(key.Namespace, key.Name) is not { } cached)
+        if (Cache(_kind.Type).Get(key.Namespace, key.Name) is not { } cached)
         {
             Forget(key);
             return;
@@ -103,11 +117,11 @@ public sealed partial class ReplicaSetController : Controller
         LabelSelector selector;
         try
         {
-            selector = new WorkloadView(rs).Selector;
+            selector = _kind.Selector(rs);
         }
         catch (SelectorParseException e)
         {
-            Log.Warning("ReplicaSet {0} has an invalid selector: {1}", key, e.Message);
+            Log.Warning("{0} {1} has an invalid selector: {2}", _kind.Kind, key, e.Message);
             return;
         }
         if (ClaimPods(key, rs, selector))
@@ -142,8 +156,6 @@ public sealed partial class ReplicaSetController : Controller
     private static IEnumerable<string> ControllerUid(KubeObject pod) =>
         pod.ControllerReference is { } owner ? [owner.Uid] : [];
 
-    private static bool Selects(KubeObject rs, KubeObject pod) => new WorkloadView(rs).Selects(pod);
-
     private void Event(KubeObject rs, string type, string reason, string message) =>
-        _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, Component), Self);
+        _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, _kind.Component), Self);
 }

@@ -119,6 +119,11 @@ public static class AdmissionValidation
         {
             errors.Add(FieldError.Invalid("spec.signerName", signer, "must be a fully qualified domain and path of the form 'example.com/signer-name'"));
         }
+        else if (signer == "kubernetes.io/legacy-unknown")
+        {
+            // certificates.k8s.io/v1 refuses the legacy signer (only v1beta1 could ask for it).
+            errors.Add(FieldError.Invalid("spec.signerName", signer, "the legacy signerName is not allowed via this API version"));
+        }
         if (JsonTree.GetInt(spec, "expirationSeconds") is { } seconds && seconds < 600)
         {
             errors.Add(FieldError.Invalid("spec.expirationSeconds", seconds, "may not specify a duration less than 600 seconds (10 minutes)"));

@@ -63,6 +63,7 @@ public static partial class KubernetesProtobufSchema
         ("networking.k8s.io/v1", "IPAddress", "k8s.io.api.networking.v1.IPAddress"),
         ("networking.k8s.io/v1", "ServiceCIDR", "k8s.io.api.networking.v1.ServiceCIDR"),
         ("authentication.k8s.io/v1", "TokenReview", "k8s.io.api.authentication.v1.TokenReview"),
+        ("authentication.k8s.io/v1", "TokenRequest", "k8s.io.api.authentication.v1.TokenRequest"),
         ("authentication.k8s.io/v1", "SelfSubjectReview", "k8s.io.api.authentication.v1.SelfSubjectReview"),
         ("authorization.k8s.io/v1", "SubjectAccessReview", "k8s.io.api.authorization.v1.SubjectAccessReview"),
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview"),
@@ -416,6 +417,13 @@ public static partial class KubernetesProtobufSchema
             new(1, "type", ProtobufKind.String, ProtobufFlags.None, null),
             new(2, "rollingUpdate", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy"),
         ]),
+        new("k8s.io.api.authentication.v1.BoundObjectReference", ProtobufSpecial.None,
+        [
+            new(1, "kind", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "apiVersion", ProtobufKind.String, ProtobufFlags.None, null),
+            new(3, "name", ProtobufKind.String, ProtobufFlags.None, null),
+            new(4, "uid", ProtobufKind.String, ProtobufFlags.None, null),
+        ]),
         new("k8s.io.api.authentication.v1.ExtraValue", ProtobufSpecial.None,
         [
             new(1, "items", ProtobufKind.String, ProtobufFlags.Repeated, null),
@@ -428,6 +436,23 @@ public static partial class KubernetesProtobufSchema
         new("k8s.io.api.authentication.v1.SelfSubjectReviewStatus", ProtobufSpecial.None,
         [
             new(1, "userInfo", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.UserInfo"),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenRequest", ProtobufSpecial.None,
+        [
+            new(1, "metadata", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+            new(2, "spec", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.TokenRequestSpec"),
+            new(3, "status", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.api.authentication.v1.TokenRequestStatus"),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenRequestSpec", ProtobufSpecial.None,
+        [
+            new(1, "audiences", ProtobufKind.String, ProtobufFlags.Repeated, null),
+            new(3, "boundObjectRef", ProtobufKind.Message, ProtobufFlags.Nullable, "k8s.io.api.authentication.v1.BoundObjectReference"),
+            new(4, "expirationSeconds", ProtobufKind.Int64, ProtobufFlags.Nullable, null),
+        ]),
+        new("k8s.io.api.authentication.v1.TokenRequestStatus", ProtobufSpecial.None,
+        [
+            new(1, "token", ProtobufKind.String, ProtobufFlags.None, null),
+            new(2, "expirationTimestamp", ProtobufKind.Message, ProtobufFlags.None, "k8s.io.apimachinery.pkg.apis.meta.v1.Time"),
         ]),
         new("k8s.io.api.authentication.v1.TokenReview", ProtobufSpecial.None,
         [

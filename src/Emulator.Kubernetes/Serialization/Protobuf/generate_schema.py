@@ -65,6 +65,7 @@ ROOTS = [
     ("networking.k8s.io/v1", "IPAddress", "k8s.io.api.networking.v1.IPAddress"),
     ("networking.k8s.io/v1", "ServiceCIDR", "k8s.io.api.networking.v1.ServiceCIDR"),
     ("authentication.k8s.io/v1", "TokenReview", "k8s.io.api.authentication.v1.TokenReview"),
+    ("authentication.k8s.io/v1", "TokenRequest", "k8s.io.api.authentication.v1.TokenRequest"),
     ("authentication.k8s.io/v1", "SelfSubjectReview", "k8s.io.api.authentication.v1.SelfSubjectReview"),
     ("authorization.k8s.io/v1", "SubjectAccessReview", "k8s.io.api.authorization.v1.SubjectAccessReview"),
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview"),
@@ -84,6 +85,11 @@ SPECIAL = {
 }
 
 # Embedded Go structs (`json:",inline"`): their fields belong to the enclosing JSON object.
+# Fields whose Go JSON tag differs from the proto field name.
+JSON_NAMES = {
+    ("k8s.io.api.authentication.v1.BoundObjectReference", "uID"): "uid",
+}
+
 INLINE = {
     ("k8s.io.api.core.v1.Volume", "volumeSource"),
     ("k8s.io.api.core.v1.PersistentVolumeSpec", "persistentVolumeSource"),
@@ -234,7 +240,8 @@ def main():
                 flags.append("ProtobufFlags.Inline")
             ftext = " | ".join(flags) if flags else "ProtobufFlags.None"
             ttext = f'"{type_name}"' if type_name else "null"
-            w(f'            new({f["number"]}, "{f["name"]}", ProtobufKind.{kind}, {ftext}, {ttext}),\n')
+            json_name = JSON_NAMES.get((name, f["name"]), f["name"])
+            w(f'            new({f["number"]}, "{json_name}", ProtobufKind.{kind}, {ftext}, {ttext}),\n')
         w("        ]),\n")
     w("    ];\n}\n")
 

@@ -16,7 +16,7 @@ namespace Emulator.EndToEnd.Tests;
 /// partition (the console's <c>remote blackhole</c> on every other member), without anything written twice. Needs
 /// EMULATOR_TEST_POSTGRES (.ci/run sets it); skipped without it outside CI.
 /// </summary>
-public sealed class MultiProcessTests : IAsyncLifetime
+public sealed partial class MultiProcessTests : IAsyncLifetime
 {
     private const string Variable = "EMULATOR_TEST_POSTGRES";
     private readonly List<Member> _members = [];

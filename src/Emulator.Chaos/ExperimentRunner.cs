@@ -147,6 +147,10 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                             Record(fault, "start-node", node);
                             await target.SetNodeRunningAsync(node, true, fault.Member);
                             _stoppedNodes.Remove(node);
+                            foreach (var invariant in _invariants)
+                            {
+                                invariant.NodeStarted(node);
+                            }
                         }));
                     }
                 }
@@ -187,6 +191,13 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                             Record(fault, "restart-process", name);
                             await target.RestartProcessAsync(name, fault.Member);
                             _killedProcesses.Remove(name);
+                            foreach (var invariant in _invariants)
+                            {
+                                foreach (var node in process.Nodes)
+                                {
+                                    invariant.NodeStarted(node);
+                                }
+                            }
                         }));
                     }
                 }

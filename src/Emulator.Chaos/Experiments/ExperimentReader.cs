@@ -250,7 +250,10 @@ public static class ExperimentReader
         // A repeating fault without a start first happens one interval into the window.
         var every = Duration(fault, "every", field);
         return new FaultSpec(index, action, target, Duration(fault, "at", field) ?? every ?? TimeSpan.Zero, every,
-            Integer(fault, "pick", field, 1, 1000) ?? 1, Duration(fault, "for", field), manifest, member) { Delay = delay };
+            Integer(fault, "pick", field, 1, 1000) ?? 1, Duration(fault, "for", field), manifest, member)
+        {
+            Delay = delay,
+        };
     }
 
     private static InvariantSpec ReadInvariant(JsonNode? node, int index)

@@ -327,6 +327,20 @@ public sealed class VirtualCluster : IChaosTarget
             }
         }
         _workerNodes.Tell(new WorkerHostChanged(name, worker.Host));
+        // The container runtime recovers from the journal through the journal's own tasks: the run goes on only once it
+        // has (a command waits in its stash until then), so what the restarted kubelets do next does not depend on how
+        // fast the recovery was.
+        var runtimePath = $"/user/{worker.ActorName}/container-runtime-supervisor/container-runtime";
+        IActorRef? runtime = null;
+        for (var attempt = 0; attempt < 1000 && (runtime = ActorTree.Find(_system, runtimePath).FirstOrDefault()) is null; attempt++)
+        {
+            _run.Settle();
+            await Task.Delay(1);
+        }
+        if (runtime is not null)
+        {
+            await Settled(runtime.Ask<NodeRecalled>(new RecallNode(worker.Options.Nodes()[0].Name), AskTimeout));
+        }
         _run.Settle();
     }
 

@@ -17,6 +17,7 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
     private readonly List<FaultRecord> _faults = [];
     private readonly List<Invariant> _invariants = experiment.Invariants.Select(Create).ToList();
     private readonly HashSet<string> _stoppedNodes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _killedProcesses = new(StringComparer.Ordinal);
     private readonly TraceDigest _digest = new(trace);
     private Observation? _last;
     private TimeSpan _elapsed;
@@ -93,7 +94,7 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                 var when = schedule.Warmup + at;
                 var occurrence = order++;
                 actions.Add(new PlannedAction(when, occurrence, () => InjectAsync(fault, actions, occurrence)));
-                var ends = fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition ? when + length : when;
+                var ends = fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition or FaultAction.KillProcess or FaultAction.DelayJournal ? when + length : when;
                 lastFaultEnd = ends > lastFaultEnd ? ends : lastFaultEnd;
                 if (fault.Every is null || at + fault.Every.Value >= schedule.Duration)
                 {
@@ -146,6 +147,10 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                             Record(fault, "start-node", node);
                             await target.SetNodeRunningAsync(node, true, fault.Member);
                             _stoppedNodes.Remove(node);
+                            foreach (var invariant in _invariants)
+                            {
+                                invariant.NodeStarted(node);
+                            }
                         }));
                     }
                 }
@@ -154,6 +159,59 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                 foreach (var line in await target.ApplyAsync(fault.Manifest!))
                 {
                     Record(fault, "apply", line);
+                }
+                break;
+            case FaultAction.KillProcess:
+                var processPattern = Glob(fault.Target);
+                var processes = (await target.ProcessesAsync(fault.Member)).Where(p => p.Running && processPattern.IsMatch(p.Name) && !_killedProcesses.Contains(p.Name))
+                    .OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+                if (processes.Length == 0)
+                {
+                    Record(fault, "kill-process", $"{fault.Target} (no running process matches)");
+                }
+                foreach (var name in Pick(processes.Select(p => p.Name).ToArray(), fault.Pick))
+                {
+                    var process = processes.First(p => p.Name == name);
+                    Record(fault, "kill-process", process.Nodes.Count == 0 ? name : $"{name} (nodes {string.Join(", ", process.Nodes)})");
+                    // Its nodes die with it: for the invariants, each is a node stopped now with the pods it ran.
+                    var lost = process.Nodes.Select(node => new StoppedNode(node, _elapsed, _last?["pods"].Where(p => ObjectState.NodeOf(p) == node && ObjectState.IsActive(p)).ToArray() ?? [])).ToArray();
+                    await target.KillProcessAsync(name, fault.Member);
+                    _killedProcesses.Add(name);
+                    foreach (var invariant in _invariants)
+                    {
+                        foreach (var node in lost)
+                        {
+                            invariant.NodeStopped(node);
+                        }
+                    }
+                    if (fault.For is { } down)
+                    {
+                        actions.Add(new PlannedAction(_elapsed + down, order, async () =>
+                        {
+                            Record(fault, "restart-process", name);
+                            await target.RestartProcessAsync(name, fault.Member);
+                            _killedProcesses.Remove(name);
+                            foreach (var invariant in _invariants)
+                            {
+                                foreach (var node in process.Nodes)
+                                {
+                                    invariant.NodeStarted(node);
+                                }
+                            }
+                        }));
+                    }
+                }
+                break;
+            case FaultAction.DelayJournal:
+                Record(fault, "delay-journal", $"{ConvergesWithin.Format(fault.Delay!.Value)} per write");
+                await target.SetJournalDelayAsync(fault.Delay.Value, fault.Member);
+                if (fault.For is { } slow)
+                {
+                    actions.Add(new PlannedAction(_elapsed + slow, order, async () =>
+                    {
+                        Record(fault, "restore-journal", "writes acknowledged at once");
+                        await target.SetJournalDelayAsync(TimeSpan.Zero, fault.Member);
+                    }));
                 }
                 break;
             case FaultAction.Partition:

@@ -32,7 +32,7 @@ public static class ChaosCommand
         var trace = new Option<string?>("--trace") { Description = "Write the run's trace (what the digest hashes: every fault and observed object version) to this file" };
         var run = new Command("run", "Run an experiment and report each fault and invariant") { file, seed, output, trace };
         run.SetAction(async (result, _) => await RunAsync(result.GetValue(file)!, result.GetValue(seed), result.GetValue(output) == "json", result.GetValue(trace)));
-        return new Command("chaos", "Chaos experiments: kill actors, nodes and links while invariants are checked") { run };
+        return new Command("chaos", "Chaos experiments: kill actors, nodes, processes and links, slow the journal, while invariants are checked") { run };
     }
 
     private static async Task<int> RunAsync(string path, int? seed, bool json, string? tracePath)
@@ -56,7 +56,7 @@ public static class ChaosCommand
         try
         {
             await using IChaosTarget target = experiment.Cluster.Mode == ClusterMode.Virtual
-                ? await VirtualCluster.StartAsync(experiment.Cluster.Nodes, chosen)
+                ? await VirtualCluster.StartAsync(experiment.Cluster, chosen)
                 : await AttachedCluster.ConnectAsync(experiment.Cluster);
             await using var trace = tracePath is null ? null : new StreamWriter(tracePath);
             var report = await new ExperimentRunner(experiment, target, chosen, json ? null : Console.WriteLine, trace).RunAsync();

@@ -122,7 +122,8 @@ public sealed class ClusterHost : IAsyncDisposable
             throw new ClusterStartException($"cannot use state directory {options.StateDirectory}: {e.Message}", e);
         }
         var database = Path.Combine(options.StateDirectory, "emulator.db");
-        var journal = options.Postgres is { } postgres ? JournalSettings.PostgreSql(postgres) : OpenJournal(database);
+        // Wrapped in the delayable journal: the console's `persistence delay` slows its acknowledgements on demand.
+        var journal = JournalSettings.Delayable(options.Postgres is { } postgres ? JournalSettings.PostgreSql(postgres) : OpenJournal(database));
         var membership = options.Membership ?? ClusterMembership.SingleProcess;
         // Scaled time: every emulated duration in the cluster (heartbeats, probes, back-off, grace periods) runs faster.
         // Precedence: command-line flags, then the journal, then the --config file, then the defaults.

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Emulator.Management.Palettes;
+using Emulator.Runtime.Persistence;
 using Emulator.Runtime.Time;
 using Microsoft.Extensions.Logging;
 
@@ -31,8 +32,9 @@ public static class ProcessConsole
             new RemotePalette(system),
             new ActorPalette(system),
             new LogPalette(recorder),
-            new PersistencePalette(journal),
+            new PersistencePalette(journal, JournalDelay.Get(system)),
             new TimePalette(EmulatedTime.Get(system)),
+            new ProcessPalette(system),
         };
         if (targets.Store is { } store)
         {

@@ -44,6 +44,45 @@ public sealed class ExperimentReaderTests
         Assert.Equal(new InvariantSpec("converges-within", "2m"), experiment.Invariants[1]);
     }
 
+    [Fact]
+    public void Process_and_journal_faults_read_with_their_worker_pattern_and_delay()
+    {
+        var experiment = ExperimentReader.Read("""
+            name: faults
+            cluster:
+              workers: 2
+              nodes: 2
+            faults:
+              - action: kill-process
+                target: w1
+                for: 8m
+              - action: kill-process
+              - action: delay-journal
+                delay: 250ms
+                for: 1m
+            invariants:
+              - killed-node-pods-replaced
+            """, ".");
+        Assert.Equal(2, experiment.Cluster.Workers);
+        Assert.Equal(new FaultSpec(0, FaultAction.KillProcess, "w1", TimeSpan.Zero, null, 1, TimeSpan.FromMinutes(8), null, 0), experiment.Faults[0]);
+        Assert.Equal("*", experiment.Faults[1].Target);
+        Assert.Equal(new FaultSpec(2, FaultAction.DelayJournal, "", TimeSpan.Zero, null, 1, TimeSpan.FromMinutes(1), null, 0) { Delay = TimeSpan.FromMilliseconds(250) }, experiment.Faults[2]);
+    }
+
+    [Theory]
+    [InlineData("name: x\nfaults: [{action: delay-journal}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].delay: Required value")]
+    [InlineData("name: x\nfaults: [{action: delay-journal, delay: 0s}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].delay: a duration must be more than 0")]
+    [InlineData("name: x\nfaults: [{action: stop-node, target: node-1, delay: 1s}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].delay: only a delay-journal fault has a delay")]
+    [InlineData("name: x\ncluster: {mode: attach, consoles: [\"127.0.0.1:1\", \"127.0.0.1:2\"], api: \"http://127.0.0.1:3\"}\nfaults: [{action: kill-process}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].member: the experiment observes the cluster through consoles[0]")]
+    [InlineData("name: x\ncluster: {mode: attach, consoles: [\"127.0.0.1:1\", \"127.0.0.1:2\"], api: \"http://127.0.0.1:3\"}\nfaults: [{action: kill-process, member: 1, for: 1m}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].for: a killed member of an attached cluster is started again by whoever runs it")]
+    [InlineData("name: x\ncluster: {mode: attach, workers: 2, consoles: [\"127.0.0.1:1\"], api: \"http://127.0.0.1:3\"}\ninvariants: [no-acknowledged-write-lost]", "cluster.workers: an attached cluster's workers are its running members")]
+    [InlineData("name: x\ncluster: {workers: 11}\ninvariants: [no-acknowledged-write-lost]", "cluster.workers: must be a whole number from 1 to 10")]
+    public void A_malformed_process_or_journal_fault_names_its_field(string text, string expected)
+    {
+        var error = Assert.Throws<ExperimentException>(() => ExperimentReader.Read(text, Path.GetTempPath()));
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("name: x\ninvariants: []", "invariants: Required value: an experiment checks at least one invariant")]
     [InlineData("invariants: [no-acknowledged-write-lost]", "name: Required value")]

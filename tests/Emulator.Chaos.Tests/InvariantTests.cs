@@ -109,4 +109,25 @@ public sealed class InvariantTests
         var after = At(400, ("replicasets", set), ("nodes", node2), ("pods", Pod("web-1-b", "web-1", "ReplicaSet", "node-2", true)), ("pods", Pod("web-1-c", "web-1", "ReplicaSet", "node-2", true)));
         Assert.True(invariant.IsConverged(after));
     }
+
+    [Fact]
+    public void A_stopped_node_still_shown_ready_before_its_grace_period_ends_does_not_count_until_started_again()
+    {
+        var invariant = new KilledNodePodsReplaced();
+        var set = new JsonObject { ["metadata"] = new JsonObject { ["name"] = "web-1", ["namespace"] = "default" }, ["spec"] = new JsonObject { ["replicas"] = 1 } };
+        static JsonObject Ready(string name) => new() { ["metadata"] = new JsonObject { ["name"] = name }, ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) } };
+        invariant.NodeStopped(new StoppedNode("node-1", TimeSpan.Zero, [Pod("web-1-a", "web-1", "ReplicaSet", "node-1", true)]));
+        // Right after the kill the store still says node-1 and its pod are Ready: that is no replacement.
+        var stale = At(1, ("replicasets", set), ("nodes", Ready("node-1")), ("pods", Pod("web-1-a", "web-1", "ReplicaSet", "node-1", true)));
+        Assert.False(invariant.IsConverged(stale));
+        Assert.Equal("ReplicaSet default/web-1 has 0 of 1 pods Running and Ready on Ready nodes", invariant.FirstViolation is null ? Describe(invariant, stale) : "");
+        invariant.NodeStarted("node-1");
+        Assert.True(invariant.IsConverged(stale));
+    }
+
+    private static string Describe(KilledNodePodsReplaced invariant, Observation observation)
+    {
+        invariant.Finish(observation, null);
+        return invariant.FirstViolation!.Evidence.Replace("did not converge before the settle time ran out: ", "", StringComparison.Ordinal);
+    }
 }

@@ -12,7 +12,7 @@ public sealed class ReplayTests
         {
             Schedule = new ScheduleSpec(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1)),
         };
-        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster.Nodes, seed);
+        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster, seed);
         var report = await new ExperimentRunner(experiment, cluster, seed).RunAsync();
         Assert.True(report.Passed, report.ToText());
         return report.Digest;

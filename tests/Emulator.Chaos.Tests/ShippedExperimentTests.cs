@@ -28,10 +28,12 @@ public sealed class ShippedExperimentTests(ITestOutputHelper output)
     [InlineData("statefulset-ordered-start.yaml")]
     [InlineData("job-parallelism.yaml")]
     [InlineData("kill-api-store.yaml")]
+    [InlineData("kill-worker-process.yaml")]
+    [InlineData("delay-journal.yaml")]
     public async Task A_shipped_experiment_runs_and_its_invariants_hold(string file)
     {
         var experiment = ExperimentReader.ReadFile(Path.Combine(ChaosDirectory, file));
-        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster.Nodes, 1);
+        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster, 1);
         var report = await new ExperimentRunner(experiment, cluster, 1, output.WriteLine).RunAsync();
         output.WriteLine(report.ToText());
         Assert.True(report.Passed, report.ToText());
@@ -48,5 +50,6 @@ public sealed class ShippedExperimentTests(ITestOutputHelper output)
             .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>().Select(a => (string)a.GetData(null!).Single()[0]).ToHashSet();
         Assert.All(experiments.Where(e => e.Experiment.Cluster.Mode == ClusterMode.Virtual), e => Assert.Contains(e.File, run));
         Assert.Contains(experiments, e => e.Experiment.Faults.Any(f => f.Action == FaultAction.Partition));
+        Assert.Contains(experiments, e => e.Experiment.Cluster.Mode == ClusterMode.Attach && e.Experiment.Faults.Any(f => f.Action == FaultAction.KillProcess));
     }
 }

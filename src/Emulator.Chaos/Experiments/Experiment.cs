@@ -26,7 +26,11 @@ public enum ClusterMode
 /// <param name="Nodes">Emulated nodes of a virtual cluster.</param>
 /// <param name="Consoles">Console endpoints (<c>HOST:PORT</c>) of an attached cluster's members; the first one serves the store.</param>
 /// <param name="Api">The attached cluster's Kubernetes API (for the workload and the write ledger), e.g. <c>http://127.0.0.1:6443</c>.</param>
-public sealed record ClusterSpec(ClusterMode Mode, int Nodes, IReadOnlyList<string> Consoles, Uri? Api);
+public sealed record ClusterSpec(ClusterMode Mode, int Nodes, IReadOnlyList<string> Consoles, Uri? Api)
+{
+    /// <summary>Worker processes of a virtual cluster, each with <see cref="Nodes"/> nodes (one: the node host of <c>emulator up</c>).</summary>
+    public int Workers { get; init; } = 1;
+}
 
 /// <summary>The experiment's phases, in emulated time.</summary>
 /// <param name="Warmup">From the workload's apply to the first possible fault.</param>
@@ -52,19 +56,29 @@ public enum FaultAction
 
     /// <summary>Cut the link between two members (attached clusters: Akka.Remote's blackhole) for a while.</summary>
     Partition,
+
+    /// <summary>SIGKILL a worker process (virtual clusters: every actor of the worker dies at once), started again after <c>for</c>.</summary>
+    KillProcess,
+
+    /// <summary>Make the journal acknowledge each write only after a delay, for a while.</summary>
+    DelayJournal,
 }
 
 /// <summary>One fault of an experiment.</summary>
 /// <param name="Index">Its position in the file (reports name it <c>faults[i]</c>).</param>
 /// <param name="Action">What it does.</param>
-/// <param name="Target">Actor path pattern, node name pattern, or (partition) the member's cluster address.</param>
+/// <param name="Target">Actor path pattern, node name pattern, worker name pattern (kill-process), or (partition) the member's cluster address.</param>
 /// <param name="At">First occurrence, after the warm-up.</param>
 /// <param name="Every">Repeat interval within the fault window (null: once).</param>
 /// <param name="Pick">How many matching targets each occurrence hits, chosen with the seed.</param>
-/// <param name="For">How long a stopped node or a partition lasts (null: to the end of the experiment).</param>
+/// <param name="For">How long a stopped node, a partition, a killed worker or a journal delay lasts (null: to the end of the experiment).</param>
 /// <param name="Manifest">The manifest an <see cref="FaultAction.Apply"/> applies.</param>
 /// <param name="Member">The console (index into the cluster's consoles) a fault of an attached cluster is sent to.</param>
-public sealed record FaultSpec(int Index, FaultAction Action, string Target, TimeSpan At, TimeSpan? Every, int Pick, TimeSpan? For, string? Manifest, int Member);
+public sealed record FaultSpec(int Index, FaultAction Action, string Target, TimeSpan At, TimeSpan? Every, int Pick, TimeSpan? For, string? Manifest, int Member)
+{
+    /// <summary>How long a <see cref="FaultAction.DelayJournal"/> holds each write's acknowledgement.</summary>
+    public TimeSpan? Delay { get; init; }
+}
 
 /// <summary>One invariant: its type and what it watches.</summary>
 /// <param name="Type">The invariant (<c>replicas-converge</c>, <c>daemonset-one-pod-per-node</c>, ...).</param>

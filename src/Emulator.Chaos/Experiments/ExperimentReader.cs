@@ -91,7 +91,7 @@ public static class ExperimentReader
             return new ClusterSpec(ClusterMode.Virtual, 3, [], null);
         }
         var cluster = node as JsonObject ?? throw new ExperimentException("cluster: must be a mapping (mode, nodes, consoles, api)");
-        Unknown(cluster, ["mode", "nodes", "consoles", "api"], "cluster.");
+        Unknown(cluster, ["mode", "nodes", "workers", "consoles", "api"], "cluster.");
         var mode = (Text(cluster, "mode", "cluster.") ?? "virtual") switch
         {
             "virtual" => ClusterMode.Virtual,
@@ -99,6 +99,7 @@ public static class ExperimentReader
             var other => throw new ExperimentException($"cluster.mode: Unsupported value: \"{other}\": supported values: \"virtual\", \"attach\""),
         };
         var nodes = Integer(cluster, "nodes", "cluster.", 1, 100) ?? 3;
+        var workers = Integer(cluster, "workers", "cluster.", 1, 10) ?? 1;
         var consoles = ReadList(cluster["consoles"], "cluster.consoles").Select((c, i) => c is JsonValue v && v.TryGetValue<string>(out var s) && s.Contains(':', StringComparison.Ordinal)
             ? s : throw new ExperimentException($"cluster.consoles[{i}]: must be HOST:PORT")).ToArray();
         Uri? api = null;
@@ -110,7 +111,11 @@ public static class ExperimentReader
         {
             throw new ExperimentException("cluster: an attached cluster needs consoles (HOST:PORT of each member's console) and api (its Kubernetes API URL)");
         }
-        return new ClusterSpec(mode, nodes, consoles, api);
+        if (mode == ClusterMode.Attach && cluster["workers"] is not null)
+        {
+            throw new ExperimentException("cluster.workers: an attached cluster's workers are its running members (consoles)");
+        }
+        return new ClusterSpec(mode, nodes, consoles, api) { Workers = workers };
     }
 
     private static List<string> ReadWorkload(JsonNode? node, string directory)
@@ -182,7 +187,7 @@ public static class ExperimentReader
     {
         var field = $"faults[{index}].";
         var fault = node as JsonObject ?? throw new ExperimentException($"faults[{index}]: must be a mapping (action, target, at, every, pick, for)");
-        Unknown(fault, ["action", "target", "at", "every", "pick", "for", "manifest", "file", "member"], field);
+        Unknown(fault, ["action", "target", "at", "every", "pick", "for", "manifest", "file", "member", "delay"], field);
         var actionText = Text(fault, "action", field) ?? throw new ExperimentException($"{field}action: Required value");
         var action = actionText switch
         {
@@ -191,7 +196,9 @@ public static class ExperimentReader
             "stop-node" => FaultAction.StopNode,
             "apply" => FaultAction.Apply,
             "partition" => FaultAction.Partition,
-            _ => throw new ExperimentException($"{field}action: Unsupported value: \"{actionText}\": supported values: \"kill-actor\", \"stop-actor\", \"stop-node\", \"apply\", \"partition\""),
+            "kill-process" => FaultAction.KillProcess,
+            "delay-journal" => FaultAction.DelayJournal,
+            _ => throw new ExperimentException($"{field}action: Unsupported value: \"{actionText}\": supported values: \"kill-actor\", \"stop-actor\", \"stop-node\", \"apply\", \"partition\", \"kill-process\", \"delay-journal\""),
         };
         string? manifest = null;
         if (action == FaultAction.Apply)
@@ -200,7 +207,13 @@ public static class ExperimentReader
                 : Text(fault, "file", field) is { } file ? ReadManifestFile(file, directory, field + "file")
                 : throw new ExperimentException($"{field}manifest: Required value: an apply fault needs manifest or file");
         }
-        var target = Text(fault, "target", field) ?? (action == FaultAction.Apply ? "" : throw new ExperimentException($"{field}target: Required value"));
+        // A killed process is any worker unless named; a journal delay has no target.
+        var target = Text(fault, "target", field) ?? action switch
+        {
+            FaultAction.Apply or FaultAction.DelayJournal => "",
+            FaultAction.KillProcess => "*",
+            _ => throw new ExperimentException($"{field}target: Required value"),
+        };
         if (action is FaultAction.KillActor or FaultAction.StopActor && !target.StartsWith("/user/", StringComparison.Ordinal))
         {
             throw new ExperimentException($"{field}target: must be an actor path pattern under /user (e.g. /user/nodes/*/kubelet), got \"{target}\"");
@@ -214,10 +227,33 @@ public static class ExperimentReader
         {
             throw new ExperimentException($"{field}member: Invalid value: {member}: the cluster lists {cluster.Consoles.Count} consoles");
         }
+        if (action == FaultAction.KillProcess && cluster.Mode == ClusterMode.Attach)
+        {
+            if (member == 0)
+            {
+                throw new ExperimentException($"{field}member: the experiment observes the cluster through consoles[0]: kill-process needs member, the console of another member");
+            }
+            if (fault["for"] is not null)
+            {
+                throw new ExperimentException($"{field}for: a killed member of an attached cluster is started again by whoever runs it, not by the experiment");
+            }
+        }
+        TimeSpan? delay = null;
+        if (action == FaultAction.DelayJournal)
+        {
+            delay = Duration(fault, "delay", field) ?? throw new ExperimentException($"{field}delay: Required value: how long each journal write waits for its acknowledgement (e.g. 500ms)");
+        }
+        else if (fault["delay"] is not null)
+        {
+            throw new ExperimentException($"{field}delay: only a delay-journal fault has a delay");
+        }
         // A repeating fault without a start first happens one interval into the window.
         var every = Duration(fault, "every", field);
         return new FaultSpec(index, action, target, Duration(fault, "at", field) ?? every ?? TimeSpan.Zero, every,
-            Integer(fault, "pick", field, 1, 1000) ?? 1, Duration(fault, "for", field), manifest, member);
+            Integer(fault, "pick", field, 1, 1000) ?? 1, Duration(fault, "for", field), manifest, member)
+        {
+            Delay = delay,
+        };
     }
 
     private static InvariantSpec ReadInvariant(JsonNode? node, int index)

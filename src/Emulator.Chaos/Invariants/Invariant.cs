@@ -52,6 +52,11 @@ public abstract class Invariant
     {
     }
 
+    /// <summary>A node stopped by a fault was started again (its process restarted, or the node itself).</summary>
+    public virtual void NodeStarted(string node)
+    {
+    }
+
     /// <summary>True when the cluster, as far as this invariant sees, is where it should end up.</summary>
     public virtual bool IsConverged(Observation observation) => true;
 

@@ -202,6 +202,86 @@ public sealed class AttachedCluster : IChaosTarget
     /// <inheritdoc />
     public async Task SetPartitionedAsync(string address, bool cut, int member) => await Run(member, "remote", cut ? "blackhole" : "restore", address);
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChaosProcess>> ProcessesAsync(int member)
+    {
+        var info = await ProcessInfoAsync(member);
+        IReadOnlyList<string> nodes;
+        try
+        {
+            nodes = await NodesAsync(member);
+        }
+        catch (ChaosTargetException)
+        {
+            // A member that hosts no nodes has no node palette.
+            nodes = [];
+        }
+        return [new ChaosProcess(info.Name, nodes, true)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The member's console says which process it is (<c>process info</c>: its id, host and start time); the process is
+    /// killed only when it runs on this machine and the process of that id here started when the member did (a process
+    /// id alone may have been reused, or belong to another machine of the same name).
+    /// </remarks>
+    public async Task KillProcessAsync(string name, int member)
+    {
+        var info = await ProcessInfoAsync(member);
+        var console = _consoles[member].Address;
+        if (info.Name != name)
+        {
+            throw new ChaosTargetException($"the console at {console} is the member {info.Name}, not {name}");
+        }
+        if (!string.Equals(info.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ChaosTargetException($"the member {name} (console {console}) runs on host {info.Host}, not on this one ({Environment.MachineName}): kill-process can only SIGKILL a process on the machine the experiment runs on");
+        }
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.GetProcessById(info.Pid);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChaosTargetException($"the member {name} (console {console}) says it is process {info.Pid}, but no process {info.Pid} runs on this host", e);
+        }
+        using (process)
+        {
+            var started = process.StartTime.ToUniversalTime();
+            if ((started - info.Started.UtcDateTime).Duration() > TimeSpan.FromSeconds(1))
+            {
+                throw new ChaosTargetException($"process {info.Pid} on this host started at {ConsoleOutput.Time(started)}, the member {name} at {ConsoleOutput.Time(info.Started)}: not the member, nothing killed");
+            }
+            // Process.Kill is SIGKILL on Unix (TerminateProcess on Windows): no shutdown hook runs.
+            process.Kill(entireProcessTree: false);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task RestartProcessAsync(string name, int member) =>
+        throw new ChaosTargetException($"the member {name} is started again by whoever runs it: an attached cluster's kill-process has no for");
+
+    /// <inheritdoc />
+    public async Task SetJournalDelayAsync(TimeSpan delay, int member) =>
+        await Run(member, "persistence", "delay", delay == TimeSpan.Zero ? "off" : ((long)Math.Ceiling(delay.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms");
+
+    private sealed record MemberProcess(string Name, int Pid, string Host, DateTimeOffset Started);
+
+    private async Task<MemberProcess> ProcessInfoAsync(int member)
+    {
+        var row = (await Run(member, "process", "info")).Values.FirstOrDefault() is JsonArray { Count: > 0 } rows ? rows[0] as JsonObject : null;
+        if (row?["pid"]?.GetValue<string>() is not { } pidText || !int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || row["host"]?.GetValue<string>() is not { } host
+            || !DateTimeOffset.TryParse(row["started"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started))
+        {
+            throw new ChaosTargetException($"the console at {_consoles[member].Address} did not say which process it is (process info)");
+        }
+        var address = row["address"]?.GetValue<string>() is { } a && a != "-" ? a : $"pid {pidText}";
+        return new MemberProcess(address, pid, host, started);
+    }
+
     private async Task<ConsoleAnswer> Run(int member, params string[] args)
     {
         ConsoleAnswer answer;

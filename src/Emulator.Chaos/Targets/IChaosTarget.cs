@@ -41,6 +41,27 @@ public interface IChaosTarget : IAsyncDisposable
     /// <summary>Stops (or starts again) the emulated node <paramref name="name"/> on <paramref name="member"/>.</summary>
     Task SetNodeRunningAsync(string name, bool running, int member);
 
+    /// <summary>
+    /// The processes a <c>kill-process</c> fault may kill: a virtual cluster's workers, or the member whose console is
+    /// <paramref name="member"/> of an attached cluster.
+    /// </summary>
+    Task<IReadOnlyList<ChaosProcess>> ProcessesAsync(int member);
+
+    /// <summary>Kills the process <paramref name="name"/> at once (SIGKILL, or its emulation): nothing of it shuts down gracefully.</summary>
+    Task KillProcessAsync(string name, int member);
+
+    /// <summary>Starts the killed process <paramref name="name"/> again, as its restart with the same names would.</summary>
+    Task RestartProcessAsync(string name, int member);
+
+    /// <summary>Makes the journal of <paramref name="member"/> acknowledge each write <paramref name="delay"/> after it arrives (zero: at once).</summary>
+    Task SetJournalDelayAsync(TimeSpan delay, int member);
+
     /// <summary>Cuts (or restores) the link between <paramref name="member"/> and the member at <paramref name="address"/>.</summary>
     Task SetPartitionedAsync(string address, bool cut, int member);
 }
+
+/// <summary>A process a <c>kill-process</c> fault may kill.</summary>
+/// <param name="Name">How experiments name it: a virtual worker's name, or an attached member's cluster address (<c>HOST:PORT</c>).</param>
+/// <param name="Nodes">The emulated nodes it hosts.</param>
+/// <param name="Running">False once killed (and not started again).</param>
+public sealed record ChaosProcess(string Name, IReadOnlyList<string> Nodes, bool Running);

@@ -17,7 +17,8 @@ public sealed class JournalReader(ActorSystem system)
 
     private SqlReadJournal Journal()
     {
-        var plugin = system.Settings.Config.GetString("akka.persistence.journal.plugin", "");
+        // Through the delayable journal too: the events it passes on are in the SQL journal it wraps.
+        var plugin = Emulator.Runtime.Persistence.JournalSettings.InnerPlugin(system.Settings.Config);
         if (plugin != "akka.persistence.journal.sql")
         {
             throw new ConsoleCommandException($"the journal ({plugin}) cannot be queried: only the SQL journal (SQLite or PostgreSQL) can");

@@ -13,7 +13,7 @@ namespace Emulator.Node.Hosting;
 /// kubelet (its heartbeats stop: a node failure as the control plane sees it), <see cref="StartNode"/> starts them again
 /// (the kubelet recalls its node's state from the container runtime and adopts its pods), <see cref="ReadContainerLog"/>, <see cref="ReadNodeUsage"/> and <see cref="OpenPodConnection"/> go to the kubelet of the node named, <see cref="ListHostedNodes"/> lists them.
 /// </summary>
-public sealed class NodeHost : UntypedActor
+public sealed class NodeHost : UntypedActor, IWithUnboundedStash
 {
     private readonly IActorRef _store;
     private readonly IActorRef _hub;
@@ -24,6 +24,10 @@ public sealed class NodeHost : UntypedActor
     private readonly Dictionary<string, IActorRef> _agents = new(StringComparer.Ordinal);
     private IActorRef _runtime = ActorRefs.Nobody;
     private int _incarnation;
+    private bool _recovered;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
 
     /// <summary>Creates the host of the nodes <paramref name="options"/> describes.</summary>
     /// <param name="options">The nodes.</param>
@@ -57,15 +61,32 @@ public sealed class NodeHost : UntypedActor
         _runtime = Context.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
             Props.Create(() => new ContainerRuntime(host)), "container-runtime",
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)), "container-runtime-supervisor");
-        foreach (var name in _order)
-        {
-            Start(name);
-        }
+        // The nodes start once the container runtime has recovered from the journal (a command to it waits in its stash
+        // until then): a restarted process's kubelets find their pods at once, and nothing its nodes do races the
+        // recovery, which runs on the journal's own tasks.
+        _runtime.Tell(new RecallNode(""), Self);
     }
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
     {
+        if (!_recovered)
+        {
+            if (message is NodeRecalled)
+            {
+                _recovered = true;
+                foreach (var name in _order)
+                {
+                    Start(name);
+                }
+                Stash.UnstashAll();
+            }
+            else
+            {
+                Stash.Stash();
+            }
+            return;
+        }
         switch (message)
         {
             case StopNode stop when !_nodes.ContainsKey(stop.Name):

@@ -37,6 +37,31 @@ public static class JournalSettings
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
         """);
 
+    /// <summary>
+    /// <paramref name="journal"/> with its journal plugin wrapped in the <see cref="DelayableJournal"/>, so that the
+    /// console and chaos experiments can delay the journal's acknowledgements (<see cref="JournalDelay"/>) while the
+    /// events still go where <paramref name="journal"/> says. Without a delay the wrapper only passes messages on.
+    /// </summary>
+    public static Config Delayable(Config journal)
+    {
+        var inner = InnerPlugin(journal);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.plugin = "{{DelayableJournal.PluginId}}"
+            {{DelayableJournal.PluginId}} {
+              class = "{{typeof(DelayableJournal).FullName}}, {{typeof(DelayableJournal).Assembly.GetName().Name}}"
+              plugin-dispatcher = "akka.persistence.dispatchers.default-plugin-dispatcher"
+              inner = "{{inner}}"
+            }
+            """).WithFallback(journal);
+    }
+
+    /// <summary>The journal plugin that holds the events: the configured one, or the one the delayable journal wraps.</summary>
+    public static string InnerPlugin(Config config)
+    {
+        var plugin = config.GetString("akka.persistence.journal.plugin", "");
+        return plugin == DelayableJournal.PluginId ? config.GetString(DelayableJournal.PluginId + ".inner", "") : plugin;
+    }
+
     private static Config Sql(string connectionString, string provider, string mapping, bool autoInitialize = true) =>
         ConfigurationFactory.ParseString($$"""
             akka.persistence {

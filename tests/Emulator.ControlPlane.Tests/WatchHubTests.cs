@@ -66,4 +66,40 @@ public sealed class WatchHubTests : ApiStoreTestKit
         Ok(new UpdateObject(Pods, json));
         Assert.Equal(WatchEventType.Deleted, watcher.ExpectMsg<WatchEvent>().Type);
     }
+
+    [Fact]
+    public void A_node_watch_sees_only_the_pods_bound_to_its_node()
+    {
+        var onA = CreateTestProbe();
+        var onB = CreateTestProbe();
+        Hub.Tell(new StartWatch("pods", null, 0, null, onA.Ref, NodeName: "node-a"), TestActor);
+        Hub.Tell(new StartWatch("pods", null, 0, null, onB.Ref, NodeName: "node-b"), TestActor);
+        RunUntilIdleIfDeterministic();
+        var created = Ok(new CreateObject(Pods, Pod("web")));
+        Ok(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "node-a")));
+        // Unbound: no node's watch sees it. Bound: it enters node-a's watch as ADDED, as for any field selector.
+        var bound = Ok(new BindPod("default", "web", "node-a"));
+        var added = onA.ExpectMsg<WatchEvent>();
+        Assert.Equal((WatchEventType.Added, "web", bound.ResourceVersion), (added.Type, added.Object.Name, added.ResourceVersion));
+        var json = bound.ToJsonObject();
+        json["metadata"]!["labels"] = new JsonObject { ["x"] = "1" };
+        var labelled = Ok(new UpdateObject(Pods, json));
+        var modified = onA.ExpectMsg<WatchEvent>();
+        Assert.Equal((WatchEventType.Modified, labelled.ResourceVersion), (modified.Type, modified.ResourceVersion));
+        var onBPod = Ok(new CreateObject(Pods, Object("Pod", "default", "db", new JsonObject
+        {
+            ["nodeName"] = "node-b",
+            ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "nginx" }),
+        })));
+        var other = onB.ExpectMsg<WatchEvent>();
+        Assert.Equal((WatchEventType.Added, "db", onBPod.ResourceVersion), (other.Type, other.Object.Name, other.ResourceVersion));
+        Settle();
+        onA.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        onB.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        // Resumed from before the pod was created, a node watch replays the window through the same selection.
+        var resumed = CreateTestProbe();
+        Hub.Tell(new StartWatch("pods", null, created.ResourceVersion - 1, null, resumed.Ref, NodeName: "node-a"), TestActor);
+        Assert.Equal([(WatchEventType.Added, bound.ResourceVersion), (WatchEventType.Modified, labelled.ResourceVersion)],
+            resumed.ReceiveN(2).Cast<WatchEvent>().Select(e => (e.Type, e.ResourceVersion)));
+    }
 }

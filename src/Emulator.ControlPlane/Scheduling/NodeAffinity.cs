@@ -10,9 +10,11 @@ public static class NodeAffinity
     /// <summary>True when the node has every nodeSelector label and matches one of the required node selector terms (if any).</summary>
     public static bool Matches(KubeObject pod, KubeObject node)
     {
-        var labels = node.Labels;
+        // The node's labels are read only when the pod selects on them: most pods do not, and this runs per pod and node.
+        IReadOnlyDictionary<string, string>? labels = null;
         foreach (var (key, value) in JsonTree.StringMap(JsonTree.Get(pod.Document, "spec", "nodeSelector")))
         {
+            labels ??= node.Labels;
             if (!labels.TryGetValue(key, out var actual) || actual != value)
             {
                 return false;

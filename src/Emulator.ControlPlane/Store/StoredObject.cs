@@ -12,8 +12,9 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, IReadOnlyList<string> finalizers)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, IReadOnlyList<string> finalizers, string? nodeName)
     {
+        NodeName = nodeName;
         OwnerUids = ownerUids;
         Finalizers = finalizers;
         Resource = resource;
@@ -49,6 +50,9 @@ public sealed class StoredObject
 
     /// <summary><c>metadata.finalizers</c>.</summary>
     public IReadOnlyList<string> Finalizers { get; }
+
+    /// <summary>A pod's <c>spec.nodeName</c> (null when unbound, and for every other resource): the watch hub indexes kubelets' watches by it.</summary>
+    public string? NodeName { get; }
 
     /// <summary>True once <c>metadata.deletionTimestamp</c> is set.</summary>
     public bool IsDeleting { get; }
@@ -146,7 +150,13 @@ public sealed class StoredObject
         {
             finalizers = f.EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
         }
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, finalizers);
+        string? nodeName = null;
+        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
+            && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
+        {
+            nodeName = node.GetString();
+        }
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, finalizers, nodeName);
     }
 
     /// <summary>Serializes a mutable object about to be written and indexes it (strictly: see <see cref="From(string, byte[], bool)"/>).</summary>

@@ -5,9 +5,11 @@ namespace Emulator.ControlPlane.Store;
 /// <summary>
 /// Starts a watch: events of <paramref name="Resource"/> (null: every resource) in <paramref name="Namespace"/> (null: all)
 /// after <paramref name="FromResourceVersion"/> (0: only new events) that pass <paramref name="Filter"/> go to
-/// <paramref name="Subscriber"/> as <see cref="WatchEvent"/>s, in resourceVersion order.
+/// <paramref name="Subscriber"/> as <see cref="WatchEvent"/>s, in resourceVersion order. <paramref name="NodeName"/> is the
+/// kubelet's <c>spec.nodeName=NODE</c> field selector: only pods bound to that node pass (and <paramref name="Filter"/>
+/// too, when given); the hub looks such watches up by node instead of asking every one of them about every pod change.
 /// </summary>
-public sealed record StartWatch(string? Resource, string? Namespace, long FromResourceVersion, Func<StoredObject, bool>? Filter, IActorRef Subscriber);
+public sealed record StartWatch(string? Resource, string? Namespace, long FromResourceVersion, Func<StoredObject, bool>? Filter, IActorRef Subscriber, string? NodeName = null);
 
 /// <summary>Ends a subscriber's watches.</summary>
 public sealed record StopWatch(IActorRef Subscriber);
@@ -25,6 +27,8 @@ public sealed class WatchHub : UntypedActor
     private readonly Queue<WatchEvent> _window = new();
     private readonly int _windowSize;
     private readonly List<StartWatch> _watches = [];
+    // Watches with a node name, by that name: a pod change concerns at most the watches of its old and new node.
+    private readonly Dictionary<string, List<StartWatch>> _byNode = new(StringComparer.Ordinal);
     private long _lastResourceVersion;
 
     /// <summary>Creates the hub keeping the last <paramref name="windowSize"/> changes.</summary>
@@ -46,16 +50,21 @@ public sealed class WatchHub : UntypedActor
                 {
                     Deliver(watch, change);
                 }
+                DeliverToNode(change.Object.NodeName, change);
+                if (change.Previous?.NodeName is { } previousNode && previousNode != change.Object.NodeName)
+                {
+                    DeliverToNode(previousNode, change);
+                }
                 break;
             case StartWatch start:
                 Begin(start);
                 break;
             case StopWatch stop:
-                _watches.RemoveAll(w => w.Subscriber.Equals(stop.Subscriber));
+                Remove(stop.Subscriber);
                 Context.Unwatch(stop.Subscriber);
                 break;
             case Terminated terminated:
-                _watches.RemoveAll(w => w.Subscriber.Equals(terminated.ActorRef));
+                Remove(terminated.ActorRef);
                 break;
             default:
                 Unhandled(message);
@@ -81,9 +90,47 @@ public sealed class WatchHub : UntypedActor
                 }
             }
         }
-        _watches.Add(start);
+        if (start.NodeName is { } node)
+        {
+            if (!_byNode.TryGetValue(node, out var watches))
+            {
+                _byNode[node] = watches = [];
+            }
+            watches.Add(start);
+        }
+        else
+        {
+            _watches.Add(start);
+        }
         Context.Watch(start.Subscriber);
     }
+
+    private void DeliverToNode(string? node, WatchEvent change)
+    {
+        if (node is not null && _byNode.TryGetValue(node, out var watches))
+        {
+            foreach (var watch in watches)
+            {
+                Deliver(watch, change);
+            }
+        }
+    }
+
+    private void Remove(IActorRef subscriber)
+    {
+        _watches.RemoveAll(w => w.Subscriber.Equals(subscriber));
+        foreach (var (node, watches) in _byNode.ToArray())
+        {
+            if (watches.RemoveAll(w => w.Subscriber.Equals(subscriber)) > 0 && watches.Count == 0)
+            {
+                _byNode.Remove(node);
+            }
+        }
+    }
+
+    // Whether an object passes a watch's node name and filter.
+    private static bool Passes(StartWatch watch, StoredObject obj) =>
+        (watch.NodeName is null || watch.NodeName == obj.NodeName) && (watch.Filter is not { } filter || filter(obj));
 
     private static void Deliver(StartWatch watch, WatchEvent change)
     {
@@ -98,16 +145,16 @@ public sealed class WatchHub : UntypedActor
         {
             return;
         }
-        if (watch.Filter is not { } filter)
+        if (watch.Filter is null && watch.NodeName is null)
         {
             watch.Subscriber.Tell(change, null);
             return;
         }
-        var matches = change.Type != WatchEventType.Deleted && filter(obj);
-        var matched = change.Previous is { } previous && filter(previous);
+        var matches = change.Type != WatchEventType.Deleted && Passes(watch, obj);
+        var matched = change.Previous is { } previous && Passes(watch, previous);
         if (change.Type == WatchEventType.Deleted)
         {
-            if (matched || filter(obj))
+            if (matched || Passes(watch, obj))
             {
                 watch.Subscriber.Tell(change, null);
             }

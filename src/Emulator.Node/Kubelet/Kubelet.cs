@@ -46,7 +46,6 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     // (computed when the metrics server scrapes, not on every change: the 10,000-pod path pays nothing for it).
     private readonly Dictionary<string, StoredObject> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (StoredObject Version, ResourceUsageModel Model)> _usage = new(StringComparer.Ordinal);
-    private readonly byte[] _nodeNamePattern;
     // The pod network (host-local IPAM over the node's pod CIDR): unknown until the Node has spec.podCIDR.
     private string? _podCidr;
     private uint _networkBase;
@@ -61,7 +60,6 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
         _hub = hub;
         _events = events;
         _runtime = runtime;
-        _nodeNamePattern = System.Text.Encoding.UTF8.GetBytes($"\"nodeName\":\"{node.Name}\"");
     }
 
     private sealed record Relist;
@@ -214,23 +212,6 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     /// <summary>Tells the runtime of a change, tagged with this node.</summary>
     private void Record(RuntimeEvent change) => _runtime.Tell(change with { Node = _node.Name }, Self);
 
-    /// <summary>
-    /// The watch filter: pods bound to this node. It runs in the watch hub for every pod change of the cluster, so
-    /// it first looks for the compact bytes <c>"nodeName":"&lt;node&gt;"</c> and parses only the candidates.
-    /// </summary>
-    private bool OnThisNode(StoredObject obj)
-    {
-        var json = obj.Json.AsSpan();
-        if (json.IndexOf(_nodeNamePattern) < 0 && json.IndexOf("\"nodeName\" "u8) < 0 && json.IndexOf("\"nodeName\":\t"u8) < 0)
-        {
-            return false;
-        }
-        return NodeNameOf(obj) == _node.Name;
-    }
-
-    // The shared parse: every kubelet (and every controller's cache) reads the same tree of one pod version.
-    private static string? NodeNameOf(StoredObject obj) => JsonTree.GetString(obj.Parsed.Document, "spec", "nodeName");
-
     private void Listed(ListReply listed)
     {
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -244,7 +225,8 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
         {
             Removed(uid);
         }
-        _hub.Tell(new StartWatch(ResourceTypes.Pods.Key, null, listed.ResourceVersion, OnThisNode, Self), Self);
+        // The pods bound to this node (a field selector on spec.nodeName, as a kubelet watches): the hub finds this watch by node.
+        _hub.Tell(new StartWatch(ResourceTypes.Pods.Key, null, listed.ResourceVersion, null, Self, NodeName: _node.Name), Self);
     }
 
     private void Sync(StoredObject stored)

@@ -268,6 +268,9 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <summary>The log's destination: one line per event on standard error (standard output is the CLI's own).</summary>
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(logging => logging
+        // Every member loads the gremlin adapter so the console's `remote` palette can blackhole and throttle links;
+        // Akka warns at each start that it is loaded, which says nothing about a fault being active.
+        .AddFilter("Akka.Remote.Transport.FailureInjectorTransportAdapter", LogLevel.Error)
         .AddSimpleConsole(console =>
         {
             console.SingleLine = true;

@@ -97,6 +97,30 @@ public sealed class ServiceNetworkingTests : ClusterTestKit
     }
 
     [Fact]
+    public void Changing_the_type_drops_the_fields_the_new_type_may_not_have_unless_the_update_changed_them()
+    {
+        var np = Ok(new CreateObject(Services, Service("np", "NodePort"))).ToJsonObject();
+        Assert.Equal("Cluster", JsonTree.GetString(np, "spec", "externalTrafficPolicy"));
+        var port = JsonTree.AsInt(np["spec"]!["ports"]![0]!["nodePort"])!.Value;
+
+        // The stored object with only its type changed (what `kubectl patch -p '{"spec":{"type":"ClusterIP"}}'` sends).
+        var changed = (JsonObject)np.DeepClone();
+        changed["spec"]!["type"] = "ClusterIP";
+        changed["spec"]!["ports"]![0]!["nodePort"] = port + 1;
+        Assert.Contains("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'",
+            Send(new UpdateObject(Services, (JsonObject)changed.DeepClone())).Error!.Message, StringComparison.Ordinal);
+
+        changed["spec"]!["ports"]![0]!["nodePort"] = port;
+        var updated = Ok(new UpdateObject(Services, changed)).ToJsonObject();
+        Assert.Equal("ClusterIP", JsonTree.GetString(updated, "spec", "type"));
+        Assert.Null(updated["spec"]!["ports"]![0]!["nodePort"]);
+        Assert.Null(updated["spec"]!["externalTrafficPolicy"]);
+        Assert.Equal(JsonTree.GetString(np, "spec", "clusterIP"), JsonTree.GetString(updated, "spec", "clusterIP"));
+        // The node port is free again.
+        Ok(new CreateObject(Services, Service("other", "NodePort", ports: new JsonObject { ["port"] = 80, ["nodePort"] = port })));
+    }
+
+    [Fact]
     public void The_kubernetes_service_gets_the_first_address_and_the_API_servers_endpoints()
     {
         Sys.ActorOf(Props.Create(() => new KubernetesServiceController(Store, Hub, "127.0.0.1", 6443, null)), "kubernetes-service");

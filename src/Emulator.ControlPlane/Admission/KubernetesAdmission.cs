@@ -59,6 +59,10 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
                     UpdateRules.PrepareTemplateGeneration(candidate, live, kind);
+                    if (type.Key == ServiceAllocationKey)
+                    {
+                        ServiceTypeChange.DropTypeDependentFields(obj, old);
+                    }
                     AdmitPodPriority(type, obj, old, operation, stored);
                     ObjectValidator.EnsureValidUpdate(candidate, live, kind);
                     ValidatePriorityClass(type, obj, operation, stored);

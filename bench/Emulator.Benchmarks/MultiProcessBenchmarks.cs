@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Emulator.Processes;
 using Npgsql;
 
 namespace Emulator.Benchmarks;
@@ -34,7 +35,8 @@ public static class MultiProcessBenchmarks
             Pods: Number("--pods", 1000),
             Creates: Number("--creates", 500),
             Concurrency: Number("--concurrency", 8),
-            TimeScale: Number("--time-scale", 20));
+            TimeScale: Number("--time-scale", 20),
+            Timeout: TimeSpan.FromMinutes(Number("--timeout-minutes", 10)));
         Console.WriteLine($"Multi-process benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}; 2 control-plane members, "
             + $"{settings.Workers} workers x {settings.NodesPerWorker} nodes, a Deployment of {settings.Pods} pods, {settings.Creates} creates per member "
             + $"({settings.Concurrency} at a time), --time-scale {settings.TimeScale}");
@@ -54,12 +56,21 @@ public static class MultiProcessBenchmarks
         }
     }
 
-    private sealed record Settings(int Workers, int NodesPerWorker, int Pods, int Creates, int Concurrency, int TimeScale);
+    private sealed record Settings(int Workers, int NodesPerWorker, int Pods, int Creates, int Concurrency, int TimeScale, TimeSpan Timeout);
+
+    private static readonly Stopwatch SinceStart = Stopwatch.StartNew();
+
+    /// <summary>
+    /// A progress line with the time since the benchmark started: large runs take minutes, and a run that times out
+    /// still shows how far each phase got.
+    /// </summary>
+    private static void Progress(string message) =>
+        Console.WriteLine($"[{SinceStart.Elapsed.TotalSeconds,7:0.0} s] {message}");
 
     /// <summary>The processes of one run, their database and state; disposing kills and removes them all.</summary>
     private sealed class Topology(string admin) : IDisposable
     {
-        private readonly List<Member> _members = [];
+        private readonly List<EmulatorMember> _members = [];
         private readonly string _root = Directory.CreateTempSubdirectory("emulator-mp-bench-").FullName;
         private readonly string _database = "emulator_bench_" + Guid.NewGuid().ToString("N")[..12];
         private bool _created;
@@ -89,10 +100,14 @@ public static class MultiProcessBenchmarks
             var survivor = await cp2;
             await Task.WhenAll(workers);
             var started = clock.Elapsed;
+            Progress($"{2 + settings.Workers} processes up");
             rows.Add(new Row($"{2 + settings.Workers} processes started (cp1 first)", "s", [started.TotalSeconds], "", false, null));
             using var api = new HttpClient { BaseAddress = survivor.Api!, Timeout = TimeSpan.FromSeconds(30) };
             var nodes = settings.Workers * settings.NodesPerWorker;
-            await Until(async () => (await ReadyNodes(api)) >= nodes, TimeSpan.FromMinutes(5), $"{nodes} Ready nodes");
+            var ready = 0;
+            await Until(async () => (ready = await ReadyNodes(api)) >= nodes, settings.Timeout, $"{nodes} Ready nodes",
+                progress: () => $"nodes Ready: {ready} of {nodes}");
+            Progress($"{nodes} nodes Ready");
             rows.Add(new Row($"{nodes} nodes Ready (from the first start)", "s", [clock.Elapsed.TotalSeconds], "", false, null));
 
             // A Deployment spread over the workers' nodes, created through cp2.
@@ -104,18 +119,20 @@ public static class MultiProcessBenchmarks
                 """)!;
             deployment["spec"]!["replicas"] = settings.Pods;
             await Post(api, "/apis/apps/v1/namespaces/default/deployments", deployment.ToJsonString());
-            Dictionary<string, int> perWorker = [];
-            await Until(async () =>
-            {
-                perWorker = await RunningPodsPerWorker(api);
-                return perWorker.Values.Sum() >= settings.Pods;
-            }, TimeSpan.FromMinutes(10), $"{settings.Pods} Running pods");
-            rows.Add(new Row($"Deployment of {settings.Pods} pods Running", "s", [clock.Elapsed.TotalSeconds], "", false, null));
+            // Watched through the Deployment's status (what `kubectl rollout status` reads): listing every pod at each poll
+            // would load the cluster being measured. Pods without probes are ready once Running.
+            var readyPods = 0;
+            await Until(async () => (readyPods = await ReadyReplicas(api)) >= settings.Pods, settings.Timeout, $"{settings.Pods} ready pods",
+                poll: TimeSpan.FromSeconds(1), progress: () => $"pods ready: {readyPods} of {settings.Pods}");
+            rows.Add(new Row($"Deployment of {settings.Pods} pods ready (status.readyReplicas)", "s", [clock.Elapsed.TotalSeconds], "", false, null));
+            Progress($"{settings.Pods} pods ready");
+            var perWorker = await RunningPodsPerWorker(api);
             Console.WriteLine($"pods per worker: {string.Join(", ", perWorker.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))}");
 
             // Creates through each member: cp1 holds the store; cp2 forwards to it (one more hop between processes).
             foreach (var member in new[] { cp1, survivor })
             {
+                Progress($"{settings.Creates} creates through {member.Name}");
                 var (rate, p50, p99) = await Creates(member, settings.Creates, settings.Concurrency);
                 var role = member == cp1 ? "holds the store" : "forwards to the store";
                 rows.Add(new Row($"ConfigMap creates through {member.Name} ({role})", "creates/s", [rate], "", true, null));
@@ -125,6 +142,7 @@ public static class MultiProcessBenchmarks
 
             // Fail-over: SIGKILL the holder, then the first write acknowledged through the survivor.
             using var quick = new HttpClient { BaseAddress = survivor.Api!, Timeout = TimeSpan.FromSeconds(2) };
+            Progress("SIGKILL cp1, the store's holder");
             cp1.Kill();
             clock.Restart();
             await Until(async () =>
@@ -136,7 +154,7 @@ public static class MultiProcessBenchmarks
             return rows;
         }
 
-        private static async Task<(double Rate, double P50, double P99)> Creates(Member member, int count, int concurrency)
+        private static async Task<(double Rate, double P50, double P99)> Creates(EmulatorMember member, int count, int concurrency)
         {
             using var http = new HttpClient { BaseAddress = member.Api!, Timeout = TimeSpan.FromSeconds(30) };
             var latencies = new double[count];
@@ -157,14 +175,15 @@ public static class MultiProcessBenchmarks
             return (count / elapsed, Stats.Percentile(latencies, 0.5), Stats.Percentile(latencies, 0.99));
         }
 
-        private async Task<Member> Start(string name, string[] arguments)
+        private async Task<EmulatorMember> Start(string name, string[] arguments)
         {
-            var member = Member.Launch(name, [.. arguments, "--state", Path.Combine(_root, name)]);
+            var member = EmulatorMember.Launch(name, [.. arguments, "--state", Path.Combine(_root, name)]);
             lock (_members)
             {
                 _members.Add(member);
             }
-            await member.Started;
+            await member.StartedWithin(TimeSpan.FromMinutes(3));
+            Progress($"{name} up (pid {member.ProcessId})");
             return member;
         }
 
@@ -220,15 +239,19 @@ public static class MultiProcessBenchmarks
         JsonNode.Parse(await api.GetStringAsync("/api/v1/nodes"))!["items"]!.AsArray()
             .Count(n => n!["status"]?["conditions"]?.AsArray().Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true);
 
+    private static async Task<int> ReadyReplicas(HttpClient api) =>
+        JsonNode.Parse(await api.GetStringAsync("/apis/apps/v1/namespaces/default/deployments/web"))!["status"]?["readyReplicas"]?.GetValue<int>() ?? 0;
+
     private static async Task<Dictionary<string, int>> RunningPodsPerWorker(HttpClient api) =>
         JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&fieldSelector=status.phase%3DRunning"))!["items"]!.AsArray()
             .Where(p => p!["metadata"]!["deletionTimestamp"] is null)
             .GroupBy(p => p!["spec"]!["nodeName"]!.GetValue<string>().Split("-node-")[0])
             .ToDictionary(g => g.Key, g => g.Count());
 
-    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? poll = null)
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? poll = null, Func<string>? progress = null)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var report = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             try
@@ -244,7 +267,12 @@ public static class MultiProcessBenchmarks
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}");
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}{(progress is null ? "" : $" ({progress()})")}");
+            }
+            if (progress is not null && DateTime.UtcNow > report)
+            {
+                Progress(progress());
+                report = DateTime.UtcNow + TimeSpan.FromSeconds(10);
             }
             await Task.Delay(poll ?? TimeSpan.FromMilliseconds(500));
         }
@@ -255,106 +283,5 @@ public static class MultiProcessBenchmarks
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The emulator as built beside the benchmarks (src/Emulator.Cli/bin/CONFIGURATION/TFM/emulator.dll).</summary>
-    private static string EmulatorDll()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var repository = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(repository, "src", "Emulator.Cli", "bin", output.Parent!.Name, output.Name, "emulator.dll");
-        return File.Exists(dll) ? dll : throw new InvalidOperationException($"emulator not built at {dll}");
-    }
-
-    /// <summary>One member process; killed with SIGKILL.</summary>
-    private sealed class Member
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private Member(string name, Process process)
-        {
-            Name = name;
-            _process = process;
-        }
-
-        public string Name { get; }
-
-        public Uri? Api { get; private set; }
-
-        public string ClusterAddress { get; private set; } = "";
-
-        public Task Started => _started.Task.WaitAsync(TimeSpan.FromMinutes(3));
-
-        public static Member Launch(string name, string[] arguments)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(EmulatorDll());
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-            var member = new Member(name, new Process { StartInfo = info, EnableRaisingEvents = true });
-            member._process.OutputDataReceived += (_, e) => member.Read(e.Data, error: false);
-            member._process.ErrorDataReceived += (_, e) => member.Read(e.Data, error: true);
-            member._process.Exited += (_, _) => member._started.TrySetException(new InvalidOperationException($"{name} exited:\n{member.Tail()}"));
-            member._process.Start();
-            member._process.BeginOutputReadLine();
-            member._process.BeginErrorReadLine();
-            return member;
-        }
-
-        private string Tail()
-        {
-            lock (_output)
-            {
-                var text = _output.ToString();
-                return text.Length > 4000 ? text[^4000..] : text;
-            }
-        }
-
-        private void Read(string? line, bool error)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-            if (error)
-            {
-                return;
-            }
-            if (line.StartsWith("cluster:", StringComparison.Ordinal))
-            {
-                ClusterAddress = line["cluster:".Length..].Trim().Split(' ')[0];
-            }
-            else if (line.StartsWith("Kubernetes API:", StringComparison.Ordinal))
-            {
-                Api = new Uri(line["Kubernetes API:".Length..].Trim());
-            }
-            else if (line.StartsWith("Press Ctrl-C", StringComparison.Ordinal))
-            {
-                _started.TrySetResult();
-            }
-        }
-
-        public void Kill()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Emulator.Processes;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -157,17 +158,8 @@ public sealed class EmulatorProcess : IAsyncDisposable
         return new KubectlResult(process.ExitCode, await stdout, await stderr);
     }
 
-    internal static string EmulatorDll()
-    {
-        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var tfm = baseDirectory.Name;
-        var configuration = baseDirectory.Parent!.Name;
-        var repository = RepositoryRoot();
-        var dll = Path.Combine(repository, "src", "Emulator.Cli", "bin", configuration, tfm, "emulator.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"emulator not built at {dll}");
-    }
+    internal static string EmulatorDll() => EmulatorBuild.EmulatorDll();
 
     /// <summary>The repository's root: the test binaries sit in tests/PROJECT/bin/CONFIGURATION/TFM.</summary>
-    internal static string RepositoryRoot() =>
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+    internal static string RepositoryRoot() => EmulatorBuild.RepositoryRoot();
 }

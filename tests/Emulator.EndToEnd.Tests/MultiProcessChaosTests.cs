@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emulator.Processes;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -46,7 +47,7 @@ public sealed partial class MultiProcessTests
     }
 
     /// <summary>Runs the shipped <paramref name="file"/> against the four members (their consoles, cp1's API, w1's address) and returns its JSON report.</summary>
-    private async Task<JsonNode> RunAttachedExperiment(string file, Member cp1, Member cp2, Member w1, Member w2)
+    private async Task<JsonNode> RunAttachedExperiment(string file, EmulatorMember cp1, EmulatorMember cp2, EmulatorMember w1, EmulatorMember w2)
     {
         var directory = Path.Combine(EmulatorProcess.RepositoryRoot(), "config", "chaos");
         var text = (await File.ReadAllTextAsync(Path.Combine(directory, file)))

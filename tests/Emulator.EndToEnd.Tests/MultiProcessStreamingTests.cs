@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Emulator.Processes;
 
 namespace Emulator.EndToEnd.Tests;
 
@@ -131,7 +132,7 @@ public sealed partial class MultiProcessTests
     }
 
     /// <summary>An exec with a live shell on w1; when <paramref name="worker"/> is given, it is killed and kubectl must end with an error.</summary>
-    private static async Task OpenShellThenLoseItsWorker(Kubectl client, Member? worker)
+    private static async Task OpenShellThenLoseItsWorker(Kubectl client, EmulatorMember? worker)
     {
         using var shell = client.StartWithInput("exec", "-i", "web", "--", "sh");
         try

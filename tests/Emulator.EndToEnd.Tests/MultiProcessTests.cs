@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Emulator.Processes;
 using Npgsql;
 
 namespace Emulator.EndToEnd.Tests;
@@ -19,7 +20,7 @@ namespace Emulator.EndToEnd.Tests;
 public sealed partial class MultiProcessTests : IAsyncLifetime
 {
     private const string Variable = "EMULATOR_TEST_POSTGRES";
-    private readonly List<Member> _members = [];
+    private readonly List<EmulatorMember> _members = [];
     private readonly string _root = Path.Combine(Path.GetTempPath(), "emulator-mp-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly string _database = "emulator_mp_" + Guid.NewGuid().ToString("N")[..12];
     private string? _admin;
@@ -70,7 +71,7 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
         await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
 
         // A member with another time scale is refused with a clear message.
-        var odd = Member.Launch("odd", ["worker", "--join", seed, "--nodes", "1", "--name", "odd", "--postgres", postgres, "--time-scale", "1", "--state", Path.Combine(_root, "odd")]);
+        var odd = EmulatorMember.Launch("odd", ["worker", "--join", seed, "--nodes", "1", "--name", "odd", "--postgres", postgres, "--time-scale", "1", "--state", Path.Combine(_root, "odd")]);
         _members.Add(odd);
         Assert.Equal(1, await odd.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("the cluster runs emulated time at --time-scale 20 and this member at 1: every member must run the same --time-scale", odd.Output);
@@ -83,7 +84,7 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
             """)!;
         (await api.PostAsJsonAsync("/apis/apps/v1/namespaces/default/deployments", deployment)).EnsureSuccessStatusCode();
         await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60), "4 Running pods over both workers");
+            TimeSpan.FromSeconds(120), "4 Running pods over both workers");
 
         // One pod CIDR per node across workers (the node IPAM controller): pod IPs are distinct and inside their node's range.
         var podCidrs = JsonNode.Parse(await api.GetStringAsync("/api/v1/nodes"))!["items"]!.AsArray()
@@ -168,7 +169,7 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
             """)!;
         (await api.PostAsJsonAsync("/apis/apps/v1/namespaces/default/deployments", deployment)).EnsureSuccessStatusCode();
         await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.Any(n => n.StartsWith("w1-", StringComparison.Ordinal)) && nodes.Any(n => n.StartsWith("w2-", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60), "4 Running pods over both workers");
+            TimeSpan.FromSeconds(120), "4 Running pods over both workers");
 
         // The partition: every other member blackholes its link to w1, through its console as a user would. Times are
         // from the first blackhole (the one on the store's member: w1's writes stop there).
@@ -224,7 +225,7 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
         Assert.Equal(4, live.Distinct().Count());
     }
 
-    private static async Task<List<string>> ClusterMembers(Member member)
+    private static async Task<List<string>> ClusterMembers(EmulatorMember member)
     {
         var show = await EmulatorProcess.RunCliAsync("pbm", member.ConsoleAddress, "cluster", "show", "--output", "json");
         if (show.ExitCode != 0)
@@ -290,7 +291,7 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
     /// schema) and the others together. Time runs 20 times faster: a node's 50 s grace period and the pods' 300 s
     /// toleration pass in 2.5 s and 15 s.
     /// </summary>
-    private async Task<(Member Cp1, Member Cp2, Member W1, Member W2, string Postgres)> StartFourMembers()
+    private async Task<(EmulatorMember Cp1, EmulatorMember Cp2, EmulatorMember W1, EmulatorMember W2, string Postgres)> StartFourMembers()
     {
         var postgres = await CreateDatabaseAsync();
         string[] shared = ["--postgres", postgres, "--time-scale", "20", "--console-port", "0"];
@@ -302,14 +303,14 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
         return (cp1, await cp2, await w1, await w2, postgres);
     }
 
-    private async Task<Member> Start(string name, string[] arguments)
+    private async Task<EmulatorMember> Start(string name, string[] arguments)
     {
-        var member = Member.Launch(name, [.. arguments, "--state", Path.Combine(_root, name)]);
+        var member = EmulatorMember.Launch(name, [.. arguments, "--state", Path.Combine(_root, name)]);
         lock (_members)
         {
             _members.Add(member);
         }
-        await member.Started;
+        await member.StartedWithin(TimeSpan.FromSeconds(90));
         return member;
     }
 
@@ -373,111 +374,6 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
                 throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}\n{string.Join("\n", _members.Select(m => $"--- {m.Name}\n{m.Output}"))}");
             }
             await Task.Delay(250);
-        }
-    }
-
-    /// <summary>One member process; killed with SIGKILL (a crash), never left running after the test.</summary>
-    private sealed class Member
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private Member(string name, Process process)
-        {
-            Name = name;
-            _process = process;
-        }
-
-        public string Name { get; }
-
-        public Uri? Api { get; private set; }
-
-        public string ClusterAddress { get; private set; } = "";
-
-        /// <summary>The console endpoint's HOST:PORT, for <c>emulator pbm</c>.</summary>
-        public string ConsoleAddress { get; private set; } = "";
-
-        public Task Started => _started.Task.WaitAsync(TimeSpan.FromSeconds(90));
-
-        public Task<int> ExitCode => _process.WaitForExitAsync().ContinueWith(_ => _process.ExitCode, TaskScheduler.Default);
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static Member Launch(string name, string[] arguments)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(EmulatorProcess.EmulatorDll());
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-            var member = new Member(name, new Process { StartInfo = info });
-            member._process.OutputDataReceived += (_, e) => member.Read(e.Data);
-            member._process.ErrorDataReceived += (_, e) => member.Read(e.Data, error: true);
-            member._process.Exited += (_, _) => member._started.TrySetException(new InvalidOperationException($"{name} exited:\n{member.Output}"));
-            member._process.EnableRaisingEvents = true;
-            member._process.Start();
-            member._process.BeginOutputReadLine();
-            member._process.BeginErrorReadLine();
-            return member;
-        }
-
-        private void Read(string? line, bool error = false)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-            if (error)
-            {
-                return;
-            }
-            if (line.StartsWith("cluster:", StringComparison.Ordinal))
-            {
-                ClusterAddress = line["cluster:".Length..].Trim().Split(' ')[0];
-            }
-            else if (line.StartsWith("console:", StringComparison.Ordinal))
-            {
-                ConsoleAddress = line["console:".Length..].Trim().Split(' ')[0];
-            }
-            else if (line.StartsWith("Kubernetes API:", StringComparison.Ordinal))
-            {
-                Api = new Uri(line["Kubernetes API:".Length..].Trim());
-            }
-            else if (line.StartsWith("Press Ctrl-C", StringComparison.Ordinal))
-            {
-                _started.TrySetResult();
-            }
-        }
-
-        public void Kill()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    // SIGKILL: the process gets no chance to leave the cluster, as in a crash.
-                    _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
         }
     }
 }

@@ -23,6 +23,7 @@ public static class MultiProcessBenchmarks
     {
         string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         int Number(string name, int fallback) => Option(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+        SinceStart.Restart();
         var postgres = Option("--postgres") ?? Environment.GetEnvironmentVariable("EMULATOR_POSTGRES") ?? Environment.GetEnvironmentVariable("EMULATOR_TEST_POSTGRES");
         if (postgres is null)
         {
@@ -49,7 +50,7 @@ public static class MultiProcessBenchmarks
             Table.Print("Multi-process", rows);
             return 0;
         }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException)
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or TaskCanceledException)
         {
             Console.Error.WriteLine($"multiprocess: {e.Message}");
             return 1;

@@ -11,7 +11,7 @@ namespace Emulator.Api.Resources;
 public sealed partial class ResourceHandler
 {
     /// <summary>
-    /// <c>PUT …/certificatesigningrequests/NAME/approval</c> (the approval strategy): only <c>status.conditions</c>
+    /// <c>PUT</c> or <c>PATCH …/certificatesigningrequests/NAME/approval</c> (the approval strategy): only <c>status.conditions</c>
     /// change; conditions without times get the current time; Approved and Denied must be True, may not both be
     /// present and may not be removed once set.
     /// </summary>

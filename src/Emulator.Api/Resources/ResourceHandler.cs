@@ -490,6 +490,12 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 await UpdateScale(context, route, ScaleReplicas(patched)).ConfigureAwait(false);
                 return;
             }
+            if (route.Subresource == "approval")
+            {
+                // The approval strategy takes a patched CSR as it takes a PUT one: only the conditions change.
+                await UpdateApproval(context, route, patched).ConfigureAwait(false);
+                return;
+            }
             // As the API server checks after patching: the patch may not rename the object (nor remove its metadata).
             if (patched["metadata"] is not JsonObject patchedMetadata || patchedMetadata["name"]?.GetValue<string>() != route.Name)
             {

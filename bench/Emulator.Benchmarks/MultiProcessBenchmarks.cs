@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Emulator.Processes;
@@ -42,7 +43,10 @@ public static class MultiProcessBenchmarks
             + $"{settings.Workers} workers x {settings.NodesPerWorker} nodes, a Deployment of {settings.Pods} pods, {settings.Creates} creates per member "
             + $"({settings.Concurrency} at a time), --time-scale {settings.TimeScale}");
         using var bench = new Topology(postgres);
-        Console.CancelKeyPress += (_, _) => bench.Dispose();
+        // Whatever ends the benchmark (Ctrl-C, SIGTERM, SIGHUP, a normal exit) kills the members first.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => bench.Dispose());
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => bench.Dispose());
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => bench.Dispose());
         AppDomain.CurrentDomain.ProcessExit += (_, _) => bench.Dispose();
         try
         {
@@ -87,7 +91,15 @@ public static class MultiProcessBenchmarks
                 _created = true;
             }
             var postgres = new NpgsqlConnectionStringBuilder(admin) { Database = _database }.ConnectionString;
-            string[] shared = ["--postgres", postgres, "--time-scale", settings.TimeScale.ToString(CultureInfo.InvariantCulture)];
+            string[] shared = ["--postgres", postgres, "--time-scale", settings.TimeScale.ToString(CultureInfo.InvariantCulture), "--console-port", "0"];
+            var nodeCount = settings.Workers * settings.NodesPerWorker;
+            if (nodeCount > 256)
+            {
+                // kind's 10.244.0.0/16 has a /24 for 256 nodes only; a /12 (clear of the 10.96.0.0/12 Services) has 4,096.
+                var config = Path.Combine(_root, "large-cluster.conf");
+                await File.WriteAllTextAsync(config, "emulator.node-ipam { cluster-cidr = \"10.240.0.0/12\", node-cidr-mask-size = 24 }\n");
+                shared = [.. shared, "--config", config];
+            }
             var rows = new List<Row>();
 
             // Formation: cp1 first (on a fresh database it alone creates the journal's tables), then the rest together.
@@ -184,7 +196,7 @@ public static class MultiProcessBenchmarks
                 _members.Add(member);
             }
             await member.StartedWithin(TimeSpan.FromMinutes(3));
-            Progress($"{name} up (pid {member.ProcessId})");
+            Progress($"{name} up (pid {member.ProcessId}, console {member.ConsoleAddress})");
             return member;
         }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Akka.Configuration;
 using Emulator.Cluster;
 using Emulator.Management;
 
@@ -131,6 +132,7 @@ public static class ClusterCommands
         private readonly Option<string[]> _seeds = new("--seed") { Description = "A member to join (HOST:PORT; repeatable); none: this member starts the cluster" };
         private readonly Option<string?> _postgres = new("--postgres") { Description = "PostgreSQL connection string of the journal the members share (required with more than one process)" };
         private readonly Option<double> _timeScale = new("--time-scale") { Description = "Emulated seconds per real second; every member must run the same", DefaultValueFactory = _ => 1.0 };
+        private readonly Option<string?> _config = new("--config") { Description = "HOCON settings over the defaults (a copy of the defaults: config/emulator.conf); --time-scale wins over its time-scale" };
         private readonly Option<string> _state = new("--state") { Description = "Directory holding this member's local state (the cluster's CA)", DefaultValueFactory = _ => ".emulator" };
 
         /// <summary><c>--console-port</c>: every member serves a console.</summary>
@@ -150,6 +152,7 @@ public static class ClusterCommands
             command.Options.Add(_postgres);
             command.Options.Add(_timeScale);
             command.Options.Add(_state);
+            command.Options.Add(_config);
         }
 
         public ClusterHostOptions? Read(ParseResult result, string verb, IReadOnlyList<string> roles, IReadOnlyList<string> extraSeeds)
@@ -178,9 +181,15 @@ public static class ClusterCommands
                 Console.Error.WriteLine($"emulator {verb}: --postgres CONNECTION is required: the members of a cluster of several processes share one journal");
                 return null;
             }
+            Config? settings = null;
+            if (result.GetValue(_config) is { } configFile && SettingsFile.TryRead(configFile, out settings) is { } error)
+            {
+                Console.Error.WriteLine($"emulator {verb}: --config {configFile}: {error}");
+                return null;
+            }
             var state = Path.GetFullPath(result.GetValue(_state)!);
             var membership = new ClusterMembership(roles, result.GetValue(_host)!, port, seeds, result.GetValue(_bind));
-            return new ClusterHostOptions(state, 0, Path.Combine(state, "kubeconfig"), 0, scale, Membership: membership, Postgres: postgres);
+            return new ClusterHostOptions(state, 0, Path.Combine(state, "kubeconfig"), 0, scale, Settings: settings, Membership: membership, Postgres: postgres);
         }
 
         private static bool IsHostPort(string value) =>

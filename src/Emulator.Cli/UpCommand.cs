@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Configuration;
+using Emulator.ControlPlane.NodeIpam;
 using Emulator.ControlPlane.Store;
 using Emulator.Management;
 
@@ -69,6 +70,7 @@ public static class UpCommand
                 Console.Error.WriteLine($"emulator up: --config {configFile}: {error}");
                 return 2;
             }
+            WarnAboutPodCidrs(nodeCount, settings);
             var stateDirectory = Path.GetFullPath(result.GetValue(state)!);
             var kubeconfigPath = Path.GetFullPath(result.GetValue(kubeconfig) ?? Path.Combine(stateDirectory, "kubeconfig"));
             try
@@ -148,5 +150,27 @@ public static class UpCommand
         });
         using var registration = cancellationToken.Register(() => stop.TrySetResult());
         await stop.Task;
+    }
+
+    /// <summary>
+    /// More nodes than the cluster CIDR has node ranges for is allowed, as kube-controller-manager allows it; but the
+    /// pods of the nodes without one never start, so say so before the user wonders why.
+    /// </summary>
+    private static void WarnAboutPodCidrs(int nodeCount, Config? settings)
+    {
+        NodeIpamSettings ipam;
+        try
+        {
+            ipam = NodeIpamSettings.From((settings ?? Config.Empty).WithFallback(Emulator.Runtime.RuntimeConfig.Defaults));
+        }
+        catch (ConfigurationException)
+        {
+            return; // The cluster refuses the settings at start, with this message.
+        }
+        if (ipam.AllocateNodeCidrs && nodeCount > ipam.NodeCapacity)
+        {
+            Console.Error.WriteLine($"emulator up: warning: {nodeCount} nodes, but emulator.node-ipam.cluster-cidr {ipam.ClusterCidr} has pod CIDRs (/{ipam.NodeCidrMaskSize}) for {ipam.NodeCapacity}: "
+                + "pods on the other nodes stay Pending (CIDRNotAvailable); give a larger cluster-cidr with --config");
+        }
     }
 }

@@ -280,6 +280,36 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         Assert.Equal(new string('x', 4096), await File.ReadAllTextAsync(database));
     }
 
+    [Fact]
+    public async Task Emulator_control_plane_reads_config_as_up_does_and_rejects_a_missing_file_with_one_line()
+    {
+        var state = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N"));
+        var result = await EmulatorProcess.RunCliAsync("control-plane", "--api-port", "0", "--cluster-port", "0", "--state", state, "--config", "/nonexistent/emulator.conf");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("emulator control-plane: --config /nonexistent/emulator.conf: no such file", (result.Stderr + result.Stdout).Trim());
+    }
+
+    [Fact]
+    public async Task Emulator_up_warns_when_the_cluster_cidr_has_no_pod_cidr_for_every_node()
+    {
+        // Two /31 ranges in a /30: the third node gets none, and kube-controller-manager's CIDRNotAvailable says so.
+        var file = Path.Combine(cluster.Root, "small-cidr-" + Guid.NewGuid().ToString("N") + ".conf");
+        await File.WriteAllTextAsync(file, "emulator.node-ipam { cluster-cidr = \"10.250.0.0/30\", node-cidr-mask-size = 31 }\n");
+        await using var small = await EmulatorProcess.StartAsync(Path.Combine(cluster.Root, "small-cidr-" + Guid.NewGuid().ToString("N")), "--nodes", "3", "--config", file);
+        Assert.Contains("emulator up: warning: 3 nodes, but emulator.node-ipam.cluster-cidr 10.250.0.0/30 has pod CIDRs (/31) for 2: pods on the other nodes stay Pending (CIDRNotAvailable)", small.Output, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = small.ApiAddress };
+        var withCidr = 0;
+        for (var attempt = 0; attempt < 120 && withCidr < 2; attempt++)
+        {
+            var nodes = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/v1/nodes"))!["items"]!.AsArray();
+            withCidr = nodes.Count(n => n!["spec"]?["podCIDR"] is not null);
+            await Task.Delay(500);
+        }
+        Assert.Equal(2, withCidr);
+        var events = await http.GetStringAsync("/api/v1/events?fieldSelector=reason%3DCIDRNotAvailable");
+        Assert.Contains("CIDRNotAvailable", events, StringComparison.Ordinal);
+    }
+
     private static async Task AssertRejectedWithOneLine(string message, params string[] arguments)
     {
         var result = await EmulatorProcess.RunCliAsync(arguments);

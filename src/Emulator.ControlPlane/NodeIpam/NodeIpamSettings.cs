@@ -28,6 +28,12 @@ public sealed record NodeIpamSettings(bool AllocateNodeCidrs = true, string Clus
         return settings;
     }
 
+    /// <summary>
+    /// How many nodes can get a pod CIDR: 2^(mask size - cluster prefix), 256 with the defaults. Pods of the nodes past
+    /// that wait (CIDRNotAvailable), as on a real cluster.
+    /// </summary>
+    public int NodeCapacity => 1 << (NodeCidrMaskSize - Range().Prefix);
+
     /// <summary>The cluster CIDR's first address and prefix length, checked against the mask size.</summary>
     public (uint Base, int Prefix) Range()
     {

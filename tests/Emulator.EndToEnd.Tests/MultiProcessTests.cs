@@ -143,11 +143,38 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
         Assert.True(failOver < TimeSpan.FromSeconds(45), $"fail-over took {failOver.TotalSeconds:0.0} s");
         Console.WriteLine($"store fail-over: first write acknowledged {failOver.TotalSeconds:0.0} s after SIGKILL");
 
+        // A pod on w1 that tolerates its node's failure for ever: the worker's death does not evict it.
+        var keeper = JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"keeper"},
+             "spec":{"nodeName":"w1-node-1","tolerations":[{"operator":"Exists","effect":"NoExecute"}],
+                     "containers":[{"name":"main","image":"busybox","command":["sleep","3600"]}]}}
+            """)!;
+        (await api.PostAsJsonAsync("/api/v1/namespaces/default/pods", keeper)).EnsureSuccessStatusCode();
+        await Eventually(async () => (await Keeper(api)).Phase == "Running", TimeSpan.FromSeconds(60), "keeper Running on w1-node-1");
+        var keeperUid = (await Keeper(api)).Uid;
+
         // A worker dies: its nodes go NotReady and its pods are replaced on the other worker's nodes.
         worker1.Kill();
         await Eventually(async () => (await ReadyNodes(api)) is var ready && ready.Count == 2 && ready.All(n => n.StartsWith("w2-", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "w1's nodes NotReady");
         await Eventually(async () => (await RunningPodNodes(api)) is var nodes && nodes.Count == 4 && nodes.All(n => n.StartsWith("w2-", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(90), "4 Running pods, all on w2");
+        Assert.Equal(keeperUid, (await Keeper(api)).Uid);
+
+        // The worker restarted under its name (and state): its nodes come back Ready, and its kubelet adopts the pod its
+        // container runtime still runs: the same pod, Ready again, its container not restarted.
+        await Start("w1", ["worker", "--join", survivor.ClusterAddress, "--nodes", "2", "--name", "w1", "--postgres", postgres, "--time-scale", "20", "--console-port", "0"]);
+        await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "w1's nodes Ready again");
+        await Eventually(async () => await Keeper(api) is { Phase: "Running", Ready: true }, TimeSpan.FromSeconds(60), "keeper Ready again on the restarted w1");
+        var adopted = await Keeper(api);
+        Assert.Equal((keeperUid, 0), (adopted.Uid, adopted.Restarts));
+    }
+
+    private static async Task<(string Uid, string? Phase, bool Ready, int Restarts)> Keeper(HttpClient api)
+    {
+        var pod = JsonNode.Parse(await api.GetStringAsync("/api/v1/namespaces/default/pods/keeper"))!;
+        var ready = pod["status"]?["conditions"]?.AsArray().Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true;
+        var restarts = pod["status"]?["containerStatuses"]?[0]?["restartCount"]?.GetValue<int>() ?? 0;
+        return (pod["metadata"]!["uid"]!.GetValue<string>(), pod["status"]?["phase"]?.GetValue<string>(), ready, restarts);
     }
 
     [PostgresFact]

@@ -100,6 +100,10 @@ public sealed partial class StreamingEndToEndTests(ClusterFixture cluster) : ICl
         Assert.Contains("debugging", debug.Stdout);
         var status = (await kubectl.Run("get", "pod", "web", "-n", ns, "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode} {.status.phase}")).Succeeded();
         Assert.Equal("5 Running", status.Stdout);
+        // An ephemeral container whose command ends before kubectl attaches: kubectl falls back to its log.
+        var quick = (await kubectl.Run("debug", "web", "-n", ns, "-i", "--image=busybox", "--container=quick", "--", "sh", "-c", "echo quick")).Succeeded();
+        Assert.Contains("quick", quick.Stdout);
+        Assert.Equal("debugging\n", (await kubectl.Run("logs", "web", "-n", ns, "-c", "debugger")).Succeeded().Stdout);
 
         var attachable = $"""
             apiVersion: v1

@@ -29,8 +29,11 @@ public sealed partial class ResourceHandler
         var container = query["container"].FirstOrDefault();
         var containers = pod["spec"]?["containers"] as JsonArray;
         var initContainers = pod["spec"]?["initContainers"] as JsonArray;
+        // Every container of the pod has a log, ephemeral ones too: kubectl debug reads an ephemeral container's log when
+        // it has already ended by the time kubectl would attach.
+        var ephemeralContainers = pod["spec"]?["ephemeralContainers"] as JsonArray;
         bool Named(JsonArray? list, string name) => list?.Any(c => c?["name"]?.GetValue<string>() == name) == true;
-        if (container is not null && !Named(containers, container) && !Named(initContainers, container))
+        if (container is not null && !Named(containers, container) && !Named(initContainers, container) && !Named(ephemeralContainers, container))
         {
             throw new ApiStatusException(ApiStatus.BadRequest($"container {container} is not valid for pod {route.Name}"));
         }

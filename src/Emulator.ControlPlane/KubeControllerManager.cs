@@ -14,6 +14,7 @@ using Emulator.ControlPlane.Events;
 using Emulator.ControlPlane.FlowControl;
 using Emulator.ControlPlane.GarbageCollection;
 using Emulator.ControlPlane.HorizontalPodAutoscaler;
+using Emulator.ControlPlane.Ingress;
 using Emulator.ControlPlane.IpAddress;
 using Emulator.ControlPlane.Job;
 using Emulator.ControlPlane.KubernetesService;
@@ -95,6 +96,7 @@ public static class KubeControllerManager
         // The cluster's root CA, published as kube-root-ca.crt in every namespace.
         Supervised(system, options, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(options.Store, options.Hub, options.RootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, options, "ingress-class", Props.Create(() => new IngressClassController(options.Store, options.Hub)));
         Supervised(system, options, "endpointslice-controller", Props.Create(() => new EndpointSliceController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "endpoints-controller", Props.Create(() => new EndpointsController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // LoadBalancer Services' ingress addresses from emulator.load-balancer's pool (MetalLB's controller on kind).

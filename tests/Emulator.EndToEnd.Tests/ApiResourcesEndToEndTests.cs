@@ -165,6 +165,8 @@ public sealed partial class ApiResourcesEndToEndTests(EmulatorFixture cluster) :
             await Ok(cluster.Kubectl, "create", "clusterrole", "node-reader", "--verb=get", "--resource=nodes", "--non-resource-url=/metrics"));
         Assert.Contains("clusterrolebinding.rbac.authorization.k8s.io/node-readers created",
             await Ok(cluster.Kubectl, "create", "clusterrolebinding", "node-readers", "--clusterrole=node-reader", "--group=ops"));
+        // The cluster's default class (the emulator's ingress controller's): an Ingress without a class gets it.
+        Assert.Matches(@"emulator\s+emulator\.k8s\.io/ingress-controller\s+<none>", await Ok(cluster.Kubectl, "get", "ingressclass", "emulator"));
         Assert.Contains("ingress.networking.k8s.io/docs created",
             await Ok(cluster.Kubectl, "-n", "generators", "create", "ingress", "docs", "--rule=docs.example.com/=docs:80,tls=docs-tls"));
         Assert.Contains("priorityclass.scheduling.k8s.io/nightly created",
@@ -172,7 +174,7 @@ public sealed partial class ApiResourcesEndToEndTests(EmulatorFixture cluster) :
 
         Assert.Matches(@"node-reader\s+\d{4}-", await Ok(cluster.Kubectl, "get", "clusterrole", "node-reader"));
         Assert.Matches(@"node-readers\s+ClusterRole/node-reader\s+\S+\s+ops", await Ok(cluster.Kubectl, "get", "clusterrolebinding", "node-readers", "-o", "wide"));
-        Assert.Matches(@"docs\s+<none>\s+docs\.example\.com\s+80, 443", await Ok(cluster.Kubectl, "-n", "generators", "get", "ingress", "docs"));
+        Assert.Matches(@"docs\s+emulator\s+docs\.example\.com\s+80, 443", await Ok(cluster.Kubectl, "-n", "generators", "get", "ingress", "docs"));
         Assert.Matches(@"nightly\s+100\s+false\s+\S+\s+Never", await Ok(cluster.Kubectl, "get", "priorityclass", "nightly"));
         // The same generators from kubectl 1.27, which sends JSON rather than protobuf.
         Assert.Contains("clusterrole.rbac.authorization.k8s.io/pod-reader created",

@@ -49,6 +49,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     LimitRanger.ApplyDefaults(type, candidate, stored);
                     CreateDefaults.Apply(candidate);
                     SetDefaultStorageClass(type, candidate, stored);
+                    DefaultIngressClass.Admit(type, candidate, stored);
                     ObjectValidator.EnsureValid(candidate, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, null, stored);

@@ -119,7 +119,13 @@ public sealed class ApiServer : IAsyncDisposable
         var metrics = options.Metrics is { } metricsServer ? new MetricsApi(store, metricsServer, options) : null;
         // exec, attach and port-forward upgrade to WebSocket (kubectl 1.30+); kubectl pings, the server answers.
         app.UseWebSockets();
-        app.Run(context => Limited(context, options, inFlight, () => Route(context, catalog, openApi, openApiV2, handler, management, metrics)));
+        app.Run(context => Limited(context, options, inFlight, async () =>
+        {
+            if (await handler.Authenticate(context).ConfigureAwait(false))
+            {
+                await Route(context, catalog, openApi, openApiV2, handler, management, metrics).ConfigureAwait(false);
+            }
+        }));
         await app.StartAsync().ConfigureAwait(false);
         var address = new Uri(app.Urls.First());
         if (options.Address.Equals(IPAddress.Any) || options.Address.Equals(IPAddress.IPv6Any))

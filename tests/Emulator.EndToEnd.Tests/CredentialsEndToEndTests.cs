@@ -113,6 +113,51 @@ public sealed class CredentialsEndToEndTests(EmulatorFixture cluster) : IClassFi
     }
 
     [Fact]
+    public async Task A_service_account_token_authenticates_requests_and_a_bad_one_is_unauthorized()
+    {
+        // kubectl sends credentials over TLS only and the emulator's API is plain HTTP on loopback, so the token goes in
+        // the header as other clients (curl, client libraries) send it.
+        var kubectl = cluster.Kubectl;
+        async Task<KubectlResult> Ok(params string[] args) => (await kubectl.Run(args)).Succeeded();
+        await Ok("create", "serviceaccount", "builder");
+        var token = (await Ok("create", "token", "builder")).Stdout.Trim();
+        using var http = new HttpClient { BaseAddress = cluster.Emulator.ApiAddress };
+        async Task<(int Status, string Body)> Send(HttpMethod method, string path, string? bearer, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+            }
+            if (body is not null)
+            {
+                request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            }
+            using var response = await http.SendAsync(request);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        const string SelfReview = """{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""";
+        const string Reviews = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+
+        // With the token the request is the service account; without one it stays the administrator.
+        var (created, review) = await Send(HttpMethod.Post, Reviews, token, SelfReview);
+        Assert.Equal(201, created);
+        var user = JsonNode.Parse(review)!["status"]!["userInfo"]!;
+        Assert.Equal("system:serviceaccount:default:builder", user["username"]!.GetValue<string>());
+        Assert.Equal(["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"], user["groups"]!.AsArray().Select(g => g!.GetValue<string>()));
+        Assert.Contains("\"kubernetes-admin\"", (await Send(HttpMethod.Post, Reviews, null, SelfReview)).Body);
+        Assert.Equal(200, (await Send(HttpMethod.Get, "/api/v1/namespaces/default/pods", token)).Status);
+
+        // A token the API server did not sign, and the token of a deleted service account: 401, nothing served.
+        const string Unauthorized = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}""";
+        Assert.Equal((401, Unauthorized), await Send(HttpMethod.Get, "/api/v1/namespaces/default/pods", "not-a-token"));
+        Assert.Equal((401, Unauthorized), await Send(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", "not-a-token", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"sneaked-in"}}"""));
+        Assert.Contains("NotFound", (await kubectl.Run("get", "configmap", "sneaked-in")).Stderr);
+        await Ok("delete", "serviceaccount", "builder");
+        Assert.Equal(401, (await Send(HttpMethod.Get, "/api/v1/namespaces/default/pods", token)).Status);
+    }
+
+    [Fact]
     public async Task Approved_csrs_are_signed_by_the_cluster_ca_or_failed_by_their_signer()
     {
         var kubectl = cluster.Kubectl;

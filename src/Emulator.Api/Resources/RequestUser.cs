@@ -4,9 +4,10 @@ namespace Emulator.Api.Resources;
 
 /// <summary>
 /// Who a request runs as. The emulator's API server listens on loopback only and asks for no credentials (the
-/// kubeconfig <c>emulator up</c> writes carries none), so every request is the cluster's administrator — the user an
-/// API server gives to a client certificate in <c>system:masters</c> — unless it impersonates someone else with
-/// kubectl's <c>--as</c>/<c>--as-group</c> headers (an administrator may impersonate anyone).
+/// kubeconfig <c>emulator up</c> writes carries none), so a request without one is the cluster's administrator — the
+/// user an API server gives to a client certificate in <c>system:masters</c>; a request with a service account's bearer
+/// token is that service account. Either may impersonate someone else with kubectl's <c>--as</c>/<c>--as-group</c>
+/// headers (RBAC is not enforced, so anyone may impersonate anyone).
 /// </summary>
 /// <param name="Username">The user name.</param>
 /// <param name="Uid">The user's uid (empty unless impersonated with one).</param>
@@ -24,9 +25,15 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
     public static RequestUser Administrator { get; } =
         new("kubernetes-admin", "", [MastersGroup, AuthenticatedGroup], new Dictionary<string, IReadOnlyList<string>>());
 
+    private const string ItemKey = "emulator.authenticated-user";
+
+    /// <summary>Records the user the request's credential authenticated (the authentication filter calls it).</summary>
+    public static void Authenticated(HttpContext context, RequestUser user) => context.Items[ItemKey] = user;
+
     /// <summary>
-    /// The user of <paramref name="request"/>: the administrator, or the impersonated user with the impersonated groups
-    /// (service accounts get their namespace's groups), <c>system:authenticated</c> added as the API server does.
+    /// The user of <paramref name="request"/>: the authenticated one (the administrator without a credential), or the
+    /// impersonated user with the impersonated groups (service accounts get their namespace's groups),
+    /// <c>system:authenticated</c> added as the API server does.
     /// </summary>
     public static RequestUser Of(HttpRequest request)
     {
@@ -35,7 +42,7 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
         var groups = headers["Impersonate-Group"].Where(g => !string.IsNullOrEmpty(g)).Select(g => g!).ToList();
         if (string.IsNullOrEmpty(user))
         {
-            return Administrator;
+            return request.HttpContext.Items.TryGetValue(ItemKey, out var authenticated) && authenticated is RequestUser known ? known : Administrator;
         }
         if (user.StartsWith("system:serviceaccount:", StringComparison.Ordinal) && user.Split(':') is { Length: 4 } parts)
         {

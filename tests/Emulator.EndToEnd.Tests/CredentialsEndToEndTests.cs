@@ -164,7 +164,9 @@ public sealed class CredentialsEndToEndTests(EmulatorFixture cluster) : IClassFi
         async Task<KubectlResult> Ok(params string[] args) => (await kubectl.Run(args)).Succeeded();
 
         (await kubectl.RunWithInput(Csr("alice", "kubernetes.io/kube-apiserver-client", "CN=alice, O=dev", "client auth", 3600), "apply", "-f", "-")).Succeeded();
-        Assert.Matches(@"(?m)^alice\s+\S+\s+kubernetes.io/kube-apiserver-client\s+\S*\s+60m\s+Pending\s*$", (await Ok("get", "csr", "alice")).Stdout);
+        // The requestor is the user who created it (the administrator here), whatever the manifest said.
+        Assert.Matches(@"(?m)^alice\s+\S+\s+kubernetes.io/kube-apiserver-client\s+kubernetes-admin\s+60m\s+Pending\s*$", (await Ok("get", "csr", "alice")).Stdout);
+        Assert.Equal("kubernetes-admin [\"system:masters\",\"system:authenticated\"]", (await Ok("get", "csr", "alice", "-o", "jsonpath={.spec.username} {.spec.groups}")).Stdout);
         Assert.Contains("certificatesigningrequest.certificates.k8s.io/alice approved", (await Ok("certificate", "approve", "alice")).Stdout);
         await Eventually("alice Approved,Issued", async () => (await Ok("get", "csr", "alice")).Stdout, o => o.Contains("Approved,Issued", StringComparison.Ordinal));
         var issued = (await Ok("get", "csr", "alice", "-o", "jsonpath={.status.certificate}")).Stdout.Trim();

@@ -82,4 +82,30 @@ public sealed partial class ResourceHandler
         var updated = await Ask(new UpdateObject(Type(route), next, UpdateScope.Status, DryRun(context)) { Ownership = Ownership(context, route, "approval") }).ConfigureAwait(false);
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The CSR strategy's PrepareForCreate: whatever the client wrote, <c>spec.username</c>, <c>uid</c>, <c>groups</c> and
+    /// <c>extra</c> are the requesting user's (empty ones left out), and a new request has no status conditions — no
+    /// one creates a request already approved.
+    /// </summary>
+    private static void SetRequestor(JsonObject csr, RequestUser user)
+    {
+        if (csr["spec"] is not JsonObject spec)
+        {
+            return;
+        }
+        foreach (var field in new[] { "username", "uid", "groups", "extra" })
+        {
+            spec.Remove(field);
+        }
+        var info = Reviews.UserInfo(user);
+        foreach (var field in new[] { "username", "uid", "groups", "extra" })
+        {
+            if (info[field] is { } value)
+            {
+                spec[field] = value.DeepClone();
+            }
+        }
+        csr.Remove("status");
+    }
 }

@@ -410,6 +410,10 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         ValidateWriteOptions(context, "CreateOptions", apply: false);
         var obj = await ReadObject(context, route).ConfigureAwait(false);
         RejectUnknownFields(context, route, obj);
+        if (route.Resource.Resource == "certificatesigningrequests" && route.Resource.Group == "certificates.k8s.io")
+        {
+            SetRequestor(obj, RequestUser.Of(context.Request));
+        }
         var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);

@@ -161,6 +161,22 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
     }
 
+    /// <summary>A write: its admission warnings become <c>Warning</c> headers, on success and refusal alike.</summary>
+    private async Task<StoredObject> Ask(object command, HttpContext context)
+    {
+        var reply = await store.Ask<StoreReply>(command, options.StoreTimeout).ConfigureAwait(false);
+        AddWarnings(context, reply);
+        return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
+    }
+
+    private static void AddWarnings(HttpContext context, StoreReply reply)
+    {
+        foreach (var warning in reply.Warnings)
+        {
+            ApiResponses.AddWarning(context, warning);
+        }
+    }
+
     private async Task Get(HttpContext context, ResourceRoute route)
     {
         var obj = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
@@ -410,7 +426,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         ValidateWriteOptions(context, "CreateOptions", apply: false);
         var obj = await ReadObject(context, route).ConfigureAwait(false);
         RejectUnknownFields(context, route, obj);
-        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
@@ -435,7 +451,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             RejectUnknownFields(context, route, body);
         }
         var scope = ScopeOf(route);
-        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
@@ -510,6 +526,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 continue;
             }
+            AddWarnings(context, reply);
             if (reply.Error is { } error)
             {
                 throw new ApiStatusException(error);

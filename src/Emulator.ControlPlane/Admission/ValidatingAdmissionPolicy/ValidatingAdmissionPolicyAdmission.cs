@@ -55,10 +55,12 @@ public static class ValidatingAdmissionPolicyAdmission
         var bindings = stored.List(Bindings).Select(b => b.ToJsonObject())
             .OrderBy(b => JsonTree.GetString(b, "metadata", "name"), StringComparer.Ordinal).ToArray();
         var denials = new List<Denial>();
-        foreach (var stored1 in policies)
+        foreach (var storedPolicy in policies)
         {
-            var policy = CompiledPolicy.Of(stored1);
-            if (!PolicyMatcher.Matches(policy.Spec["matchConstraints"] as JsonObject, request, stored, requireRules: true))
+            var policy = CompiledPolicy.Of(storedPolicy);
+            var policyBindings = bindings.Where(b => JsonTree.GetString(b, "spec", "policyName") == policy.Name).ToArray();
+            // A policy no binding names has no effect.
+            if (policyBindings.Length == 0 || !PolicyMatcher.Matches(policy.Spec["matchConstraints"] as JsonObject, request, stored, requireRules: true))
             {
                 continue;
             }
@@ -67,7 +69,7 @@ public static class ValidatingAdmissionPolicyAdmission
                 ConfigurationError(policy, null, configurationError, denials);
                 continue;
             }
-            foreach (var binding in bindings.Where(b => JsonTree.GetString(b, "spec", "policyName") == policy.Name))
+            foreach (var binding in policyBindings)
             {
                 var bindingName = JsonTree.GetString(binding, "metadata", "name") ?? "";
                 if (!PolicyMatcher.Matches(JsonTree.GetObject(binding, "spec", "matchResources"), request, stored, requireRules: false))

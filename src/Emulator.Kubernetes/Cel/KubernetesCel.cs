@@ -97,37 +97,37 @@ public static class KubernetesCel
         switch (node)
         {
             case CelParser.MemberCallContext call:
-            {
-                var name = call.id.Text;
-                var args = call.exprList()?._e;
-                if (Macros.Contains(name) && args is { Count: 2 })
                 {
-                    // A comprehension binds its first argument in its second.
-                    var bound = new HashSet<string>(scope, StringComparer.Ordinal) { args[0].GetText() };
-                    return FindUndeclared(call.member(), scope) ?? FindUndeclared(args[1], bound);
-                }
-                if (!KnownFunctions.Contains(name))
-                {
-                    return new Undeclared(name, call.open?.Line ?? call.id.Line, call.open?.Column ?? call.id.Column);
-                }
-                break;
-            }
-            case CelParser.IdentOrGlobalCallContext ident:
-            {
-                var name = ident.id.Text;
-                if (ident.op is not null)
-                {
+                    var name = call.id.Text;
+                    var args = call.exprList()?._e;
+                    if (Macros.Contains(name) && args is { Count: 2 })
+                    {
+                        // A comprehension binds its first argument in its second.
+                        var bound = new HashSet<string>(scope, StringComparer.Ordinal) { args[0].GetText() };
+                        return FindUndeclared(call.member(), scope) ?? FindUndeclared(args[1], bound);
+                    }
                     if (!KnownFunctions.Contains(name))
                     {
-                        return new Undeclared(name, ident.op.Line, ident.op.Column);
+                        return new Undeclared(name, call.open?.Line ?? call.id.Line, call.open?.Column ?? call.id.Column);
                     }
+                    break;
                 }
-                else if (!scope.Contains(name) && !Namespaces.ContainsKey(name) && !TypeNames.Contains(name))
+            case CelParser.IdentOrGlobalCallContext ident:
                 {
-                    return new Undeclared(name, ident.id.Line, ident.id.Column);
+                    var name = ident.id.Text;
+                    if (ident.op is not null)
+                    {
+                        if (!KnownFunctions.Contains(name))
+                        {
+                            return new Undeclared(name, ident.op.Line, ident.op.Column);
+                        }
+                    }
+                    else if (!scope.Contains(name) && !Namespaces.ContainsKey(name) && !TypeNames.Contains(name))
+                    {
+                        return new Undeclared(name, ident.id.Line, ident.id.Column);
+                    }
+                    break;
                 }
-                break;
-            }
         }
         for (var i = 0; i < node.ChildCount; i++)
         {

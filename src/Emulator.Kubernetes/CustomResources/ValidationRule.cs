@@ -11,7 +11,7 @@ namespace Emulator.Kubernetes.CustomResources;
 /// </summary>
 public sealed partial class ValidationRule
 {
-    private ValidationRule(string rule, string? message, string? fieldPath, string? reason)
+    private ValidationRule(string rule, string? message, string? messageExpression, string? fieldPath, string? reason)
     {
         Rule = rule;
         Message = message;
@@ -21,6 +21,7 @@ public sealed partial class ValidationRule
         try
         {
             Program = KubernetesCel.Compile(rule, IsTransitionRule ? ["self", "oldSelf"] : ["self"]);
+            MessageProgram = messageExpression is null ? null : KubernetesCel.Compile(messageExpression, IsTransitionRule ? ["self", "oldSelf"] : ["self"]);
         }
         catch (CelCompileException e)
         {
@@ -55,10 +56,14 @@ public sealed partial class ValidationRule
     /// <summary>The compiled rule, or null when it could not be compiled.</summary>
     private CompiledExpression? Program { get; }
 
+    /// <summary>The compiled <c>messageExpression</c>, which gives the message when it yields a one-line string.</summary>
+    private CompiledExpression? MessageProgram { get; }
+
     /// <summary>Parses one <c>ValidationRule</c>.</summary>
     public static ValidationRule Parse(JsonObject source) => new(
         JsonTree.AsString(source["rule"]) ?? "",
         JsonTree.AsString(source["message"]),
+        JsonTree.AsString(source["messageExpression"]),
         JsonTree.AsString(source["fieldPath"]),
         JsonTree.AsString(source["reason"]));
 
@@ -79,7 +84,7 @@ public sealed partial class ValidationRule
         }
         try
         {
-            return Program.Evaluate(variables) is true ? null : Message ?? $"failed rule: {Rule}";
+            return Program.Evaluate(variables) is true ? null : EvaluatedMessage(variables) ?? Message ?? $"failed rule: {Rule}";
         }
         catch (Exception e)
         {
@@ -87,6 +92,19 @@ public sealed partial class ValidationRule
             return e is CelNoSuchFieldException && MissingField().Match(e.Message) is { Success: true } missing
                 ? $"no such key: {missing.Groups[1].Value}"
                 : e.Message;
+        }
+    }
+
+    private string? EvaluatedMessage(Dictionary<string, object?> variables)
+    {
+        try
+        {
+            return MessageProgram?.Evaluate(variables) is string text && text.Trim() is { Length: > 0 } trimmed && !trimmed.Contains('\n') ? trimmed : null;
+        }
+        catch (Exception)
+        {
+            // A failing messageExpression falls back to the message, as in Kubernetes.
+            return null;
         }
     }
 

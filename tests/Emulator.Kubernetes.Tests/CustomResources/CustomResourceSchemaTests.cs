@@ -72,6 +72,18 @@ public class CustomResourceSchemaTests
     }
 
     [Fact]
+    public void A_message_expression_gives_the_message_when_it_yields_a_string()
+    {
+        var schema = Schema("""
+            {"type": "object", "properties": {"name": {"type": "string",
+              "x-kubernetes-validations": [{"rule": "self == self.lowerAscii()", "message": "fallback", "messageExpression": "'name ' + self + ' must be lower case'"},
+                                           {"rule": "self.size() < 5", "message": "too long", "messageExpression": "self.nonsense"}]}}}
+            """);
+        Assert.Equal(["name: Invalid value: \"string\": name Web-Server must be lower case", "name: Invalid value: \"string\": too long"],
+            Errors(schema, """{"name": "Web-Server"}"""));
+    }
+
+    [Fact]
     public void A_rule_read_before_defaults_fails_with_no_such_key()
     {
         Assert.Equal(["spec: Invalid value: \"object\": no such key: replicas"], Errors(CronTab, """{"spec": {"cronSpec": "* * * * *"}}"""));

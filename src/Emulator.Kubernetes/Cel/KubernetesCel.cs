@@ -45,6 +45,14 @@ public static class KubernetesCel
     static KubernetesCel()
     {
         var registry = new CelRegistry(Environment);
+        // The standard bool() conversion, which the library lacks.
+        registry.Add<bool>("bool", b => b);
+        registry.Add<string>("bool", s => s switch
+        {
+            "true" or "True" or "TRUE" or "t" or "1" => true,
+            "false" or "False" or "FALSE" or "f" or "0" => false,
+            _ => throw new CelConversionException($"type conversion error from 'string' to 'bool'"),
+        });
         StringsLibrary.Register(registry);
         ListsLibrary.Register(registry);
         RegexLibrary.Register(registry);
@@ -61,6 +69,7 @@ public static class KubernetesCel
     /// Compiles <paramref name="expression"/> over <paramref name="variables"/> (e.g. <c>self</c>, <c>oldSelf</c>).
     /// </summary>
     /// <exception cref="CelCompileException">With cel-go's <c>ERROR: &lt;input&gt;:LINE:COLUMN: ...</c> text.</exception>
+    /// <exception cref="CelUnsupportedException">For valid CEL the library here cannot evaluate.</exception>
     public static CompiledExpression Compile(string expression, IEnumerable<string> variables)
     {
         CelParser.StartContext parsed;
@@ -96,10 +105,16 @@ public static class KubernetesCel
     {
         switch (node)
         {
+            case CelParser.SelectContext { opt: not null } or CelParser.IndexContext { opt: not null } or CelParser.OptExprContext { opt: not null }:
+                throw new CelUnsupportedException("optional field selection and indexing (?.) are not supported by the CEL library here");
             case CelParser.MemberCallContext call:
                 {
                     var name = call.id.Text;
                     var args = call.exprList()?._e;
+                    if (name == "map" && args is { Count: 3 })
+                    {
+                        throw new CelUnsupportedException("the three-argument map macro is not supported by the CEL library here");
+                    }
                     if (Macros.Contains(name) && args is { Count: 2 })
                     {
                         // A comprehension binds its first argument in its second.
@@ -245,3 +260,6 @@ public delegate bool CelLazyVariable(string name, out object? value);
 
 /// <summary>An expression the environment refuses: a syntax error or an undeclared reference.</summary>
 public sealed class CelCompileException(string message) : Exception(message);
+
+/// <summary>Valid CEL the library here cannot evaluate (optional selection, the three-argument map macro).</summary>
+public sealed class CelUnsupportedException(string message) : Exception(message);

@@ -27,6 +27,7 @@ public sealed partial class ValidationRule
         {
             // The API server refuses a CRD whose rule does not compile (see ApiExtensionsValidation).
             CompileError = e.Message;
+            IsRefused = true;
         }
         catch (Exception e)
         {
@@ -49,6 +50,9 @@ public sealed partial class ValidationRule
 
     /// <summary>Why the rule could not be compiled here, or null when it was.</summary>
     public string? CompileError { get; }
+
+    /// <summary>True when the rule does not compile in Kubernetes' environment either: the CRD is refused.</summary>
+    public bool IsRefused { get; }
 
     /// <summary>True when the rule reads <c>oldSelf</c>: it is only checked on updates that had a value before.</summary>
     public bool IsTransitionRule { get; }

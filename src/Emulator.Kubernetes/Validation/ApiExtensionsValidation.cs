@@ -397,7 +397,7 @@ public static class ApiExtensionsValidation
         {
             for (var i = 0; i < rules.Count; i++)
             {
-                if (rules[i] is JsonObject source && ValidationRule.Parse(source) is { CompileError: { } error } rule)
+                if (rules[i] is JsonObject source && ValidationRule.Parse(source) is { IsRefused: true, CompileError: { } error })
                 {
                     errors.Add(FieldError.InvalidWithoutValue($"{path}.x-kubernetes-validations[{i}].rule",
                         $"{GoValidationRule(source)}: compilation failed: {error}"));

@@ -132,6 +132,14 @@ public class KubernetesCelTests
         Assert.Equal(message, Assert.Throws<CelCompileException>(() => KubernetesCel.Compile(expression, ["self"])).Message);
 
     [Fact]
+    public void Valid_CEL_the_library_cannot_evaluate_is_reported_as_unsupported_not_refused()
+    {
+        Assert.Throws<CelUnsupportedException>(() => KubernetesCel.Compile("self.?name.orValue('') == ''", ["self"]));
+        Assert.Throws<CelUnsupportedException>(() => KubernetesCel.Compile("self.items.map(i, i > 0, i * 2).size() > 0", ["self"]));
+        Assert.Equal(true, Eval("bool('true') && bool(true)"));
+    }
+
+    [Fact]
     public void Comprehension_variables_are_in_scope_of_their_macro_only()
     {
         Assert.Equal(true, Eval("self.items.all(i, i > 0) && self.items.exists(j, j == 5)", """{"items": [1, 5]}"""));

@@ -40,6 +40,10 @@ public sealed class CompiledPolicy
         {
             ConfigurationError = "compilation failed: " + e.Message;
         }
+        catch (CelUnsupportedException e)
+        {
+            ConfigurationError = e.Message;
+        }
     }
 
     /// <summary>One validation.</summary>

@@ -195,6 +195,7 @@ public sealed partial class ResourceHandler
                     continue;
                 }
             }
+            AddWarnings(context, written);
             if (written.Error is { } error)
             {
                 throw new ApiStatusException(error);

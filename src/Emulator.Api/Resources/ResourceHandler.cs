@@ -161,6 +161,22 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
     }
 
+    /// <summary>A write: its admission warnings become <c>Warning</c> headers, on success and refusal alike.</summary>
+    private async Task<StoredObject> Ask(object command, HttpContext context)
+    {
+        var reply = await store.Ask<StoreReply>(command, options.StoreTimeout).ConfigureAwait(false);
+        AddWarnings(context, reply);
+        return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
+    }
+
+    private static void AddWarnings(HttpContext context, StoreReply reply)
+    {
+        foreach (var warning in reply.Warnings)
+        {
+            ApiResponses.AddWarning(context, warning);
+        }
+    }
+
     private async Task Get(HttpContext context, ResourceRoute route)
     {
         var obj = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
@@ -414,7 +430,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             SetRequestor(obj, RequestUser.Of(context.Request));
         }
-        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
@@ -439,7 +455,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             RejectUnknownFields(context, route, body);
         }
         var scope = ScopeOf(route);
-        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
@@ -520,6 +536,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             {
                 continue;
             }
+            AddWarnings(context, reply);
             if (reply.Error is { } error)
             {
                 throw new ApiStatusException(error);

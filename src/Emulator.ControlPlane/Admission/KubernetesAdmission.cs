@@ -29,6 +29,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             try
             {
                 CustomResourceAdmission.Admit(type, obj, old, operation, stored);
+                ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
             }
             catch (InvalidObjectException e)
             {
@@ -78,6 +79,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
                     break;
             }
+            ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
         }
         catch (InvalidObjectException e)
         {

@@ -142,8 +142,8 @@ public sealed class CustomResourceDefinitionController : Controller
     }
 
     /// <summary>
-    /// CEL rules are compiled with a general CEL library: a rule using Kubernetes' own CEL extensions cannot be compiled
-    /// here, and is reported rather than enforced (the CRD is accepted, as a real cluster accepts it).
+    /// A CEL rule that does not compile is refused when the CRD is written; one stored before (or syntax the CEL library
+    /// here cannot parse) is reported rather than enforced.
     /// </summary>
     private void SetRuleSupport(JsonObject status, CustomResourceDefinition crd)
     {

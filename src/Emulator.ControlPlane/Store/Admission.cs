@@ -39,6 +39,14 @@ public interface IAdmissionContext
     /// right after the admitted object, and not at all when that write fails or is a dry run.
     /// </summary>
     void UpdateStatusAlong(ResourceType type, JsonObject obj);
+
+    /// <summary>
+    /// Adds a warning to the reply of the admitted write (the API server's <c>warning.AddWarning</c>: a <c>Warning</c>
+    /// header kubectl prints).
+    /// </summary>
+    void Warn(string text)
+    {
+    }
 }
 
 /// <summary>

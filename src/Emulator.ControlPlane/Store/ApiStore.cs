@@ -191,20 +191,21 @@ public sealed partial class ApiStore : PersistentActor
     {
         _correlation = request.Correlation;
         _requester = Sender;
+        _admissionView.Warnings.Clear();
         var nextResourceVersion = _nextResourceVersion;
         try
         {
             var result = command();
             if (result is not null && !_awaitingDurability)
             {
-                Sender.Tell(new StoreReply(result, null) { Correlation = request.Correlation }, Self);
+                Sender.Tell(new StoreReply(result, null) { Correlation = request.Correlation, Warnings = _admissionView.Warnings.ToArray() }, Self);
             }
         }
         catch (Exception e) when (!_awaitingDurability)
         {
             _nextResourceVersion = nextResourceVersion;
             var status = e is ApiStatusException refused ? refused.Status : InternalError(request, e);
-            Sender.Tell(new StoreReply(null, status) { Correlation = request.Correlation }, Self);
+            Sender.Tell(new StoreReply(null, status) { Correlation = request.Correlation, Warnings = _admissionView.Warnings.ToArray() }, Self);
         }
         catch (Exception e)
         {
@@ -324,6 +325,11 @@ public sealed partial class ApiStore : PersistentActor
             objects.TryGetValue(type.Key, out var all) && all.TryGetValue((type.Namespaced ? ns ?? "" : "", name), out var found) ? found : null;
 
         public void UpdateStatusAlong(ResourceType type, JsonObject obj) => WritesAlong.Add((type, obj));
+
+        /// <summary>The warnings admission gave the command being run, for its reply.</summary>
+        public List<string> Warnings { get; } = [];
+
+        public void Warn(string text) => Warnings.Add(text);
     }
 
     private StoredObject? Find(string resource, string? ns, string name) =>
@@ -356,6 +362,7 @@ public sealed partial class ApiStore : PersistentActor
         // Only a command's sender gets a reply; changes the store makes of its own accord (and commands it sent itself) have none.
         var requester = reply && _requester is { } sender && !sender.Equals(Self) ? sender : ActorRefs.Nobody;
         var correlation = _correlation;
+        var warnings = _admissionView.Warnings.ToArray();
         var previous = Find(obj.Resource, obj.Namespace, obj.Name);
         if (removed)
         {
@@ -366,7 +373,7 @@ public sealed partial class ApiStore : PersistentActor
             var final = StoredObject.From(obj.Resource, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(json));
             // A removal is a store event of its own: the DELETED object carries that event's resourceVersion.
             Remove(obj.Resource, obj.Namespace, obj.Name);
-            PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, correlation, new WatchEvent(type, final, previous)));
+            PersistAsync(new ObjectRemoved(obj.Resource, obj.Namespace, obj.Name), _ => Published(requester, correlation, new WatchEvent(type, final, previous), warnings));
         }
         else
         {
@@ -377,18 +384,18 @@ public sealed partial class ApiStore : PersistentActor
                 throw new ApiStatusException(new ApiStatus(500, "", "etcdserver: request is too large"));
             }
             Put(obj);
-            PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, correlation, new WatchEvent(type, obj, previous)));
+            PersistAsync(new ObjectStored(obj.Resource, obj.Json), _ => Published(requester, correlation, new WatchEvent(type, obj, previous), warnings));
         }
         _writesInFlight++;
         _awaitingDurability = true;
     }
 
-    private void Published(IActorRef requester, object? correlation, WatchEvent change)
+    private void Published(IActorRef requester, object? correlation, WatchEvent change, IReadOnlyList<string> warnings)
     {
         var obj = change.Object;
         if (!requester.IsNobody())
         {
-            requester.Tell(new StoreReply(obj, null) { Correlation = correlation }, Self);
+            requester.Tell(new StoreReply(obj, null) { Correlation = correlation, Warnings = warnings }, Self);
         }
         _watchHub.Tell(change, Self);
         _writesInFlight--;

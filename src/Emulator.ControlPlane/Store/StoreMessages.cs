@@ -92,6 +92,9 @@ public sealed record StoreReply(StoredObject? Object, ApiStatus? Error)
     /// <summary>The <see cref="StoreCommand.Correlation"/> of the command answered.</summary>
     public object? Correlation { get; init; }
 
+    /// <summary>The warnings admission gave the write, for <c>Warning</c> headers.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>True when the command succeeded.</summary>
     public bool IsSuccess => Error is null;
 }

@@ -175,10 +175,10 @@ public sealed partial class StructuralSchema
         ["x-kubernetes-preserve-unknown-fields"] = true,
     });
 
-    /// <summary>The CEL rules below this node not evaluated here (not compiled, or using Kubernetes' CEL libraries), as <c>PATH: RULE</c>.</summary>
+    /// <summary>The CEL rules below this node not evaluated here (not compiled), as <c>PATH: RULE</c>.</summary>
     public IEnumerable<string> UncompiledRules(string path)
     {
-        foreach (var rule in Rules.Where(r => r.CompileError is not null || r.UsesKubernetesLibraries))
+        foreach (var rule in Rules.Where(r => r.CompileError is not null))
         {
             yield return $"{path}: {rule.Rule}";
         }

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cel;
+using Emulator.Kubernetes.Cel;
 
 namespace Emulator.Kubernetes.CustomResources;
 
@@ -11,29 +11,29 @@ namespace Emulator.Kubernetes.CustomResources;
 /// </summary>
 public sealed partial class ValidationRule
 {
-    // One environment for every rule: compiling is serialised, the compiled delegates are independent.
-    private static readonly CelEnvironment Environment = new(null, null);
-    private static readonly Lock CompileLock = new();
-
-    private ValidationRule(string rule, string? message, string? fieldPath, string? reason)
+    private ValidationRule(string rule, string? message, string? messageExpression, string? fieldPath, string? reason)
     {
         Rule = rule;
         Message = message;
         FieldPath = fieldPath;
         Reason = reason;
+        IsTransitionRule = rule.Contains("oldSelf", StringComparison.Ordinal);
         try
         {
-            lock (CompileLock)
-            {
-                Program = Environment.Compile(rule);
-            }
+            Program = KubernetesCel.Compile(rule, IsTransitionRule ? ["self", "oldSelf"] : ["self"]);
+            MessageProgram = messageExpression is null ? null : KubernetesCel.Compile(messageExpression, IsTransitionRule ? ["self", "oldSelf"] : ["self"]);
+        }
+        catch (CelCompileException e)
+        {
+            // The API server refuses a CRD whose rule does not compile (see ApiExtensionsValidation).
+            CompileError = e.Message;
+            IsRefused = true;
         }
         catch (Exception e)
         {
-            // Whatever the CEL library cannot take (Kubernetes' own CEL libraries, syntax it lacks) is reported, not fatal.
+            // Syntax the CEL library here cannot take is reported, not fatal.
             CompileError = e.Message;
         }
-        IsTransitionRule = rule.Contains("oldSelf", StringComparison.Ordinal);
     }
 
     /// <summary>The CEL expression.</summary>
@@ -51,16 +51,23 @@ public sealed partial class ValidationRule
     /// <summary>Why the rule could not be compiled here, or null when it was.</summary>
     public string? CompileError { get; }
 
+    /// <summary>True when the rule does not compile in Kubernetes' environment either: the CRD is refused.</summary>
+    public bool IsRefused { get; }
+
     /// <summary>True when the rule reads <c>oldSelf</c>: it is only checked on updates that had a value before.</summary>
     public bool IsTransitionRule { get; }
 
     /// <summary>The compiled rule, or null when it could not be compiled.</summary>
-    private CelProgramDelegate? Program { get; }
+    private CompiledExpression? Program { get; }
+
+    /// <summary>The compiled <c>messageExpression</c>, which gives the message when it yields a one-line string.</summary>
+    private CompiledExpression? MessageProgram { get; }
 
     /// <summary>Parses one <c>ValidationRule</c>.</summary>
     public static ValidationRule Parse(JsonObject source) => new(
         JsonTree.AsString(source["rule"]) ?? "",
         JsonTree.AsString(source["message"]),
+        JsonTree.AsString(source["messageExpression"]),
         JsonTree.AsString(source["fieldPath"]),
         JsonTree.AsString(source["reason"]));
 
@@ -74,19 +81,14 @@ public sealed partial class ValidationRule
         {
             return null;
         }
-        var variables = new Dictionary<string, object?> { ["self"] = ToCel(self) };
+        var variables = new Dictionary<string, object?> { ["self"] = CelValues.FromJson(self) };
         if (IsTransitionRule)
         {
-            variables["oldSelf"] = ToCel(oldSelf);
+            variables["oldSelf"] = CelValues.FromJson(oldSelf);
         }
         try
         {
-            return Program(variables) is true ? null : Message ?? $"failed rule: {Rule}";
-        }
-        catch (CelExpressionParserException)
-        {
-            // A function the CEL library lacks (one of Kubernetes' extension libraries): not enforced, as reported.
-            return null;
+            return Program.Evaluate(variables) is true ? null : EvaluatedMessage(variables) ?? Message ?? $"failed rule: {Rule}";
         }
         catch (Exception e)
         {
@@ -97,36 +99,19 @@ public sealed partial class ValidationRule
         }
     }
 
-    /// <summary>
-    /// True when the rule uses a function of Kubernetes' CEL extension libraries (lists, strings, regex, URLs,
-    /// quantities, IPs, CIDRs, semver, format), which the general CEL library here does not have: such rules are
-    /// reported as not evaluated rather than enforced.
-    /// </summary>
-    public bool UsesKubernetesLibraries => KubernetesLibraryCall().IsMatch(Rule);
+    private string? EvaluatedMessage(Dictionary<string, object?> variables)
+    {
+        try
+        {
+            return MessageProgram?.Evaluate(variables) is string text && text.Trim() is { Length: > 0 } trimmed && !trimmed.Contains('\n') ? trimmed : null;
+        }
+        catch (Exception)
+        {
+            // A failing messageExpression falls back to the message, as in Kubernetes.
+            return null;
+        }
+    }
 
     [GeneratedRegex(@"field '([^']*)'")]
     private static partial Regex MissingField();
-
-    [GeneratedRegex(@"\b(isSorted|sum|min|max|indexOf|lastIndexOf|charAt|lowerAscii|upperAscii|replace|split|join|trim|substring|reverse|find|findAll|url|isURL|getScheme|getHost|getHostname|getPort|getEscapedPath|getQuery|quantity|isQuantity|compareTo|isGreaterThan|isLessThan|asInteger|asApproximateFloat|isInteger|ip|isIP|cidr|isCIDR|semver|isSemver|format|sign|add|sub|authorizer)\s*\(")]
-    private static partial Regex KubernetesLibraryCall();
-
-    /// <summary>JSON as CEL values: maps, lists, int64 for integers, double for other numbers.</summary>
-    private static object? ToCel(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonObject obj => obj.ToDictionary(p => p.Key, p => ToCel(p.Value), StringComparer.Ordinal),
-        JsonArray array => array.Select(ToCel).ToList(),
-        JsonValue value => value.GetValueKind() switch
-        {
-            System.Text.Json.JsonValueKind.String => value.GetValue<string>(),
-            System.Text.Json.JsonValueKind.True => true,
-            System.Text.Json.JsonValueKind.False => false,
-            System.Text.Json.JsonValueKind.Number => JsonTree.ToCompactJson(value) is var text
-                && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer)
-                    ? integer
-                    : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
-            _ => null,
-        },
-        _ => null,
-    };
 }

@@ -168,6 +168,7 @@ public static class ApiExtensionsValidation
             return;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        ValidateRuleCompilation(versions, errors);
         var storage = 0;
         var served = 0;
         for (var i = 0; i < versions.Count; i++)
@@ -366,6 +367,69 @@ public static class ApiExtensionsValidation
         {
             errors.Add(FieldError.Forbidden($"{path}.items", "items must be a schema object and not an array"));
         }
+    }
+
+    /// <summary>
+    /// Every <c>x-kubernetes-validations</c> rule must compile (Kubernetes' CEL libraries included): the API server refuses
+    /// the CRD with <c>compilation failed: ...</c>. Its internal version holds one <c>spec.validation</c> when every version
+    /// has the same schema, which is where the error points then.
+    /// </summary>
+    private static void ValidateRuleCompilation(JsonArray versions, List<FieldError> errors)
+    {
+        var schemas = versions.Select(v => JsonTree.GetObject(v as JsonObject ?? [], "schema", "openAPIV3Schema")).ToArray();
+        if (schemas.Length > 0 && schemas[0] is { } first && schemas.All(s => JsonNode.DeepEquals(s, first)))
+        {
+            ValidateRules(first, "spec.validation.openAPIV3Schema", errors);
+            return;
+        }
+        for (var i = 0; i < schemas.Length; i++)
+        {
+            if (schemas[i] is { } schema)
+            {
+                ValidateRules(schema, $"spec.versions[{i}].schema.openAPIV3Schema", errors);
+            }
+        }
+    }
+
+    private static void ValidateRules(JsonObject schema, string path, List<FieldError> errors)
+    {
+        if (schema["x-kubernetes-validations"] is JsonArray rules)
+        {
+            for (var i = 0; i < rules.Count; i++)
+            {
+                if (rules[i] is JsonObject source && ValidationRule.Parse(source) is { IsRefused: true, CompileError: { } error })
+                {
+                    errors.Add(FieldError.InvalidWithoutValue($"{path}.x-kubernetes-validations[{i}].rule",
+                        $"{GoValidationRule(source)}: compilation failed: {error}"));
+                }
+            }
+        }
+        foreach (var (key, child) in schema["properties"] as JsonObject ?? [])
+        {
+            if (child is JsonObject property)
+            {
+                ValidateRules(property, $"{path}.properties[{key}]", errors);
+            }
+        }
+        if (schema["additionalProperties"] is JsonObject additional)
+        {
+            ValidateRules(additional, $"{path}.additionalProperties", errors);
+        }
+        if (schema["items"] is JsonObject items)
+        {
+            ValidateRules(items, $"{path}.items", errors);
+        }
+    }
+
+    /// <summary>The rule as the API server prints the offending value (Go's <c>%#v</c> of apiextensions.ValidationRule).</summary>
+    private static string GoValidationRule(JsonObject rule)
+    {
+        static string Quote(JsonNode? node) => "\"" + (JsonTree.AsString(node) ?? "").Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+        var reason = JsonTree.AsString(rule["reason"]) is null ? "(*apiextensions.FieldValueErrorReason)(nil)" : "(*apiextensions.FieldValueErrorReason)(0xc000a1c010)";
+        var optionalOldSelf = JsonTree.AsBool(rule["optionalOldSelf"]) is null ? "(*bool)(nil)" : "(*bool)(0xc000a1c018)";
+        return $"apiextensions.ValidationRule{{Rule:{Quote(rule["rule"])}, Message:{Quote(rule["message"])}, MessageExpression:{Quote(rule["messageExpression"])}, "
+            + $"Reason:{reason}, FieldPath:{Quote(rule["fieldPath"])}, OptionalOldSelf:{optionalOldSelf}}}";
     }
 
     private static void NodeType(JsonObject schema, string path, string message, List<FieldError> errors)

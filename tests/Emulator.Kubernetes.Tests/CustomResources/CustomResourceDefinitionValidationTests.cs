@@ -57,6 +57,20 @@ public class CustomResourceDefinitionValidationTests
     }
 
     [Fact]
+    public void A_rule_calling_an_unknown_function_is_refused_and_Kubernetes_libraries_compile()
+    {
+        var crd = Prepared(Valid.Replace("spec: {type: object, properties: {cronSpec: {type: string}}}",
+            "spec: {type: object, properties: {cronSpec: {type: string}}, x-kubernetes-validations: [{rule: \"self.cronSpec.lowerAscii() == self.cronSpec\"}, {rule: \"self.frobnicate()\"}]}",
+            StringComparison.Ordinal));
+        Assert.Equal([
+            "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Invalid value: "
+            + "apiextensions.ValidationRule{Rule:\"self.frobnicate()\", Message:\"\", MessageExpression:\"\", Reason:(*apiextensions.FieldValueErrorReason)(nil), "
+            + "FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:16: undeclared reference to 'frobnicate' (in container '')\n"
+            + " | self.frobnicate()\n | ...............^",
+        ], Errors(crd));
+    }
+
+    [Fact]
     public void Names_versions_and_schemas_are_checked_with_the_API_servers_wording()
     {
         var crd = Prepared(Valid

@@ -57,7 +57,7 @@ public sealed partial class DeploymentController : Controller
             {
                 continue;
             }
-            if (obj.Object.ControllerReference is not { } owner)
+            if (CachedOwner.ControllerOf(obj.Object) is not { } owner)
             {
                 if (type.Key == ReplicaSets.Key && obj.Object.DeletionTimestamp is null)
                 {
@@ -74,7 +74,7 @@ public sealed partial class DeploymentController : Controller
                 // Pods matter only to Recreate, which waits for the old ones to go.
                 foreach (var rs in Cache(ReplicaSets).ByIndex(ByUid, owner.Uid))
                 {
-                    if (rs.Object.ControllerReference is { Kind: "Deployment" } deploymentRef
+                    if (CachedOwner.ControllerOf(rs.Object) is { Kind: "Deployment" } deploymentRef
                         && Cache(Deployments).Get(rs.Namespace, deploymentRef.Name) is { } d
                         && new WorkloadView(d.Object).StrategyType == "Recreate")
                     {
@@ -151,7 +151,7 @@ public sealed partial class DeploymentController : Controller
     private static int Saturated(long total) => (int)Math.Clamp(total, int.MinValue, int.MaxValue);
 
     private static IEnumerable<string> ControllerUid(KubeObject obj) =>
-        obj.ControllerReference is { } owner ? [owner.Uid] : [];
+        CachedOwner.ControllerOf(obj) is { } owner ? [owner.Uid] : [];
 
     private void EnqueueOwner(string? ns, OwnerReference owner)
     {

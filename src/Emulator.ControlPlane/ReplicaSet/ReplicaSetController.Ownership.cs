@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Selectors;
@@ -9,31 +10,33 @@ public partial class ReplicaSetController
 {
     /// <summary>
     /// Adopts orphan pods the selector matches (not while the ReplicaSet is being deleted) and releases owned pods it no
-    /// longer matches. Returns true when any such write was sent.
+    /// longer matches. Returns true when any such write was sent. Labels and deletion are read from the stored
+    /// object's index fields: this runs over every pod of the ReplicaSet on each sync.
     /// </summary>
     private bool ClaimPods(ObjectKey key, KubeObject rs, LabelSelector selector)
     {
         var sent = false;
         var uid = rs.Uid ?? "";
+        var deleting = rs.DeletionTimestamp is not null;
         foreach (var cached in Cache(Pods).ByIndex(ByController, uid).ToArray())
         {
-            var pod = cached.Object;
-            if (!selector.Matches(pod) && pod.DeletionTimestamp is null && rs.DeletionTimestamp is null)
+            if (!deleting && !cached.Stored.IsDeleting && !selector.Matches(cached.Stored.Labels))
             {
+                var pod = cached.Object;
                 var released = pod.DeepClone();
                 released.SetOwnerReferences(pod.OwnerReferences.Where(r => r.Uid != uid));
                 UpdateObject(key, Pods, released.Document);
                 sent = true;
             }
         }
-        if (rs.DeletionTimestamp is not null || selector.IsEmpty)
+        if (deleting || selector.IsEmpty)
         {
             return sent;
         }
         foreach (var cached in Cache(Pods).ByIndex(OrphansByNamespace, rs.Namespace ?? "").ToArray())
         {
             var pod = cached.Object;
-            if (pod.ControllerReference is null && pod.DeletionTimestamp is null && selector.Matches(pod))
+            if (!cached.Stored.IsDeleting && CachedOwner.ControllerOf(pod) is null && selector.Matches(cached.Stored.Labels))
             {
                 var adopted = pod.DeepClone();
                 adopted.SetOwnerReferences([.. pod.OwnerReferences, OwnerReferenceTo(_kind, rs)]);

@@ -22,7 +22,7 @@ public partial class ReplicaSetController
         var now = Now;
         var status = rs.Status?.DeepClone() as JsonObject ?? [];
         status["replicas"] = active.Count;
-        status["fullyLabeledReplicas"] = active.Count(p => templateLabels.Matches(p.Object));
+        status["fullyLabeledReplicas"] = active.Count(p => templateLabels.Matches(p.Stored.Labels));
         status["readyReplicas"] = active.Count(p => PodState.Of(p).Ready);
         status["availableReplicas"] = active.Count(p => PodState.IsAvailable(PodState.Of(p), minReady, now));
         status["observedGeneration"] = rs.Generation ?? 1;

@@ -2,7 +2,11 @@ using Emulator.Kubernetes;
 
 namespace Emulator.ControlPlane.Scheduling;
 
-/// <summary>A node as the scheduler sees it in one cycle: allocatable, and what the pods bound (or assumed) on it use.</summary>
+/// <summary>
+/// A node as the scheduler sees it: allocatable, and what the pods bound (or assumed) on it use. The scheduler keeps
+/// one per node up to date as pods and nodes change (kube-scheduler's cache), instead of recounting every pod of the
+/// cluster each cycle.
+/// </summary>
 public sealed class NodeInfo
 {
     /// <summary>Pods a node takes when its status says nothing.</summary>
@@ -55,11 +59,80 @@ public sealed class NodeInfo
     public void Add(KubeObject pod)
     {
         Pods.Add(pod);
-        if (PodAffinityTerm.HasAny(pod))
+        Count(pod);
+    }
+
+    /// <summary>Stops counting a pod (the instance <see cref="Add"/> or <see cref="Replace"/> was given).</summary>
+    public void Remove(KubeObject pod)
+    {
+        var at = Pods.IndexOf(pod);
+        if (at < 0)
+        {
+            return;
+        }
+        Pods.RemoveAt(at);
+        Uncount(pod);
+    }
+
+    /// <summary>Counts a newer version of a pod in place of <paramref name="old"/>, where it was in <see cref="Pods"/>.</summary>
+    public void Replace(KubeObject old, KubeObject pod)
+    {
+        var at = Pods.IndexOf(old);
+        if (at < 0)
+        {
+            Add(pod);
+            return;
+        }
+        Uncount(old);
+        Pods[at] = pod;
+        Count(pod);
+    }
+
+    /// <summary>The same pods on a newer version of the node (its labels, taints or allocatable may have changed).</summary>
+    public NodeInfo WithNode(KubeObject node)
+    {
+        var info = new NodeInfo(node);
+        foreach (var pod in Pods)
+        {
+            info.Add(pod);
+        }
+        return info;
+    }
+
+    private void Uncount(KubeObject pod)
+    {
+        var usage = PodUsage.Of(pod);
+        if (usage.HasPodAffinity)
+        {
+            PodsWithAffinity.Remove(pod);
+        }
+        Requested -= usage.Requests;
+        NonZeroRequested -= usage.NonZeroRequests;
+        PodCount--;
+        foreach (var port in usage.HostPorts)
+        {
+            UsedPorts.Remove(port);
+        }
+        if (usage.Owner is { } owner && Owners.TryGetValue(owner, out var count))
+        {
+            if (count <= 1)
+            {
+                Owners.Remove(owner);
+            }
+            else
+            {
+                Owners[owner] = count - 1;
+            }
+        }
+    }
+
+    private void Count(KubeObject pod)
+    {
+        var usage = PodUsage.Of(pod);
+        if (usage.HasPodAffinity)
         {
             PodsWithAffinity.Add(pod);
         }
-        var usage = PodUsage.Of(pod);
         Requested += usage.Requests;
         NonZeroRequested += usage.NonZeroRequests;
         PodCount++;

@@ -9,6 +9,9 @@ public readonly record struct ResourceAmount(long MilliCpu, long Memory)
     /// <summary>Sum.</summary>
     public static ResourceAmount operator +(ResourceAmount a, ResourceAmount b) => new(a.MilliCpu + b.MilliCpu, a.Memory + b.Memory);
 
+    /// <summary>Difference.</summary>
+    public static ResourceAmount operator -(ResourceAmount a, ResourceAmount b) => new(a.MilliCpu - b.MilliCpu, a.Memory - b.Memory);
+
     /// <summary>Per resource maximum.</summary>
     public static ResourceAmount Max(ResourceAmount a, ResourceAmount b) => new(Math.Max(a.MilliCpu, b.MilliCpu), Math.Max(a.Memory, b.Memory));
 }

@@ -6,8 +6,9 @@ namespace Emulator.ControlPlane.Scheduling;
 /// <summary>
 /// What a pod takes from its node, computed once per cached object version: cached objects are shared and never
 /// changed, so every scheduling cycle reuses the parse instead of reading each bound pod's JSON again.
+/// <see cref="HasPodAffinity"/> says whether it has pod (anti-)affinity terms (the pods InterPodAffinity looks at on a node).
 /// </summary>
-public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroRequests, IReadOnlyList<HostPort> HostPorts, string? Owner)
+public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroRequests, IReadOnlyList<HostPort> HostPorts, string? Owner, bool HasPodAffinity)
 {
     private static readonly ConditionalWeakTable<KubeObject, PodUsage> Computed = new();
 
@@ -17,5 +18,6 @@ public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroReq
             PodResources.Requests(p),
             PodResources.NonZeroRequests(p),
             PodResources.HostPorts(p).ToList(),
-            p.ControllerReference?.Uid is { Length: > 0 } owner ? owner : null));
+            p.ControllerReference?.Uid is { Length: > 0 } owner ? owner : null,
+            PodAffinityTerm.HasAny(p)));
 }

@@ -39,6 +39,10 @@ public sealed partial class Scheduler : Controller
     private const string ByNode = "node";
     private readonly IActorRef _events;
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _assumed = [];
+    // The node view, kept up to date from pod and node changes (kube-scheduler's cache and its snapshot): each node's
+    // info, and which version of each pod is counted on which node (its bound version, or its assumed one).
+    private readonly Dictionary<string, NodeInfo> _nodeInfos = new(StringComparer.Ordinal);
+    private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _counted = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
     private readonly HashSet<ObjectKey> _waitingForPods = [];
@@ -102,6 +106,7 @@ public sealed partial class Scheduler : Controller
         }
         if (type.Key == ResourceTypes.Nodes.Key)
         {
+            NodeChanged(before, after);
             if (before is null || after is null || SchedulingSignature(before.Object) != SchedulingSignature(after.Object))
             {
                 RetryUnschedulable();
@@ -109,6 +114,7 @@ public sealed partial class Scheduler : Controller
             return;
         }
         var key = KeyOf(type, (after ?? before)!);
+        Recount(key);
         if (after is not null && NeedsScheduling(after.Object))
         {
             _queuedAt.TryAdd(key, _queueClock++);
@@ -165,8 +171,8 @@ public sealed partial class Scheduler : Controller
             .Select(p => p.Key)
             .ToList();
         _pending.Clear();
-        // One snapshot of the nodes per round, updated as pods are placed: scheduling a pod costs O(nodes), not
-        // O(pods in the cluster).
+        // The node view of the round, updated as pods are placed: scheduling a pod costs O(nodes), not O(pods in the
+        // cluster).
         var nodes = NodeInfos();
         foreach (var key in order)
         {
@@ -246,7 +252,7 @@ public sealed partial class Scheduler : Controller
         _waitingForPods.Remove(key);
         _nominated.Remove(key);
         _assumed[key] = (chosen, pod);
-        allNodes.First(n => n.Name == chosen).Add(pod);
+        Recount(key);
         if (volumes.Volumes.DelayedClaims.Count > 0)
         {
             // VolumeBinding's PreBind: the claims learn the node (the provisioner makes their volumes there), and the pod is
@@ -293,6 +299,7 @@ public sealed partial class Scheduler : Controller
             // The claim changed under us (or went): forget the choice and schedule the pod again with what is there now.
             Timers.Cancel(("bind-timeout", write.Pod));
             _assumed.Remove(write.Pod);
+            Recount(write.Pod);
             _waitingForVolumes.Remove(write.Pod);
             Enqueue(write.Pod);
         }
@@ -316,6 +323,7 @@ public sealed partial class Scheduler : Controller
                 // The bind's reply never came (the store restarted), or the pod's volumes were not bound in time: forget the
                 // assumption and look again.
                 _assumed.Remove(timeout.Key);
+                Recount(timeout.Key);
                 _waitingForVolumes.Remove(timeout.Key);
                 Enqueue(timeout.Key);
                 RetryUnschedulable();
@@ -335,6 +343,7 @@ public sealed partial class Scheduler : Controller
         if (reply.IsSuccess && reply.Object is { } stored)
         {
             Cache(ResourceTypes.Pods).Observe(stored);
+            Recount(tag.Key);
             // The cache took the bind in without a change event: pods waiting for this one's placement look again.
             RetryWaitingForPods();
             _events.Tell(new RecordEvent(InvolvedObject.Of(tag.Pod), "Normal", "Scheduled",
@@ -347,6 +356,7 @@ public sealed partial class Scheduler : Controller
             Log.Debug("Binding {0} to {1} failed: {2}", tag.Key, tag.Node, error.Message);
             Enqueue(tag.Key);
         }
+        Recount(tag.Key);
         // The assumed pod no longer occupies its node: others may fit now.
         RetryUnschedulable();
     }
@@ -397,29 +407,81 @@ public sealed partial class Scheduler : Controller
     }
 
     /// <summary>Every node with what its bound and assumed pods use, in name order.</summary>
-    private List<NodeInfo> NodeInfos()
+    private List<NodeInfo> NodeInfos() => [.. _nodeInfos.Values.OrderBy(n => n.Name, StringComparer.Ordinal)];
+
+    /// <summary>A node added, changed or gone: a changed node's info carries its pods over to the new version.</summary>
+    private void NodeChanged(CachedObject? before, CachedObject? node)
     {
-        var nodes = Cache(ResourceTypes.Nodes).All.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => new NodeInfo(n.Object)).ToList();
-        var byName = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
-        foreach (var info in nodes)
+        if (node is null)
         {
-            foreach (var pod in Cache(ResourceTypes.Pods).ByIndex(ByNode, info.Name))
+            _nodeInfos.Remove(before!.Name);
+            return;
+        }
+        if (_nodeInfos.TryGetValue(node.Name, out var info))
+        {
+            _nodeInfos[node.Name] = info.WithNode(node.Object);
+            return;
+        }
+        // A new node: the pods already counted on it (bound before the scheduler saw the node, or assumed there).
+        info = new NodeInfo(node.Object);
+        foreach (var pod in Cache(ResourceTypes.Pods).ByIndex(ByNode, node.Name))
+        {
+            if (_counted.TryGetValue(KeyOf(ResourceTypes.Pods, pod), out var counted) && counted.Node == node.Name)
             {
-                if (!new PodView(pod.Object).IsTerminal)
-                {
-                    info.Add(pod.Object);
-                }
+                info.Add(counted.Pod);
             }
         }
         foreach (var (key, assumed) in _assumed)
         {
-            // Counted here until the cache shows the pod bound (then the index has it).
-            if (byName.TryGetValue(assumed.Node, out var info) && Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current && !IsBound(current.Object))
+            if (assumed.Node == node.Name && _counted.TryGetValue(key, out var counted) && counted.Node == node.Name && ReferenceEquals(counted.Pod, assumed.Pod))
             {
                 info.Add(assumed.Pod);
             }
         }
-        return nodes;
+        _nodeInfos[node.Name] = info;
+    }
+
+    /// <summary>
+    /// Counts a pod where it is now: on its node while bound and not finished, or on the node it is assumed on while
+    /// the cache still shows it unbound (until the bind comes back).
+    /// </summary>
+    private void Recount(ObjectKey key)
+    {
+        (string Node, KubeObject Pod)? now = null;
+        if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current)
+        {
+            if (JsonTree.GetString(current.Object.Document, "spec", "nodeName") is { Length: > 0 } node)
+            {
+                if (!new PodView(current.Object).IsTerminal)
+                {
+                    now = (node, current.Object);
+                }
+            }
+            else if (_assumed.TryGetValue(key, out var assumed))
+            {
+                now = assumed;
+            }
+        }
+        var had = _counted.TryGetValue(key, out var was);
+        if (had && now is { } same && same.Node == was.Node)
+        {
+            if (!ReferenceEquals(same.Pod, was.Pod))
+            {
+                _counted[key] = same;
+                _nodeInfos.GetValueOrDefault(same.Node)?.Replace(was.Pod, same.Pod);
+            }
+            return;
+        }
+        if (had)
+        {
+            _counted.Remove(key);
+            _nodeInfos.GetValueOrDefault(was.Node)?.Remove(was.Pod);
+        }
+        if (now is { } placed)
+        {
+            _counted[key] = placed;
+            _nodeInfos.GetValueOrDefault(placed.Node)?.Add(placed.Pod);
+        }
     }
 
     private static bool IsBound(KubeObject pod) => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 };

@@ -22,11 +22,7 @@ public static class DefaultIngressClass
             return;
         }
         var classes = stored.List(IngressClassController.IngressClasses).Select(c => new KubeObject(c.ToJsonObject()));
-        var chosen = classes
-            .Where(c => c.Annotations.GetValueOrDefault(IngressClassController.DefaultClassAnnotation) == "true")
-            .OrderByDescending(c => c.CreationTimestamp ?? DateTimeOffset.MinValue)
-            .ThenBy(c => c.Name, StringComparer.Ordinal)
-            .FirstOrDefault();
+        var chosen = DefaultClassChoice.Newest(classes, c => c.Annotations.GetValueOrDefault(IngressClassController.DefaultClassAnnotation) == "true");
         if (chosen?.Name is { } name)
         {
             ingress.EnsureSpec()["ingressClassName"] = name;

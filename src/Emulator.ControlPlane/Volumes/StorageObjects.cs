@@ -86,10 +86,7 @@ public static class StorageObjects
     /// DefaultStorageClass admission plugin chooses since Kubernetes 1.26.
     /// </summary>
     public static KubeObject? DefaultClass(IEnumerable<KubeObject> classes) =>
-        classes.Where(c => IsDefaultClass(c) && c.DeletionTimestamp is null)
-            .OrderByDescending(c => c.CreationTimestamp ?? DateTimeOffset.MinValue)
-            .ThenBy(c => c.Name, StringComparer.Ordinal)
-            .FirstOrDefault();
+        Admission.DefaultClassChoice.Newest(classes, c => IsDefaultClass(c) && c.DeletionTimestamp is null);
 
     /// <summary>
     /// The class a claim asks for: the beta annotation, else <c>spec.storageClassName</c>; null when neither is set

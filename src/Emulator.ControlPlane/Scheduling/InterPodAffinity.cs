@@ -35,7 +35,7 @@ public sealed class InterPodAffinity
         _selfMatchesAllAffinity = _affinity.Count > 0 && _affinity.All(t => t.Matches(pod, namespaceLabels));
         foreach (var node in nodes)
         {
-            var labels = node.Node.Labels;
+            var labels = node.Labels;
             foreach (var existing in node.Pods)
             {
                 // Existing pods' anti-affinity: every domain of theirs that one of their terms' selects the incoming pod in.
@@ -87,7 +87,7 @@ public sealed class InterPodAffinity
     /// <summary>The plugin's Filter: why the node breaks a rule, or null.</summary>
     public FilterFailure? Filter(NodeInfo node)
     {
-        var labels = node.Node.Labels;
+        var labels = node.Labels;
         if (!SatisfiesAffinity(labels))
         {
             return new FilterFailure(AffinityRulesNotMatch, false);
@@ -139,7 +139,7 @@ public sealed class InterPodAffinity
         var domains = new Dictionary<(string Key, string Value), long>();
         foreach (var node in nodes)
         {
-            var labels = node.Node.Labels;
+            var labels = node.Labels;
             foreach (var existing in hasConstraints ? node.Pods : node.PodsWithAffinity)
             {
                 Add(domains, preferred, existing, labels, 1, namespaceLabels);
@@ -160,7 +160,7 @@ public sealed class InterPodAffinity
         {
             return null;
         }
-        return feasible.ToDictionary(n => n.Name, n => n.Node.Labels.Sum(l => domains.GetValueOrDefault((l.Key, l.Value))), StringComparer.Ordinal);
+        return feasible.ToDictionary(n => n.Name, n => n.Labels.Sum(l => domains.GetValueOrDefault((l.Key, l.Value))), StringComparer.Ordinal);
     }
 
     private static void Add(Dictionary<(string Key, string Value), long> domains, IReadOnlyList<PodAffinityTerm> terms, KubeObject target,

@@ -17,6 +17,7 @@ public sealed class NodeInfo
     {
         Node = node;
         Name = node.Name ?? "";
+        Labels = node.Labels;
         var allocatable = JsonTree.GetObject(node.Document, "status", "allocatable") ?? JsonTree.GetObject(node.Document, "status", "capacity");
         Allocatable = new ResourceAmount(Parse(allocatable?["cpu"], q => q.MilliValue) ?? 0, Parse(allocatable?["memory"], q => q.Value) ?? 0);
         MaxPods = Parse(allocatable?["pods"], q => q.Value) ?? DefaultMaxPods;
@@ -27,6 +28,12 @@ public sealed class NodeInfo
 
     /// <summary>Its name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// Its labels, decoded once: topology spread and inter-pod affinity look up a domain per node per candidate pod,
+    /// and decoding the node's document on each look-up dominated their cost.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Labels { get; }
 
     /// <summary>Allocatable CPU and memory.</summary>
     public ResourceAmount Allocatable { get; }

@@ -12,7 +12,7 @@ namespace Emulator.ControlPlane.Scheduling;
 public sealed record PodAffinityTerm(LabelSelector Selector, IReadOnlySet<string> Namespaces, LabelSelector NamespaceSelector, string TopologyKey, long Weight)
 {
     /// <summary>A node's domain for this term: the value of its topology key label, or null when the node has none.</summary>
-    public string? DomainOf(NodeInfo node) => node.Node.Labels.GetValueOrDefault(TopologyKey);
+    public string? DomainOf(NodeInfo node) => node.Labels.GetValueOrDefault(TopologyKey);
 
     /// <summary>
     /// True when <paramref name="pod"/> is one the term selects: in one of its namespaces (named, or whose labels

@@ -35,7 +35,7 @@ public sealed class PodTopologySpread
         _counts = [.. constraints.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal))];
         foreach (var node in nodes)
         {
-            var labels = node.Node.Labels;
+            var labels = node.Labels;
             if (!constraints.All(c => labels.ContainsKey(c.TopologyKey)))
             {
                 continue;
@@ -74,7 +74,7 @@ public sealed class PodTopologySpread
     /// <summary>The plugin's Filter: why the node would break a constraint, or null.</summary>
     public FilterFailure? Filter(NodeInfo node)
     {
-        var labels = node.Node.Labels;
+        var labels = node.Labels;
         for (var i = 0; i < _constraints.Count; i++)
         {
             var constraint = _constraints[i];
@@ -110,20 +110,20 @@ public sealed class PodTopologySpread
         {
             return scores;
         }
-        var scored = feasible.Where(n => constraints.All(c => n.Node.Labels.ContainsKey(c.TopologyKey))).ToList();
+        var scored = feasible.Where(n => constraints.All(c => n.Labels.ContainsKey(c.TopologyKey))).ToList();
         var raw = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < constraints.Count; i++)
         {
             var constraint = constraints[i];
             // Domains are those of the feasible nodes; host names are counted per node.
-            var domains = scored.Select(n => n.Node.Labels[constraint.TopologyKey]).ToHashSet(StringComparer.Ordinal);
+            var domains = scored.Select(n => n.Labels[constraint.TopologyKey]).ToHashSet(StringComparer.Ordinal);
             var weight = Math.Log((constraint.TopologyKey == Hostname ? scored.Count : domains.Count) + 2);
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
             if (constraint.TopologyKey != Hostname)
             {
                 foreach (var node in nodes)
                 {
-                    if (node.Node.Labels.TryGetValue(constraint.TopologyKey, out var domain) && domains.Contains(domain) && constraint.Includes(pod, node))
+                    if (node.Labels.TryGetValue(constraint.TopologyKey, out var domain) && domains.Contains(domain) && constraint.Includes(pod, node))
                     {
                         counts[domain] = counts.GetValueOrDefault(domain) + constraint.CountMatching(node, pod.Namespace);
                     }
@@ -131,7 +131,7 @@ public sealed class PodTopologySpread
             }
             foreach (var node in scored)
             {
-                var count = constraint.TopologyKey == Hostname ? constraint.CountMatching(node, pod.Namespace) : counts.GetValueOrDefault(node.Node.Labels[constraint.TopologyKey]);
+                var count = constraint.TopologyKey == Hostname ? constraint.CountMatching(node, pod.Namespace) : counts.GetValueOrDefault(node.Labels[constraint.TopologyKey]);
                 raw[node.Name] = raw.GetValueOrDefault(node.Name) + (long)Math.Round((count * weight) + (constraint.MaxSkew - 1));
             }
         }

@@ -237,10 +237,6 @@ public sealed record ContainerScript(IReadOnlyList<ScriptLine> Lines, TimeSpan? 
                     Lines.Add(new ScriptLine(Time, "uid=0(root) gid=0(root) groups=0(root),10(wheel)"));
                     LastCode = 0;
                     break;
-                case "ls" when Interactive && rest.Count == 0:
-                    Lines.Add(new ScriptLine(Time, "bin    dev    etc    home   lib    lib64  proc   root   sys    tmp    usr    var"));
-                    LastCode = 0;
-                    break;
                 case "sh" or "bash" or "ash" when Interactive && rest.Count == 0:
                     // A nested interactive shell is the same shell as far as the emulation goes.
                     LastCode = 0;

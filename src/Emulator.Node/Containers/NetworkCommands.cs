@@ -14,13 +14,16 @@ namespace Emulator.Node.Containers;
 /// </summary>
 public sealed record ContainerNetwork(string Image, string PodIp, string NodeName, string Hostname, string ResolvConf, string Hosts, ClusterNetwork Cluster)
 {
+    /// <summary>The container's files: its volume mounts (see <see cref="ContainerFiles"/>).</summary>
+    public ContainerFiles Files { get; init; } = ContainerFiles.None;
+
     /// <summary>True when the image's tools are busybox's (busybox, alpine).</summary>
     public bool Busybox => Image.Contains("busybox", StringComparison.Ordinal) || Image.Contains("alpine", StringComparison.Ordinal);
 }
 
 /// <summary>
 /// The network tools of the emulated shell — <c>nslookup</c>, <c>dig</c>, <c>host</c>, <c>wget</c>, <c>curl</c>,
-/// <c>nc -z</c>, <c>cat</c> of the network files — with the real tools' output and exit codes. Names resolve as the C
+/// <c>nc -z</c>, <c>cat</c> and <c>ls</c> of the container's files — with the real tools' output and exit codes. Names resolve as the C
 /// library does it with the pod's resolv.conf (hosts file first, then the search list: names with fewer dots than
 /// <c>ndots</c> try the search domains first) against the cluster DNS; connections go through the service proxy of
 /// the pod's node to an endpoint pod's emulated server.
@@ -28,7 +31,7 @@ public sealed record ContainerNetwork(string Image, string PodIp, string NodeNam
 public static class NetworkCommands
 {
     /// <summary>The commands handled here.</summary>
-    public static bool Handles(string program) => program is "nslookup" or "dig" or "host" or "wget" or "curl" or "nc" or "cat";
+    public static bool Handles(string program) => program is "nslookup" or "dig" or "host" or "wget" or "curl" or "nc" or "cat" or "ls";
 
     /// <summary>Runs <paramref name="program"/>; returns its output lines and exit code.</summary>
     public static (List<string> Lines, int Code) Run(string program, IReadOnlyList<string> args, ContainerNetwork net) => program switch
@@ -39,6 +42,7 @@ public static class NetworkCommands
         "wget" => Wget(args, net),
         "curl" => Curl(args, net),
         "nc" => Netcat(args, net),
+        "ls" => List(args, net),
         _ => Cat(args, net),
     };
 
@@ -610,7 +614,7 @@ public static class NetworkCommands
         var code = 0;
         foreach (var path in args.Where(a => !a.StartsWith('-')))
         {
-            var text = path switch
+            var text = net.Files.Read(path) ?? ContainerFiles.Normalize(path) switch
             {
                 "/etc/resolv.conf" => net.ResolvConf,
                 "/etc/hosts" => net.Hosts,
@@ -619,11 +623,67 @@ public static class NetworkCommands
             };
             if (text is null)
             {
-                lines.Add($"cat: can't open '{path}': No such file or directory");
+                // busybox's words for a directory and for a path that does not exist.
+                lines.Add(net.Files.List(path) is not null ? "cat: read error: Is a directory" : $"cat: can't open '{path}': No such file or directory");
                 code = 1;
                 continue;
             }
-            lines.AddRange(text.TrimEnd('\n').Split('\n'));
+            if (text.Length > 0)
+            {
+                lines.AddRange(text.TrimEnd('\n').Split('\n'));
+            }
+        }
+        return (lines, code);
+    }
+
+    /// <summary>
+    /// busybox <c>ls [-1a] [PATH...]</c> as it writes to a pipe: one name per line, a directory's entries in name
+    /// order, a file its own path; several paths each under a <c>PATH:</c> heading. The kubelet's files of
+    /// <c>/etc</c> are listed beside the mounts.
+    /// </summary>
+    private static (List<string>, int) List(IReadOnlyList<string> args, ContainerNetwork net)
+    {
+        var paths = args.Where(a => !a.StartsWith('-')).ToList();
+        var all = args.Any(a => a.StartsWith('-') && a.Contains('a', StringComparison.Ordinal));
+        if (paths.Count == 0)
+        {
+            paths.Add("/");
+        }
+        var lines = new List<string>();
+        var code = 0;
+        var listed = new List<(string Path, List<string> Entries)>();
+        foreach (var path in paths)
+        {
+            var normalized = ContainerFiles.Normalize(path);
+            if (net.Files.IsFile(path) || normalized is "/etc/resolv.conf" or "/etc/hosts" or "/etc/hostname")
+            {
+                lines.Add(path);
+                continue;
+            }
+            if (net.Files.List(path) is not { } entries)
+            {
+                lines.Add($"ls: {path}: No such file or directory");
+                code = 1;
+                continue;
+            }
+            var names = new SortedSet<string>(entries, StringComparer.Ordinal);
+            if (normalized == "/etc")
+            {
+                names.UnionWith(["hostname", "hosts", "resolv.conf"]);
+            }
+            listed.Add((path, (all ? [".", ".."] : new List<string>()).Concat(names).ToList()));
+        }
+        foreach (var (path, entries) in listed)
+        {
+            if (paths.Count > 1)
+            {
+                if (lines.Count > 0)
+                {
+                    lines.Add("");
+                }
+                lines.Add(path + ":");
+            }
+            lines.AddRange(entries);
         }
         return (lines, code);
     }

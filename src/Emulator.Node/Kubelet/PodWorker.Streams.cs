@@ -25,7 +25,7 @@ public sealed partial class PodWorker
         {
             return false;
         }
-        var argv = c.Spec.Command.Concat(c.Spec.Args).ToList();
+        var argv = c.Command.Concat(c.Args).ToList();
         if (argv.Count > 0)
         {
             return ShellSession.ReadsCommandsFromStdin(argv);
@@ -45,7 +45,7 @@ public sealed partial class PodWorker
             return;
         }
         c.Logged.Clear();
-        var argv = c.Spec.Command.Concat(c.Spec.Args).ToList();
+        var argv = c.Command.Concat(c.Args).ToList();
         var tty = JsonTree.GetBool(c.Spec.Json, "tty") == true;
         var stdinOnce = JsonTree.GetBool(c.Spec.Json, "stdinOnce") == true;
         var env = c.Env;

@@ -45,7 +45,7 @@ public sealed partial class PodWorker : EmulatedActor
     private readonly List<Container> _app = [];
     private readonly List<Container> _ephemeral = [];
     private readonly Func<ContainerView, ContainerNetwork> _networkOf;
-    private readonly Func<ContainerView, KubeObject, IReadOnlyList<KeyValuePair<string, string>>> _environmentOf;
+    private readonly Func<ContainerView, KubeObject, (IReadOnlyList<KeyValuePair<string, string>> Env, string? Error)> _environmentOf;
     private KubeObject _pod;
     private JsonObject? _written;
     private bool _writeScheduled;
@@ -74,16 +74,16 @@ public sealed partial class PodWorker : EmulatedActor
         var hostname = Hostname(pod);
         var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
         var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
-        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
+        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network) { Files = ContainerFiles.None };
         _networkOf = NetworkOf;
-        _environmentOf = (spec, current) => Environment(spec, current, services, kubernetes);
+        _environmentOf = (spec, current) => Environment(spec, current, _sources, services, kubernetes, node);
         foreach (var spec in view.InitContainers)
         {
-            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
+            _init.Add(new Container(spec, true, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod).Env, NetworkOf(spec)));
         }
         foreach (var spec in view.Containers)
         {
-            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), Environment(spec, pod, services, kubernetes), NetworkOf(spec)));
+            _app.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod).Env, NetworkOf(spec)));
         }
         AddEphemeralContainers(pod, record);
     }
@@ -96,7 +96,9 @@ public sealed partial class PodWorker : EmulatedActor
             var spec = new ContainerView(json);
             if (_ephemeral.All(c => c.Name != spec.Name))
             {
-                _ephemeral.Add(new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod), _networkOf(spec)) { Ephemeral = true });
+                var container = new Container(spec, false, record.Containers.GetValueOrDefault(spec.Name), _environmentOf(spec, pod).Env, _networkOf(spec)) { Ephemeral = true };
+                _ephemeral.Add(container);
+                UpdateFiles(container);
             }
         }
     }
@@ -130,6 +132,20 @@ public sealed partial class PodWorker : EmulatedActor
 
     /// <inheritdoc />
     protected override void PreStart()
+    {
+        // The ConfigMaps and Secrets the pod refers to are read before anything starts or is adopted: a running
+        // container's environment and files come from them.
+        if (PodConfigSources.References(_pod).Count > 0)
+        {
+            ReadSources();
+            Become(ReadingSources);
+            return;
+        }
+        Begin();
+    }
+
+    /// <summary>Adopts what already runs, then starts what should run (or terminates).</summary>
+    private void Begin()
     {
         Adopt();
         if (_pod.DeletionTimestamp is not null)
@@ -220,11 +236,24 @@ public sealed partial class PodWorker : EmulatedActor
             case ContainerStdin or ContainerStdinClosed or TerminalResize:
                 // A client attached to a process that reads no input.
                 break;
+            case StoreReply { Correlation: SourceRead read } reply:
+                OnSourceRead(read, reply);
+                break;
+            case RetryMount or RefreshSources:
+                ReadSources();
+                break;
+            case SourcesTimeout timeout when timeout.Round == _sourceRound:
+                ReadSources();
+                break;
+            case RetryConfig retry when Find(retry.Container) is { Waiting.Reason: "CreateContainerConfigError" } c && !_terminating:
+                c.ConfigRetryDue = true;
+                ReadSources();
+                break;
             case StoreReply:
                 break;
             default:
                 // Stale timers of earlier runs land here and are dropped.
-                if (message is not (PullBackOff or RetryPull or Exited or Restart or ProbeNow))
+                if (message is not (PullBackOff or RetryPull or Exited or Restart or ProbeNow or RetryConfig or SourcesTimeout or RetryMount or RefreshSources))
                 {
                     Unhandled(message);
                 }
@@ -275,6 +304,8 @@ public sealed partial class PodWorker : EmulatedActor
             c.Run = new RunState(++_nextRunId);
             if (current.IsRunning)
             {
+                // The process keeps the environment it started with, as far as the sources still say it.
+                c.SetEnvironment(_environmentOf(c.Spec, _pod).Env);
                 c.Started = true;
                 PublishListeners();
                 StartProcess(c);
@@ -301,7 +332,7 @@ public sealed partial class PodWorker : EmulatedActor
     /// <summary>Level-triggered: starts what should run now (the next init container, or the app containers).</summary>
     private void Step()
     {
-        if (_terminating || _failed)
+        if (_terminating || _failed || !VolumesReady())
         {
             return;
         }
@@ -323,7 +354,7 @@ public sealed partial class PodWorker : EmulatedActor
         }
         foreach (var c in _app.Concat(_ephemeral))
         {
-            if (c.Current is null && !c.Pulling && c.Waiting is not { Reason: "ImagePullBackOff" or "ErrImagePull" })
+            if (c.Current is null && !c.Pulling && c.Waiting is not { Reason: "ImagePullBackOff" or "ErrImagePull" or "CreateContainerConfigError" })
             {
                 StartContainer(c, restarting: false);
             }
@@ -439,6 +470,10 @@ public sealed partial class PodWorker : EmulatedActor
     private void Run(Container c)
     {
         c.Pulled = true;
+        if (!CreateConfig(c))
+        {
+            return;
+        }
         c.Waiting = null;
         var id = "containerd://" + Hash($"{_record.PodUid}/{c.Name}/{c.RestartCount}");
         c.Current = new ContainerRun(id, Now);
@@ -453,6 +488,7 @@ public sealed partial class PodWorker : EmulatedActor
         StartProcess(c);
         ScheduleExit(c, c.Current.StartedAt);
         StartProbes(c, rearm: false);
+        ScheduleRefresh();
         ScheduleWrite();
         // A started sidecar lets the next init container (or the app containers) start.
         Step();
@@ -629,7 +665,31 @@ public sealed partial class PodWorker : EmulatedActor
     {
         public ContainerView Spec { get; } = spec;
 
-        public IReadOnlyList<KeyValuePair<string, string>> Env { get; } = env;
+        public IReadOnlyList<KeyValuePair<string, string>> Env { get; private set; } = env;
+
+        /// <summary>The command with the kubelet's <c>$(VAR)</c> references to the environment expanded.</summary>
+        public IReadOnlyList<string> Command { get; private set; } = ExpandAll(spec.Command, env);
+
+        /// <summary>The args, expanded likewise.</summary>
+        public IReadOnlyList<string> Args { get; private set; } = ExpandAll(spec.Args, env);
+
+        /// <summary>The environment the next run starts with (resolved when it is created).</summary>
+        public void SetEnvironment(IReadOnlyList<KeyValuePair<string, string>> env)
+        {
+            Env = env;
+            Command = ExpandAll(Spec.Command, env);
+            Args = ExpandAll(Spec.Args, env);
+        }
+
+        private static IReadOnlyList<string> ExpandAll(IReadOnlyList<string> words, IReadOnlyList<KeyValuePair<string, string>> env)
+        {
+            if (!words.Any(w => w.Contains('$', StringComparison.Ordinal)))
+            {
+                return words;
+            }
+            var values = env.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+            return words.Select(w => Expand(w, values.GetValueOrDefault)).ToList();
+        }
 
         /// <summary>The interactive main process of the current run (a shell reading its stdin), when the container has one.</summary>
         public IActorRef? Process { get; set; }
@@ -650,7 +710,7 @@ public sealed partial class PodWorker : EmulatedActor
         public ContainerNetwork Network { get; } = network;
 
         /// <summary>What the current run's process does, as far as it is known (see <see cref="ContainerScript.PendingAt"/>).</summary>
-        public ContainerScript Script { get; private set; } = ContainerScript.Interpret(spec.Command, spec.Args, env, network, [], TimeSpan.FromTicks(-1));
+        public ContainerScript Script { get; private set; } = ContainerScript.Interpret(ExpandAll(spec.Command, env), ExpandAll(spec.Args, env), env, network, [], TimeSpan.FromTicks(-1));
 
         /// <summary>What the previous run's process did (its logs).</summary>
         public ContainerScript? PreviousScript { get; private set; }
@@ -663,12 +723,12 @@ public sealed partial class PodWorker : EmulatedActor
         {
             PreviousScript = Script;
             NetworkResults = [];
-            Script = ContainerScript.Interpret(Spec.Command, Spec.Args, Env, Network, NetworkResults, TimeSpan.FromTicks(-1));
+            Script = ContainerScript.Interpret(Command, Args, Env, Network, NetworkResults, TimeSpan.FromTicks(-1));
         }
 
         /// <summary>Interprets the current run's process up to <paramref name="elapsed"/> after its start.</summary>
         public void Interpret(TimeSpan elapsed) =>
-            Script = ContainerScript.Interpret(Spec.Command, Spec.Args, Env, Network, NetworkResults, elapsed);
+            Script = ContainerScript.Interpret(Command, Args, Env, Network, NetworkResults, elapsed);
 
         public int RestartCount { get; set; } = record?.RestartCount ?? 0;
 
@@ -697,6 +757,9 @@ public sealed partial class PodWorker : EmulatedActor
         public bool Started { get; set; }
 
         public bool Ready { get; set; }
+
+        /// <summary>Its creation failed on its configuration, and the retry's fresh read of the sources is under way.</summary>
+        public bool ConfigRetryDue { get; set; }
     }
 
     /// <summary>Per-run probe counters (a restart starts them afresh).</summary>

@@ -1,0 +1,196 @@
+using Akka.Actor;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+
+namespace Emulator.Node.Kubelet;
+
+public sealed partial class PodWorker : IWithUnboundedStash
+{
+    /// <summary>First wait before the volume manager tries a failed mount again; it doubles up to <see cref="MaxMountBackoff"/>.</summary>
+    public static readonly TimeSpan InitialMountBackoff = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The volume manager's longest wait between mount attempts (<c>2m2s</c>, as its exponential back-off caps it).</summary>
+    public static readonly TimeSpan MaxMountBackoff = TimeSpan.FromSeconds(122);
+
+    /// <summary>How often the kubelet re-reads a pod's ConfigMaps and Secrets while a running container has one mounted (its sync period).</summary>
+    public static readonly TimeSpan SourceRefreshPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>Wait before a container whose configuration failed (<c>CreateContainerConfigError</c>) is tried again.</summary>
+    public static readonly TimeSpan ConfigRetryPeriod = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan SourceReadTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly PodConfigSources _sources = new();
+    private int _sourceRound;
+    private int _sourcesPending;
+    private bool _volumesReady;
+    private TimeSpan _mountBackoff = InitialMountBackoff;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>Correlation of one read of a ConfigMap or Secret in one round of reads.</summary>
+    private sealed record SourceRead(ConfigSource Source, int Round);
+
+    private sealed record SourcesTimeout(int Round);
+
+    private sealed record RetryMount;
+
+    private sealed record RefreshSources;
+
+    private sealed record RetryConfig(string Container);
+
+    /// <summary>Reads every ConfigMap and Secret the pod refers to (a new round: answers of an older one are dropped).</summary>
+    private void ReadSources()
+    {
+        var references = PodConfigSources.References(_pod);
+        if (references.Count == 0)
+        {
+            return;
+        }
+        _sourceRound++;
+        _sourcesPending = references.Count;
+        foreach (var source in references)
+        {
+            var type = ResourceTypes.Of("", source.Kind == "secret" ? "secrets" : "configmaps");
+            _store.Tell(new GetObject(type, Namespace, source.Name) { Correlation = new SourceRead(source, _sourceRound) }, Self);
+        }
+        // A store that does not answer (it is failing over) is asked again.
+        Timers.StartSingleTimer("sources-timeout", new SourcesTimeout(_sourceRound), SourceReadTimeout);
+    }
+
+    /// <summary>Until the first round of reads is in, everything else waits.</summary>
+    private void ReadingSources(object message)
+    {
+        switch (message)
+        {
+            case StoreReply { Correlation: SourceRead read } reply:
+                if (Record(read, reply))
+                {
+                    Become(OnReceive);
+                    Stash.UnstashAll();
+                    UpdateFiles();
+                    Begin();
+                    ScheduleRefresh();
+                }
+                break;
+            case SourcesTimeout timeout when timeout.Round == _sourceRound:
+                ReadSources();
+                break;
+            case SourcesTimeout:
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
+    }
+
+    /// <summary>An answer of a later round: the files follow, a mount or container waiting on the sources is tried again.</summary>
+    private void OnSourceRead(SourceRead read, StoreReply reply)
+    {
+        if (!Record(read, reply) || _terminating)
+        {
+            return;
+        }
+        UpdateFiles();
+        foreach (var c in All.Where(c => c.ConfigRetryDue))
+        {
+            c.ConfigRetryDue = false;
+            RequestPull(c);
+        }
+        Step();
+        ScheduleRefresh();
+    }
+
+    /// <summary>Records one answer; true when it completed its round.</summary>
+    private bool Record(SourceRead read, StoreReply reply)
+    {
+        if (read.Round != _sourceRound)
+        {
+            return false;
+        }
+        if (reply.IsSuccess && reply.Object is { } stored)
+        {
+            _sources.Set(read.Source, stored.Parsed);
+        }
+        else if (reply.Error?.Code == 404)
+        {
+            _sources.Set(read.Source, null);
+        }
+        // Any other failure keeps what was read before; the round still ends, and the next one asks again.
+        if (--_sourcesPending > 0)
+        {
+            return false;
+        }
+        Timers.Cancel("sources-timeout");
+        return true;
+    }
+
+    /// <summary>
+    /// True once the pod's volumes are set up. Until then a failed mount is reported as the volume manager does
+    /// (<c>FailedMount</c>) and tried again with a fresh read of the sources, 0.5 s doubling to 2m2s.
+    /// </summary>
+    private bool VolumesReady()
+    {
+        if (_volumesReady)
+        {
+            return true;
+        }
+        if (_sources.MountError(_pod) is { } error)
+        {
+            if (!Timers.IsTimerActive("mount"))
+            {
+                PodEvent("Warning", "FailedMount", error);
+                Timers.StartSingleTimer("mount", new RetryMount(), _mountBackoff);
+                _mountBackoff = TimeSpan.FromTicks(Math.Min(MaxMountBackoff.Ticks, _mountBackoff.Ticks * 2));
+            }
+            return false;
+        }
+        _volumesReady = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="c"/>'s environment before it is created; a missing ConfigMap, Secret or key leaves it
+    /// waiting in <c>CreateContainerConfigError</c> (event <c>Failed</c>, <c>Error: configmap "x" not found</c>) and
+    /// tries again later.
+    /// </summary>
+    private bool CreateConfig(Container c)
+    {
+        var (env, error) = _environmentOf(c.Spec, _pod);
+        if (error is null)
+        {
+            c.SetEnvironment(env);
+            return true;
+        }
+        c.Waiting = ("CreateContainerConfigError", error);
+        Event(c, "Warning", "Failed", "Error: " + error);
+        Timers.StartSingleTimer(("config", c.Name), new RetryConfig(c.Name), ConfigRetryPeriod);
+        ScheduleWrite();
+        return false;
+    }
+
+    /// <summary>Gives every container the files of its mounts as the sources now are.</summary>
+    private void UpdateFiles()
+    {
+        foreach (var c in All)
+        {
+            UpdateFiles(c);
+        }
+    }
+
+    private void UpdateFiles(Container c)
+    {
+        var (files, directories) = PodVolumes.Mounts(_pod, c.Spec, _sources, _node);
+        c.Network.Files.Replace(files, directories);
+    }
+
+    /// <summary>A pod that mounts a ConfigMap or Secret re-reads it each sync period, so its files follow the object.</summary>
+    private void ScheduleRefresh()
+    {
+        if (!_terminating && All.Any(c => c.Current is { IsRunning: true }) && PodVolumes.FollowsSources(_pod) && !Timers.IsTimerActive("refresh"))
+        {
+            Timers.StartSingleTimer("refresh", new RefreshSources(), SourceRefreshPeriod);
+        }
+    }
+}

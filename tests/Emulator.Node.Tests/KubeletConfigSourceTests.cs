@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Emulator.ControlPlane.Store;
+using Emulator.Kubernetes;
+
+namespace Emulator.Node.Tests;
+
+/// <summary>ConfigMaps and Secrets reaching containers: environment, mounted files, failures while they are missing.</summary>
+public sealed class KubeletConfigSourceTests : NodeTestKit
+{
+    private static readonly ResourceType ConfigMaps = ResourceTypes.Of("", "configmaps");
+    private static readonly ResourceType Secrets = ResourceTypes.Of("", "secrets");
+
+    private void CreateConfigMap(string name, JsonObject data) =>
+        Ok(new CreateObject(ConfigMaps, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "default" }, ["data"] = data }));
+
+    private KubeObject CreatePodWith(JsonObject container, JsonArray? volumes = null)
+    {
+        var spec = new JsonObject { ["nodeName"] = "node-1", ["containers"] = new JsonArray(container) };
+        if (volumes is not null)
+        {
+            spec["volumes"] = volumes;
+        }
+        var pod = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = "web", ["namespace"] = "default", ["labels"] = new JsonObject { ["app"] = "web" } }, ["spec"] = spec };
+        return new KubeObject(Ok(new CreateObject(ResourceTypes.Pods, pod)).ToJsonObject());
+    }
+
+    [Fact]
+    public void A_container_waits_in_CreateContainerConfigError_until_its_config_map_exists()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container("app", "busybox:1.36", "echo \"$GREETING\"; echo \"$(GREETING)\"; sleep 3600");
+        container["env"] = JsonNode.Parse("""[{"name":"GREETING","valueFrom":{"configMapKeyRef":{"name":"settings","key":"greeting"}}}]""");
+        container["args"]![0] = "echo \"$GREETING\"; echo \"$(GREETING)\"; sleep 3600";
+        CreatePodWith(container);
+        AwaitAssert(() =>
+        {
+            var status = ContainerStatus(Pod());
+            Assert.Equal("CreateContainerConfigError", JsonTree.GetString(status, "state", "waiting", "reason"));
+            Assert.Equal("configmap \"settings\" not found", JsonTree.GetString(status, "state", "waiting", "message"));
+        });
+        Assert.Equal("Pending", Phase(Pod()));
+        Assert.Contains("Failed: Error: configmap \"settings\" not found", EventMessages());
+        // Still waiting while nothing changed: the kubelet tries again every sync and fails the same way.
+        Run(TimeSpan.FromSeconds(25));
+        Assert.Equal("CreateContainerConfigError", Waiting(Pod()));
+
+        CreateConfigMap("settings", new JsonObject { ["greeting"] = "hello" });
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        // The shell expands $GREETING; the kubelet expands $(GREETING) in the command before the shell sees it.
+        Assert.Equal("hello\nhello\n", Logs().Text);
+    }
+
+    [Fact]
+    public void A_missing_volume_source_holds_the_pod_in_ContainerCreating_with_FailedMount()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var container = Container("app", "busybox:1.36", "cat /etc/config/greeting; ls /etc/config; sleep 3600");
+        container["volumeMounts"] = JsonNode.Parse("""[{"name":"config","mountPath":"/etc/config"}]""");
+        CreatePodWith(container, JsonNode.Parse("""[{"name":"config","configMap":{"name":"settings"}}]""")!.AsArray());
+        Run(TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Contains("FailedMount: MountVolume.SetUp failed for volume \"config\" : configmap \"settings\" not found", EventMessages()));
+        Assert.Equal("Pending", Phase(Pod()));
+        Assert.DoesNotContain(EventMessages(), m => m.StartsWith("Pulling", StringComparison.Ordinal) || m.StartsWith("Pulled", StringComparison.Ordinal));
+
+        CreateConfigMap("settings", new JsonObject { ["greeting"] = "hello", ["mode"] = "fast" });
+        // The volume manager's back-off (0.5 s doubling) has reached a few seconds by now.
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Assert.Equal("hello\ngreeting\nmode\n", Logs().Text);
+    }
+
+    [Fact]
+    public void Mounted_files_follow_a_changed_config_map_and_secrets_are_decoded()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreateConfigMap("settings", new JsonObject { ["greeting"] = "hello" });
+        Ok(new CreateObject(Secrets, JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Secret","metadata":{"name":"creds","namespace":"default"},"data":{"password":"czNjcjN0"}}
+            """)!.AsObject()));
+        var container = Container("app", "busybox:1.36",
+            "cat /etc/config/greeting /etc/creds/pw /etc/pod/labels /etc/pod/name; ls /etc /etc/pod; sleep 90; cat /etc/config/greeting; sleep 3600");
+        container["volumeMounts"] = JsonNode.Parse("""
+            [{"name":"config","mountPath":"/etc/config"},{"name":"creds","mountPath":"/etc/creds","readOnly":true},
+             {"name":"pod","mountPath":"/etc/pod"},{"name":"scratch","mountPath":"/scratch"}]
+            """);
+        CreatePodWith(container, JsonNode.Parse("""
+            [{"name":"config","configMap":{"name":"settings"}},
+             {"name":"creds","secret":{"secretName":"creds","items":[{"key":"password","path":"pw"}]}},
+             {"name":"pod","downwardAPI":{"items":[{"path":"labels","fieldRef":{"fieldPath":"metadata.labels"}},{"path":"name","fieldRef":{"fieldPath":"metadata.name"}}]}},
+             {"name":"scratch","emptyDir":{}}]
+            """)!.AsArray());
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Assert.Equal("hello\ns3cr3t\napp=\"web\"\nweb\n/etc:\nconfig\ncreds\nhostname\nhosts\npod\nresolv.conf\n\n/etc/pod:\nlabels\nname\n", Logs().Text);
+
+        var settings = new KubeObject(Ok(new GetObject(ConfigMaps, "default", "settings")).ToJsonObject());
+        settings.Document["data"] = new JsonObject { ["greeting"] = "bonjour" };
+        Ok(new UpdateObject(ConfigMaps, settings.Document));
+        // The kubelet re-reads mounted ConfigMaps every sync period (a minute); the second cat runs 90 s after the start.
+        Run(TimeSpan.FromSeconds(95));
+        AwaitAssert(() => Assert.EndsWith("bonjour\n", Logs().Text, StringComparison.Ordinal));
+    }
+}

@@ -198,6 +198,12 @@ public sealed class ClusterHost : IAsyncDisposable
             // The cluster CA (ca.crt/ca.key) and the service account signing key (sa.key), kept in the state directory.
             var clusterCa = membership.IsControlPlane ? ClusterCertificateAuthority.LoadOrCreate(options.StateDirectory) : null;
             var rootCa = clusterCa?.CertificatePem ?? "";
+            // One service account signing key for the whole cluster, kept in the store: the API servers of every
+            // control-plane member verify what any of them (or a kubelet) signed.
+            var tokens = await ServiceAccountSigningKey.AgreeAsync(store,
+                () => membership.IsControlPlane ? ServiceAccountTokenIssuer.LoadOrCreate(Path.Combine(options.StateDirectory, "sa.key")) : ServiceAccountTokenIssuer.CreateEphemeral(),
+                storeTimeout);
+            ServiceAccountTokens.Get(system).Issuer = tokens;
             IActorRef? nodes = null;
             if (membership.IsWorker)
             {
@@ -239,7 +245,7 @@ public sealed class ClusterHost : IAsyncDisposable
                     Nodes = kubelets,
                     Metrics = metrics,
                     StoreTimeout = storeTimeout,
-                    ServiceAccountTokens = ServiceAccountTokenIssuer.LoadOrCreate(Path.Combine(options.StateDirectory, "sa.key")),
+                    ServiceAccountTokens = tokens,
                 });
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

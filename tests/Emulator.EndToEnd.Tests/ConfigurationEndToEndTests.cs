@@ -87,6 +87,21 @@ public sealed class ConfigurationEndToEndTests(ClusterFixture cluster) : IClassF
         var ca = (await kubectl.Run("exec", "app", "-n", ns, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")).Succeeded().Stdout;
         Assert.StartsWith("-----BEGIN CERTIFICATE-----", ca, StringComparison.Ordinal);
 
+        // The token file holds a token the API server accepts: the pod's service account, bound to the pod.
+        var files = (await kubectl.Run("exec", "app", "-n", ns, "--", "ls", "/var/run/secrets/kubernetes.io/serviceaccount")).Succeeded().Stdout;
+        Assert.Equal("ca.crt\nnamespace\ntoken\n", files);
+        var token = (await kubectl.Run("exec", "app", "-n", ns, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).Succeeded().Stdout.Trim();
+        using var http = new HttpClient { BaseAddress = cluster.Emulator.ApiAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/apis/authentication.k8s.io/v1/selfsubjectreviews")
+        {
+            Content = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var review = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal($"system:serviceaccount:{ns}:default", (string?)review["status"]?["userInfo"]?["username"]);
+        Assert.Equal("app", (string?)review["status"]?["userInfo"]?["extra"]?["authentication.kubernetes.io/pod-name"]?[0]);
+
         var missing = await kubectl.Run("exec", "app", "-n", ns, "--", "cat", "/etc/app/NOPE");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("cat: can't open '/etc/app/NOPE': No such file or directory", missing.Stdout + missing.Stderr);

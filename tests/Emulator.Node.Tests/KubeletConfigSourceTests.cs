@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 
@@ -100,5 +101,68 @@ public sealed class KubeletConfigSourceTests : NodeTestKit
         // The kubelet re-reads mounted ConfigMaps every sync period (a minute); the second cat runs 90 s after the start.
         Run(TimeSpan.FromSeconds(95));
         AwaitAssert(() => Assert.EndsWith("bonjour\n", Logs().Text, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>The projected service account token the kubelet writes into a pod.</summary>
+public sealed class KubeletServiceAccountTokenTests : NodeTestKit
+{
+    private readonly ServiceAccountTokenIssuer _issuer = ServiceAccountTokenIssuer.CreateEphemeral();
+
+    public KubeletServiceAccountTokenTests() => ServiceAccountTokens.Get(Sys).Issuer = _issuer;
+
+    private KubeObject CreateTokenPod(string script)
+    {
+        var pod = JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"default"},
+             "spec":{"nodeName":"node-1","serviceAccountName":"builder","containers":[{"name":"app","image":"busybox:1.36","command":["sh","-c"],"args":["SCRIPT"],
+               "volumeMounts":[{"name":"kube-api-access","mountPath":"/var/run/secrets/kubernetes.io/serviceaccount","readOnly":true}]}],
+               "volumes":[{"name":"kube-api-access","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},
+                 {"downwardAPI":{"items":[{"path":"namespace","fieldRef":{"apiVersion":"v1","fieldPath":"metadata.namespace"}}]}}]}}]}}
+            """.Replace("SCRIPT", script, StringComparison.Ordinal))!.AsObject();
+        return new KubeObject(Ok(new CreateObject(ResourceTypes.Pods, pod)).ToJsonObject());
+    }
+
+    private KubeObject CreateServiceAccount() => new(Ok(new CreateObject(ResourceTypes.Of("", "serviceaccounts"),
+        JsonNode.Parse("""{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"builder","namespace":"default"}}""")!.AsObject())).ToJsonObject());
+
+    [Fact]
+    public void The_token_file_is_a_token_bound_to_the_pod_and_renewed_at_80_percent_of_its_lifetime()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        var account = CreateServiceAccount();
+        var pod = CreateTokenPod("cat /var/run/secrets/kubernetes.io/serviceaccount/token; sleep 2900; cat /var/run/secrets/kubernetes.io/serviceaccount/token; sleep 3600");
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        var first = Logs().Text!.Split('\n')[0];
+        var (claims, error) = _issuer.Verify(first, Now) ?? default;
+        Assert.Null(error);
+        Assert.Equal("system:serviceaccount:default:builder", claims!.Subject);
+        Assert.Equal(account.Uid, claims.ServiceAccount.Uid);
+        Assert.Equal(new TokenBinding("web", pod.Uid!), claims.Pod);
+        Assert.Equal("node-1", claims.Node?.Name);
+        Assert.Equal([ServiceAccountTokenIssuer.DefaultIssuer], claims.Audiences);
+        Assert.Equal(TimeSpan.FromSeconds(3607), claims.Expiry - claims.IssuedAt);
+
+        // 2,900 s later more than 80% of 3,607 s has passed: the kubelet has a fresh token.
+        Run(TimeSpan.FromSeconds(2905));
+        var lines = Logs().Text!.Split('\n');
+        Assert.NotEqual(first, lines[1]);
+        var renewed = (_issuer.Verify(lines[1], Now) ?? default).Claims!;
+        Assert.True(renewed.IssuedAt > claims.IssuedAt);
+    }
+
+    [Fact]
+    public void Without_its_service_account_the_token_volume_fails_to_mount()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreateTokenPod("sleep 3600");
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Contains(
+            "FailedMount: MountVolume.SetUp failed for volume \"kube-api-access\" : failed to fetch token: serviceaccounts \"builder\" not found", EventMessages()));
+        Assert.Equal("Pending", Phase(Pod()));
+        CreateServiceAccount();
+        Run(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
     }
 }

@@ -57,6 +57,14 @@ public sealed class ServiceAccountTokenIssuer : IDisposable
     /// <summary>The signing key as PKCS#8 PEM (what <c>sa.key</c> holds).</summary>
     public string PrivateKeyPem => _key.ExportPkcs8PrivateKeyPem();
 
+    /// <summary>The issuer of a PEM-encoded private key (PKCS#8 or PKCS#1).</summary>
+    public static ServiceAccountTokenIssuer FromPem(string pem)
+    {
+        var key = RSA.Create();
+        key.ImportFromPem(pem);
+        return new ServiceAccountTokenIssuer(key);
+    }
+
     /// <summary>An issuer with a fresh 2048-bit key (a cluster that keeps no state).</summary>
     public static ServiceAccountTokenIssuer CreateEphemeral() => new(RSA.Create(2048));
 

@@ -17,6 +17,12 @@ public readonly record struct ConfigSource(string Kind, string Name)
 
     /// <summary>A Secret.</summary>
     public static ConfigSource Secret(string name) => new("secret", name);
+
+    /// <summary>A ServiceAccount (a projected token names it).</summary>
+    public static ConfigSource ServiceAccount(string name) => new("serviceaccount", name);
+
+    /// <summary>The resource it is read from.</summary>
+    public string Resource => Kind + "s";
 }
 
 /// <summary>
@@ -27,6 +33,7 @@ public readonly record struct ConfigSource(string Kind, string Name)
 public sealed class PodConfigSources
 {
     private readonly Dictionary<ConfigSource, IReadOnlyDictionary<string, string>?> _data = [];
+    private readonly Dictionary<ConfigSource, string> _uids = [];
 
     /// <summary>No sources read.</summary>
     public static PodConfigSources Empty => new();
@@ -35,13 +42,23 @@ public sealed class PodConfigSources
     public bool Covers(IEnumerable<ConfigSource> references) => references.All(_data.ContainsKey);
 
     /// <summary>Records what the store holds for <paramref name="source"/> (null: not found).</summary>
-    public void Set(ConfigSource source, KubeObject? obj) => _data[source] = obj is null ? null : DataOf(source, obj);
+    public void Set(ConfigSource source, KubeObject? obj)
+    {
+        _data[source] = obj is null ? null : DataOf(source, obj);
+        _uids[source] = obj?.Uid ?? "";
+    }
+
+    /// <summary>The uid of <paramref name="source"/> as read, or null when it does not exist.</summary>
+    public string? Uid(ConfigSource source) => _data.GetValueOrDefault(source) is null ? null : _uids.GetValueOrDefault(source);
 
     /// <summary>The data of <paramref name="source"/>, or null when it does not exist (or was not read).</summary>
     public IReadOnlyDictionary<string, string>? Data(ConfigSource source) => _data.GetValueOrDefault(source);
 
-    /// <summary>Every ConfigMap and Secret the pod refers to, in the order they first appear.</summary>
-    public static IReadOnlyList<ConfigSource> References(KubeObject pod)
+    /// <summary>
+    /// Every ConfigMap and Secret the pod refers to, in the order they first appear; with <paramref name="tokens"/>, the
+    /// pod's ServiceAccount too when a projected volume asks for its token.
+    /// </summary>
+    public static IReadOnlyList<ConfigSource> References(KubeObject pod, bool tokens = false)
     {
         var found = new List<ConfigSource>();
         void Add(ConfigSource source)
@@ -82,6 +99,10 @@ public sealed class PodConfigSources
             {
                 Add(source);
             }
+            if (tokens && TokenSources(volume).Any())
+            {
+                Add(ServiceAccountOf(pod));
+            }
         }
         return found;
     }
@@ -114,6 +135,14 @@ public sealed class PodConfigSources
         }
     }
 
+    /// <summary>The <c>serviceAccountToken</c> sources of a projected volume.</summary>
+    internal static IEnumerable<JsonObject> TokenSources(JsonObject volume) =>
+        JsonTree.Objects(JsonTree.GetArray(volume, "projected", "sources")).Select(s => s["serviceAccountToken"] as JsonObject).OfType<JsonObject>();
+
+    /// <summary>The pod's service account (<c>default</c> when it names none).</summary>
+    internal static ConfigSource ServiceAccountOf(KubeObject pod) =>
+        ConfigSource.ServiceAccount(JsonTree.GetString(pod.Document, "spec", "serviceAccountName") is { Length: > 0 } name ? name : "default");
+
     /// <summary>
     /// Why the pod's volumes cannot be set up now, as the volume manager's <c>FailedMount</c> event says it
     /// (<c>MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found</c>), or null when they can: a
@@ -124,6 +153,11 @@ public sealed class PodConfigSources
         foreach (var volume in JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "volumes")))
         {
             var name = JsonTree.GetString(volume, "name") ?? "";
+            if (_data.ContainsKey(ServiceAccountOf(pod)) && TokenSources(volume).Any() && Data(ServiceAccountOf(pod)) is null)
+            {
+                // The kubelet's token manager asks for a token of a service account that does not exist.
+                return $"MountVolume.SetUp failed for volume \"{name}\" : failed to fetch token: serviceaccounts \"{ServiceAccountOf(pod).Name}\" not found";
+            }
             foreach (var (source, items, optional) in VolumeSources(volume))
             {
                 if (optional)
@@ -155,6 +189,10 @@ public sealed class PodConfigSources
     private static Dictionary<string, string> DataOf(ConfigSource source, KubeObject obj)
     {
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (source.Kind == "serviceaccount")
+        {
+            return data;
+        }
         if (source.Kind == "secret")
         {
             foreach (var (key, value) in JsonTree.StringMap(JsonTree.Get(obj.Document, "data")))

@@ -14,10 +14,15 @@ namespace Emulator.Node.Kubelet;
 /// </summary>
 internal static class PodVolumes
 {
-    /// <summary>The files (absolute path to content) and directories of <paramref name="container"/>'s mounts.</summary>
-    public static (Dictionary<string, string> Files, List<string> Directories) Mounts(KubeObject pod, ContainerView container, PodConfigSources sources, NodeOptions? node)
+    /// <summary>
+    /// The files (absolute path to content), generated files and directories of <paramref name="container"/>'s mounts;
+    /// <paramref name="token"/> gives the file of a projected <c>serviceAccountToken</c> source (none: no file).
+    /// </summary>
+    public static (Dictionary<string, string> Files, Dictionary<string, Func<string>> Generated, List<string> Directories) Mounts(KubeObject pod, ContainerView container,
+        PodConfigSources sources, NodeOptions? node, Func<JsonObject, Func<string>?>? token = null)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var generated = new Dictionary<string, Func<string>>(StringComparer.Ordinal);
         var directories = new List<string>();
         var volumes = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "volumes"))
             .GroupBy(v => JsonTree.GetString(v, "name") ?? "", StringComparer.Ordinal)
@@ -30,10 +35,23 @@ internal static class PodVolumes
                 continue;
             }
             var content = Content(volume, container, pod, sources, node);
+            var tokens = new Dictionary<string, Func<string>>(StringComparer.Ordinal);
+            foreach (var source in PodConfigSources.TokenSources(volume))
+            {
+                if (token?.Invoke(source) is { } file)
+                {
+                    tokens[(JsonTree.GetString(source, "path") ?? "").Trim('/')] = file;
+                }
+            }
             var subPath = (JsonTree.GetString(mount, "subPath") ?? "").Trim('/');
             if (subPath.Length > 0 && content.TryGetValue(subPath, out var single))
             {
                 files[mountPath] = single;
+                continue;
+            }
+            if (subPath.Length > 0 && tokens.TryGetValue(subPath, out var singleToken))
+            {
+                generated[mountPath] = singleToken;
                 continue;
             }
             var prefix = subPath.Length > 0 ? subPath + "/" : "";
@@ -45,8 +63,15 @@ internal static class PodVolumes
                     files[mountPath.TrimEnd('/') + "/" + path[prefix.Length..]] = text;
                 }
             }
+            foreach (var (path, file) in tokens)
+            {
+                if (path.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    generated[mountPath.TrimEnd('/') + "/" + path[prefix.Length..]] = file;
+                }
+            }
         }
-        return (files, directories);
+        return (files, generated, directories);
     }
 
     /// <summary>True when the pod mounts a ConfigMap or Secret volume whose content follows the object (no <c>subPath</c>).</summary>

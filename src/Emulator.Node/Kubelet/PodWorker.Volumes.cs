@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 using Akka.Actor;
+using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 
@@ -21,6 +26,9 @@ public sealed partial class PodWorker : IWithUnboundedStash
     private static readonly TimeSpan SourceReadTimeout = TimeSpan.FromSeconds(10);
 
     private readonly PodConfigSources _sources = new();
+    private readonly ServiceAccountTokenIssuer? _tokens = ServiceAccountTokens.Get(Context.System).Issuer;
+    private readonly ConcurrentDictionary<(string Audience, TimeSpan Lifetime, DateTimeOffset IssuedAt), string> _issuedTokens = new();
+    private DateTimeOffset? _tokensRequestedAt;
     private int _sourceRound;
     private int _sourcesPending;
     private bool _volumesReady;
@@ -43,7 +51,7 @@ public sealed partial class PodWorker : IWithUnboundedStash
     /// <summary>Reads every ConfigMap and Secret the pod refers to (a new round: answers of an older one are dropped).</summary>
     private void ReadSources()
     {
-        var references = PodConfigSources.References(_pod);
+        var references = PodConfigSources.References(_pod, _tokens is not null);
         if (references.Count == 0)
         {
             return;
@@ -52,7 +60,7 @@ public sealed partial class PodWorker : IWithUnboundedStash
         _sourcesPending = references.Count;
         foreach (var source in references)
         {
-            var type = ResourceTypes.Of("", source.Kind == "secret" ? "secrets" : "configmaps");
+            var type = ResourceTypes.Of("", source.Resource);
             _store.Tell(new GetObject(type, Namespace, source.Name) { Correlation = new SourceRead(source, _sourceRound) }, Self);
         }
         // A store that does not answer (it is failing over) is asked again.
@@ -181,8 +189,44 @@ public sealed partial class PodWorker : IWithUnboundedStash
 
     private void UpdateFiles(Container c)
     {
-        var (files, directories) = PodVolumes.Mounts(_pod, c.Spec, _sources, _node);
-        c.Network.Files.Replace(files, directories);
+        var (files, generated, directories) = PodVolumes.Mounts(_pod, c.Spec, _sources, _node, TokenFile);
+        c.Network.Files.Replace(files, generated, directories);
+    }
+
+    /// <summary>
+    /// The token file of a projected <c>serviceAccountToken</c> source, as the kubelet's token manager keeps it: a
+    /// token bound to the pod (and naming its node) for the source's audience (the API server's by default) and
+    /// <c>expirationSeconds</c>, requested when the volume is set up and again once 80% of its lifetime has passed.
+    /// It is signed when first read; its times are those of the request it stands for. None when this process has no
+    /// signing key, or the service account is unknown.
+    /// </summary>
+    private Func<string>? TokenFile(JsonObject source)
+    {
+        var serviceAccount = PodConfigSources.ServiceAccountOf(_pod);
+        if (_tokens is not { } issuer || _sources.Uid(serviceAccount) is not { } serviceAccountUid)
+        {
+            return null;
+        }
+        var audience = JsonTree.GetString(source, "audience") is { Length: > 0 } named ? named : issuer.Issuer;
+        var lifetime = TimeSpan.FromSeconds(Math.Max(600, JsonTree.GetInt(source, "expirationSeconds") ?? 3600));
+        var clock = Clock;
+        var requested = _tokensRequestedAt ??= DateTimeOffset.FromUnixTimeSeconds(clock.UtcNow.ToUnixTimeSeconds());
+        var (ns, pod, podUid, node) = (Namespace, PodName, _record.PodUid, _node.Name);
+        var issued = _issuedTokens;
+        return () =>
+        {
+            var rotation = lifetime * 0.8;
+            var periods = Math.Max(0, (long)((clock.UtcNow - requested) / rotation));
+            var issuedAt = DateTimeOffset.FromUnixTimeSeconds((requested + (rotation * periods)).ToUnixTimeSeconds());
+            return issued.GetOrAdd((audience, lifetime, issuedAt), _ =>
+            {
+                // A jti that is the same for the same request, so a replayed run reads the same token.
+                var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{podUid}/{audience}/{issuedAt.ToUnixTimeSeconds()}"))[..16]);
+                var claims = new ServiceAccountClaims(ns, new TokenBinding(serviceAccount.Name, serviceAccountUid), [audience], issuedAt, issuedAt + lifetime,
+                    id.ToString(), Pod: new TokenBinding(pod, podUid), Node: new TokenBinding(node, ""));
+                return issuer.Issue(claims);
+            });
+        };
     }
 
     /// <summary>A pod that mounts a ConfigMap or Secret re-reads it each sync period, so its files follow the object.</summary>

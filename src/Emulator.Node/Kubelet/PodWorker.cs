@@ -135,7 +135,7 @@ public sealed partial class PodWorker : EmulatedActor
     {
         // The ConfigMaps and Secrets the pod refers to are read before anything starts or is adopted: a running
         // container's environment and files come from them.
-        if (PodConfigSources.References(_pod).Count > 0)
+        if (PodConfigSources.References(_pod, _tokens is not null).Count > 0)
         {
             ReadSources();
             Become(ReadingSources);

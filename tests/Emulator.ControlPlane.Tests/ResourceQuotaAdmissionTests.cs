@@ -29,6 +29,29 @@ public sealed class ResourceQuotaAdmissionTests : QuotaTestKit
     }
 
     [Fact]
+    public void A_validating_admission_policy_refuses_before_the_quota_charges()
+    {
+        // The API server's order: ValidatingAdmissionPolicy, then ResourceQuota last, so a refused write is never charged.
+        Ok(new CreateObject(Quotas, Quota("compute", "pods=1")));
+        SetQuotaStatus("compute", "pods=1");
+        var policies = Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Policies;
+        var bindings = Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Bindings;
+        Ok(new CreateObject(policies, JsonNode.Parse("""
+            {"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicy","metadata":{"name":"named"},
+             "spec":{"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}]},
+                     "validations":[{"expression":"object.metadata.name.startsWith('app-')","message":"pods are named app-*"}]}}
+            """)!.AsObject()));
+        Ok(new CreateObject(bindings, JsonNode.Parse("""
+            {"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"named"},
+             "spec":{"policyName":"named","validationActions":["Deny"]}}
+            """)!.AsObject()));
+        Assert.Equal("pods \"stray\" is forbidden: ValidatingAdmissionPolicy 'named' with binding 'named' denied request: pods are named app-*",
+            Refused(Pods, PodWith("stray")).Message);
+        Assert.StartsWith("pods \"app-1\" is forbidden: exceeded quota: compute", Refused(Pods, PodWith("app-1")).Message, StringComparison.Ordinal);
+        Assert.Equal("pods=1", Used("compute"));
+    }
+
+    [Fact]
     public void Every_exceeded_resource_is_named_and_nothing_is_charged_when_one_quota_refuses()
     {
         Ok(new CreateObject(Quotas, Quota("count", "pods=10")));

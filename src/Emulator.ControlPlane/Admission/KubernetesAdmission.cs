@@ -54,8 +54,9 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     ObjectValidator.EnsureValid(candidate, kind);
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, null, stored);
-                    // The validating plugins, ResourceQuota last: it charges what the others let through.
+                    // The validating plugins in the API server's order, ResourceQuota last: it charges what the others let through.
                     LimitRanger.Validate(type, candidate, null, operation, stored);
+                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
                     ResourceQuotaAdmission.Admit(type, candidate, null, operation, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
@@ -70,16 +71,18 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, old, stored);
                     LimitRanger.Validate(type, candidate, live, operation, stored);
+                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
                     ResourceQuotaAdmission.Admit(type, candidate, live, operation, stored);
                     break;
                 case AdmissionOperation.UpdateEphemeralContainers when old is not null:
                     ObjectValidator.EnsureValidEphemeralContainersUpdate(candidate, new KubeObject(old), kind);
+                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
                     break;
-                case AdmissionOperation.UpdateStatus:
+                default:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
+                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
                     break;
             }
-            ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
         }
         catch (InvalidObjectException e)
         {

@@ -171,6 +171,13 @@ public static class ApiExtensionsValidation
         ValidateRuleCompilation(versions, errors);
         var storage = 0;
         var served = 0;
+        // The v1 API's per-version schemas become the internal type's top-level spec.validation when they are all the
+        // same (always with one version): that is where a 1.33 API server's errors point then.
+        var shared = SharedSchema(versions);
+        if (shared is not null)
+        {
+            ValidateSchema(shared, "spec.validation.openAPIV3Schema", root: true, errors);
+        }
         for (var i = 0; i < versions.Count; i++)
         {
             var path = $"spec.versions[{i}]";
@@ -198,7 +205,10 @@ public static class ApiExtensionsValidation
             served += JsonTree.AsBool(version["served"]) == true ? 1 : 0;
             if (JsonTree.GetObject(version, "schema", "openAPIV3Schema") is { } schema)
             {
-                ValidateSchema(schema, $"{path}.schema.openAPIV3Schema", root: true, errors);
+                if (shared is null)
+                {
+                    ValidateSchema(schema, $"{path}.schema.openAPIV3Schema", root: true, errors);
+                }
             }
             else
             {
@@ -376,12 +386,12 @@ public static class ApiExtensionsValidation
     /// </summary>
     private static void ValidateRuleCompilation(JsonArray versions, List<FieldError> errors)
     {
-        var schemas = versions.Select(v => JsonTree.GetObject(v as JsonObject ?? [], "schema", "openAPIV3Schema")).ToArray();
-        if (schemas.Length > 0 && schemas[0] is { } first && schemas.All(s => JsonNode.DeepEquals(s, first)))
+        if (SharedSchema(versions) is { } shared)
         {
-            ValidateRules(first, "spec.validation.openAPIV3Schema", errors);
+            ValidateRules(shared, "spec.validation.openAPIV3Schema", errors);
             return;
         }
+        var schemas = versions.Select(v => JsonTree.GetObject(v as JsonObject ?? [], "schema", "openAPIV3Schema")).ToArray();
         for (var i = 0; i < schemas.Length; i++)
         {
             if (schemas[i] is { } schema)
@@ -389,6 +399,13 @@ public static class ApiExtensionsValidation
                 ValidateRules(schema, $"spec.versions[{i}].schema.openAPIV3Schema", errors);
             }
         }
+    }
+
+    /// <summary>The schema every version has, when they all have the same one (null otherwise, or when one has none).</summary>
+    private static JsonObject? SharedSchema(JsonArray versions)
+    {
+        var schemas = versions.Select(v => JsonTree.GetObject(v as JsonObject ?? [], "schema", "openAPIV3Schema")).ToArray();
+        return schemas.Length > 0 && schemas[0] is { } first && schemas.All(s => JsonNode.DeepEquals(s, first)) ? first : null;
     }
 
     private static void ValidateRules(JsonObject schema, string path, List<FieldError> errors)

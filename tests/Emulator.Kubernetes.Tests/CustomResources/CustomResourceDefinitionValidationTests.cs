@@ -82,7 +82,8 @@ public class CustomResourceDefinitionValidationTests
         Assert.Contains("metadata.name: Invalid value: \"crontab.stable.example.com\": must be spec.names.plural+\".\"+spec.group", errors);
         Assert.Contains("spec.scope: Unsupported value: \"Global\": supported values: \"Cluster\", \"Namespaced\"", errors);
         Assert.Contains(errors, e => e.StartsWith("spec.versions: Invalid value: ", StringComparison.Ordinal) && e.EndsWith("must have exactly one version marked as storage version", StringComparison.Ordinal));
-        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[cronSpec].type: Required value: must not be empty for specified object fields", errors);
+        // One version: its schema is the shared one, which the API server's errors name spec.validation.
+        Assert.Contains("spec.validation.openAPIV3Schema.properties[spec].properties[cronSpec].type: Required value: must not be empty for specified object fields", errors);
     }
 
     [Fact]
@@ -91,7 +92,25 @@ public class CustomResourceDefinitionValidationTests
         var noSchema = Prepared(Valid[..Valid.IndexOf("    schema:", StringComparison.Ordinal)]);
         Assert.Contains("spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required", Errors(noSchema));
         var stringRoot = Prepared(Valid.Replace("        type: object\n        properties:", "        type: string\n        properties:", StringComparison.Ordinal));
-        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.type: Invalid value: \"string\": must be object at the root", Errors(stringRoot));
+        Assert.Contains("spec.validation.openAPIV3Schema.type: Invalid value: \"string\": must be object at the root", Errors(stringRoot));
+    }
+
+    [Fact]
+    public void Schema_errors_name_the_version_when_the_versions_schemas_differ()
+    {
+        var twoVersions = Prepared(Valid + """
+
+              - name: v2
+                served: true
+                storage: false
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec: {type: object, properties: {cronSpec: {}}}
+            """);
+        var errors = Errors(twoVersions);
+        Assert.Equal(["spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[cronSpec].type: Required value: must not be empty for specified object fields"], errors);
     }
 
     [Fact]

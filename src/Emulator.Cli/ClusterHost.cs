@@ -218,6 +218,12 @@ public sealed class ClusterHost : IAsyncDisposable
                 // first node (a second worker on the same machine finds the ports taken: an event, not a failure).
                 var firstNode = nodeOptions.NamePrefix + "1";
                 KubeControllerManager.Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
+                if (!membership.IsControlPlane)
+                {
+                    // The process's one view of the Services and EndpointSlices, for its nodes' proxies and pods' names
+                    // (the cluster DNS server itself answers on the control-plane members).
+                    system.ActorOf(Props.Create(() => new ClusterDns(store, hub, ClusterNetwork.Get(system).Dns, null, ClusterNetwork.DnsServiceIp, false)), "cluster-dns");
+                }
             }
             // Logs and usage requests reach a node's kubelet in whichever process hosts it (the Node names the member).
             var kubelets = system.ActorOf(Props.Create(() => new KubeletRouter(store, nodes, storeTimeout)), "kubelets");

@@ -43,6 +43,7 @@ public sealed partial class MultiProcessTests
             kind: Pod
             metadata:
               name: web
+              labels: {app: web}
             spec:
               nodeName: w1-node-1
               containers:
@@ -98,6 +99,33 @@ public sealed partial class MultiProcessTests
                 forward.Kill(entireProcessTree: true);
             }
         }
+
+        // A worker process resolves Service names and routes them through its node's proxy (it builds its own view of the
+        // Services and EndpointSlices): a pod on w1's other node reaches the Service in front of web.
+        (await kubectl.RunWithInput("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: web
+            spec:
+              selector: {app: web}
+              ports:
+              - port: 80
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: client
+            spec:
+              nodeName: w1-node-2
+              containers:
+              - name: sh
+                image: busybox
+                command: ["sleep", "3600"]
+            """, "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("wait", "--for=condition=Ready", "pod/client", "--timeout=60s")).Succeeded();
+        await Eventually(async () => (await kubectl.Run("exec", "client", "--", "wget", "-qO-", "http://web")).Stdout.Contains("<title>Welcome to nginx!</title>", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the Service reached from a worker's pod");
 
         // attach: the main process of a container on w2 (its output reaches the client and the log; exit ends it).
         var attach = await kubectl.RunWithInput("echo attached\nexit 2\n", "attach", "-i", "console");

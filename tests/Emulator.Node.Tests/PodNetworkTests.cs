@@ -165,12 +165,63 @@ public sealed class PodNetworkTests : NodeTestKit
 
         var route = Zone.Routes[("10.96.0.50", 80)];
         var sticky = route with { ClientIpAffinity = true };
-        var chosen = Enumerable.Range(0, 5).Select(turn => ServiceProxy.Choose(sticky, "10.244.1.9", "node-1", false, turn)!.Ip).Distinct().ToList();
+        var path = network.Node("node-1");
+        var chosen = Enumerable.Range(0, 5).Select(_ => path.Choose(sticky, "10.244.1.9", external: false)!.Ip).Distinct().ToList();
         Assert.Single(chosen);
 
-        var local = route with { InternalLocal = true };
-        Assert.Equal("node-2", ServiceProxy.Choose(local, "10.244.2.9", "node-2", false, 0)!.NodeName);
-        Assert.Null(ServiceProxy.Choose(local with { Endpoints = [.. route.Endpoints.Where(e => e.NodeName == "node-1")] }, "10.244.2.9", "node-2", false, 0));
+        // internalTrafficPolicy: Local — each node's proxy sends its pods' traffic to its own endpoints only.
+        Ok(new UpdateObject(ServiceController.Services, WithPolicy(Get(ServiceController.Services, "default", "web"), "Local")));
+        AwaitAssert(() =>
+        {
+            Run(TimeSpan.FromSeconds(1));
+            Assert.True(Zone.Routes[("10.96.0.50", 80)].InternalLocal);
+        });
+        Assert.All(Enumerable.Range(0, 4), _ => Assert.Equal("web-1", network.Dial("10.96.0.50", 80, "10.244.1.9", "node-1")!.Value.PodName));
+        Assert.All(Enumerable.Range(0, 4), _ => Assert.Equal("web-2", network.Dial("10.96.0.50", 80, "10.244.2.9", "node-2")!.Value.PodName));
+        // A node without a local endpoint refuses.
+        Ok(new DeleteObject(ResourceTypes.Pods, "default", "web-2", new DeleteOptions(0)));
+        AwaitEndpoints(1);
+        Assert.Null(network.Dial("10.96.0.50", 80, "10.244.2.9", "node-2"));
+        Assert.Equal("web-1", network.Dial("10.96.0.50", 80, "10.244.1.9", "node-1")!.Value.PodName);
+    }
+
+    private static JsonObject WithPolicy(KubeObject service, string policy)
+    {
+        service.Document["spec"]!["internalTrafficPolicy"] = policy;
+        return service.Document;
+    }
+
+    [Fact]
+    public void Each_node_has_a_proxy_actor_that_programs_its_rules()
+    {
+        StartNetwork(nodes: 2);
+        WebService();
+        Run(TimeSpan.FromSeconds(1));
+        var proxy = Sys.ActorSelection("/user/nodes/*/service-proxy");
+        proxy.Tell(new GetServiceProxyRules(), TestActor);
+        var rules = new[] { ExpectMsg<ServiceProxyRules>(), ExpectMsg<ServiceProxyRules>() };
+        Assert.Equal(["node-1", "node-2"], rules.Select(r => r.Rules.NodeName).Order(StringComparer.Ordinal));
+        Assert.All(rules, r => Assert.NotNull(r.Rules.At("10.96.0.50", 80)));
+        Assert.All(rules, r => Assert.Same(Zone, r.Rules.Zone));
+    }
+
+    [Fact]
+    public void Terminating_endpoints_that_still_serve_take_traffic_only_when_none_is_ready()
+    {
+        var endpoints = new List<RouteEndpoint>
+        {
+            new("10.244.1.2", 5678, "node-1", Ready: false, Serving: true, Terminating: true),
+            new("10.244.2.2", 5678, "node-2", Ready: false, Serving: true, Terminating: true),
+        };
+        var route = new ServiceRoute("default", "web", 80, "TCP", 0, endpoints, false, false, false);
+        Assert.Equal(2, EndpointCategories.Cluster(endpoints).Count());
+        var withReady = endpoints.Append(new RouteEndpoint("10.244.2.3", 5678, "node-2")).ToList();
+        Assert.Equal(["10.244.2.3"], EndpointCategories.Cluster(withReady).Select(e => e.Ip));
+        // Policy Local: node-1 has no ready endpoint, so its terminating one serves; node-2 uses its ready one.
+        Assert.Equal(["10.244.1.2"], EndpointCategories.Local(withReady, "node-1").Select(e => e.Ip));
+        Assert.Equal(["10.244.2.3"], EndpointCategories.Local(withReady, "node-2").Select(e => e.Ip));
+        Assert.Empty(EndpointCategories.Local(withReady, "node-3"));
+        Assert.Equal(2, new NodeServiceRules(ClusterDnsZone.Empty, "node-1").Endpoints(route, external: false).Count);
     }
 
     [Fact]
@@ -207,13 +258,12 @@ public sealed class PodNetworkTests : NodeTestKit
         var route = new ServiceRoute("default", "web", 80, "TCP", 0, endpoints, true, false, false);
         var table = new SessionAffinityTable();
         var start = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("10.244.1.2", table.Choose(route, "10.0.0.1", "node-1", false, 0, start)!.Ip);
-        Assert.Equal("10.244.1.2", table.Choose(route, "10.0.0.1", "node-1", false, 1, start.AddSeconds(10800))!.Ip);
-        Assert.Equal("10.244.2.2", table.Choose(route, "10.0.0.1", "node-1", false, 1, start.AddSeconds(21601))!.Ip);
+        Assert.Equal("10.244.1.2", table.Choose(route, endpoints, "10.0.0.1", 0, start)!.Ip);
+        Assert.Equal("10.244.1.2", table.Choose(route, endpoints, "10.0.0.1", 1, start.AddSeconds(10800))!.Ip);
+        Assert.Equal("10.244.2.2", table.Choose(route, endpoints, "10.0.0.1", 1, start.AddSeconds(21601))!.Ip);
 
         // The endpoint gone: balanced afresh at once.
-        var shrunk = route with { Endpoints = [endpoints[0]] };
-        Assert.Equal("10.244.1.2", table.Choose(shrunk, "10.0.0.1", "node-1", false, 5, start.AddSeconds(21602))!.Ip);
+        Assert.Equal("10.244.1.2", table.Choose(route, [endpoints[0]], "10.0.0.1", 5, start.AddSeconds(21602))!.Ip);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ClusterNetwork : IExtension
     public const string DnsServiceIp = "10.96.0.10";
 
     private readonly ConcurrentDictionary<string, PodListeners> _listeners = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, int), int> _roundRobin = new();
+    private readonly ConcurrentDictionary<string, NodeDataPath> _nodes = new(StringComparer.Ordinal);
     private readonly IEmulatedClock _clock;
 
     /// <summary>Creates the network of a system whose emulated clock times session affinity.</summary>
@@ -34,8 +34,8 @@ public sealed class ClusterNetwork : IExtension
     /// <summary>The cluster's DNS zone (and kube-proxy's view of the Services), as last built.</summary>
     public ClusterDnsZoneHolder Dns { get; } = new();
 
-    /// <summary>kube-proxy's ClientIP affinity entries, shared by the pods' connections and the node port listeners.</summary>
-    public SessionAffinityTable Affinity { get; } = new();
+    /// <summary>The Service packet path of <paramref name="nodeName"/> (programmed by its <see cref="ServiceProxy"/>).</summary>
+    public NodeDataPath Node(string nodeName) => _nodes.GetOrAdd(nodeName, name => new NodeDataPath(name, _clock));
 
     /// <summary>The network of <paramref name="system"/>.</summary>
     public static ClusterNetwork Get(ActorSystem system) => system.WithExtension<ClusterNetwork, ClusterNetworkProvider>();
@@ -61,23 +61,35 @@ public sealed class ClusterNetwork : IExtension
 
     /// <summary>
     /// Where a TCP connection from a pod at <paramref name="clientIp"/> on <paramref name="clientNode"/> to
-    /// <paramref name="ip"/>:<paramref name="port"/> lands, as the node's kube-proxy routes it: a Service address goes to
-    /// one ready endpoint (<see cref="ServiceProxy"/>), any other address is taken as a pod's. Null: nothing answers
+    /// <paramref name="ip"/>:<paramref name="port"/> lands: a Service address goes to one endpoint as the rules of the
+    /// client's node say (<see cref="NodeDataPath"/>), any other address is taken as a pod's. Null: nothing answers
     /// (connection refused).
     /// </summary>
     public (string Ip, int Port, EmulatedServer Server, string PodName)? Dial(string ip, int port, string clientIp, string clientNode)
     {
-        var zone = Dns.Current;
-        if (zone.Routes.TryGetValue((ip, port), out var route))
+        var path = Node(clientNode);
+        if (path.Rules.At(ip, port) is { } route)
         {
-            var turn = _roundRobin.AddOrUpdate((ip, port), 0, (_, n) => n + 1);
-            if (Affinity.Choose(route, clientIp, clientNode, external: false, turn, _clock.UtcNow) is not { } endpoint)
+            if (path.Choose(route, clientIp, external: false) is not { } endpoint)
             {
                 return null;
             }
             (ip, port) = (endpoint.Ip, endpoint.Port);
         }
         return ListenersAt(ip) is { } pod && pod.Servers.TryGetValue(port, out var server) ? (ip, port, server, pod.Name) : null;
+    }
+
+    /// <summary>
+    /// Where a connection to node port <paramref name="nodePort"/> of <paramref name="nodeName"/> lands (traffic
+    /// policy External), or null when nothing answers.
+    /// </summary>
+    public (EmulatedServer Server, int Port)? DialNodePort(string nodeName, int nodePort, string clientIp)
+    {
+        var path = Node(nodeName);
+        return path.Rules.AtNodePort(nodePort) is { } route && path.Choose(route, clientIp, external: true) is { } endpoint
+            && ListenersAt(endpoint.Ip) is { } pod && pod.Servers.TryGetValue(endpoint.Port, out var server)
+            ? (server, endpoint.Port)
+            : null;
     }
 }
 

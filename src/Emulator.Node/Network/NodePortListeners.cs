@@ -25,8 +25,6 @@ public sealed class NodePortListeners : Controller
     private readonly string _nodeName;
     private readonly IPAddress _address;
     private readonly Dictionary<int, (ObjectKey Owner, TcpListener Listener, CancellationTokenSource Stop)> _listeners = [];
-    private readonly IEmulatedClock _clock;
-    private int _turn;
 
     /// <summary>Creates the listeners; connections enter the cluster as if at node <paramref name="nodeName"/>.</summary>
     public NodePortListeners(IActorRef store, IActorRef watchHub, IActorRef events, string nodeName = "node-1", IPAddress? address = null)
@@ -36,7 +34,6 @@ public sealed class NodePortListeners : Controller
         _nodeName = nodeName;
         _address = address ?? IPAddress.Loopback;
         _network = ClusterNetwork.Get(Context.System);
-        _clock = Context.System.EmulatedClock();
     }
 
     /// <inheritdoc />
@@ -155,15 +152,5 @@ public sealed class NodePortListeners : Controller
         }
     }
 
-    private (EmulatedServer Server, int Port)? Route(int nodePort, string clientIp)
-    {
-        if (!_network.Dns.Current.NodePorts.TryGetValue(nodePort, out var route))
-        {
-            return null;
-        }
-        var endpoint = _network.Affinity.Choose(route, clientIp, _nodeName, external: true, Interlocked.Increment(ref _turn), _clock.UtcNow);
-        return endpoint is not null && _network.ListenersAt(endpoint.Ip) is { } pod && pod.Servers.TryGetValue(endpoint.Port, out var server)
-            ? (server, endpoint.Port)
-            : null;
-    }
+    private (EmulatedServer Server, int Port)? Route(int nodePort, string clientIp) => _network.DialNodePort(_nodeName, nodePort, clientIp);
 }

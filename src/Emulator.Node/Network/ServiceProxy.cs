@@ -1,45 +1,78 @@
 using System.Collections.Concurrent;
+using Akka.Actor;
 using Emulator.Node.Network.Dns;
+using Emulator.Runtime.Actors;
 
 namespace Emulator.Node.Network;
 
+/// <summary>The cluster's Services and EndpointSlices changed: the zone (and kube-proxy's view) was rebuilt.</summary>
+/// <param name="Zone">The new zone.</param>
+public sealed record ClusterZoneChanged(ClusterDnsZone Zone);
+
+/// <summary>Asks a node's proxy for its rules; replies <see cref="ServiceProxyRules"/>.</summary>
+public sealed record GetServiceProxyRules;
+
+/// <summary>The rules a node's proxy has programmed, and how many times it has synced.</summary>
+/// <param name="Rules">The rules.</param>
+/// <param name="Syncs">The syncs so far.</param>
+public sealed record ServiceProxyRules(NodeServiceRules Rules, int Syncs);
+
 /// <summary>
-/// kube-proxy's choice of an endpoint for one connection to a Service port: the ready endpoints, only those on the
-/// client's node under traffic policy Local (<c>internalTrafficPolicy</c> for cluster traffic,
-/// <c>externalTrafficPolicy</c> for node ports and external addresses); none left is a refused connection. With
-/// <c>sessionAffinity: ClientIP</c> a client always lands on the same endpoint while the set is unchanged; otherwise
-/// connections take turns (kube-proxy's iptables mode picks at random; turns keep the emulation deterministic).
+/// kube-proxy on one emulated node: follows the process's view of the cluster's Services and EndpointSlices (one
+/// decoded snapshot per process, announced as <see cref="ClusterZoneChanged"/>) and programs its node's
+/// <see cref="NodeDataPath"/> with the rules for that node — ClusterIP, NodePort, external IP and load-balancer ports
+/// over the endpoints each traffic policy allows there. Connections from the node's pods, and to its node ports, go
+/// through those rules; a node whose proxy has not synced routes no Service address.
 /// </summary>
-public static class ServiceProxy
+public sealed class ServiceProxy : EmulatedActor
 {
-    /// <summary>The endpoint for a connection, or null when none may take it.</summary>
-    public static RouteEndpoint? Choose(ServiceRoute route, string clientIp, string clientNode, bool external, int turn)
+    private readonly string _nodeName;
+    private readonly NodeDataPath _path;
+    private int _syncs;
+
+    /// <summary>Creates the proxy of <paramref name="nodeName"/>.</summary>
+    public ServiceProxy(string nodeName)
     {
-        var candidates = Candidates(route, clientNode, external);
-        if (candidates.Count == 0)
-        {
-            return null;
-        }
-        var index = route.ClientIpAffinity ? StableHash(clientIp) % (uint)candidates.Count : (uint)turn % (uint)candidates.Count;
-        return candidates[(int)index];
+        _nodeName = nodeName;
+        _path = ClusterNetwork.Get(Context.System).Node(nodeName);
     }
 
-    /// <summary>The endpoints a connection from <paramref name="clientNode"/> may take.</summary>
-    internal static IReadOnlyList<RouteEndpoint> Candidates(ServiceRoute route, string clientNode, bool external)
+    /// <inheritdoc />
+    protected override void PreStart()
     {
-        var local = external ? route.ExternalLocal : route.InternalLocal;
-        return local ? route.Endpoints.Where(e => e.NodeName == clientNode).ToList() : route.Endpoints;
+        Context.System.EventStream.Subscribe(Self, typeof(ClusterZoneChanged));
+        Sync(ClusterNetwork.Get(Context.System).Dns.Current);
     }
 
-    private static uint StableHash(string text)
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
     {
-        // FNV-1a: the same client maps to the same endpoint in every process (string.GetHashCode is randomized).
-        var hash = 2166136261u;
-        foreach (var c in text)
+        switch (message)
         {
-            hash = (hash ^ c) * 16777619u;
+            case ClusterZoneChanged changed:
+                Sync(changed.Zone);
+                break;
+            case GetServiceProxyRules:
+                Sender.Tell(new ServiceProxyRules(_path.Rules, _syncs), Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
         }
-        return hash;
+    }
+
+    private void Sync(ClusterDnsZone zone)
+    {
+        // A zone older than the rules in force (an announcement overtaken by a later one) changes nothing.
+        if (ReferenceEquals(zone, _path.Rules.Zone) || zone.Version < _path.Rules.Zone.Version)
+        {
+            return;
+        }
+        _path.Rules = new NodeServiceRules(zone, _nodeName);
+        _syncs++;
     }
 }
 
@@ -47,25 +80,24 @@ public static class ServiceProxy
 /// kube-proxy's ClientIP session affinity with its timeout, on the emulated clock: the iptables <c>recent</c> match of
 /// each Service port remembers, per client address, the endpoint it was sent to and when; a connection within
 /// <c>sessionAffinityConfig.clientIP.timeoutSeconds</c> of the client's last one goes to the same endpoint (and renews
-/// the entry), a later one, or one whose endpoint is gone, is balanced afresh.
+/// the entry), a later one, or one whose endpoint is gone, is balanced afresh. Without affinity connections take turns.
 /// </summary>
 public sealed class SessionAffinityTable
 {
     private readonly ConcurrentDictionary<(string Namespace, string Name, int Port, string Protocol, string ClientIp), (RouteEndpoint Endpoint, DateTimeOffset LastSeen)> _entries = new();
 
-    /// <summary>The endpoint for a connection at <paramref name="now"/>, or null when none may take it.</summary>
-    public RouteEndpoint? Choose(ServiceRoute route, string clientIp, string clientNode, bool external, int turn, DateTimeOffset now)
+    /// <summary>The endpoint among <paramref name="candidates"/> for a connection at <paramref name="now"/>, or null when there is none.</summary>
+    public RouteEndpoint? Choose(ServiceRoute route, IReadOnlyList<RouteEndpoint> candidates, string clientIp, int turn, DateTimeOffset now)
     {
-        if (!route.ClientIpAffinity)
-        {
-            return ServiceProxy.Choose(route, clientIp, clientNode, external, turn);
-        }
-        var candidates = ServiceProxy.Candidates(route, clientNode, external);
         var key = (route.Namespace, route.Name, route.Port, route.Protocol, clientIp);
         if (candidates.Count == 0)
         {
             _entries.TryRemove(key, out _);
             return null;
+        }
+        if (!route.ClientIpAffinity)
+        {
+            return candidates[(int)((uint)turn % (uint)candidates.Count)];
         }
         var chosen = _entries.TryGetValue(key, out var entry) && now - entry.LastSeen <= TimeSpan.FromSeconds(route.AffinityTimeoutSeconds) && candidates.Contains(entry.Endpoint)
             ? entry.Endpoint

@@ -119,7 +119,10 @@ public sealed class ClusterDns : Controller
         }
         var services = Cache(ServiceController.Services).All.Select(s => s.Object);
         var slices = Cache(EndpointSliceController.Slices).All.Select(s => s.Object);
-        _holder.Current = ClusterDnsZone.Build(services, slices, (uint)Now.ToUnixTimeSeconds(), _dnsServiceIp);
+        var zone = ClusterDnsZone.Build(services, slices, (uint)Now.ToUnixTimeSeconds(), _dnsServiceIp);
+        _holder.Current = zone;
+        // The nodes' proxies of this process program their rules from it.
+        Context.System.EventStream.Publish(new ClusterZoneChanged(zone));
     }
 
     /// <summary>The <c>kube-dns</c> Service of a kubeadm cluster (CoreDNS keeps kube-dns's name and labels).</summary>

@@ -56,8 +56,11 @@ public sealed record DnsRecord(string Name, DnsRecordType Type, int Ttl, string 
 /// <summary>A Service as the kubelet turns it into environment variables: name, cluster IP, ports (name, number, protocol) in order.</summary>
 public sealed record ServiceLink(string Name, string ClusterIp, IReadOnlyList<(string Name, int Port, string Protocol)> Ports);
 
-/// <summary>One ready endpoint of a Service port, as kube-proxy programs it: the pod's address and target port, and its node.</summary>
-public sealed record RouteEndpoint(string Ip, int Port, string? NodeName);
+/// <summary>
+/// One endpoint of a Service port, as kube-proxy reads it from the EndpointSlices: the pod's address and target port,
+/// its node, and its conditions (a terminating endpoint that still serves is kept for KEP-1669's fallback).
+/// </summary>
+public sealed record RouteEndpoint(string Ip, int Port, string? NodeName, bool Ready = true, bool Serving = true, bool Terminating = false);
 
 /// <summary>
 /// A Service port as kube-proxy sees it: the address and port it is reached at (cluster IP, external IPs, load-balancer
@@ -121,8 +124,22 @@ public sealed class ClusterDnsZone
     /// <summary>The Service ports by node port (NodePort and LoadBalancer Services).</summary>
     public IReadOnlyDictionary<int, ServiceRoute> NodePorts { get; private init; } = null!;
 
+    /// <summary>
+    /// The endpoints traffic under policy Cluster goes to, per Service port (the same on every node, so computed once
+    /// per zone and shared by the nodes' proxies).
+    /// </summary>
+    internal IReadOnlyList<RouteEndpoint> ClusterEndpoints(ServiceRoute route) =>
+        _clusterEndpoints.GetValue(route, r => [.. EndpointCategories.Cluster(r.Endpoints)]);
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ServiceRoute, IReadOnlyList<RouteEndpoint>> _clusterEndpoints = new();
+
     /// <summary>The Services of <paramref name="ns"/> with a cluster IP (not headless, not ExternalName), by name.</summary>
     public IReadOnlyList<ServiceLink> ServiceLinks(string ns) => _links.GetValueOrDefault(ns) ?? [];
+
+    /// <summary>Increases with every zone built in the process: a later build has a higher version.</summary>
+    public long Version { get; } = Interlocked.Increment(ref s_versions);
+
+    private static long s_versions;
 
     /// <summary>The SOA serial: the time (Unix seconds) of the last change.</summary>
     public uint Serial { get; }
@@ -290,14 +307,18 @@ public sealed class ClusterDnsZone
                 }
                 foreach (var endpoint in JsonTree.Objects(slice.Document["endpoints"] as JsonArray))
                 {
-                    if (JsonTree.GetBool(endpoint, "conditions", "ready") == false)
+                    // The EndpointSlice API: ready unset is ready, serving unset is ready's value, terminating unset is false.
+                    var ready = JsonTree.GetBool(endpoint, "conditions", "ready") != false;
+                    var serving = JsonTree.GetBool(endpoint, "conditions", "serving") ?? ready;
+                    var terminating = JsonTree.GetBool(endpoint, "conditions", "terminating") == true;
+                    if (!ready && !(serving && terminating))
                     {
                         continue;
                     }
                     var node = JsonTree.GetString(endpoint, "nodeName");
                     foreach (var ip in (endpoint["addresses"] as JsonArray)?.Select(JsonTree.AsString).OfType<string>() ?? [])
                     {
-                        endpoints.Add(new RouteEndpoint(ip, (int)target, node));
+                        endpoints.Add(new RouteEndpoint(ip, (int)target, node, ready, serving, terminating));
                     }
                 }
             }

@@ -50,13 +50,13 @@ public static class PersistenceBenchmarks
     private static string Before(string store, string row, string target = "") =>
         string.Join("; ", new[] { Kernel.TryGetValue($"{store} {row}", out var kernel) ? $"kernel {kernel}" : "", target }.Where(s => s.Length > 0));
 
-    public static void Run(IReadOnlyList<StoreKind> stores, bool quick, int recoveryEvents)
+    public static void Run(IReadOnlyList<StoreKind> stores, bool quick, int recoveryEvents, bool recoveryOnly = false)
     {
         var window = quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
         var rows = new List<Row>();
         foreach (var store in stores)
         {
-            foreach (var (actors, inFlight) in new[] { (1, 1), (100, 1), (10_000, 1), (1, 1000) })
+            foreach (var (actors, inFlight) in recoveryOnly ? [] : new[] { (1, 1), (100, 1), (10_000, 1), (1, 1000) })
             {
                 var rates = new double[Runs];
                 var p50 = new double[Runs];

@@ -41,7 +41,8 @@ internal static class PersistenceStores
         {
             Console.WriteLine("PostgreSQL: skipped (give --postgres CONNECTION or set EMULATOR_TEST_POSTGRES to include it)");
         }
-        PersistenceBenchmarks.Run(stores, quick, recoveryEvents);
+        // --recovery-only: just the recovery scenarios (writing the events once, then recovering them).
+        PersistenceBenchmarks.Run(stores, quick, recoveryEvents, args.Contains("--recovery-only"));
         return 0;
     }
 

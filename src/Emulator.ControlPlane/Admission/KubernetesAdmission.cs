@@ -38,6 +38,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             return;
         }
         var candidate = new KubeObject(obj);
+        void AdmitPolicies() => ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
         try
         {
             ObjectDefaulter.Apply(candidate);
@@ -56,7 +57,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     AllocateServiceAddresses(type, obj, null, stored);
                     // The validating plugins in the API server's order, ResourceQuota last: it charges what the others let through.
                     LimitRanger.Validate(type, candidate, null, operation, stored);
-                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
+                    AdmitPolicies();
                     ResourceQuotaAdmission.Admit(type, candidate, null, operation, stored);
                     break;
                 case AdmissionOperation.Update when old is not null:
@@ -71,16 +72,16 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     ValidatePriorityClass(type, obj, operation, stored);
                     AllocateServiceAddresses(type, obj, old, stored);
                     LimitRanger.Validate(type, candidate, live, operation, stored);
-                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
+                    AdmitPolicies();
                     ResourceQuotaAdmission.Admit(type, candidate, live, operation, stored);
                     break;
                 case AdmissionOperation.UpdateEphemeralContainers when old is not null:
                     ObjectValidator.EnsureValidEphemeralContainersUpdate(candidate, new KubeObject(old), kind);
-                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
+                    AdmitPolicies();
                     break;
                 default:
                     // Status writes come from controllers and kubelets; the spec they carry is the stored one.
-                    ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
+                    AdmitPolicies();
                     break;
             }
         }

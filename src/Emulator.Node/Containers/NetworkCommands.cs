@@ -608,19 +608,21 @@ public static class NetworkCommands
         return (verbose ? [$"{host} ({ip}:{port}) open"] : [], 0);
     }
 
+    /// <summary>The files the kubelet writes into every container of the pod, by path.</summary>
+    private static Dictionary<string, string> KubeletFiles(ContainerNetwork net) => new(StringComparer.Ordinal)
+    {
+        ["/etc/resolv.conf"] = net.ResolvConf,
+        ["/etc/hosts"] = net.Hosts,
+        ["/etc/hostname"] = net.Hostname + "\n",
+    };
+
     private static (List<string>, int) Cat(IReadOnlyList<string> args, ContainerNetwork net)
     {
         var lines = new List<string>();
         var code = 0;
         foreach (var path in args.Where(a => !a.StartsWith('-')))
         {
-            var text = net.Files.Read(path) ?? ContainerFiles.Normalize(path) switch
-            {
-                "/etc/resolv.conf" => net.ResolvConf,
-                "/etc/hosts" => net.Hosts,
-                "/etc/hostname" => net.Hostname + "\n",
-                _ => null,
-            };
+            var text = net.Files.Read(path) ?? KubeletFiles(net).GetValueOrDefault(ContainerFiles.Normalize(path));
             if (text is null)
             {
                 // busybox's words for a directory and for a path that does not exist.
@@ -655,7 +657,7 @@ public static class NetworkCommands
         foreach (var path in paths)
         {
             var normalized = ContainerFiles.Normalize(path);
-            if (net.Files.IsFile(path) || normalized is "/etc/resolv.conf" or "/etc/hosts" or "/etc/hostname")
+            if (net.Files.IsFile(path) || KubeletFiles(net).ContainsKey(normalized))
             {
                 lines.Add(path);
                 continue;
@@ -667,10 +669,7 @@ public static class NetworkCommands
                 continue;
             }
             var names = new SortedSet<string>(entries, StringComparer.Ordinal);
-            if (normalized == "/etc")
-            {
-                names.UnionWith(["hostname", "hosts", "resolv.conf"]);
-            }
+            names.UnionWith(KubeletFiles(net).Keys.Where(f => f.StartsWith(normalized + "/", StringComparison.Ordinal)).Select(f => f[(normalized.Length + 1)..]));
             listed.Add((path, (all ? [".", ".."] : new List<string>()).Concat(names).ToList()));
         }
         foreach (var (path, entries) in listed)

@@ -81,7 +81,8 @@ internal static class PodVolumes
             .Where(v => v["configMap"] is not null || v["secret"] is not null)
             .Select(v => JsonTree.GetString(v, "name"))
             .ToHashSet(StringComparer.Ordinal);
-        return followed.Count > 0 && new PodView(pod).InitContainers.Concat(new PodView(pod).Containers)
+        var view = new PodView(pod);
+        return followed.Count > 0 && view.InitContainers.Concat(view.Containers)
             .SelectMany(c => JsonTree.Objects(c.Json["volumeMounts"] as JsonArray))
             .Any(m => followed.Contains(JsonTree.GetString(m, "name")) && string.IsNullOrEmpty(JsonTree.GetString(m, "subPath")));
     }

@@ -82,7 +82,7 @@ public sealed partial class PodWorker
                 env.Set(name, value);
             }
         }
-        foreach (var (name, value) in serviceEnv.OrderBy(v => v.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in linked.Values.SelectMany(ServiceVariables))
         {
             if (env.Get(name) is null)
             {

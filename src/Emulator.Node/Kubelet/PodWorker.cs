@@ -74,7 +74,7 @@ public sealed partial class PodWorker : EmulatedActor
         var hostname = Hostname(pod);
         var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
         var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
-        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network) { Files = ContainerFiles.None };
+        ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
         _networkOf = NetworkOf;
         _environmentOf = (spec, current) => Environment(spec, current, _sources, services, kubernetes, node);
         foreach (var spec in view.InitContainers)

@@ -12,7 +12,7 @@ namespace Emulator.Node.Network;
 /// </summary>
 public sealed class NodeDataPath(string nodeName, IEmulatedClock clock)
 {
-    private readonly ConcurrentDictionary<(ServiceRoute Route, bool External), int> _turns = new();
+    private readonly ConcurrentDictionary<(string Namespace, string Name, int Port, string Protocol, bool External), int> _turns = new();
     private volatile NodeServiceRules _rules = NodeServiceRules.Empty(nodeName);
 
     /// <summary>The node.</summary>
@@ -39,8 +39,8 @@ public sealed class NodeDataPath(string nodeName, IEmulatedClock clock)
         {
             return null;
         }
-        // Turns are counted per Service port as this node's rules name it (a rebuilt zone starts them afresh).
-        var turn = _turns.AddOrUpdate((route, external), 0, (_, n) => n + 1);
+        // Turns are counted per Service port, across rebuilds of the zone (each rebuild makes new route records).
+        var turn = _turns.AddOrUpdate((route.Namespace, route.Name, route.Port, route.Protocol, external), 0, (_, n) => n + 1);
         return Affinity.Choose(route, candidates, clientIp, turn, clock.UtcNow);
     }
 }

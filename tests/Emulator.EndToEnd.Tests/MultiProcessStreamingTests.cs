@@ -66,7 +66,8 @@ public sealed partial class MultiProcessTests
                 stdin: true
                 stdinOnce: true
             """, "apply", "-f", "-")).Succeeded();
-        (await kubectl.Run("wait", "--for=condition=Ready", "pod/web", "pod/console", "--timeout=60s")).Succeeded();
+        await Eventually(async () => await PodReady(api, "web") && await PodReady(api, "console"), TimeSpan.FromSeconds(60),
+            "pods web and console Ready", async () => (await kubectl.Run("get", "pods", "-o", "yaml")).Stdout + (await kubectl.Run("get", "events")).Stdout);
 
         // exec: output and exit code, stdin with -i, and a megabyte through cat (many chunks, more than the window in flight).
         var big = string.Concat(Enumerable.Range(0, 16_384).Select(i => $"line {i:00000} {new string((char)('a' + (i % 26)), 50)}\n"));

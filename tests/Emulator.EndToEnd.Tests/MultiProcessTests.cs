@@ -380,7 +380,12 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
             .Where(p => p!["metadata"]!["deletionTimestamp"] is null && p["status"]?["phase"]?.GetValue<string>() == "Running")
             .Select(p => p!["spec"]!["nodeName"]!.GetValue<string>()).ToList();
 
-    private async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    private static async Task<bool> PodReady(HttpClient api, string name) =>
+        JsonNode.Parse(await api.GetStringAsync($"/api/v1/namespaces/default/pods/{name}"))!["status"]?["conditions"]?.AsArray()
+            .Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true;
+
+    /// <summary>Polls <paramref name="condition"/>; on timeout the failure carries <paramref name="state"/> (what the cluster shows) and every member's output.</summary>
+    private async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<Task<string>>? state = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -398,7 +403,8 @@ public sealed partial class MultiProcessTests : IAsyncLifetime
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}\n{string.Join("\n", _members.Select(m => $"--- {m.Name}\n{m.Output}"))}");
+                var shown = state is null ? "" : await state() + "\n";
+                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}\n{shown}{string.Join("\n", _members.Select(m => $"--- {m.Name}\n{m.Output}"))}");
             }
             await Task.Delay(250);
         }

@@ -1,7 +1,9 @@
+using Akka.Actor;
 using System.Text.Json.Nodes;
 using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Runtime.Time;
 
 namespace Emulator.Node.Tests;
 
@@ -69,6 +71,37 @@ public sealed class KubeletConfigSourceTests : NodeTestKit
         Run(TimeSpan.FromSeconds(10));
         AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
         Assert.Equal("hello\ngreeting\nmode\n", Logs().Text);
+    }
+
+    /// <summary>Forwards to the store, holding back reads of ConfigMaps by an emulated delay (a store far slower than the kubelet's timeout).</summary>
+    private sealed class SlowConfigMapReads(IActorRef store, TimeSpan delay) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            if (message is GetObject { Type.Resource: "configmaps" })
+            {
+                EmulatedTime.Get(Context.System).Scheduler.ScheduleTellOnce(delay, store, message, Sender);
+            }
+            else
+            {
+                store.Forward(message);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_store_slower_than_the_read_timeout_still_gets_the_pod_started()
+    {
+        // Every answer comes 30 s after its question, later than the kubelet's 10 s timeout: it asks again, and the
+        // first late answer still counts (a fresh round at each timeout would never complete).
+        StartHost(pullDelay: TimeSpan.Zero, store: Sys.ActorOf(Props.Create(() => new SlowConfigMapReads(Store, TimeSpan.FromSeconds(30)))));
+        CreateConfigMap("settings", new JsonObject { ["greeting"] = "hello" });
+        var container = Container("app", "busybox:1.36", "cat /etc/config/greeting; sleep 3600");
+        container["volumeMounts"] = JsonNode.Parse("""[{"name":"config","mountPath":"/etc/config"}]""");
+        CreatePodWith(container, JsonNode.Parse("""[{"name":"config","configMap":{"name":"settings"}}]""")!.AsArray());
+        Run(TimeSpan.FromSeconds(40));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+        Assert.Equal("hello\n", Logs().Text);
     }
 
     [Fact]

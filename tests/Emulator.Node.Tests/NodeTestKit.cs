@@ -38,10 +38,12 @@ public abstract class NodeTestKit : EmulatorTestKit
 
     protected IActorRef Host { get; private set; } = null!;
 
-    protected IActorRef StartHost(int nodes = 1, TimeSpan? pullDelay = null)
+    /// <summary>Starts the node host; <paramref name="store"/> stands between its kubelets and <see cref="Store"/> when given.</summary>
+    protected IActorRef StartHost(int nodes = 1, TimeSpan? pullDelay = null, IActorRef? store = null)
     {
         var options = new NodeHostOptions(NodeCount: nodes, ImagePullDelay: pullDelay ?? TimeSpan.FromSeconds(2));
-        Host = Sys.ActorOf(Props.Create(() => new NodeHost(options, Store, Hub, Events)), "nodes");
+        var kubeletStore = store ?? Store;
+        Host = Sys.ActorOf(Props.Create(() => new NodeHost(options, kubeletStore, Hub, Events)), "nodes");
         AwaitAssert(() => Assert.True(Send(new GetObject(ResourceTypes.Nodes, null, "node-1")).IsSuccess));
         return Host;
     }

@@ -23,14 +23,16 @@ public sealed partial class PodWorker : IWithUnboundedStash
     /// <summary>Wait before a container whose configuration failed (<c>CreateContainerConfigError</c>) is tried again.</summary>
     public static readonly TimeSpan ConfigRetryPeriod = TimeSpan.FromSeconds(10);
 
+    /// <summary>First wait for the store's answers before the unanswered reads are asked again; it doubles up to <see cref="MaxMountBackoff"/>.</summary>
     private static readonly TimeSpan SourceReadTimeout = TimeSpan.FromSeconds(10);
 
     private readonly PodConfigSources _sources = new();
     private readonly ServiceAccountTokenIssuer? _tokens = ServiceAccountTokens.Get(Context.System).Issuer;
     private readonly ConcurrentDictionary<(string Audience, TimeSpan Lifetime, DateTimeOffset IssuedAt), string> _issuedTokens = new();
+    private readonly HashSet<ConfigSource> _sourcesPending = [];
     private DateTimeOffset? _tokensRequestedAt;
     private int _sourceRound;
-    private int _sourcesPending;
+    private TimeSpan _sourceReadTimeout = SourceReadTimeout;
     private bool _volumesReady;
     private TimeSpan _mountBackoff = InitialMountBackoff;
 
@@ -48,23 +50,49 @@ public sealed partial class PodWorker : IWithUnboundedStash
 
     private sealed record RetryConfig(string Container);
 
-    /// <summary>Reads every ConfigMap and Secret the pod refers to (a new round: answers of an older one are dropped).</summary>
+    /// <summary>
+    /// Reads every ConfigMap and Secret the pod refers to, in a new round; while a round is under way its answers
+    /// serve this request too (they are read after it), so nothing is asked twice.
+    /// </summary>
     private void ReadSources()
     {
+        if (_sourcesPending.Count > 0)
+        {
+            return;
+        }
         var references = PodConfigSources.References(_pod, _tokens is not null);
         if (references.Count == 0)
         {
             return;
         }
         _sourceRound++;
-        _sourcesPending = references.Count;
-        foreach (var source in references)
+        _sourcesPending.UnionWith(references);
+        _sourceReadTimeout = SourceReadTimeout;
+        AskPendingSources();
+    }
+
+    private void AskPendingSources()
+    {
+        foreach (var source in _sourcesPending)
         {
             var type = ResourceTypes.Of("", source.Resource);
             _store.Tell(new GetObject(type, Namespace, source.Name) { Correlation = new SourceRead(source, _sourceRound) }, Self);
         }
-        // A store that does not answer (it is failing over) is asked again.
-        Timers.StartSingleTimer("sources-timeout", new SourcesTimeout(_sourceRound), SourceReadTimeout);
+        Timers.StartSingleTimer("sources-timeout", new SourcesTimeout(_sourceRound), _sourceReadTimeout);
+    }
+
+    /// <summary>
+    /// A store that has not answered (it is failing over, or the machine is slow) is asked again for what is missing,
+    /// in the same round: a late answer still counts, so a store slower than the timeout cannot hold the pod forever.
+    /// </summary>
+    private void OnSourcesTimeout(SourcesTimeout timeout)
+    {
+        if (timeout.Round != _sourceRound || _sourcesPending.Count == 0)
+        {
+            return;
+        }
+        _sourceReadTimeout = TimeSpan.FromTicks(Math.Min(MaxMountBackoff.Ticks, _sourceReadTimeout.Ticks * 2));
+        AskPendingSources();
     }
 
     /// <summary>Until the first round of reads is in, everything else waits.</summary>
@@ -82,10 +110,8 @@ public sealed partial class PodWorker : IWithUnboundedStash
                     ScheduleRefresh();
                 }
                 break;
-            case SourcesTimeout timeout when timeout.Round == _sourceRound:
-                ReadSources();
-                break;
-            case SourcesTimeout:
+            case SourcesTimeout timeout:
+                OnSourcesTimeout(timeout);
                 break;
             default:
                 Stash.Stash();
@@ -110,10 +136,10 @@ public sealed partial class PodWorker : IWithUnboundedStash
         ScheduleRefresh();
     }
 
-    /// <summary>Records one answer; true when it completed its round.</summary>
+    /// <summary>Records one answer (the first for its source in the current round); true when it completed its round.</summary>
     private bool Record(SourceRead read, StoreReply reply)
     {
-        if (read.Round != _sourceRound)
+        if (read.Round != _sourceRound || !_sourcesPending.Remove(read.Source))
         {
             return false;
         }
@@ -126,7 +152,7 @@ public sealed partial class PodWorker : IWithUnboundedStash
             _sources.Set(read.Source, null);
         }
         // Any other failure keeps what was read before; the round still ends, and the next one asks again.
-        if (--_sourcesPending > 0)
+        if (_sourcesPending.Count > 0)
         {
             return false;
         }

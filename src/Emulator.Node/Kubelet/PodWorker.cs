@@ -242,8 +242,8 @@ public sealed partial class PodWorker : EmulatedActor
             case RetryMount or RefreshSources:
                 ReadSources();
                 break;
-            case SourcesTimeout timeout when timeout.Round == _sourceRound:
-                ReadSources();
+            case SourcesTimeout timeout:
+                OnSourcesTimeout(timeout);
                 break;
             case RetryConfig retry when Find(retry.Container) is { Waiting.Reason: "CreateContainerConfigError" } c && !_terminating:
                 c.ConfigRetryDue = true;
@@ -253,7 +253,7 @@ public sealed partial class PodWorker : EmulatedActor
                 break;
             default:
                 // Stale timers of earlier runs land here and are dropped.
-                if (message is not (PullBackOff or RetryPull or Exited or Restart or ProbeNow or RetryConfig or SourcesTimeout or RetryMount or RefreshSources))
+                if (message is not (PullBackOff or RetryPull or Exited or Restart or ProbeNow or RetryConfig or RetryMount or RefreshSources))
                 {
                     Unhandled(message);
                 }

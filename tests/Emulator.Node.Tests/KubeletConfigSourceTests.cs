@@ -1,5 +1,5 @@
-using Akka.Actor;
 using System.Text.Json.Nodes;
+using Akka.Actor;
 using Emulator.ControlPlane.ServiceAccount;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;

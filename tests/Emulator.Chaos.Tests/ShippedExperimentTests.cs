@@ -30,6 +30,7 @@ public sealed class ShippedExperimentTests(ITestOutputHelper output)
     [InlineData("kill-api-store.yaml")]
     [InlineData("kill-worker-process.yaml")]
     [InlineData("delay-journal.yaml")]
+    [InlineData("rollout-slow-journal.yaml")]
     public async Task A_shipped_experiment_runs_and_its_invariants_hold(string file)
     {
         var experiment = ExperimentReader.ReadFile(Path.Combine(ChaosDirectory, file));
@@ -39,6 +40,19 @@ public sealed class ShippedExperimentTests(ITestOutputHelper output)
         Assert.True(report.Passed, report.ToText());
         Assert.NotEmpty(report.Faults);
         Assert.NotNull(report.ConvergedAfter);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task A_rollout_on_a_slow_journal_finishes_with_seeds_that_once_spun_forever(int seed)
+    {
+        // With these seeds a controller lost a write race while the winner's event waited for the journal, retried at
+        // once from the same stale cache, and lost again: the actors never went idle, so virtual time never moved.
+        var experiment = ExperimentReader.ReadFile(Path.Combine(ChaosDirectory, "rollout-slow-journal.yaml"));
+        await using var cluster = await VirtualCluster.StartAsync(experiment.Cluster, seed);
+        var report = await new ExperimentRunner(experiment, cluster, seed, output.WriteLine).RunAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(report.Passed, report.ToText());
     }
 
     [Fact]

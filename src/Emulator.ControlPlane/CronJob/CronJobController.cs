@@ -94,10 +94,7 @@ public sealed partial class CronJobController : Controller
                 Event(delete.CronJob, "Warning", "FailedDelete", $"Deleted job: {reply.Error?.Message}");
                 break;
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private void Event(KubeObject cronJob, string type, string reason, string message) =>

@@ -192,10 +192,7 @@ public sealed partial class DaemonSetController : Controller
                 Event(delete.DaemonSet, "Warning", "FailedDelete", $"Error deleting: {error.Message}");
                 break;
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private static bool SameSchedulingFacts(KubeObject before, KubeObject after) =>

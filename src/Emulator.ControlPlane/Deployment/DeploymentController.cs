@@ -141,10 +141,7 @@ public sealed partial class DeploymentController : Controller
                     $"Scaled up replica set {created.ReplicaSet} from 0 to {created.Replicas}", Component), Self);
             }
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     /// <summary>A sum of replica counts as an int32, saturated: several ReplicaSets may each ask for int32's maximum.</summary>

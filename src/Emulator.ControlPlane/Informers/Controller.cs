@@ -20,8 +20,14 @@ public abstract partial class Controller : EmulatedActor
     private readonly HashSet<ObjectKey> _queue = [];
     private readonly HashSet<ObjectKey> _deferred = [];
     private readonly Dictionary<ObjectKey, int> _inFlight = [];
+    private readonly Dictionary<ObjectKey, int> _writeFailures = [];
+    private readonly HashSet<ObjectKey> _backingOff = [];
     private readonly TimeSpan? _resync;
     private const int MaxDeferrals = 16;
+
+    /// <summary>First wait before a key whose write failed is reconciled again (client-go's rate limiter: 5 ms doubling to 1000 s).</summary>
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan MaxFailureBackoff = TimeSpan.FromSeconds(1000);
     private bool _processScheduled;
     private int _changesSinceScheduled;
     private int _deferrals;
@@ -50,6 +56,8 @@ public abstract partial class Controller : EmulatedActor
     private sealed record ResyncAll;
 
     private sealed record Requeue(ObjectKey Key);
+
+    private sealed record RetryFailedWrite(ObjectKey Key);
 
     /// <summary>Identifies a write of this controller: the key it was made for, and what the subclass attached.</summary>
     protected sealed record WriteTag(ObjectKey Key, ResourceType Type, object? State);
@@ -155,6 +163,9 @@ public abstract partial class Controller : EmulatedActor
             case Requeue requeue:
                 Enqueue(requeue.Key);
                 break;
+            case RetryFailedWrite retry:
+                Enqueue(retry.Key);
+                break;
             case ResyncAll:
                 EnqueueAllPrimary();
                 break;
@@ -173,6 +184,18 @@ public abstract partial class Controller : EmulatedActor
             _processScheduled = true;
             _changesSinceScheduled = 0;
             Self.Tell(new ProcessQueue(), Self);
+        }
+    }
+
+    /// <summary>
+    /// Queues a key for another pass once its last write in flight is answered — unless one of its writes failed since
+    /// its last pass: the failure's back-off queues it then.
+    /// </summary>
+    protected void EnqueueWhenWritten(ObjectKey key)
+    {
+        if (WritesInFlight(key) == 0 && !_backingOff.Contains(key))
+        {
+            Enqueue(key);
         }
     }
 
@@ -233,7 +256,13 @@ public abstract partial class Controller : EmulatedActor
             }
             try
             {
+                _backingOff.Remove(key);
                 Reconcile(key);
+                if (!_inFlight.ContainsKey(key))
+                {
+                    // Nothing left to write: the key is in sync, its back-off starts over (the work queue's Forget).
+                    _writeFailures.Remove(key);
+                }
             }
             catch (Exception e) when (e is not ActorKilledException)
             {
@@ -279,10 +308,17 @@ public abstract partial class Controller : EmulatedActor
                 _inFlight[tag.Key] = count - 1;
             }
         }
-        if (reply.Error is { Reason: "Conflict" })
+        if (reply.Error is { Reason: not ("NotFound" or "AlreadyExists") })
         {
-            // Someone else wrote first: look again with the newer view.
-            Enqueue(tag.Key);
+            // Someone else wrote first (a conflict), or the write was refused: look again later, as a work queue's rate
+            // limiter requeues a failed key. Not at once: the winning write may not be durable yet (its watch event
+            // comes when it is), and retrying from the same stale cache would fail again and again — on virtual time
+            // without ever letting the clock move.
+            var failures = _writeFailures.GetValueOrDefault(tag.Key);
+            _writeFailures[tag.Key] = failures + 1;
+            _backingOff.Add(tag.Key);
+            Timers.StartSingleTimer(("retry", tag.Key), new RetryFailedWrite(tag.Key),
+                TimeSpan.FromTicks(Math.Min(MaxFailureBackoff.Ticks, FailureBackoff.Ticks << Math.Min(failures, 30))));
         }
         OnWriteReply(reply, tag.State is DeleteMarker marker ? tag with { State = marker.State } : tag);
     }

@@ -151,10 +151,7 @@ public sealed partial class JobController : Controller
                 }
                 break;
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private CachedObject? OwnerOf(string uid) => Cache(Jobs).ByIndex(ByUid, uid).FirstOrDefault();

@@ -151,9 +151,9 @@ public sealed class LoadBalancerController : Controller
     {
         if (!reply.IsSuccess)
         {
-            // A conflict: the Service changed under the write; the reservation stays and the next reconcile rewrites it.
+            // A conflict: the Service changed under the write; the reservation stays and the next reconcile (after the
+            // write's back-off, or the Service's next change) rewrites it.
             base.OnWriteReply(reply, tag);
-            Enqueue(tag.Key);
         }
     }
 

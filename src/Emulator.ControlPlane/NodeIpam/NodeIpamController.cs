@@ -136,9 +136,9 @@ public sealed class NodeIpamController : Controller
     {
         if (!reply.IsSuccess)
         {
-            // A conflict: the next change of the Node brings it back; the reservation stays with the node.
+            // A conflict: the reservation stays with the node, and the write's back-off (or the Node's next change)
+            // brings it back.
             base.OnWriteReply(reply, tag);
-            Enqueue(tag.Key);
         }
     }
 

@@ -147,10 +147,7 @@ public partial class ReplicaSetController : Controller
                 Event(delete.ReplicaSet, "Normal", "SuccessfulDelete", $"Deleted pod: {delete.Pod}");
                 break;
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private static IEnumerable<string> ControllerUid(KubeObject pod) =>

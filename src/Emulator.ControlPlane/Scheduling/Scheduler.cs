@@ -33,6 +33,9 @@ public sealed partial class Scheduler : Controller
     /// <summary>How long an assumed pod waits for its bind's reply before it is forgotten and scheduled again.</summary>
     public static readonly TimeSpan BindTimeoutAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>kube-scheduler's <c>podInitialBackoffSeconds</c>: the wait before a pod whose binding failed is tried again.</summary>
+    public static readonly TimeSpan PodInitialBackoff = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a pod waits for its WaitForFirstConsumer claims to be bound before it is scheduled again (VolumeBinding's bindTimeoutSeconds).</summary>
     public static readonly TimeSpan VolumeBindTimeout = TimeSpan.FromSeconds(600);
 
@@ -352,9 +355,12 @@ public sealed partial class Scheduler : Controller
         }
         if (reply.Error is { Reason: not "NotFound" } error)
         {
-            // Already bound or being deleted (Conflict): the watch brings the truth; anything else: try again.
+            // Already bound or being deleted (Conflict): the watch brings the truth. Either way the pod goes back to the
+            // queue with kube-scheduler's initial pod back-off, not at once: the cache may still hold the pod as it was
+            // (the store's event of the winning write comes once it is durable), and binding again from it would fail
+            // again without end.
             Log.Debug("Binding {0} to {1} failed: {2}", tag.Key, tag.Node, error.Message);
-            Enqueue(tag.Key);
+            EnqueueAfter(tag.Key, PodInitialBackoff);
         }
         Recount(tag.Key);
         // The assumed pod no longer occupies its node: others may fit now.

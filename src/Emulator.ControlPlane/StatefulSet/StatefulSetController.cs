@@ -150,10 +150,7 @@ public sealed partial class StatefulSetController : Controller
                 Event(write.Set, "Warning", "FailedCreate", $"create Claim {write.Claim} for Pod {write.Pod} in StatefulSet {write.Set.Name} failed error: {error.Message}");
                 break;
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private sealed record PodWrite(KubeObject Set, string Verb, string Pod);

@@ -149,10 +149,7 @@ public sealed partial class PersistentVolumeController : Controller
                 Event(provision.Claim, "Warning", "ProvisioningFailed", $"failed to provision volume with StorageClass \"{StorageObjects.ClaimClass(provision.Claim)}\": {error.Message}", provision.Provisioner);
             }
         }
-        if (WritesInFlight(tag.Key) == 0)
-        {
-            Enqueue(tag.Key);
-        }
+        EnqueueWhenWritten(tag.Key);
     }
 
     private void EnsureStandardClass(ObjectKey key)

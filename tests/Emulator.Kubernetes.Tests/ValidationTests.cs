@@ -38,6 +38,15 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Traffic_distribution_accepts_PreferClose_only_as_1_33_does()
+    {
+        const string service = """{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"ports":[{"port":80}],"trafficDistribution":"TD"}}""";
+        Assert.Empty(Errors(Prepared(service.Replace("TD", "PreferClose", StringComparison.Ordinal))));
+        Assert.Equal("spec.trafficDistribution: Unsupported value: \"PreferSameNode\": supported values: \"PreferClose\"",
+            Assert.Single(Errors(Prepared(service.Replace("TD", "PreferSameNode", StringComparison.Ordinal)))));
+    }
+
+    [Fact]
     public void Invalid_name_uses_the_rfc1123_subdomain_message()
     {
         var errors = Errors(Prepared(Deployment(name: "My_App")));

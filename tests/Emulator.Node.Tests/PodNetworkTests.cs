@@ -41,7 +41,7 @@ public sealed class PodNetworkTests : NodeTestKit
         ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 5678 }),
     };
 
-    private void WebService(string? affinity = null, string? internalPolicy = null, int? affinityTimeout = null)
+    private void WebService(string? affinity = null, string? internalPolicy = null, int? affinityTimeout = null, string? trafficDistribution = null)
     {
         var spec = new JsonObject
         {
@@ -61,6 +61,10 @@ public sealed class PodNetworkTests : NodeTestKit
         if (internalPolicy is not null)
         {
             spec["internalTrafficPolicy"] = internalPolicy;
+        }
+        if (trafficDistribution is not null)
+        {
+            spec["trafficDistribution"] = trafficDistribution;
         }
         Ok(new CreateObject(ServiceController.Services, new JsonObject
         {
@@ -203,6 +207,51 @@ public sealed class PodNetworkTests : NodeTestKit
         Assert.Equal(["node-1", "node-2"], rules.Select(r => r.Rules.NodeName).Order(StringComparer.Ordinal));
         Assert.All(rules, r => Assert.NotNull(r.Rules.At("10.96.0.50", 80)));
         Assert.All(rules, r => Assert.Same(Zone, r.Rules.Zone));
+    }
+
+    [Fact]
+    public void Traffic_distribution_PreferClose_keeps_a_zone_s_traffic_in_its_zone_when_it_has_an_endpoint()
+    {
+        // Three nodes in zones -a, -b, -c; endpoints on the first two.
+        StartNetwork(nodes: 3);
+        RawPod("web-1", "node-1", Server("one"), new() { ["app"] = "web" });
+        RawPod("web-2", "node-2", Server("two"), new() { ["app"] = "web" });
+        Run(TimeSpan.FromSeconds(2));
+        WebService(trafficDistribution: "PreferClose");
+        AwaitEndpoints(2);
+
+        // The EndpointSlice controller hints each ready endpoint for its own zone.
+        Store.Tell(new ListObjects(ResourceTypes.Of("discovery.k8s.io", "endpointslices"), "default"), TestActor);
+        var slice = new KubeObject(ExpectMsg<ListReply>().Items.Single().ToJsonObject());
+        Assert.All(JsonTree.Objects(slice.Document["endpoints"] as JsonArray), e =>
+            Assert.Equal(JsonTree.GetString(e, "zone"), JsonTree.GetString((JsonTree.GetArray(e, "hints", "forZones")!.Single() as JsonObject)!, "name")));
+
+        // Each node with a hinted endpoint in its zone keeps the traffic there; node-3's zone has none, so it uses all.
+        var network = ClusterNetwork.Get(Sys);
+        List<string> Dialled(string node) => Enumerable.Range(0, 6).Select(_ => network.Dial("10.96.0.50", 80, "10.244.9.9", node)!.Value.PodName).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["web-1"], Dialled("node-1"));
+        Assert.Equal(["web-2"], Dialled("node-2"));
+        Assert.Equal(["web-1", "web-2"], Dialled("node-3"));
+    }
+
+    [Fact]
+    public void Zone_hints_are_followed_only_when_every_ready_endpoint_has_one()
+    {
+        var hinted = new List<RouteEndpoint>
+        {
+            new("10.244.1.2", 5678, "node-1", ZoneHints: "zone-a"),
+            new("10.244.2.2", 5678, "node-2", ZoneHints: "zone-b"),
+            new("10.244.3.2", 5678, "node-3", Ready: false, Serving: true, Terminating: true),
+        };
+        Assert.Equal(["10.244.1.2"], EndpointCategories.Cluster(hinted, "zone-a").Select(e => e.Ip));
+        Assert.Equal(["10.244.1.2", "10.244.2.2"], EndpointCategories.Cluster(hinted, "zone-c").Select(e => e.Ip));
+        Assert.Equal(["10.244.1.2", "10.244.2.2"], EndpointCategories.Cluster(hinted).Select(e => e.Ip));
+        // One ready endpoint without a hint: kube-proxy ignores the hints of all.
+        var partly = hinted.Append(new RouteEndpoint("10.244.1.3", 5678, "node-1")).ToList();
+        Assert.Equal(3, EndpointCategories.Cluster(partly, "zone-a").Count());
+        var route = new ServiceRoute("default", "web", 80, "TCP", 0, hinted, false, false, false);
+        var zone = ClusterDnsZone.Empty;
+        Assert.Equal(["10.244.2.2"], new NodeServiceRules(zone, "node-2", "zone-b").Endpoints(route, external: false).Select(e => e.Ip));
     }
 
     [Fact]

@@ -135,12 +135,15 @@ public sealed class EndpointSliceController : ServiceController
     private List<(JsonArray? Ports, JsonArray Endpoints)> Desired(KubeObject service)
     {
         var slices = new List<(JsonArray?, JsonArray)>();
+        // trafficDistribution PreferClose hints every ready endpoint for its own zone (the controller's trafficdist
+        // heuristic); without it, no hints. The topology-mode annotation's proportional hints are not emulated.
+        var preferClose = JsonTree.GetString(service.Document, "spec", "trafficDistribution") == "PreferClose";
         foreach (var group in EndpointsOf(service).GroupBy(e => e.PortKey).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var ports = new JsonArray(group.First().Ports.Select(p => (JsonNode?)new JsonObject { ["name"] = p.Name, ["port"] = p.Port, ["protocol"] = p.Protocol }).ToArray());
             foreach (var chunk in group.Chunk(MaxEndpointsPerSlice))
             {
-                slices.Add((ports.DeepClone().AsArray(), new JsonArray(chunk.Select(e => (JsonNode?)Endpoint(e)).ToArray())));
+                slices.Add((ports.DeepClone().AsArray(), new JsonArray(chunk.Select(e => (JsonNode?)Endpoint(e, preferClose)).ToArray())));
             }
         }
         if (slices.Count == 0)
@@ -150,7 +153,7 @@ public sealed class EndpointSliceController : ServiceController
         return slices;
     }
 
-    private JsonObject Endpoint(ServiceEndpoint endpoint)
+    private JsonObject Endpoint(ServiceEndpoint endpoint, bool preferClose)
     {
         var json = new JsonObject
         {
@@ -176,6 +179,10 @@ public sealed class EndpointSliceController : ServiceController
         if (ZoneOf(node) is { } zone)
         {
             json["zone"] = zone;
+            if (preferClose && endpoint.Ready)
+            {
+                json["hints"] = new JsonObject { ["forZones"] = new JsonArray(new JsonObject { ["name"] = zone }) };
+            }
         }
         return json;
     }

@@ -129,6 +129,11 @@ public static class ServiceValidation
         {
             errors.Add(FieldError.NotSupported("spec.internalTrafficPolicy", internalPolicy, ["Cluster", "Local"]));
         }
+        // 1.33 serves PreferSameZone and PreferSameNode only behind the alpha PreferSameTrafficDistribution gate.
+        if (JsonTree.GetString(spec, "trafficDistribution") is { } distribution && distribution != "PreferClose")
+        {
+            errors.Add(FieldError.NotSupported("spec.trafficDistribution", distribution, ["PreferClose"]));
+        }
     }
 
     /// <summary>Service updates: an allocated primary cluster IP may not change (unless to or from ExternalName).</summary>

@@ -12,17 +12,24 @@ namespace Emulator.Node.Network;
 public sealed class NodeServiceRules
 {
     private readonly Dictionary<ServiceRoute, IReadOnlyList<RouteEndpoint>> _local = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ServiceRoute, IReadOnlyList<RouteEndpoint>> _sameZone = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Builds the rules of <paramref name="nodeName"/> from <paramref name="zone"/>.</summary>
-    public NodeServiceRules(ClusterDnsZone zone, string nodeName)
+    /// <summary>Builds the rules of <paramref name="nodeName"/> (in <paramref name="nodeZone"/>, its <c>topology.kubernetes.io/zone</c>) from <paramref name="zone"/>.</summary>
+    public NodeServiceRules(ClusterDnsZone zone, string nodeName, string? nodeZone = null)
     {
         Zone = zone;
         NodeName = nodeName;
+        NodeZone = nodeZone;
         foreach (var route in zone.Routes.Values.Concat(zone.NodePorts.Values))
         {
             if ((route.InternalLocal || route.ExternalLocal) && !_local.ContainsKey(route))
             {
                 _local[route] = [.. EndpointCategories.Local(route.Endpoints, nodeName)];
+            }
+            // Hinted routes are the node's own; the others share the zone's list.
+            if (nodeZone is not null && !_sameZone.ContainsKey(route) && EndpointCategories.PreferSameZone(route.Endpoints, nodeZone))
+            {
+                _sameZone[route] = [.. EndpointCategories.Cluster(route.Endpoints, nodeZone)];
             }
         }
     }
@@ -32,6 +39,9 @@ public sealed class NodeServiceRules
 
     /// <summary>The node.</summary>
     public string NodeName { get; }
+
+    /// <summary>The node's zone, whose hinted endpoints it prefers (null: hints are not looked at).</summary>
+    public string? NodeZone { get; }
 
     /// <summary>Rules of a node whose proxy has not synced yet: no Service address is routed.</summary>
     public static NodeServiceRules Empty(string nodeName) => new(ClusterDnsZone.Empty, nodeName);
@@ -48,6 +58,11 @@ public sealed class NodeServiceRules
         var local = external ? route.ExternalLocal : route.InternalLocal;
         return local
             ? _local.GetValueOrDefault(route) ?? [.. EndpointCategories.Local(route.Endpoints, NodeName)]
-            : Zone.ClusterEndpoints(route);
+            : _sameZone.GetValueOrDefault(route) ?? ClusterEndpoints(route);
     }
+
+    private IReadOnlyList<RouteEndpoint> ClusterEndpoints(ServiceRoute route) =>
+        NodeZone is { } zone && EndpointCategories.PreferSameZone(route.Endpoints, zone)
+            ? [.. EndpointCategories.Cluster(route.Endpoints, zone)]
+            : Zone.ClusterEndpoints(route);
 }

@@ -27,13 +27,15 @@ public sealed record ServiceProxyRules(NodeServiceRules Rules, int Syncs);
 public sealed class ServiceProxy : EmulatedActor
 {
     private readonly string _nodeName;
+    private readonly string? _zone;
     private readonly NodeDataPath _path;
     private int _syncs;
 
-    /// <summary>Creates the proxy of <paramref name="nodeName"/>.</summary>
-    public ServiceProxy(string nodeName)
+    /// <summary>Creates the proxy of <paramref name="nodeName"/>, a node of <paramref name="zone"/> (whose hinted endpoints it prefers).</summary>
+    public ServiceProxy(string nodeName, string? zone = null)
     {
         _nodeName = nodeName;
+        _zone = zone;
         _path = ClusterNetwork.Get(Context.System).Node(nodeName);
     }
 
@@ -71,7 +73,7 @@ public sealed class ServiceProxy : EmulatedActor
         {
             return;
         }
-        _path.Rules = new NodeServiceRules(zone, _nodeName);
+        _path.Rules = new NodeServiceRules(zone, _nodeName, _zone);
         _syncs++;
     }
 }

@@ -72,8 +72,8 @@ public sealed class NodeAgent : EmulatedActor
         Send(new GetObject(ResourceTypes.Nodes, null, _node.Name), Op.Lookup);
         Self.Tell(new StartKubelet(), Self);
         // kube-proxy, the node's other agent: it programs the node's Service rules.
-        var nodeName = _node.Name;
-        Context.ActorOf(Props.Create(() => new Network.ServiceProxy(nodeName)), "service-proxy");
+        var (nodeName, zone) = (_node.Name, _node.Zone);
+        Context.ActorOf(Props.Create(() => new Network.ServiceProxy(nodeName, zone)), "service-proxy");
         Timers.StartPeriodicTimer("beat", new Beat(), _node.LeaseRenewInterval, _node.LeaseRenewInterval);
     }
 

@@ -58,9 +58,17 @@ public sealed record ServiceLink(string Name, string ClusterIp, IReadOnlyList<(s
 
 /// <summary>
 /// One endpoint of a Service port, as kube-proxy reads it from the EndpointSlices: the pod's address and target port,
-/// its node, and its conditions (a terminating endpoint that still serves is kept for KEP-1669's fallback).
+/// its node, its conditions (a terminating endpoint that still serves is kept for KEP-1669's fallback), and the zones
+/// its <c>hints.forZones</c> name, comma-separated (label values hold no comma; a string keeps the record's equality).
 /// </summary>
-public sealed record RouteEndpoint(string Ip, int Port, string? NodeName, bool Ready = true, bool Serving = true, bool Terminating = false);
+public sealed record RouteEndpoint(string Ip, int Port, string? NodeName, bool Ready = true, bool Serving = true, bool Terminating = false, string ZoneHints = "")
+{
+    /// <summary>True when the endpoint carries zone hints.</summary>
+    public bool HasZoneHints => ZoneHints.Length > 0;
+
+    /// <summary>True when a zone hint names <paramref name="zone"/>.</summary>
+    public bool HintedFor(string zone) => zone.Length > 0 && ZoneHints.Split(',').Contains(zone, StringComparer.Ordinal);
+}
 
 /// <summary>
 /// A Service port as kube-proxy sees it: the address and port it is reached at (cluster IP, external IPs, load-balancer
@@ -316,9 +324,10 @@ public sealed class ClusterDnsZone
                         continue;
                     }
                     var node = JsonTree.GetString(endpoint, "nodeName");
+                    var hints = string.Join(',', JsonTree.Objects(JsonTree.GetArray(endpoint, "hints", "forZones")).Select(z => JsonTree.GetString(z, "name")).OfType<string>());
                     foreach (var ip in (endpoint["addresses"] as JsonArray)?.Select(JsonTree.AsString).OfType<string>() ?? [])
                     {
-                        endpoints.Add(new RouteEndpoint(ip, (int)target, node, ready, serving, terminating));
+                        endpoints.Add(new RouteEndpoint(ip, (int)target, node, ready, serving, terminating, hints));
                     }
                 }
             }

@@ -65,6 +65,27 @@ public sealed class ValidatingAdmissionPolicyAdmissionTests() : ApiStoreTestKit(
     }
 
     [Fact]
+    public void A_policy_on_DELETE_sees_the_stored_object_as_oldObject_and_no_object()
+    {
+        // The classic guard: objects labelled protected cannot be deleted. CREATE is not in the rules, so it passes.
+        Ok(new CreateObject(Policies, Policy("keep-protected", """
+            {"matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["DELETE"], "resources": ["configmaps"]}]},
+             "validations": [{"expression": "object == null && request.operation == 'DELETE' && request.options.kind == 'DeleteOptions' && !(has(oldObject.metadata.labels) && 'protected' in oldObject.metadata.labels)",
+                              "messageExpression": "oldObject.metadata.name + ' is protected'", "reason": "Forbidden"}]}
+            """)));
+        Ok(new CreateObject(Bindings, Binding("keep-protected-binding", "keep-protected")));
+        Ok(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "settings", labels: new JsonObject { ["protected"] = "yes" })));
+        Ok(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "scratch")));
+
+        var refused = Send(new DeleteObject(ConfigMaps, "default", "settings", new DeleteOptions())).Error!;
+        Assert.Equal((403, "Forbidden"), (refused.Code, refused.Reason));
+        Assert.Equal("configmaps \"settings\" is forbidden: ValidatingAdmissionPolicy 'keep-protected' with binding 'keep-protected-binding' denied request: settings is protected", refused.Message);
+        Assert.True(Send(new GetObject(ConfigMaps, "default", "settings")).IsSuccess);
+        Ok(new DeleteObject(ConfigMaps, "default", "scratch", new DeleteOptions()));
+        Assert.Equal(404, Send(new GetObject(ConfigMaps, "default", "scratch")).Error!.Code);
+    }
+
+    [Fact]
     public void Without_a_binding_or_for_other_resources_nothing_is_enforced()
     {
         MaxReplicasPolicy();

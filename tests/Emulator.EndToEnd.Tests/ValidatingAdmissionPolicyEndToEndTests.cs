@@ -66,6 +66,50 @@ public sealed class ValidatingAdmissionPolicyEndToEndTests(ClusterFixture cluste
     }
 
     [Fact]
+    public async Task A_policy_on_DELETE_keeps_a_protected_namespace()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        (await kubectl.RunWithInput("""
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata:
+              name: protect-namespaces
+            spec:
+              matchConstraints:
+                resourceRules:
+                - apiGroups: [""]
+                  apiVersions: ["v1"]
+                  operations: ["DELETE"]
+                  resources: ["namespaces"]
+                objectSelector:
+                  matchLabels:
+                    protected: "true"
+              validations:
+              - expression: "false"
+                messageExpression: "'namespace ' + oldObject.metadata.name + ' is protected'"
+                reason: Forbidden
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata:
+              name: protect-namespaces
+            spec:
+              policyName: protect-namespaces
+              validationActions: [Deny]
+            """, "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("create", "namespace", "vap-keep")).Succeeded();
+        (await kubectl.Run("label", "namespace", "vap-keep", "protected=true")).Succeeded();
+        (await kubectl.Run("create", "namespace", "vap-scratch")).Succeeded();
+
+        var refused = await kubectl.Run("delete", "namespace", "vap-keep");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Error from server (Forbidden): namespaces \"vap-keep\" is forbidden: ValidatingAdmissionPolicy 'protect-namespaces' with binding 'protect-namespaces' denied request: namespace vap-keep is protected", refused.Stderr);
+        Assert.Contains("Active", (await kubectl.Run("get", "namespace", "vap-keep", "--no-headers")).Succeeded().Stdout);
+        Assert.Contains("namespace \"vap-scratch\" deleted", (await kubectl.Run("delete", "namespace", "vap-scratch", "--wait=false")).Succeeded().Stdout);
+        (await kubectl.Run("delete", "validatingadmissionpolicybinding", "protect-namespaces")).Succeeded();
+    }
+
+    [Fact]
     public async Task CRD_rules_use_Kubernetes_libraries_and_unknown_functions_are_refused()
     {
         var kubectl = cluster.NewClient("1.33");

@@ -91,6 +91,10 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
         }
     }
 
+    /// <inheritdoc />
+    public void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored) =>
+        ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.AdmitDelete(type, existing, stored);
+
     /// <summary>The Service storage's cluster IP and node port allocation (<see cref="ServiceAllocation"/>), after validation.</summary>
     private static void AllocateServiceAddresses(ResourceType type, JsonObject obj, JsonObject? old, IAdmissionContext stored)
     {

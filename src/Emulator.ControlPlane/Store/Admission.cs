@@ -60,6 +60,14 @@ public interface IAdmission
     /// <paramref name="stored"/> shows the other objects the store holds.
     /// </summary>
     void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored);
+
+    /// <summary>
+    /// Admits a DELETE of <paramref name="existing"/> (the stored object, which the plugins see as the request's
+    /// <c>oldObject</c>; there is no new object). Throws <see cref="ApiStatusException"/> to refuse it.
+    /// </summary>
+    void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored)
+    {
+    }
 }
 
 /// <summary>Admits everything unchanged (for tests of the store itself).</summary>

@@ -233,6 +233,7 @@ public sealed partial class ApiStore
             throw new ApiStatusException(new ApiStatus(409, "Conflict",
                 $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.ResourceVersion}", type.Group, type.Resource, name));
         }
+        _admission.AdmitDelete(type, current.ToJsonObject(), _admissionView);
         var obj = current.ToJsonObject();
         var metadata = (JsonObject)obj["metadata"]!;
         var grace = GracePeriodSeconds(type, obj, options);

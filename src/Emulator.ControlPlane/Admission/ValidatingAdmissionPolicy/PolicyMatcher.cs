@@ -11,11 +11,11 @@ namespace Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy;
 /// </summary>
 /// <param name="Type">The resource written.</param>
 /// <param name="Subresource">"" or <c>status</c>, <c>ephemeralcontainers</c>.</param>
-/// <param name="Operation"><c>CREATE</c>, <c>UPDATE</c>.</param>
+/// <param name="Operation"><c>CREATE</c>, <c>UPDATE</c>, <c>DELETE</c>.</param>
 /// <param name="Namespace">The namespace of a namespaced object, else "".</param>
 /// <param name="Name">The object's name.</param>
-/// <param name="Object">The object written.</param>
-/// <param name="OldObject">The stored object an update replaces.</param>
+/// <param name="Object">The object written (null for a delete).</param>
+/// <param name="OldObject">The stored object an update replaces or a delete removes.</param>
 public sealed record PolicyRequest(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, JsonObject? OldObject);
 
 /// <summary>

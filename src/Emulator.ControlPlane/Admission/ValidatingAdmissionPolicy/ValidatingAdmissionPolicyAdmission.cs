@@ -38,20 +38,31 @@ public static class ValidatingAdmissionPolicyAdmission
     /// <exception cref="ApiStatusException">When a policy with a <c>Deny</c> binding refuses the write.</exception>
     public static void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored)
     {
-        var policies = stored.List(Policies).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
-        if (policies.Length == 0)
-        {
-            return;
-        }
         var subresource = operation switch
         {
             AdmissionOperation.UpdateStatus => "status",
             AdmissionOperation.UpdateEphemeralContainers => "ephemeralcontainers",
             _ => "",
         };
-        var request = new PolicyRequest(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE",
+        Admit(new PolicyRequest(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE",
             type.Namespaced ? JsonTree.GetString(obj, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old);
+            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old), stored);
+    }
+
+    /// <summary>Evaluates the policies that match a DELETE of <paramref name="existing"/>: <c>object</c> is null, <c>oldObject</c> the stored object.</summary>
+    /// <exception cref="ApiStatusException">When a policy with a <c>Deny</c> binding refuses the delete.</exception>
+    public static void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored) =>
+        Admit(new PolicyRequest(type, "", "DELETE",
+            type.Namespaced ? JsonTree.GetString(existing, "metadata", "namespace") ?? "" : "",
+            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing), stored);
+
+    private static void Admit(PolicyRequest request, IAdmissionContext stored)
+    {
+        var policies = stored.List(Policies).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+        if (policies.Length == 0)
+        {
+            return;
+        }
         var bindings = stored.List(Bindings).Select(b => b.ToJsonObject())
             .OrderBy(b => JsonTree.GetString(b, "metadata", "name"), StringComparer.Ordinal).ToArray();
         var denials = new List<Denial>();
@@ -335,7 +346,7 @@ public static class ValidatingAdmissionPolicyAdmission
             ["dryRun"] = false,
             ["options"] = new JsonObject
             {
-                ["kind"] = request.Operation == "CREATE" ? "CreateOptions" : "UpdateOptions",
+                ["kind"] = request.Operation switch { "CREATE" => "CreateOptions", "DELETE" => "DeleteOptions", _ => "UpdateOptions" },
                 ["apiVersion"] = "meta.k8s.io/v1",
             },
         };

@@ -74,7 +74,6 @@ public sealed class ExperimentReaderTests
     [InlineData("name: x\nfaults: [{action: delay-journal, delay: 0s}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].delay: a duration must be more than 0")]
     [InlineData("name: x\nfaults: [{action: stop-node, target: node-1, delay: 1s}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].delay: only a delay-journal fault has a delay")]
     [InlineData("name: x\ncluster: {mode: attach, consoles: [\"127.0.0.1:1\", \"127.0.0.1:2\"], api: \"http://127.0.0.1:3\"}\nfaults: [{action: kill-process}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].member: the experiment observes the cluster through consoles[0]")]
-    [InlineData("name: x\ncluster: {mode: attach, consoles: [\"127.0.0.1:1\", \"127.0.0.1:2\"], api: \"http://127.0.0.1:3\"}\nfaults: [{action: kill-process, member: 1, for: 1m}]\ninvariants: [no-acknowledged-write-lost]", "faults[0].for: a killed member of an attached cluster is started again by whoever runs it")]
     [InlineData("name: x\ncluster: {mode: attach, workers: 2, consoles: [\"127.0.0.1:1\"], api: \"http://127.0.0.1:3\"}\ninvariants: [no-acknowledged-write-lost]", "cluster.workers: an attached cluster's workers are its running members")]
     [InlineData("name: x\ncluster: {workers: 11}\ninvariants: [no-acknowledged-write-lost]", "cluster.workers: must be a whole number from 1 to 10")]
     public void A_malformed_process_or_journal_fault_names_its_field(string text, string expected)

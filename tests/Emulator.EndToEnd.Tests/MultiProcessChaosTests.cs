@@ -35,15 +35,46 @@ public sealed partial class MultiProcessTests
         using var api = new HttpClient { BaseAddress = cp1.Api!, Timeout = TimeSpan.FromSeconds(5) };
         await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
 
-        var report = await RunAttachedExperiment("kill-worker-process-attached.yaml", cp1, cp2, w1, w2);
+        var original = w1.ProcessId;
+        try
+        {
+            var report = await RunAttachedExperiment("kill-worker-process-attached.yaml", cp1, cp2, w1, w2);
 
-        var killed = Assert.Single(report["faults"]!.AsArray(), f => f!["action"]!.GetValue<string>() == "kill-process")!;
-        Assert.Equal($"{w1.ClusterAddress} (nodes w1-node-1, w1-node-2)", killed["target"]!.GetValue<string>());
-        // SIGKILL: the process ended without a word (no exit status of its own, no "leaving" in its output).
-        Assert.NotEqual(0, await w1.ExitCode.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.DoesNotContain("this member was removed from the cluster", w1.Output, StringComparison.Ordinal);
-        Assert.Contains(report["invariants"]!.AsArray(), i => i!["name"]!.GetValue<string>() == "killed-node-pods-replaced" && i["held"]!.GetValue<bool>());
-        Assert.All(await RunningPodNodes(api), n => Assert.StartsWith("w2-", n, StringComparison.Ordinal));
+            var killed = Assert.Single(report["faults"]!.AsArray(), f => f!["action"]!.GetValue<string>() == "kill-process")!;
+            Assert.Equal($"{w1.ClusterAddress} (nodes w1-node-1, w1-node-2)", killed["target"]!.GetValue<string>());
+            // SIGKILL: the process ended without a word (no exit status of its own, no "leaving" in its output).
+            Assert.NotEqual(0, await w1.ExitCode.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.DoesNotContain("this member was removed from the cluster", w1.Output, StringComparison.Ordinal);
+            Assert.Contains(report["invariants"]!.AsArray(), i => i!["name"]!.GetValue<string>() == "killed-node-pods-replaced" && i["held"]!.GetValue<bool>());
+            Assert.All(await RunningPodNodes(api), n => Assert.StartsWith("w2-", n, StringComparison.Ordinal));
+
+            // Eight minutes later the runner started w1 again from the command line its console reported, at the same
+            // console address (its --console-port 0 became the port it had): a new process, and its nodes Ready again.
+            Assert.Single(report["faults"]!.AsArray(), f => f!["action"]!.GetValue<string>() == "restart-process");
+            var info = JsonNode.Parse((await EmulatorProcess.RunCliAsync("pbm", w1.ConsoleAddress, "process", "info", "--output", "json")).Stdout)!.AsArray().Single()!;
+            Assert.NotEqual(original.ToString(System.Globalization.CultureInfo.InvariantCulture), info["pid"]!.GetValue<string>());
+            Assert.Contains("--name w1", info["command"]!.GetValue<string>(), StringComparison.Ordinal);
+            await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "w1's nodes Ready again");
+        }
+        finally
+        {
+            // The restarted member belongs to no test process: whatever process answers at w1's console now is ended here.
+            var answer = await EmulatorProcess.RunCliAsync("pbm", w1.ConsoleAddress, "process", "info", "--output", "json");
+            if (answer.ExitCode == 0 && JsonNode.Parse(answer.Stdout)?.AsArray().SingleOrDefault()?["pid"]?.GetValue<string>() is { } pidText
+                && int.TryParse(pidText, System.Globalization.CultureInfo.InvariantCulture, out var pid) && pid != original)
+            {
+                try
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone.
+                }
+            }
+        }
     }
 
     /// <summary>Runs the shipped <paramref name="file"/> against the four members (their consoles, cp1's API, w1's address) and returns its JSON report.</summary>

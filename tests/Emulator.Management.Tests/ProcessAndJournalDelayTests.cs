@@ -40,6 +40,24 @@ public sealed class ProcessAndJournalDelayTests : EmulatorTestKit, IAsyncLifetim
         Assert.Equal(Environment.MachineName, row["host"]!.GetValue<string>());
         Assert.Equal(ConsoleOutput.Time(self.StartTime.ToUniversalTime()), row["started"]!.GetValue<string>());
         Assert.Equal("-", row["address"]!.GetValue<string>());
+        // The command line reads back to this process's executable and arguments; the directory is its working directory.
+        var command = ShellWords.Split(row["command"]!.GetValue<string>());
+        Assert.Equal(Environment.ProcessPath, command[0]);
+        Assert.Equal(Environment.GetCommandLineArgs().Skip(1), command.Skip(command.Count - (Environment.GetCommandLineArgs().Length - 1)));
+        Assert.Equal(Environment.CurrentDirectory, row["directory"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("")]
+    [InlineData("two words")]
+    [InlineData("it's")]
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres")]
+    [InlineData("$HOME and \"quotes\" and `ticks` and \\")]
+    public void Shell_words_read_back_what_they_wrote(string argument)
+    {
+        string[] arguments = ["/usr/bin/dotnet", "emulator.dll", argument, "--name", "w1"];
+        Assert.Equal(arguments, ShellWords.Split(ShellWords.Join(arguments)));
     }
 
     [Fact]

@@ -233,10 +233,6 @@ public static class ExperimentReader
             {
                 throw new ExperimentException($"{field}member: the experiment observes the cluster through consoles[0]: kill-process needs member, the console of another member");
             }
-            if (fault["for"] is not null)
-            {
-                throw new ExperimentException($"{field}for: a killed member of an attached cluster is started again by whoever runs it, not by the experiment");
-            }
         }
         TimeSpan? delay = null;
         if (action == FaultAction.DelayJournal)

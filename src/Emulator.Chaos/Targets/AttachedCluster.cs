@@ -22,12 +22,16 @@ public sealed class AttachedCluster : IChaosTarget
 {
     private const string FieldManager = "emulator-chaos";
     private const string LedgerName = "chaos-ledger";
-    private readonly IReadOnlyList<ConsoleClient> _consoles;
+    /// <summary>How long a restarted member may take until its console answers again.</summary>
+    private static readonly TimeSpan RestartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly ConsoleClient[] _consoles;
     private readonly HttpClient _api;
+    private readonly Dictionary<string, MemberProcess> _killed = new(StringComparer.Ordinal);
 
     private AttachedCluster(IReadOnlyList<ConsoleClient> consoles, HttpClient api)
     {
-        _consoles = consoles;
+        _consoles = [.. consoles];
         _api = api;
     }
 
@@ -257,17 +261,109 @@ public sealed class AttachedCluster : IChaosTarget
             process.Kill(entireProcessTree: false);
             await process.WaitForExitAsync();
         }
+        _killed[name] = info;
     }
 
     /// <inheritdoc />
-    public Task RestartProcessAsync(string name, int member) =>
-        throw new ChaosTargetException($"the member {name} is started again by whoever runs it: an attached cluster's kill-process has no for");
+    /// <remarks>
+    /// The member is started again as it was started: the command line and working directory its console reported
+    /// before the kill (<c>process info</c>), with this runner's environment, detached from the runner (it outlives the
+    /// experiment) and its output appended to a log file in the temporary directory. A console port of 0 becomes the
+    /// port the console had, so the experiment reaches the member at the same address; other ports of 0 are picked
+    /// afresh. Done once the console answers as a new process.
+    /// </remarks>
+    public async Task RestartProcessAsync(string name, int member)
+    {
+        if (!_killed.Remove(name, out var killed))
+        {
+            throw new ChaosTargetException($"the member {name} was not killed by this experiment: nothing to start again");
+        }
+        if (OperatingSystem.IsWindows())
+        {
+            throw new ChaosTargetException($"starting the member {name} again needs a POSIX shell: an attached cluster's kill-process has no for on Windows");
+        }
+        var address = _consoles[member].Address;
+        IReadOnlyList<string> command;
+        try
+        {
+            command = ShellWords.Split(killed.Command);
+        }
+        catch (FormatException e)
+        {
+            throw new ChaosTargetException($"the member {name} reported a command line that cannot be read back: {e.Message}", e);
+        }
+        if (command.Count == 0 || command[0].Length == 0)
+        {
+            throw new ChaosTargetException($"the member {name} did not report its command line (process info): it cannot be started again");
+        }
+        var log = Path.Combine(Path.GetTempPath(), $"emulator-{string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-'))}-{killed.Pid}.log");
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = killed.Directory };
+        // The shell points the member's output at the log and replaces itself with it: nothing of the runner stays open in it.
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add(log);
+        foreach (var argument in WithConsolePort(command, address[(address.LastIndexOf(':') + 1)..]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        try
+        {
+            using var started = System.Diagnostics.Process.Start(start) ?? throw new ChaosTargetException($"the member {name} could not be started again");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ChaosTargetException($"the member {name} could not be started again: {e.Message}", e);
+        }
+        var deadline = DateTime.UtcNow + RestartTimeout;
+        while (true)
+        {
+            try
+            {
+                var console = await ConsoleClient.ConnectAsync(address);
+                var previous = _consoles[member];
+                _consoles[member] = console;
+                previous.Dispose();
+                if ((await ProcessInfoAsync(member)).Pid != killed.Pid)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is SocketException or ChaosTargetException or IOException)
+            {
+                // Not listening yet (or the old process's console, not yet gone).
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ChaosTargetException($"the member {name}, started again, did not answer at {address} within {RestartTimeout.TotalSeconds:0} s (its output: {log})");
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The arguments with <c>--console-port 0</c> (or <c>=0</c>) replaced by <paramref name="port"/>.</summary>
+    private static IEnumerable<string> WithConsolePort(IReadOnlyList<string> command, string port)
+    {
+        for (var i = 0; i < command.Count; i++)
+        {
+            if (command[i] == "--console-port" && i + 1 < command.Count && command[i + 1] == "0")
+            {
+                yield return command[i];
+                yield return port;
+                i++;
+            }
+            else
+            {
+                yield return command[i] == "--console-port=0" ? "--console-port=" + port : command[i];
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async Task SetJournalDelayAsync(TimeSpan delay, int member) =>
         await Run(member, "persistence", "delay", delay == TimeSpan.Zero ? "off" : ((long)Math.Ceiling(delay.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms");
 
-    private sealed record MemberProcess(string Name, int Pid, string Host, DateTimeOffset Started);
+    private sealed record MemberProcess(string Name, int Pid, string Host, DateTimeOffset Started, string Command, string Directory);
 
     private async Task<MemberProcess> ProcessInfoAsync(int member)
     {
@@ -279,7 +375,7 @@ public sealed class AttachedCluster : IChaosTarget
             throw new ChaosTargetException($"the console at {_consoles[member].Address} did not say which process it is (process info)");
         }
         var address = row["address"]?.GetValue<string>() is { } a && a != "-" ? a : $"pid {pidText}";
-        return new MemberProcess(address, pid, host, started);
+        return new MemberProcess(address, pid, host, started, row["command"]?.GetValue<string>() ?? "", row["directory"]?.GetValue<string>() ?? Environment.CurrentDirectory);
     }
 
     private async Task<ConsoleAnswer> Run(int member, params string[] args)

@@ -8,7 +8,8 @@ namespace Emulator.Management.Palettes;
 /// <summary>
 /// <c>process info</c>: the operating-system process this console belongs to — its id, the machine it runs on and when
 /// it started — beside its cluster address and roles. It is what a tool needs to act on the process itself, as a chaos
-/// experiment's <c>kill-process</c> does (it SIGKILLs a member it finds on its own machine, and only there).
+/// experiment's <c>kill-process</c> does (it SIGKILLs a member it finds on its own machine, and only there) — and its
+/// command line and working directory, with which the experiment starts it again after the fault's <c>for</c>.
 /// </summary>
 public sealed class ProcessPalette(ActorSystem system) : Palette
 {
@@ -21,7 +22,7 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     /// <inheritdoc />
     public override IReadOnlyList<ConsoleCommandInfo> Commands { get; } =
     [
-        new("info", "info", "process id, host, start time, cluster address and roles of this member"),
+        new("info", "info", "process id, host, start time, cluster address, roles, command line and working directory of this member"),
     ];
 
     /// <inheritdoc />
@@ -30,14 +31,43 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
         arguments.Done();
         using var process = Process.GetCurrentProcess();
         var member = system is ExtendedActorSystem { Provider: IClusterActorRefProvider } ? Akka.Cluster.Cluster.Get(system) : null;
-        await output.Table(["PID", "HOST", "STARTED", "ADDRESS", "ROLES"],
+        await output.Table(["PID", "HOST", "STARTED", "ADDRESS", "ROLES", "COMMAND", "DIRECTORY"],
         [[
             process.Id.ToString(CultureInfo.InvariantCulture),
             Environment.MachineName,
             ConsoleOutput.Time(process.StartTime.ToUniversalTime()),
             member is null ? "-" : MemberAddress.Endpoint(member.SelfAddress),
             member is null ? "-" : string.Join(",", member.SelfRoles.Order(StringComparer.Ordinal)),
+            ShellWords.Join(CommandLine()),
+            Environment.CurrentDirectory,
         ]]).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// The process's command line: the executable's full path, then the arguments it was given (on Linux as the kernel
+    /// keeps them; elsewhere as .NET reports them, the entry assembly first when a host such as <c>dotnet</c> runs it).
+    /// </summary>
+    private static IReadOnlyList<string> CommandLine()
+    {
+        var executable = Environment.ProcessPath ?? "";
+        try
+        {
+            var raw = File.ReadAllText("/proc/self/cmdline");
+            var arguments = raw.TrimEnd('\0').Split('\0');
+            if (arguments.Length > 0)
+            {
+                return [executable, .. arguments.Skip(1)];
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        var given = Environment.GetCommandLineArgs();
+        var hosted = given.Length > 0 && !string.Equals(Path.GetFullPath(given[0]), executable, StringComparison.Ordinal);
+        return [executable, .. hosted ? given : given.Skip(1)];
     }
 }

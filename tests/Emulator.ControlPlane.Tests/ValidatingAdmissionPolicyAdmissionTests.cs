@@ -86,6 +86,20 @@ public sealed class ValidatingAdmissionPolicyAdmissionTests() : ApiStoreTestKit(
     }
 
     [Fact]
+    public void The_request_says_whether_the_write_is_a_dry_run()
+    {
+        Ok(new CreateObject(Policies, Policy("no-dry-runs", """
+            {"matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "DELETE"], "resources": ["configmaps"]}]},
+             "validations": [{"expression": "!request.dryRun", "message": "dry runs are not allowed here"}]}
+            """)));
+        Ok(new CreateObject(Bindings, Binding("no-dry-runs-binding", "no-dry-runs")));
+        Assert.EndsWith("denied request: dry runs are not allowed here", Send(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "trial"), DryRun: true)).Error!.Message);
+        Ok(new CreateObject(ConfigMaps, Object("ConfigMap", "default", "real")));
+        Assert.EndsWith("denied request: dry runs are not allowed here", Send(new DeleteObject(ConfigMaps, "default", "real", new DeleteOptions(DryRun: true))).Error!.Message);
+        Ok(new DeleteObject(ConfigMaps, "default", "real", new DeleteOptions()));
+    }
+
+    [Fact]
     public void Without_a_binding_or_for_other_resources_nothing_is_enforced()
     {
         MaxReplicasPolicy();

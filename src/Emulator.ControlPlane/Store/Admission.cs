@@ -47,6 +47,9 @@ public interface IAdmissionContext
     void Warn(string text)
     {
     }
+
+    /// <summary>True when the write being admitted is a dry run (<c>?dryRun=All</c>): validated, never stored.</summary>
+    bool DryRun => false;
 }
 
 /// <summary>

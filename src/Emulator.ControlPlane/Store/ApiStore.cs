@@ -192,6 +192,13 @@ public sealed partial class ApiStore : PersistentActor
         _correlation = request.Correlation;
         _requester = Sender;
         _admissionView.Warnings.Clear();
+        _admissionView.DryRun = request switch
+        {
+            CreateObject create => create.DryRun,
+            UpdateObject update => update.DryRun,
+            DeleteObject delete => delete.Options.DryRun,
+            _ => false,
+        };
         var nextResourceVersion = _nextResourceVersion;
         try
         {
@@ -328,6 +335,9 @@ public sealed partial class ApiStore : PersistentActor
 
         /// <summary>The warnings admission gave the command being run, for its reply.</summary>
         public List<string> Warnings { get; } = [];
+
+        /// <summary>Whether the command being run is a dry run.</summary>
+        public bool DryRun { get; set; }
 
         public void Warn(string text) => Warnings.Add(text);
     }

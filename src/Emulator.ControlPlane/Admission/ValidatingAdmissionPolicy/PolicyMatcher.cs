@@ -16,7 +16,8 @@ namespace Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy;
 /// <param name="Name">The object's name.</param>
 /// <param name="Object">The object written (null for a delete).</param>
 /// <param name="OldObject">The stored object an update replaces or a delete removes.</param>
-public sealed record PolicyRequest(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, JsonObject? OldObject);
+/// <param name="DryRun">True for a dry run.</param>
+public sealed record PolicyRequest(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, JsonObject? OldObject, bool DryRun = false);
 
 /// <summary>
 /// Kubernetes' <c>matchConstraints</c> / binding <c>matchResources</c> matching: resource rules (API groups, versions,

@@ -46,7 +46,7 @@ public static class ValidatingAdmissionPolicyAdmission
         };
         Admit(new PolicyRequest(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE",
             type.Namespaced ? JsonTree.GetString(obj, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old), stored);
+            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old, stored.DryRun), stored);
     }
 
     /// <summary>Evaluates the policies that match a DELETE of <paramref name="existing"/>: <c>object</c> is null, <c>oldObject</c> the stored object.</summary>
@@ -54,7 +54,7 @@ public static class ValidatingAdmissionPolicyAdmission
     public static void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored) =>
         Admit(new PolicyRequest(type, "", "DELETE",
             type.Namespaced ? JsonTree.GetString(existing, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing), stored);
+            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing, stored.DryRun), stored);
 
     private static void Admit(PolicyRequest request, IAdmissionContext stored)
     {
@@ -343,7 +343,7 @@ public static class ValidatingAdmissionPolicyAdmission
                 ["username"] = "kubernetes-admin",
                 ["groups"] = new JsonArray("system:masters", "system:authenticated"),
             },
-            ["dryRun"] = false,
+            ["dryRun"] = request.DryRun,
             ["options"] = new JsonObject
             {
                 ["kind"] = request.Operation switch { "CREATE" => "CreateOptions", "DELETE" => "DeleteOptions", _ => "UpdateOptions" },

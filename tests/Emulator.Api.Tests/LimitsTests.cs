@@ -174,9 +174,10 @@ public sealed class LimitsTests : IAsyncLifetime
     [Fact]
     public async Task Writes_beyond_max_mutating_in_flight_get_the_api_servers_429_until_a_slot_frees()
     {
-        await Start(new ApiServerOptions { MaxMutatingRequestsInFlight = 1, RequestTimeout = TimeSpan.FromSeconds(1.5) });
+        await Start(new ApiServerOptions { MaxMutatingRequestsInFlight = 1, RequestTimeout = TimeSpan.FromSeconds(5) });
         using var stalled = await StalledPost("/api/v1/namespaces/default/configmaps");
-        // The stalled write holds the only mutating slot (give the server a moment to take it).
+        // The stalled write holds the only mutating slot (give the server a moment to take it; its timeout leaves room
+        // for a loaded machine to get the refusal in before the slot frees).
         HttpStatusCode status = default;
         string text = "";
         HttpResponseMessage? refused = null;

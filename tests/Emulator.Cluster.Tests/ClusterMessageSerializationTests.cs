@@ -47,7 +47,12 @@ public sealed class ClusterMessageSerializationTests : Akka.TestKit.Xunit2.TestK
     private static IEnumerable<object> Samples(IActorRef? actor = null)
     {
         var ownership = new FieldOwnership("kubectl-client-side-apply", "scale", "apps/v1") { Applied = true };
-        yield return new CreateObject(ResourceTypes.Pods, Pod("a"), DryRun: true) { Ownership = ownership, Correlation = new Relist("n", 2) };
+        yield return new CreateObject(ResourceTypes.Pods, Pod("a"), DryRun: true)
+        {
+            Ownership = ownership,
+            Correlation = new Relist("n", 2),
+            UserInfo = new JsonObject { ["username"] = "jane", ["groups"] = new JsonArray("dev", "system:authenticated") },
+        };
         yield return new UpdateObject(ResourceTypes.Pods, Pod("a"), UpdateScope.Status) { Ownership = ownership, Correlation = "by-string" };
         yield return new DeleteObject(ResourceTypes.Pods, "default", "a", new DeleteOptions(30, "uid-1", "12", "Foreground", true)) { Correlation = 42L };
         yield return new GetObject(ResourceTypes.Nodes, null, "worker-1-node-0");

@@ -110,6 +110,45 @@ public sealed class ValidatingAdmissionPolicyEndToEndTests(ClusterFixture cluste
     }
 
     [Fact]
+    public async Task A_policy_sees_the_requesting_user()
+    {
+        var kubectl = cluster.NewClient("1.33");
+        (await kubectl.RunWithInput("""
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata:
+              name: admins-only
+            spec:
+              matchConstraints:
+                resourceRules:
+                - apiGroups: [""]
+                  apiVersions: ["v1"]
+                  operations: ["CREATE"]
+                  resources: ["secrets"]
+                namespaceSelector:
+                  matchLabels:
+                    kubernetes.io/metadata.name: vap-user
+              validations:
+              - expression: "'system:masters' in request.userInfo.groups"
+                messageExpression: "request.userInfo.username + ' may not create secrets'"
+                reason: Forbidden
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata:
+              name: admins-only
+            spec:
+              policyName: admins-only
+              validationActions: [Deny]
+            """, "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("create", "namespace", "vap-user")).Succeeded();
+        (await kubectl.Run("create", "secret", "generic", "mine", "-n", "vap-user", "--from-literal=a=b")).Succeeded();
+        var refused = await kubectl.Run("create", "secret", "generic", "theirs", "-n", "vap-user", "--from-literal=a=b", "--as", "jane", "--as-group", "developers");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("secrets \"theirs\" is forbidden: ValidatingAdmissionPolicy 'admins-only' with binding 'admins-only' denied request: jane may not create secrets", refused.Stderr);
+    }
+
+    [Fact]
     public async Task CRD_rules_use_Kubernetes_libraries_and_unknown_functions_are_refused()
     {
         var kubectl = cluster.NewClient("1.33");

@@ -79,7 +79,7 @@ public sealed partial class ResourceHandler
         var nextStatus = next["status"] as JsonObject ?? [];
         next["status"] = nextStatus;
         nextStatus["conditions"] = conditions;
-        var updated = await Ask(new UpdateObject(Type(route), next, UpdateScope.Status, DryRun(context)) { Ownership = Ownership(context, route, "approval") }).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), next, UpdateScope.Status, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route, "approval") }).ConfigureAwait(false);
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
 

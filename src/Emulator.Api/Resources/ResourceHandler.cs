@@ -155,6 +155,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     private static ObjectSelector? Filter(HttpContext context) =>
         ListFilter.Parse(context.Request.Query["labelSelector"].FirstOrDefault(), context.Request.Query["fieldSelector"].FirstOrDefault());
 
+    /// <summary>The requesting user as admission sees it (<c>userInfo</c> of the AdmissionRequest).</summary>
+    private static JsonObject UserInfo(HttpContext context) => Reviews.UserInfo(RequestUser.Of(context.Request));
+
     private async Task<StoredObject> Ask(object command)
     {
         var reply = await store.Ask<StoreReply>(command, options.StoreTimeout).ConfigureAwait(false);
@@ -430,7 +433,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         {
             SetRequestor(obj, RequestUser.Of(context.Request));
         }
-        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
+        var created = await Ask(new CreateObject(Type(route), Stored(route, obj), DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, created, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(created), 201).ConfigureAwait(false);
     }
@@ -455,7 +458,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
             RejectUnknownFields(context, route, body);
         }
         var scope = ScopeOf(route);
-        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), Stored(route, body), scope, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
         Served(route, updated, DryRun(context));
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(updated)).ConfigureAwait(false);
     }
@@ -476,7 +479,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var current = await Ask(new GetObject(Type(route), route.Namespace, route.Name!)).ConfigureAwait(false);
         var obj = current.ToJsonObject();
         Scale.SetReplicas(route.Resource, obj, replicas.Value);
-        var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context)) { Ownership = Ownership(context, route, "scale") }).ConfigureAwait(false);
+        var updated = await Ask(new UpdateObject(Type(route), obj, UpdateScope.Main, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route, "scale") }).ConfigureAwait(false);
         await ApiResponses.WriteJson(context, Scale.From(route.Resource, updated.ToJsonObject())).ConfigureAwait(false);
     }
 
@@ -531,7 +534,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
             var scope = ScopeOf(route);
-            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { Ownership = Ownership(context, route) }, options.StoreTimeout).ConfigureAwait(false);
+            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route) }, options.StoreTimeout).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {
                 continue;
@@ -576,7 +579,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     private async Task Delete(HttpContext context, ResourceRoute route)
     {
         var deleteOptions = await ReadDeleteOptions(context).ConfigureAwait(false);
-        var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions)).ConfigureAwait(false);
+        var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions) { UserInfo = UserInfo(context) }).ConfigureAwait(false);
         Served(route, result, deleteOptions.DryRun);
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(result)).ConfigureAwait(false);
     }
@@ -588,7 +591,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var deleted = new List<StoredObject>();
         foreach (var item in list.Items)
         {
-            var reply = await store.Ask<StoreReply>(new DeleteObject(Type(route), item.Namespace, item.Name, deleteOptions), options.StoreTimeout).ConfigureAwait(false);
+            var reply = await store.Ask<StoreReply>(new DeleteObject(Type(route), item.Namespace, item.Name, deleteOptions) { UserInfo = UserInfo(context) }, options.StoreTimeout).ConfigureAwait(false);
             if (reply.Object is { } obj)
             {
                 deleted.Add(obj);

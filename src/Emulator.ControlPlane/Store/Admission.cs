@@ -50,6 +50,9 @@ public interface IAdmissionContext
 
     /// <summary>True when the write being admitted is a dry run (<c>?dryRun=All</c>): validated, never stored.</summary>
     bool DryRun => false;
+
+    /// <summary>The requesting user of the write being admitted (<see cref="StoreCommand.UserInfo"/>), or null.</summary>
+    JsonObject? UserInfo => null;
 }
 
 /// <summary>

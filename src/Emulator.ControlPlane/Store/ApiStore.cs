@@ -199,6 +199,7 @@ public sealed partial class ApiStore : PersistentActor
             DeleteObject delete => delete.Options.DryRun,
             _ => false,
         };
+        _admissionView.UserInfo = request.UserInfo;
         var nextResourceVersion = _nextResourceVersion;
         try
         {
@@ -338,6 +339,9 @@ public sealed partial class ApiStore : PersistentActor
 
         /// <summary>Whether the command being run is a dry run.</summary>
         public bool DryRun { get; set; }
+
+        /// <summary>The user of the command being run, when an API request sent it.</summary>
+        public JsonObject? UserInfo { get; set; }
 
         public void Warn(string text) => Warnings.Add(text);
     }

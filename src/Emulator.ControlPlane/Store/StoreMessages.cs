@@ -46,6 +46,12 @@ public abstract record StoreCommand
 {
     /// <summary>Opaque to the store; copied to the reply.</summary>
     public object? Correlation { get; init; }
+
+    /// <summary>
+    /// The user an API request ran as, as an AdmissionRequest's <c>userInfo</c> (<c>username</c>, <c>uid</c>,
+    /// <c>groups</c>, <c>extra</c>), for admission; null for the emulated components' own writes.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? UserInfo { get; init; }
 }
 
 /// <summary>Creates an object; replies <see cref="StoreReply"/>.</summary>

@@ -17,7 +17,8 @@ namespace Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy;
 /// <param name="Object">The object written (null for a delete).</param>
 /// <param name="OldObject">The stored object an update replaces or a delete removes.</param>
 /// <param name="DryRun">True for a dry run.</param>
-public sealed record PolicyRequest(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, JsonObject? OldObject, bool DryRun = false);
+/// <param name="UserInfo">The requesting user (null: the emulated components' own writes, seen as the administrator).</param>
+public sealed record PolicyRequest(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, JsonObject? OldObject, bool DryRun = false, JsonObject? UserInfo = null);
 
 /// <summary>
 /// Kubernetes' <c>matchConstraints</c> / binding <c>matchResources</c> matching: resource rules (API groups, versions,

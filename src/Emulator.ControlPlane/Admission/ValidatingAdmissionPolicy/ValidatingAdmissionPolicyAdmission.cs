@@ -46,7 +46,7 @@ public static class ValidatingAdmissionPolicyAdmission
         };
         Admit(new PolicyRequest(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE",
             type.Namespaced ? JsonTree.GetString(obj, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old, stored.DryRun), stored);
+            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old, stored.DryRun, stored.UserInfo), stored);
     }
 
     /// <summary>Evaluates the policies that match a DELETE of <paramref name="existing"/>: <c>object</c> is null, <c>oldObject</c> the stored object.</summary>
@@ -54,7 +54,7 @@ public static class ValidatingAdmissionPolicyAdmission
     public static void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored) =>
         Admit(new PolicyRequest(type, "", "DELETE",
             type.Namespaced ? JsonTree.GetString(existing, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing, stored.DryRun), stored);
+            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing, stored.DryRun, stored.UserInfo), stored);
 
     private static void Admit(PolicyRequest request, IAdmissionContext stored)
     {
@@ -338,7 +338,7 @@ public static class ValidatingAdmissionPolicyAdmission
             ["requestResource"] = Resource(),
             ["name"] = request.Name,
             ["operation"] = request.Operation,
-            ["userInfo"] = new JsonObject
+            ["userInfo"] = request.UserInfo?.DeepClone() ?? new JsonObject
             {
                 ["username"] = "kubernetes-admin",
                 ["groups"] = new JsonArray("system:masters", "system:authenticated"),

@@ -7,6 +7,31 @@ namespace Emulator.Node.Tests;
 
 public sealed class KubeletTests : NodeTestKit
 {
+    /// <summary>Forwards to the store, dropping the first list of pods (as a store that is moving loses it).</summary>
+    private sealed class FirstPodListLost(IActorRef store) : UntypedActor
+    {
+        private bool _dropped;
+
+        protected override void OnReceive(object message)
+        {
+            if (message is ListObjects { Type.Resource: "pods" } && !_dropped)
+            {
+                _dropped = true;
+                return;
+            }
+            store.Forward(message);
+        }
+    }
+
+    [Fact]
+    public void A_kubelet_whose_first_list_is_lost_lists_again_and_runs_its_pods()
+    {
+        StartHost(pullDelay: TimeSpan.Zero, store: Sys.ActorOf(Props.Create(() => new FirstPodListLost(Store))));
+        CreatePod();
+        Run(TimeSpan.FromSeconds(15));
+        AwaitAssert(() => Assert.Equal("Running", Phase(Pod())));
+    }
+
     [Fact]
     public void A_bound_pod_goes_pending_then_running_and_ready()
     {

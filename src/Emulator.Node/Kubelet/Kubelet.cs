@@ -64,6 +64,16 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     private sealed record Relist;
 
+    private sealed record RelistTimeout;
+
+    /// <summary>First wait for the store's list before the kubelet lists again; it doubles up to two minutes.</summary>
+    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan MaxListTimeout = TimeSpan.FromMinutes(2);
+
+    private TimeSpan _listTimeout = ListTimeout;
+    private bool _watching;
+
     private sealed record RecallAgain;
 
     /// <inheritdoc />
@@ -103,7 +113,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 _images.UnionWith(recalled.State.Images);
                 Become(OnReceive);
                 Stash.UnstashAll();
-                _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
+                ListPods();
                 break;
             case RecallAgain:
                 Recall();
@@ -119,8 +129,19 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     {
         switch (message)
         {
-            case ListReply { Correlation: Relist } listed:
+            case ListReply { Correlation: Relist } listed when !_watching:
+                Timers.Cancel("relist");
+                _watching = true;
                 Listed(listed);
+                break;
+            case ListReply { Correlation: Relist }:
+                // A second answer to a list asked again: the watch already runs from the first.
+                break;
+            case RelistTimeout when !_watching:
+                _listTimeout = TimeSpan.FromTicks(Math.Min(MaxListTimeout.Ticks, _listTimeout.Ticks * 2));
+                ListPods();
+                break;
+            case RelistTimeout:
                 break;
             case WatchEvent change:
                 if (change.Type == WatchEventType.Deleted)
@@ -134,7 +155,9 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 break;
             case WatchExpired:
                 _hub.Tell(new StopWatch(Self), Self);
-                _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
+                _watching = false;
+                _listTimeout = ListTimeout;
+                ListPods();
                 break;
             case PodCidrAssigned assigned:
                 NetworkConfigured(assigned.Cidr);
@@ -211,6 +234,17 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     /// <summary>Tells the runtime of a change, tagged with this node.</summary>
     private void Record(RuntimeEvent change) => _runtime.Tell(change with { Node = _node.Name }, Self);
+
+    /// <summary>
+    /// Lists the node's pods (then watches from the list's version). Until an answer comes the list is asked again,
+    /// backing off: a list lost while the store moves or starts would otherwise leave the node deaf to its pods, Ready
+    /// and running nothing.
+    /// </summary>
+    private void ListPods()
+    {
+        _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Relist() }, Self);
+        Timers.StartSingleTimer("relist", new RelistTimeout(), _listTimeout);
+    }
 
     private void Listed(ListReply listed)
     {

@@ -27,8 +27,21 @@ public static class EndpointCategories
     /// <summary>True when the hints send a node in <paramref name="zone"/> to its own zone's endpoints.</summary>
     public static bool PreferSameZone(IReadOnlyList<RouteEndpoint> endpoints, string zone)
     {
-        var ready = endpoints.Where(e => e.Ready).ToList();
-        return ready.Count > 0 && ready.All(e => e.HasZoneHints) && ready.Any(e => e.HintedFor(zone));
+        // One pass, stopping at the first ready endpoint without a hint (the usual, unhinted case: a connection's cost).
+        var forZone = false;
+        foreach (var endpoint in endpoints)
+        {
+            if (!endpoint.Ready)
+            {
+                continue;
+            }
+            if (!endpoint.HasZoneHints)
+            {
+                return false;
+            }
+            forZone = forZone || endpoint.HintedFor(zone);
+        }
+        return forZone;
     }
 
     /// <summary>The endpoints for policy Local on <paramref name="nodeName"/>.</summary>

@@ -27,9 +27,9 @@ public sealed class NodeServiceRules
                 _local[route] = [.. EndpointCategories.Local(route.Endpoints, nodeName)];
             }
             // Hinted routes are the node's own; the others share the zone's list.
-            if (nodeZone is not null && !_sameZone.ContainsKey(route) && EndpointCategories.PreferSameZone(route.Endpoints, nodeZone))
+            if (nodeZone is not null && !_sameZone.ContainsKey(route) && SameZoneEndpoints(route, nodeZone) is { } near)
             {
-                _sameZone[route] = [.. EndpointCategories.Cluster(route.Endpoints, nodeZone)];
+                _sameZone[route] = near;
             }
         }
     }
@@ -58,11 +58,10 @@ public sealed class NodeServiceRules
         var local = external ? route.ExternalLocal : route.InternalLocal;
         return local
             ? _local.GetValueOrDefault(route) ?? [.. EndpointCategories.Local(route.Endpoints, NodeName)]
-            : _sameZone.GetValueOrDefault(route) ?? ClusterEndpoints(route);
+            : _sameZone.GetValueOrDefault(route) ?? (NodeZone is { } zone ? SameZoneEndpoints(route, zone) : null) ?? Zone.ClusterEndpoints(route);
     }
 
-    private IReadOnlyList<RouteEndpoint> ClusterEndpoints(ServiceRoute route) =>
-        NodeZone is { } zone && EndpointCategories.PreferSameZone(route.Endpoints, zone)
-            ? [.. EndpointCategories.Cluster(route.Endpoints, zone)]
-            : Zone.ClusterEndpoints(route);
+    /// <summary>The endpoints hinted for <paramref name="zone"/> when the hints apply there, else null.</summary>
+    private static IReadOnlyList<RouteEndpoint>? SameZoneEndpoints(ServiceRoute route, string zone) =>
+        EndpointCategories.PreferSameZone(route.Endpoints, zone) ? [.. route.Endpoints.Where(e => e.Ready && e.HintedFor(zone))] : null;
 }

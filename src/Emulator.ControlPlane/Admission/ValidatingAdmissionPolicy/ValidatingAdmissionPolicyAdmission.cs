@@ -44,17 +44,19 @@ public static class ValidatingAdmissionPolicyAdmission
             AdmissionOperation.UpdateEphemeralContainers => "ephemeralcontainers",
             _ => "",
         };
-        Admit(new PolicyRequest(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE",
-            type.Namespaced ? JsonTree.GetString(obj, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(obj, "metadata", "name") ?? "", obj, old, stored.DryRun, stored.UserInfo), stored);
+        Admit(Request(type, subresource, operation == AdmissionOperation.Create ? "CREATE" : "UPDATE", obj, obj, old, stored), stored);
     }
 
     /// <summary>Evaluates the policies that match a DELETE of <paramref name="existing"/>: <c>object</c> is null, <c>oldObject</c> the stored object.</summary>
     /// <exception cref="ApiStatusException">When a policy with a <c>Deny</c> binding refuses the delete.</exception>
     public static void AdmitDelete(ResourceType type, JsonObject existing, IAdmissionContext stored) =>
-        Admit(new PolicyRequest(type, "", "DELETE",
-            type.Namespaced ? JsonTree.GetString(existing, "metadata", "namespace") ?? "" : "",
-            JsonTree.GetString(existing, "metadata", "name") ?? "", null, existing, stored.DryRun, stored.UserInfo), stored);
+        Admit(Request(type, "", "DELETE", existing, null, existing, stored), stored);
+
+    /// <summary>The request of a write: <paramref name="named"/> gives the namespace and name, the context the dry run and user.</summary>
+    private static PolicyRequest Request(ResourceType type, string subresource, string operation, JsonObject named, JsonObject? obj, JsonObject? old, IAdmissionContext stored) =>
+        new(type, subresource, operation,
+            type.Namespaced ? JsonTree.GetString(named, "metadata", "namespace") ?? "" : "",
+            JsonTree.GetString(named, "metadata", "name") ?? "", obj, old, stored.DryRun, stored.UserInfo);
 
     private static void Admit(PolicyRequest request, IAdmissionContext stored)
     {

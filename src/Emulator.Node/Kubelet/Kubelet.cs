@@ -66,12 +66,24 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     private sealed record RelistTimeout;
 
+    private sealed record Resync;
+
+    /// <summary>
+    /// How often the kubelet lists its pods again beside its watch: watch events reach other processes at most once, and
+    /// one lost would leave a pod this node never runs.
+    /// </summary>
+    private static readonly TimeSpan ResyncPeriod = TimeSpan.FromMinutes(1);
+
     /// <summary>First wait for the store's list before the kubelet lists again; it doubles up to two minutes.</summary>
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan MaxListTimeout = TimeSpan.FromMinutes(2);
 
     private TimeSpan _listTimeout = ListTimeout;
+    private long _watchedVersion;
+
+    // Pods deleted while this kubelet ran (a uid never comes back): a resync list taken before a delete must not revive one.
+    private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
     private bool _watching;
 
     private sealed record RecallAgain;
@@ -114,6 +126,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 Become(OnReceive);
                 Stash.UnstashAll();
                 ListPods();
+                Timers.StartPeriodicTimer("resync", new Resync(), ResyncPeriod);
                 break;
             case RecallAgain:
                 Recall();
@@ -137,13 +150,27 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             case ListReply { Correlation: Relist }:
                 // A second answer to a list asked again: the watch already runs from the first.
                 break;
+            case Resync:
+                _store.Tell(new ListObjects(ResourceTypes.Pods, null, new ObjectSelector(Fields: "spec.nodeName=" + _node.Name)) { Correlation = new Resync() }, Self);
+                break;
+            case ListReply { Correlation: Resync } listed when listed.ResourceVersion >= _watchedVersion:
+                // Only what the watch has not brought: a pod unknown here, or a newer version of one. A list older than
+                // an event already seen is skipped (it could bring back a pod deleted since).
+                foreach (var item in listed.Items.Where(i => !_removed.Contains(i.Uid) && (!_pods.TryGetValue(i.Uid, out var known) || known.ResourceVersion < i.ResourceVersion)))
+                {
+                    Sync(item);
+                }
+                break;
             case RelistTimeout when !_watching:
                 _listTimeout = TimeSpan.FromTicks(Math.Min(MaxListTimeout.Ticks, _listTimeout.Ticks * 2));
                 ListPods();
                 break;
             case RelistTimeout:
                 break;
+            case ListReply { Correlation: Resync }:
+                break;
             case WatchEvent change:
+                _watchedVersion = Math.Max(_watchedVersion, change.Object.ResourceVersion);
                 if (change.Type == WatchEventType.Deleted)
                 {
                     Removed(change.Object.Uid);
@@ -318,6 +345,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     private void Removed(string uid)
     {
+        _removed.Add(uid);
         _waitingForIp.Remove(uid);
         _pods.Remove(uid);
         _usage.Remove(uid);

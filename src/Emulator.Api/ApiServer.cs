@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using Emulator.Api.Authorization;
 using Emulator.Api.Discovery;
 using Emulator.Api.Metrics;
 using Emulator.Api.OpenApi;
@@ -116,12 +117,13 @@ public sealed class ApiServer : IAsyncDisposable
         var openApiV2 = new OpenApiV2(catalog, openApi, TimeProvider.System);
         var management = new NodeManagement(options);
         var inFlight = new InFlightLimits(options);
+        var authorization = new RequestAuthorization(new RbacPolicyReader(store, options.StoreTimeout));
         var metrics = options.Metrics is { } metricsServer ? new MetricsApi(store, metricsServer, options) : null;
         // exec, attach and port-forward upgrade to WebSocket (kubectl 1.30+); kubectl pings, the server answers.
         app.UseWebSockets();
         app.Run(context => Limited(context, options, inFlight, async () =>
         {
-            if (await handler.Authenticate(context).ConfigureAwait(false))
+            if (await handler.Authenticate(context).ConfigureAwait(false) && await authorization.Authorize(context).ConfigureAwait(false))
             {
                 await Route(context, catalog, openApi, openApiV2, handler, management, metrics).ConfigureAwait(false);
             }

@@ -3,6 +3,7 @@ using Akka.Pattern;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.ApiRegistration;
 using Emulator.ControlPlane.CertificateSigning;
+using Emulator.ControlPlane.ClusterRoleAggregation;
 using Emulator.ControlPlane.CronJob;
 using Emulator.ControlPlane.CustomResources;
 using Emulator.ControlPlane.DaemonSet;
@@ -25,6 +26,7 @@ using Emulator.ControlPlane.NodeIpam;
 using Emulator.ControlPlane.NodeLifecycle;
 using Emulator.ControlPlane.PodGarbageCollection;
 using Emulator.ControlPlane.PriorityClass;
+using Emulator.ControlPlane.RbacBootstrap;
 using Emulator.ControlPlane.ReplicaSet;
 using Emulator.ControlPlane.ReplicationController;
 using Emulator.ControlPlane.ResourceQuota;
@@ -107,9 +109,11 @@ public static class KubeControllerManager
         // Resynced as rarely as the controller manager's informers (12 h): each sync of a budget without pods repeats its NoPods event.
         Supervised(system, options, "disruption-controller", Props.Create(() => new DisruptionController(options.Store, options.Hub, options.Events, TimeSpan.FromHours(12))));
         // The API server's own bootstrap objects: Local APIServices of the served group versions, API Priority and
-        // Fairness' flow schemas and priority levels, the default ServiceCIDR.
+        // Fairness' flow schemas and priority levels, the RBAC bootstrap roles and bindings, the default ServiceCIDR.
         Supervised(system, options, "apiservice-registration", Props.Create(() => new LocalApiServiceController(options.Store, options.Hub, options.ServedGroupVersions, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "flowcontrol-config", Props.Create(() => new FlowControlConfigurationController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, options, "rbac-bootstrap", Props.Create(() => new RbacBootstrapController(options.Store, options.Hub)));
+        Supervised(system, options, "clusterrole-aggregation-controller", Props.Create(() => new ClusterRoleAggregationController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "default-servicecidr", Props.Create(() => new DefaultServiceCidrController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // Counts what ResourceQuotas track; a full recount every 5 minutes, as kube-controller-manager's default.
         // Signs approved CSRs of the built-in signers (--cluster-signing-cert-file/--cluster-signing-key-file).

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Configuration;
 using Emulator.Api.Discovery;
+using Emulator.ControlPlane.RbacBootstrap;
 using Emulator.ControlPlane.Store;
 using Emulator.Runtime;
 using Emulator.Runtime.Persistence;
@@ -33,6 +34,19 @@ public sealed class ApiServerFixture : IAsyncLifetime
         var store = _system.ActorOf(Props.Create(() => new ApiStore(AdmitAll.Instance, hub, 1000)), "api-store");
         _server = await ApiServer.StartAsync(_system, store, hub, ApiResourceCatalog.Default, new ApiServerOptions { Port = 0 });
         Client = new HttpClient { BaseAddress = _server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        // The RBAC objects an API server creates at start (its bootstrap hook runs in the control plane, not started here).
+        foreach (var (resource, objects) in new[]
+        {
+            ("clusterroles", BootstrapPolicy.ClusterRoles.Values),
+            ("clusterrolebindings", BootstrapPolicy.ClusterRoleBindings.Values),
+        })
+        {
+            foreach (var obj in objects)
+            {
+                var (status, _) = await Send(HttpMethod.Post, "/apis/rbac.authorization.k8s.io/v1/" + resource, obj.DeepClone());
+                Assert.Equal(201, status);
+            }
+        }
     }
 
     public async Task DisposeAsync()
@@ -42,9 +56,13 @@ public sealed class ApiServerFixture : IAsyncLifetime
         await _system.Terminate();
     }
 
-    public async Task<(int Status, JsonObject Body)> Send(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json", string? accept = null)
+    public async Task<(int Status, JsonObject Body)> Send(HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json", string? accept = null, IEnumerable<(string Name, string Value)>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);

@@ -130,6 +130,38 @@ public sealed partial class ApiResourcesEndToEndTests(EmulatorFixture cluster) :
     }
 
     [Fact]
+    public async Task Rbac_decides_what_a_user_may_do_and_what_the_user_may_grant()
+    {
+        var kubectl = cluster.Kubectl;
+        // The bootstrap roles a 1.33 API server creates, view aggregated from the aggregate-to-view roles.
+        var roles = await Ok(kubectl, "get", "clusterroles", "-o", "name");
+        Assert.All(new[] { "admin", "edit", "view", "cluster-admin", "system:discovery" }, r => Assert.Contains("clusterrole.rbac.authorization.k8s.io/" + r + "\n", roles));
+        Assert.Contains("pods/log", await Ok(kubectl, "get", "clusterrole", "view", "-o", "jsonpath={.rules[*].resources}"));
+
+        var refused = await kubectl.Run("get", "pods", "-n", "default", "--as", "jane");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Error from server (Forbidden): pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"", refused.Stderr);
+        var no = await kubectl.Run("auth", "can-i", "create", "deployments", "-n", "rbac-e2e", "--as", "jane");
+        Assert.Equal((1, "no"), (no.ExitCode, no.Stdout.Trim()));
+
+        await Ok(kubectl, "create", "namespace", "rbac-e2e");
+        await Ok(kubectl, "create", "rolebinding", "jane-admin", "-n", "rbac-e2e", "--clusterrole", "admin", "--user", "jane");
+        Assert.Equal("yes", (await Ok(kubectl, "auth", "can-i", "create", "deployments", "-n", "rbac-e2e", "--as", "jane")).Trim());
+        Assert.Equal("yes", (await Ok(cluster.Kubectl127, "auth", "can-i", "delete", "secrets", "-n", "rbac-e2e", "--as", "jane")).Trim());
+        Assert.Equal("no", (await kubectl.Run("auth", "can-i", "create", "deployments", "-n", "default", "--as", "jane")).Stdout.Trim());
+        await Ok(kubectl, "create", "configmap", "settings", "-n", "rbac-e2e", "--from-literal=a=b", "--as", "jane");
+        Assert.Matches(@"deployments\.apps\s+\[\]\s+\[\]\s+\[create delete deletecollection patch update", await Ok(kubectl, "auth", "can-i", "--list", "-n", "rbac-e2e", "--as", "jane"));
+
+        // jane may hand on what she holds, not more.
+        await Ok(kubectl, "create", "role", "cm-reader", "-n", "rbac-e2e", "--verb", "get,list", "--resource", "configmaps", "--as", "jane");
+        var escalation = await kubectl.Run("create", "role", "node-reader", "-n", "rbac-e2e", "--verb", "get", "--resource", "nodes", "--as", "jane");
+        Assert.NotEqual(0, escalation.ExitCode);
+        Assert.Contains("roles.rbac.authorization.k8s.io \"node-reader\" is forbidden: user \"jane\" (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"nodes\"], Verbs:[\"get\"]}", escalation.Stderr);
+        var binding = await kubectl.Run("create", "rolebinding", "bob-root", "-n", "rbac-e2e", "--clusterrole", "cluster-admin", "--user", "bob", "--as", "jane");
+        Assert.Contains("is attempting to grant RBAC permissions not currently held", binding.Stderr);
+    }
+
+    [Fact]
     public async Task The_api_servers_own_objects_are_listed_as_1_33_prints_them()
     {
         var statuses = await cluster.Kubectl.Run("get", "componentstatuses");

@@ -146,7 +146,13 @@ public sealed class CredentialsEndToEndTests(EmulatorFixture cluster) : IClassFi
         Assert.Equal("system:serviceaccount:default:builder", user["username"]!.GetValue<string>());
         Assert.Equal(["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"], user["groups"]!.AsArray().Select(g => g!.GetValue<string>()));
         Assert.Contains("\"kubernetes-admin\"", (await Send(HttpMethod.Post, Reviews, null, SelfReview)).Body);
+        // Authenticated is not authorized: the service account holds only what RBAC binds to it.
+        var (forbidden, refusal) = await Send(HttpMethod.Get, "/api/v1/namespaces/default/pods", token);
+        Assert.Equal((403, "Forbidden", "pods is forbidden: User \"system:serviceaccount:default:builder\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""),
+            (forbidden, JsonNode.Parse(refusal)!["reason"]!.GetValue<string>(), JsonNode.Parse(refusal)!["message"]!.GetValue<string>()));
+        await Ok("create", "rolebinding", "builder-view", "--clusterrole", "view", "--serviceaccount", "default:builder");
         Assert.Equal(200, (await Send(HttpMethod.Get, "/api/v1/namespaces/default/pods", token)).Status);
+        await Ok("delete", "rolebinding", "builder-view");
 
         // A token the API server did not sign, and the token of a deleted service account: 401, nothing served.
         const string Unauthorized = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}""";

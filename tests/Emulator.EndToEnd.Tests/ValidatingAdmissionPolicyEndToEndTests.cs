@@ -143,6 +143,8 @@ public sealed class ValidatingAdmissionPolicyEndToEndTests(ClusterFixture cluste
             """, "apply", "-f", "-")).Succeeded();
         (await kubectl.Run("create", "namespace", "vap-user")).Succeeded();
         (await kubectl.Run("create", "secret", "generic", "mine", "-n", "vap-user", "--from-literal=a=b")).Succeeded();
+        // RBAC lets developers write there; the policy is what refuses jane.
+        (await kubectl.Run("create", "rolebinding", "developers-edit", "-n", "vap-user", "--clusterrole", "edit", "--group", "developers")).Succeeded();
         var refused = await kubectl.Run("create", "secret", "generic", "theirs", "-n", "vap-user", "--from-literal=a=b", "--as", "jane", "--as-group", "developers");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("secrets \"theirs\" is forbidden: ValidatingAdmissionPolicy 'admins-only' with binding 'admins-only' denied request: jane may not create secrets", refused.Stderr);

@@ -7,7 +7,7 @@ namespace Emulator.Api.Resources;
 /// kubeconfig <c>emulator up</c> writes carries none), so a request without one is the cluster's administrator — the
 /// user an API server gives to a client certificate in <c>system:masters</c>; a request with a service account's bearer
 /// token is that service account. Either may impersonate someone else with kubectl's <c>--as</c>/<c>--as-group</c>
-/// headers (RBAC is not enforced, so anyone may impersonate anyone).
+/// headers, when RBAC lets them impersonate.
 /// </summary>
 /// <param name="Username">The user name.</param>
 /// <param name="Uid">The user's uid (empty unless impersonated with one).</param>
@@ -17,6 +17,9 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
 {
     /// <summary>The group every authenticated user is in.</summary>
     public const string AuthenticatedGroup = "system:authenticated";
+
+    /// <summary>The group of requests no authenticator recognised (here: only the impersonated anonymous user).</summary>
+    public const string UnauthenticatedGroup = "system:unauthenticated";
 
     /// <summary>The group the API server's privileged-group authorizer lets do anything.</summary>
     public const string MastersGroup = "system:masters";
@@ -31,6 +34,13 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
     public static void Authenticated(HttpContext context, RequestUser user) => context.Items[ItemKey] = user;
 
     /// <summary>
+    /// Who sent the request, before any impersonation: the user its credential authenticated, or the administrator
+    /// when it carries none. Impersonating needs this user's permission.
+    /// </summary>
+    public static RequestUser Requester(HttpContext context) =>
+        context.Items.TryGetValue(ItemKey, out var authenticated) && authenticated is RequestUser known ? known : Administrator;
+
+    /// <summary>
     /// The user of <paramref name="request"/>: the authenticated one (the administrator without a credential), or the
     /// impersonated user with the impersonated groups (service accounts get their namespace's groups),
     /// <c>system:authenticated</c> added as the API server does.
@@ -42,15 +52,17 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
         var groups = headers["Impersonate-Group"].Where(g => !string.IsNullOrEmpty(g)).Select(g => g!).ToList();
         if (string.IsNullOrEmpty(user))
         {
-            return request.HttpContext.Items.TryGetValue(ItemKey, out var authenticated) && authenticated is RequestUser known ? known : Administrator;
+            return Requester(request.HttpContext);
         }
         if (user.StartsWith("system:serviceaccount:", StringComparison.Ordinal) && user.Split(':') is { Length: 4 } parts)
         {
             groups.AddRange(["system:serviceaccounts", "system:serviceaccounts:" + parts[2]]);
         }
-        if (user != "system:anonymous" && !groups.Contains(AuthenticatedGroup))
+        // As the impersonation filter completes the groups: the anonymous user is unauthenticated, anyone else
+        // authenticated unless impersonated as unauthenticated.
+        if (user == "system:anonymous" ? !groups.Contains(UnauthenticatedGroup) : !groups.Contains(AuthenticatedGroup) && !groups.Contains(UnauthenticatedGroup))
         {
-            groups.Add(AuthenticatedGroup);
+            groups.Add(user == "system:anonymous" ? UnauthenticatedGroup : AuthenticatedGroup);
         }
         var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var header in headers.Where(h => h.Key.StartsWith("Impersonate-Extra-", StringComparison.OrdinalIgnoreCase)))

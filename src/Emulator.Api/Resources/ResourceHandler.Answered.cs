@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using Emulator.Api.Authorization;
 using Emulator.Api.Printing;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
+using Emulator.Kubernetes.Authorization;
 using Emulator.Kubernetes.Validation;
 using Emulator.Runtime.Time;
 using Microsoft.AspNetCore.Http;
@@ -190,7 +192,8 @@ public sealed partial class ResourceHandler
                 errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field)).ToArray()));
         }
         review["status"] = (route.Resource.Kind == "TokenReview" ? await ReviewServiceAccountToken(review).ConfigureAwait(false) : null)
-            ?? Reviews.Answer(route.Resource.Kind, review, RequestUser.Of(context.Request));
+            ?? Reviews.Answer(route.Resource.Kind, review, RequestUser.Of(context.Request),
+                Reviews.NeedsPolicy(route.Resource.Kind) ? await new RbacPolicyReader(store, options.StoreTimeout).Read().ConfigureAwait(false) : RbacPolicy.Empty);
         context.Response.StatusCode = 201;
         await ApiResponses.WriteJson(context, review).ConfigureAwait(false);
     }

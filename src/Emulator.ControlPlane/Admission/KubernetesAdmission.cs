@@ -45,6 +45,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
             switch (operation)
             {
                 case AdmissionOperation.Create:
+                    RoleEscalation.Admit(type, obj, stored);
                     UpdateRules.PrepareTemplateGeneration(candidate, null, kind);
                     AdmitPodPriority(type, obj, old, operation, stored);
                     // Mutating admission comes before the strategy's preparation (a pod's QoS class counts the defaults).
@@ -62,6 +63,7 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
                     break;
                 case AdmissionOperation.Update when old is not null:
                     var live = new KubeObject(old);
+                    RoleEscalation.Admit(type, obj, stored);
                     UpdateRules.PrepareTemplateGeneration(candidate, live, kind);
                     if (type.Key == ServiceAllocationKey)
                     {

@@ -37,9 +37,16 @@ public sealed record ApiStatus(int Code, string Reason, string Message, string? 
         new(422, "Invalid", $"{kind} \"{name}\" is invalid: {string.Join(", ", causes.Select(c => string.IsNullOrEmpty(c.Field) ? c.Message : $"{c.Field}: {c.Message}"))}",
             group, kind, name, causes);
 
-    /// <summary><c>403 Forbidden</c> (e.g. creating in a terminating namespace).</summary>
-    public static ApiStatus Forbidden(string resource, string group, string name, string why) =>
-        new((int)HttpStatusCode.Forbidden, "Forbidden", $"{Qualified(resource, group)} \"{name}\" is forbidden: {why}", group, resource, name);
+    /// <summary>
+    /// <c>403 Forbidden</c> (<c>NewForbidden</c>: creating in a terminating namespace, a request RBAC does not allow):
+    /// <c>pods "web" is forbidden: WHY</c>, <c>pods is forbidden: WHY</c> without a name, <c>forbidden: WHY</c> without a resource.
+    /// </summary>
+    public static ApiStatus Forbidden(string resource, string group, string name, string why)
+    {
+        var subject = resource.Length == 0 ? "" : name.Length == 0 ? Qualified(resource, group) + " is " : $"{Qualified(resource, group)} \"{name}\" is ";
+        return new((int)HttpStatusCode.Forbidden, "Forbidden", $"{subject}forbidden: {why}",
+            group, resource.Length == 0 ? null : resource, name.Length == 0 ? null : name);
+    }
 
     /// <summary>Kubernetes' <c>NewInternalError</c>: 500 InternalError, <c>Internal error occurred: …</c>, the error as its single cause.</summary>
     public static ApiStatus Internal(string error) =>

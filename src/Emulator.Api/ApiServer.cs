@@ -199,6 +199,10 @@ public sealed class ApiServer : IAsyncDisposable
                 return ApiResponses.WriteJson(context, openApi.Root());
             case ["openapi", "v3", .. var documentPath]:
                 return OpenApiDocument(context, openApi, string.Join('/', documentPath));
+            case [".well-known", "openid-configuration"]:
+                return ServiceAccountIssuerDiscovery.ServeConfiguration(context, handler.TokenIssuer);
+            case ["openid", "v1", "jwks"]:
+                return ServiceAccountIssuerDiscovery.ServeKeys(context, handler.TokenIssuer);
             case ["healthz"] or ["readyz"] or ["livez"]:
                 return ApiResponses.WriteText(context, "ok");
             case ["emulator", "v1", "nodes", .. var nodePath]:

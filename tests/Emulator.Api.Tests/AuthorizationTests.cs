@@ -139,4 +139,37 @@ public sealed class AuthorizationTests(ApiServerFixture api) : IClassFixture<Api
         Assert.Contains("""{"verbs":["get"],"nonResourceURLs":["/.well-known/openid-configuration","/openid/v1/jwks"]}""",
             review["status"]!["nonResourceRules"]!.AsArray().Select(r => r!.ToJsonString()));
     }
+
+    [Fact]
+    public async Task Service_accounts_discover_the_issuer_and_verify_tokens_with_its_published_key()
+    {
+        await Create("/api/v1/namespaces/default/serviceaccounts", """{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"verifier"}}""");
+        var (_, tokenRequest) = await api.Send(HttpMethod.Post, "/api/v1/namespaces/default/serviceaccounts/verifier/token", JsonNode.Parse("""{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}"""));
+        var token = tokenRequest["status"]!["token"]!.GetValue<string>();
+        (string, string)[] bearer = [("Authorization", "Bearer " + token)];
+
+        var (status, configuration) = await api.Send(HttpMethod.Get, "/.well-known/openid-configuration", headers: bearer);
+        Assert.Equal(200, status);
+        Assert.Equal("""{"issuer":"https://kubernetes.default.svc.cluster.local","jwks_uri":"https://kubernetes.default.svc.cluster.local/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}""",
+            configuration.ToJsonString());
+        var (_, keys) = await api.Send(HttpMethod.Get, "/openid/v1/jwks", headers: bearer);
+        var key = keys["keys"]!.AsArray().Single()!;
+        Assert.Equal(("sig", "RSA", "RS256"), (key["use"]!.GetValue<string>(), key["kty"]!.GetValue<string>(), key["alg"]!.GetValue<string>()));
+
+        // The published key verifies the token's signature, and its kid is the token's.
+        static byte[] FromBase64Url(string text) => Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/') + new string('=', (4 - (text.Length % 4)) % 4));
+        var parts = token.Split('.');
+        Assert.Equal(key["kid"]!.GetValue<string>(), JsonNode.Parse(FromBase64Url(parts[0]))!["kid"]!.GetValue<string>());
+        using var rsa = System.Security.Cryptography.RSA.Create(new System.Security.Cryptography.RSAParameters
+        {
+            Modulus = FromBase64Url(key["n"]!.GetValue<string>()),
+            Exponent = FromBase64Url(key["e"]!.GetValue<string>()),
+        });
+        Assert.True(rsa.VerifyData(System.Text.Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), FromBase64Url(parts[2]),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1));
+
+        // Service accounts may read it (system:service-account-issuer-discovery); other users need a binding.
+        var (refused, refusal) = await api.Send(HttpMethod.Get, "/openid/v1/jwks", headers: As("jane"));
+        Assert.Equal((403, "forbidden: User \"jane\" cannot get path \"/openid/v1/jwks\""), (refused, refusal["message"]!.GetValue<string>()));
+    }
 }

@@ -21,7 +21,8 @@ public sealed partial class ResourceHandler
     private static readonly ResourceType ServiceAccountType = ResourceTypes.Of("", "serviceaccounts");
     private static readonly ResourceType SecretType = ResourceTypes.Of("", "secrets");
 
-    private ServiceAccountTokenIssuer TokenIssuer => options.ServiceAccountTokens ?? EphemeralIssuer.Value;
+    /// <summary>The issuer of this API server's service account tokens.</summary>
+    public ServiceAccountTokenIssuer TokenIssuer => options.ServiceAccountTokens ?? EphemeralIssuer.Value;
 
     /// <summary>
     /// <c>POST …/serviceaccounts/NAME/token</c>: a TokenRequest for the service account — audiences defaulted to the

@@ -54,6 +54,24 @@ public sealed class ServiceAccountTokenIssuer : IDisposable
     /// <summary>The <c>kid</c> header of its tokens.</summary>
     public string KeyId { get; }
 
+    /// <summary>
+    /// The public key as the API server's <c>/openid/v1/jwks</c> lists it (go-jose's JSON Web Key: <c>use</c>,
+    /// <c>kty</c>, <c>kid</c>, <c>alg</c>, <c>n</c>, <c>e</c>), for relying parties that verify the tokens themselves.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject PublicJwk()
+    {
+        var parameters = _key.ExportParameters(includePrivateParameters: false);
+        return new System.Text.Json.Nodes.JsonObject
+        {
+            ["use"] = "sig",
+            ["kty"] = "RSA",
+            ["kid"] = KeyId,
+            ["alg"] = "RS256",
+            ["n"] = Base64Url(parameters.Modulus!),
+            ["e"] = Base64Url(parameters.Exponent!),
+        };
+    }
+
     /// <summary>The signing key as PKCS#8 PEM (what <c>sa.key</c> holds).</summary>
     public string PrivateKeyPem => _key.ExportPkcs8PrivateKeyPem();
 

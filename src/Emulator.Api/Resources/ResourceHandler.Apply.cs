@@ -175,7 +175,7 @@ public sealed partial class ResourceHandler
                 {
                     throw new ApiStatusException(ApiStatus.NotFound(route.Resource.Resource, route.Resource.Group, route.Name!));
                 }
-                written = await store.Ask<StoreReply>(new CreateObject(Type(route), Stored(route, applied), dryRun) { UserInfo = UserInfo(context), Ownership = ownership }, options.StoreTimeout).ConfigureAwait(false);
+                written = await Write(new CreateObject(Type(route), Stored(route, applied), dryRun) { UserInfo = UserInfo(context), Ownership = ownership }, context).ConfigureAwait(false);
                 if (written.Error is { Reason: "AlreadyExists" } && attempt < 5)
                 {
                     // Created meanwhile: apply to what is there now.
@@ -189,7 +189,7 @@ public sealed partial class ResourceHandler
                     applied["metadata"]!["resourceVersion"] = reply.Object!.ResourceVersion.ToString(CultureInfo.InvariantCulture);
                 }
                 var scope = subresource == "status" ? UpdateScope.Status : UpdateScope.Main;
-                written = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, applied), scope, dryRun) { UserInfo = UserInfo(context), Ownership = ownership }, options.StoreTimeout).ConfigureAwait(false);
+                written = await Write(new UpdateObject(Type(route), Stored(route, applied), scope, dryRun) { UserInfo = UserInfo(context), Ownership = ownership }, context).ConfigureAwait(false);
                 if (written.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
                 {
                     continue;

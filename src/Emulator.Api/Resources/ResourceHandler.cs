@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using Emulator.Api.Admission;
 using Emulator.Api.Discovery;
 using Emulator.Api.Printing;
 using Emulator.Api.Watch;
@@ -25,6 +26,8 @@ namespace Emulator.Api.Resources;
 /// </summary>
 public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiResourceCatalog catalog, ApiServerOptions options)
 {
+    private readonly AdmissionWebhooks _webhooks = new(store, options.StoreTimeout);
+
     /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
     public async Task Handle(HttpContext context, ResourceRoute route)
     {
@@ -165,11 +168,18 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     }
 
     /// <summary>A write: its admission warnings become <c>Warning</c> headers, on success and refusal alike.</summary>
-    private async Task<StoredObject> Ask(object command, HttpContext context)
+    private async Task<StoredObject> Ask(StoreCommand command, HttpContext context)
     {
-        var reply = await store.Ask<StoreReply>(command, options.StoreTimeout).ConfigureAwait(false);
+        var reply = await Write(command, context).ConfigureAwait(false);
         AddWarnings(context, reply);
         return reply.Error is { } error ? throw new ApiStatusException(error) : reply.Object!;
+    }
+
+    /// <summary>A write through the admission webhooks (which may change its object or refuse it), then the store.</summary>
+    private async Task<StoreReply> Write(StoreCommand command, HttpContext context)
+    {
+        var admitted = await _webhooks.Admit(command, context).ConfigureAwait(false);
+        return await store.Ask<StoreReply>(admitted, options.StoreTimeout).ConfigureAwait(false);
     }
 
     private static void AddWarnings(HttpContext context, StoreReply reply)
@@ -534,7 +544,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
                 patchedMetadata["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             }
             var scope = ScopeOf(route);
-            var reply = await store.Ask<StoreReply>(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route) }, options.StoreTimeout).ConfigureAwait(false);
+            var reply = await Write(new UpdateObject(Type(route), Stored(route, patched), scope, DryRun(context)) { UserInfo = UserInfo(context), Ownership = Ownership(context, route) }, context).ConfigureAwait(false);
             if (reply.Error is { Reason: "Conflict" } && !pinned && attempt < 5)
             {
                 continue;
@@ -579,7 +589,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     private async Task Delete(HttpContext context, ResourceRoute route)
     {
         var deleteOptions = await ReadDeleteOptions(context).ConfigureAwait(false);
-        var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions) { UserInfo = UserInfo(context) }).ConfigureAwait(false);
+        var result = await Ask(new DeleteObject(Type(route), route.Namespace, route.Name!, deleteOptions) { UserInfo = UserInfo(context) }, context).ConfigureAwait(false);
         Served(route, result, deleteOptions.DryRun);
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(result)).ConfigureAwait(false);
     }
@@ -591,7 +601,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var deleted = new List<StoredObject>();
         foreach (var item in list.Items)
         {
-            var reply = await store.Ask<StoreReply>(new DeleteObject(Type(route), item.Namespace, item.Name, deleteOptions) { UserInfo = UserInfo(context) }, options.StoreTimeout).ConfigureAwait(false);
+            var reply = await Write(new DeleteObject(Type(route), item.Namespace, item.Name, deleteOptions) { UserInfo = UserInfo(context) }, context).ConfigureAwait(false);
             if (reply.Object is { } obj)
             {
                 deleted.Add(obj);

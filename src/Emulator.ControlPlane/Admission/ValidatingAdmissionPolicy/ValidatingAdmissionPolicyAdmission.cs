@@ -326,7 +326,7 @@ public static class ValidatingAdmissionPolicyAdmission
         $"expression '{expression.Source}' resulted in error: {e.Message}";
 
     /// <summary>The <c>request</c> variable: the AdmissionRequest the API server builds for the write.</summary>
-    private static JsonObject RequestObject(PolicyRequest request)
+    internal static JsonObject RequestObject(PolicyRequest request)
     {
         var type = request.Type;
         JsonObject Kind() => new() { ["group"] = type.Group, ["version"] = type.Version, ["kind"] = type.Kind };

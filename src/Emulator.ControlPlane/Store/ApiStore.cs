@@ -393,6 +393,9 @@ public sealed partial class ApiStore : PersistentActor
         {
             if (obj.Json.Length > MaxObjectBytes)
             {
+                // The write never becomes an event: its resourceVersion (the last one handed out) goes back, keeping
+                // resourceVersions equal to journal sequence numbers, with no hole a watch hub would take for a loss.
+                _nextResourceVersion--;
                 // etcd refuses a request over --max-request-bytes (1.5 MiB) and the API server passes its error on as a
                 // plain 500 with no reason (kubernetes/kubernetes#74600, #112152).
                 throw new ApiStatusException(new ApiStatus(500, "", "etcdserver: request is too large"));

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 
 namespace Emulator.ControlPlane.Store;
 
@@ -40,6 +41,10 @@ public sealed class WatchHub : UntypedActor
         switch (message)
         {
             case WatchEvent change:
+                if (_lastResourceVersion > 0 && change.ResourceVersion > _lastResourceVersion + 1)
+                {
+                    ExpireAll(change.ResourceVersion);
+                }
                 _lastResourceVersion = change.ResourceVersion;
                 _window.Enqueue(change);
                 if (_window.Count > _windowSize)
@@ -69,6 +74,22 @@ public sealed class WatchHub : UntypedActor
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Every store event gets the next resourceVersion, so a jump means changes never reached this hub: lost between
+    /// processes (distributed pub-sub delivers at most once) or kept by a store that stopped before publishing them.
+    /// Its history has a hole: every watcher is told its watch expired (the 410 an API server sends when it cannot
+    /// continue a watch) and relists, and no watch resumes from before the hole.
+    /// </summary>
+    private void ExpireAll(long arrived)
+    {
+        Context.GetLogger().Warning("Store changes {0} to {1} never arrived; every watch expires and relists", _lastResourceVersion + 1, arrived - 1);
+        _window.Clear();
+        foreach (var watch in _watches.Concat(_byNode.Values.SelectMany(w => w)))
+        {
+            watch.Subscriber.Tell(new WatchExpired(ApiStatus.Expired(_lastResourceVersion, arrived)), Self);
         }
     }
 

@@ -99,7 +99,7 @@ public static class KubeControllerManager
         Supervised(system, options, "root-ca-cert-publisher", Props.Create(() => new RootCaCertPublisher(options.Store, options.Hub, options.RootCa, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "system-priority-classes", Props.Create(() => new SystemPriorityClassController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         Supervised(system, options, "ingress-class", Props.Create(() => new IngressClassController(options.Store, options.Hub)));
-        Supervised(system, options, "endpointslice-controller", Props.Create(() => new EndpointSliceController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
+        Supervised(system, options, "endpointslice-controller", Props.Create(() => new EndpointSliceController(options.Store, options.Hub, TimeSpan.FromMinutes(5), options.Events)));
         Supervised(system, options, "endpoints-controller", Props.Create(() => new EndpointsController(options.Store, options.Hub, TimeSpan.FromMinutes(5))));
         // LoadBalancer Services' ingress addresses from emulator.load-balancer's pool (MetalLB's controller on kind).
         Supervised(system, options, "load-balancer-controller", Props.Create(() => new LoadBalancerController(options.Store, options.Hub, options.Events, null)));

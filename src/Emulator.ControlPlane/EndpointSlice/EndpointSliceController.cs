@@ -30,10 +30,20 @@ public sealed class EndpointSliceController : ServiceController
     /// <summary>The most endpoints one slice holds (<c>--max-endpoints-per-slice</c>).</summary>
     public const int MaxEndpointsPerSlice = 100;
 
+    private readonly IActorRef? _events;
+
+    // Per Service (namespace/name): whether its topology hints are given now, or why not; events mark the changes.
+    private readonly Dictionary<string, string> _hintStates = new(StringComparer.Ordinal);
+
     /// <summary>Creates the controller.</summary>
-    public EndpointSliceController(IActorRef store, IActorRef watchHub, TimeSpan? resync = null)
+    /// <param name="store">The API store.</param>
+    /// <param name="watchHub">The store's watch hub.</param>
+    /// <param name="resync">Periodic resync (null: none).</param>
+    /// <param name="events">The event recorder (topology hints enabled or disabled), or null.</param>
+    public EndpointSliceController(IActorRef store, IActorRef watchHub, TimeSpan? resync = null, IActorRef? events = null)
         : base(store, watchHub, Slices, resync)
     {
+        _events = events;
     }
 
     /// <inheritdoc />
@@ -135,15 +145,14 @@ public sealed class EndpointSliceController : ServiceController
     private List<(JsonArray? Ports, JsonArray Endpoints)> Desired(KubeObject service)
     {
         var slices = new List<(JsonArray?, JsonArray)>();
-        // trafficDistribution PreferClose hints every ready endpoint for its own zone (the controller's trafficdist
-        // heuristic); without it, no hints. The topology-mode annotation's proportional hints are not emulated.
-        var preferClose = JsonTree.GetString(service.Document, "spec", "trafficDistribution") == "PreferClose";
-        foreach (var group in EndpointsOf(service).GroupBy(e => e.PortKey).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var groups = EndpointsOf(service).GroupBy(e => e.PortKey).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var hints = HintsFor(service, groups.SelectMany(g => g).ToList());
+        foreach (var group in groups)
         {
             var ports = new JsonArray(group.First().Ports.Select(p => (JsonNode?)new JsonObject { ["name"] = p.Name, ["port"] = p.Port, ["protocol"] = p.Protocol }).ToArray());
             foreach (var chunk in group.Chunk(MaxEndpointsPerSlice))
             {
-                slices.Add((ports.DeepClone().AsArray(), new JsonArray(chunk.Select(e => (JsonNode?)Endpoint(e, preferClose)).ToArray())));
+                slices.Add((ports.DeepClone().AsArray(), new JsonArray(chunk.Select(e => (JsonNode?)Endpoint(e, hints.GetValueOrDefault(e))).ToArray())));
             }
         }
         if (slices.Count == 0)
@@ -153,7 +162,71 @@ public sealed class EndpointSliceController : ServiceController
         return slices;
     }
 
-    private JsonObject Endpoint(ServiceEndpoint endpoint, bool preferClose)
+    /// <summary>
+    /// The zone each endpoint is hinted for. The <c>service.kubernetes.io/topology-mode: Auto</c> annotation (or the
+    /// older <c>topology-aware-hints: auto</c>) takes precedence: hints proportional to the zones' CPU
+    /// (<see cref="TopologyHints"/>); otherwise <c>trafficDistribution: PreferClose</c> hints every ready endpoint for
+    /// its own zone (the trafficdist heuristic); otherwise none.
+    /// </summary>
+    private Dictionary<ServiceEndpoint, string> HintsFor(KubeObject service, List<ServiceEndpoint> endpoints)
+    {
+        var hints = new Dictionary<ServiceEndpoint, string>(ReferenceEqualityComparer.Instance);
+        var annotations = service.Annotations;
+        var mode = annotations.GetValueOrDefault("service.kubernetes.io/topology-mode") ?? annotations.GetValueOrDefault("service.kubernetes.io/topology-aware-hints");
+        var key = $"{service.Namespace}/{service.Name}";
+        if (mode is "Auto" or "auto")
+        {
+            var nodes = Cache(ResourceTypes.Nodes).All
+                .Where(n => !n.Object.Labels.ContainsKey("node-role.kubernetes.io/control-plane") && n.Object.Document["status"] is System.Text.Json.Nodes.JsonObject nodeStatus && Kubernetes.Views.Conditions.IsTrue(nodeStatus, "Ready"))
+                .Select(n => new TopologyHints.NodeCapacity(n.Object.Labels.GetValueOrDefault("topology.kubernetes.io/zone"),
+                    Quantity.TryParse(JsonTree.GetString(n.Object.Document, "status", "allocatable", "cpu"), out var cpu) ? cpu.MilliValue : 0))
+                .ToList();
+            var (zones, refusal) = TopologyHints.Allocate(nodes, endpoints.Select(e => new TopologyHints.Candidate(ZoneOf(JsonTree.GetString(e.Pod.Document, "spec", "nodeName")), e.Ready)).ToList());
+            HintState(service, key, refusal ?? TopologyHints.Enabled);
+            for (var i = 0; zones is not null && i < endpoints.Count; i++)
+            {
+                if (zones[i] is { } zone)
+                {
+                    hints[endpoints[i]] = zone;
+                }
+            }
+            return hints;
+        }
+        if (_hintStates.GetValueOrDefault(key) == TopologyHints.Enabled)
+        {
+            HintState(service, key, TopologyHints.Disabled);
+        }
+        _hintStates.Remove(key);
+        if (JsonTree.GetString(service.Document, "spec", "trafficDistribution") == "PreferClose")
+        {
+            foreach (var endpoint in endpoints.Where(e => e.Ready))
+            {
+                if (ZoneOf(JsonTree.GetString(endpoint.Pod.Document, "spec", "nodeName")) is { } zone)
+                {
+                    hints[endpoint] = zone;
+                }
+            }
+        }
+        return hints;
+    }
+
+    /// <summary>
+    /// Records an event when a Service's hints are enabled (Normal <c>TopologyAwareHintsEnabled</c>) or cannot be
+    /// (Warning <c>TopologyAwareHintsDisabled</c> with the reason), once per change rather than on every sync.
+    /// </summary>
+    private void HintState(KubeObject service, string key, string state)
+    {
+        if (_hintStates.GetValueOrDefault(key) == state)
+        {
+            return;
+        }
+        _hintStates[key] = state;
+        var enabled = state == TopologyHints.Enabled;
+        _events?.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(service), enabled ? "Normal" : "Warning",
+            enabled ? "TopologyAwareHintsEnabled" : "TopologyAwareHintsDisabled", state + ", addressType: IPv4", "endpoint-slice-controller"));
+    }
+
+    private JsonObject Endpoint(ServiceEndpoint endpoint, string? hint)
     {
         var json = new JsonObject
         {
@@ -179,10 +252,10 @@ public sealed class EndpointSliceController : ServiceController
         if (ZoneOf(node) is { } zone)
         {
             json["zone"] = zone;
-            if (preferClose && endpoint.Ready)
-            {
-                json["hints"] = new JsonObject { ["forZones"] = new JsonArray(new JsonObject { ["name"] = zone }) };
-            }
+        }
+        if (hint is not null)
+        {
+            json["hints"] = new JsonObject { ["forZones"] = new JsonArray(new JsonObject { ["name"] = hint }) };
         }
         return json;
     }

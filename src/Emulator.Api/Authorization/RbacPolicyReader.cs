@@ -11,18 +11,11 @@ namespace Emulator.Api.Authorization;
 /// </summary>
 public sealed class RbacPolicyReader(IActorRef store, TimeSpan timeout)
 {
-    private const string Group = "rbac.authorization.k8s.io";
-
-    private static readonly ResourceType ClusterRoles = ResourceTypes.Of(Group, "clusterroles");
-    private static readonly ResourceType ClusterRoleBindings = ResourceTypes.Of(Group, "clusterrolebindings");
-    private static readonly ResourceType Roles = ResourceTypes.Of(Group, "roles");
-    private static readonly ResourceType RoleBindings = ResourceTypes.Of(Group, "rolebindings");
-
     /// <summary>The policy as stored now.</summary>
     public async Task<RbacPolicy> Read()
     {
         var lists = await Task.WhenAll(
-            List(ClusterRoles), List(ClusterRoleBindings), List(Roles), List(RoleBindings)).ConfigureAwait(false);
+            List(ResourceTypes.ClusterRoles), List(ResourceTypes.ClusterRoleBindings), List(ResourceTypes.Roles), List(ResourceTypes.RoleBindings)).ConfigureAwait(false);
         return new RbacPolicy(lists[0], lists[1], lists[2], lists[3]);
     }
 

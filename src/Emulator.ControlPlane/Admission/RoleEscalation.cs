@@ -15,10 +15,6 @@ public static class RoleEscalation
 {
     private const string Group = "rbac.authorization.k8s.io";
 
-    private static readonly ResourceType ClusterRoles = ResourceTypes.Of(Group, "clusterroles");
-    private static readonly ResourceType ClusterRoleBindings = ResourceTypes.Of(Group, "clusterrolebindings");
-    private static readonly ResourceType Roles = ResourceTypes.Of(Group, "roles");
-    private static readonly ResourceType RoleBindings = ResourceTypes.Of(Group, "rolebindings");
 
     /// <summary>Refuses a role or binding that would grant <paramref name="stored"/>'s requesting user more than the user holds.</summary>
     public static void Admit(ResourceType type, JsonObject obj, IAdmissionContext stored)
@@ -35,7 +31,7 @@ public static class RoleEscalation
         }
         var name = JsonTree.GetString(obj, "metadata", "name") ?? "";
         var ns = JsonTree.GetString(obj, "metadata", "namespace") ?? "";
-        var policy = new RbacPolicy(Documents(stored, ClusterRoles), Documents(stored, ClusterRoleBindings), Documents(stored, Roles), Documents(stored, RoleBindings));
+        var policy = new RbacPolicy(Documents(stored, ResourceTypes.ClusterRoles), Documents(stored, ResourceTypes.ClusterRoleBindings), Documents(stored, ResourceTypes.Roles), Documents(stored, ResourceTypes.RoleBindings));
         bool Authorized(string verb, string resource, string objectName) =>
             policy.Authorize(new AccessAttributes(user, groups, verb, true, Group, resource, "", ns, objectName)).Allowed;
         IReadOnlyList<PolicyRule> requested;

@@ -14,20 +14,13 @@ namespace Emulator.ControlPlane.RbacBootstrap;
 /// </summary>
 public sealed class RbacBootstrapController : Controller
 {
-    private const string Group = "rbac.authorization.k8s.io";
-
-    private static readonly ResourceType ClusterRoles = ResourceTypes.Of(Group, "clusterroles");
-    private static readonly ResourceType ClusterRoleBindings = ResourceTypes.Of(Group, "clusterrolebindings");
-    private static readonly ResourceType Roles = ResourceTypes.Of(Group, "roles");
-    private static readonly ResourceType RoleBindings = ResourceTypes.Of(Group, "rolebindings");
-
     private readonly Dictionary<ObjectKey, (ResourceType Type, JsonObject Object)> _bootstrap = [];
 
     /// <summary>Creates the controller.</summary>
     /// <param name="store">The API store.</param>
     /// <param name="watchHub">The store's watch hub.</param>
     public RbacBootstrapController(IActorRef store, IActorRef watchHub)
-        : base(store, watchHub, [ClusterRoles, ClusterRoleBindings, Roles, RoleBindings])
+        : base(store, watchHub, [ResourceTypes.ClusterRoles, ResourceTypes.ClusterRoleBindings, ResourceTypes.Roles, ResourceTypes.RoleBindings])
     {
         void Add(ResourceType type, IEnumerable<JsonObject> objects)
         {
@@ -36,10 +29,10 @@ public sealed class RbacBootstrapController : Controller
                 _bootstrap[new ObjectKey(type.Key, JsonTree.GetString(obj, "metadata", "namespace"), JsonTree.GetString(obj, "metadata", "name")!)] = (type, obj);
             }
         }
-        Add(ClusterRoles, BootstrapPolicy.ClusterRoles.Values);
-        Add(ClusterRoleBindings, BootstrapPolicy.ClusterRoleBindings.Values);
-        Add(Roles, BootstrapPolicy.Roles);
-        Add(RoleBindings, BootstrapPolicy.RoleBindings);
+        Add(ResourceTypes.ClusterRoles, BootstrapPolicy.ClusterRoles.Values);
+        Add(ResourceTypes.ClusterRoleBindings, BootstrapPolicy.ClusterRoleBindings.Values);
+        Add(ResourceTypes.Roles, BootstrapPolicy.Roles);
+        Add(ResourceTypes.RoleBindings, BootstrapPolicy.RoleBindings);
     }
 
     /// <inheritdoc />
@@ -75,7 +68,7 @@ public sealed class RbacBootstrapController : Controller
             return;
         }
         // Reconciled as the hook does with autoupdate on: what the bootstrap object grants is added, nothing removed.
-        var field = bootstrap.Type.Key == ClusterRoles.Key || bootstrap.Type.Key == Roles.Key ? "rules" : "subjects";
+        var field = bootstrap.Type.Key == ResourceTypes.ClusterRoles.Key || bootstrap.Type.Key == ResourceTypes.Roles.Key ? "rules" : "subjects";
         if (field == "rules" && bootstrap.Object["aggregationRule"] is not null)
         {
             return;

@@ -26,6 +26,18 @@ public static class ResourceTypes
     /// <summary><c>apps/v1</c> Deployments.</summary>
     public static readonly ResourceType Deployments = Of("apps", "deployments");
 
+    /// <summary><c>rbac.authorization.k8s.io/v1</c> ClusterRoles.</summary>
+    public static readonly ResourceType ClusterRoles = Of("rbac.authorization.k8s.io", "clusterroles");
+
+    /// <summary><c>rbac.authorization.k8s.io/v1</c> ClusterRoleBindings.</summary>
+    public static readonly ResourceType ClusterRoleBindings = Of("rbac.authorization.k8s.io", "clusterrolebindings");
+
+    /// <summary><c>rbac.authorization.k8s.io/v1</c> Roles.</summary>
+    public static readonly ResourceType Roles = Of("rbac.authorization.k8s.io", "roles");
+
+    /// <summary><c>rbac.authorization.k8s.io/v1</c> RoleBindings.</summary>
+    public static readonly ResourceType RoleBindings = Of("rbac.authorization.k8s.io", "rolebindings");
+
     /// <summary>The store type of a registered resource.</summary>
     public static ResourceType Of(string group, string resource)
     {

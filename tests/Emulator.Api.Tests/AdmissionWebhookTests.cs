@@ -27,14 +27,16 @@ public sealed class AdmissionWebhookTests(ApiServerFixture api) : IClassFixture<
         using var caKey = RSA.Create(2048);
         var caRequest = new CertificateRequest("CN=webhook-ca", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // One instant for both certificates: the server's must not outlive the CA's.
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=hook.default.svc", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("hook.default.svc");
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
-        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        using var signed = request.Create(ca, now.AddDays(-1), now.AddDays(1), [1, 2, 3, 4]);
         using var withKey = signed.CopyWithPrivateKey(key);
         var certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
         _caBundle = Convert.ToBase64String(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));

@@ -36,8 +36,11 @@ public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout)
             // Webhook and policy configurations are never sent to webhooks: a bad webhook could not be removed.
             return command;
         }
-        var mutating = await List(MutatingConfigurations).ConfigureAwait(false);
-        var validating = await List(ValidatingConfigurations).ConfigureAwait(false);
+        // Every write reads both: asked together, they cost one store round trip.
+        var mutatingList = List(MutatingConfigurations);
+        var validatingList = List(ValidatingConfigurations);
+        var mutating = await mutatingList.ConfigureAwait(false);
+        var validating = await validatingList.ConfigureAwait(false);
         if (mutating.Count == 0 && validating.Count == 0)
         {
             return command;

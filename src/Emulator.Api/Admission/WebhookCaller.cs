@@ -8,6 +8,8 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Emulator.Api.Resources;
 using Emulator.ControlPlane.Admission.ValidatingAdmissionPolicy;
+using Emulator.ControlPlane.EndpointSlice;
+using Emulator.ControlPlane.Services;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Microsoft.AspNetCore.Http;
@@ -22,9 +24,6 @@ namespace Emulator.Api.Admission;
 /// </summary>
 internal sealed class WebhookCaller(IActorRef store, TimeSpan storeTimeout)
 {
-    private static readonly ResourceType Services = ResourceTypes.Of("", "services");
-    private static readonly ResourceType EndpointSlices = ResourceTypes.Of("discovery.k8s.io", "endpointslices");
-
     /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="webhook"/>; returns the patched object of a mutating
     /// webhook that sent a patch, else null. Throws the refusal, or the call's failure under <c>failurePolicy: Fail</c>.
@@ -181,12 +180,12 @@ internal sealed class WebhookCaller(IActorRef store, TimeSpan storeTimeout)
         var port = JsonTree.GetInt(service, "port") ?? 443;
         var host = $"{name}.{ns}.svc";
         var serviceUrl = WithTimeout($"https://{host}:{port}{JsonTree.GetString(service, "path") ?? ""}", timeout);
-        var stored = (await store.Ask<StoreReply>(new GetObject(Services, ns, name), storeTimeout).ConfigureAwait(false)).Object?.ToJsonObject()
+        var stored = (await store.Ask<StoreReply>(new GetObject(ServiceController.Services, ns, name), storeTimeout).ConfigureAwait(false)).Object?.ToJsonObject()
             ?? throw new WebhookCallException(serviceUrl, $"service \"{name}\" not found");
         var servicePort = JsonTree.Objects(JsonTree.GetArray(stored, "spec", "ports")).FirstOrDefault(p => JsonTree.GetInt(p, "port") == port)
             ?? throw new WebhookCallException(serviceUrl, $"service \"{name}\" has no port {port}");
         var portName = JsonTree.GetString(servicePort, "name") ?? "";
-        var slices = await store.Ask<ListReply>(new ListObjects(EndpointSlices, ns, ListFilter.Parse("kubernetes.io/service-name=" + name, null)), storeTimeout).ConfigureAwait(false);
+        var slices = await store.Ask<ListReply>(new ListObjects(EndpointSliceController.Slices, ns, ListFilter.Parse("kubernetes.io/service-name=" + name, null)), storeTimeout).ConfigureAwait(false);
         var podBacked = false;
         foreach (var slice in slices.Items.Select(s => s.ToJsonObject()))
         {

@@ -22,7 +22,7 @@ public sealed record RequestUser(string Username, string Uid, IReadOnlyList<stri
     public const string UnauthenticatedGroup = "system:unauthenticated";
 
     /// <summary>The group the API server's privileged-group authorizer lets do anything.</summary>
-    public const string MastersGroup = "system:masters";
+    public const string MastersGroup = Emulator.Kubernetes.Authorization.AccessAttributes.MastersGroup;
 
     /// <summary>The administrator every request runs as.</summary>
     public static RequestUser Administrator { get; } =

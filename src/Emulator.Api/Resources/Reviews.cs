@@ -98,7 +98,7 @@ public static class Reviews
         var status = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = errors.Count > 0 };
         if (errors.Count > 0)
         {
-            status["evaluationError"] = errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors.Distinct(StringComparer.Ordinal)) + "]";
+            status["evaluationError"] = RbacPolicy.Aggregate(errors);
         }
         return status;
     }

@@ -44,25 +44,6 @@ public sealed record PolicyRule(
             && (ResourceNames.Count == 0 || ResourceNames.Contains(request.Name));
     }
 
-    /// <summary>The rule in the <c>rules</c> list's form, empty lists left out as Go omits them.</summary>
-    public JsonObject ToJson()
-    {
-        var rule = new JsonObject();
-        void Add(string key, IReadOnlyList<string> values)
-        {
-            if (values.Count > 0)
-            {
-                rule[key] = new JsonArray(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
-            }
-        }
-        Add("verbs", Verbs);
-        Add("apiGroups", ApiGroups);
-        Add("resources", Resources);
-        Add("resourceNames", ResourceNames);
-        Add("nonResourceURLs", NonResourceUrls);
-        return rule;
-    }
-
     private bool ResourceMatches(string combined, string subresource) =>
         Resources.Any(r => r == All || r == combined
             || (subresource.Length > 0 && r.Length == subresource.Length + 2 && r.StartsWith("*/", StringComparison.Ordinal) && r.EndsWith(subresource, StringComparison.Ordinal)));

@@ -76,9 +76,6 @@ public sealed class RbacPolicy
         return (rules, errors);
     }
 
-    /// <summary>The rules of a ClusterRole, or null when there is none of that name.</summary>
-    public IReadOnlyList<PolicyRule>? ClusterRoleRules(string name) => _clusterRoles.TryGetValue(name, out var role) ? PolicyRule.ListFrom(role) : null;
-
     /// <summary>The rules a binding's <c>roleRef</c> grants, or the error RBAC reports for it.</summary>
     public (IReadOnlyList<PolicyRule> Rules, string? Error) RoleReferenceRules(JsonObject? roleRef, string bindingNamespace)
     {
@@ -171,7 +168,7 @@ public sealed class RbacPolicy
     }
 
     /// <summary>Kubernetes' error aggregate: one error as itself, several (repeats dropped) in brackets.</summary>
-    private static string Aggregate(List<string> errors)
+    public static string Aggregate(IEnumerable<string> errors)
     {
         var distinct = errors.Distinct(StringComparer.Ordinal).ToList();
         return distinct.Count == 1 ? distinct[0] : "[" + string.Join(", ", distinct) + "]";

@@ -19,6 +19,7 @@ namespace Emulator.Api.Tests;
 /// a body that never finishes (504), max-in-flight (429) and a bound on open watches. Each test runs its own server
 /// (real time: HTTP runs on it) with the limits it needs.
 /// </summary>
+[Collection(nameof(AloneCollection))]
 public sealed class LimitsTests : IAsyncLifetime
 {
     private ActorSystem _system = null!;
@@ -238,3 +239,10 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, again);
     }
 }
+
+/// <summary>
+/// Tests that time a real server against stalled clients: run with no other test class beside them, whose load could
+/// delay the stalled request past the time the test allows it.
+/// </summary>
+[CollectionDefinition(nameof(AloneCollection), DisableParallelization = true)]
+public sealed class AloneCollection;

@@ -158,6 +158,8 @@ public sealed class ClusterHost : IAsyncDisposable
             // The store's changes reach every member's hub through distributed pub-sub, wherever the store runs.
             var feed = system.ActorOf(Props.Create(() => new WatchHubFeed(hub)), "watch-hub-feed");
             var changes = system.ActorOf(Props.Create(() => new StoreChangePublisher()), "store-changes");
+            // Before joining, so a member that sees this one come up finds it to announce its pods' routes to.
+            system.ActorOf(Props.Create(() => new PodRoutes()), PodRoutes.Name);
             if (membership.IsControlPlane)
             {
                 // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.

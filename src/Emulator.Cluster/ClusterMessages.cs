@@ -60,6 +60,8 @@ public static class ClusterMessages
         (typeof(PodConnectionData), "connection.data.v1"),
         (typeof(PodConnectionWriteClosed), "connection.write-closed.v1"),
         (typeof(PodConnectionClosed), "connection.closed.v1"),
+        // Where pods listen, announced by each member to the others (PodRoutes).
+        (typeof(PodRoutesAnnounced), "network.pod-routes.v1"),
     ];
 
     private static readonly Dictionary<Type, string> Manifests = Registered.ToDictionary(r => r.Type, r => r.Manifest);

@@ -128,6 +128,51 @@ public sealed partial class MultiProcessTests
         await Eventually(async () => (await kubectl.Run("exec", "client", "--", "wget", "-qO-", "http://web")).Stdout.Contains("<title>Welcome to nginx!</title>", StringComparison.Ordinal),
             TimeSpan.FromSeconds(60), "the Service reached from a worker's pod");
 
+        // Across processes: a pod on w2 reaches the Service (and the pod's own address) whose only endpoint runs in w1's
+        // process, and the host reaches it through a node port, whichever worker's listener took the port.
+        (await kubectl.RunWithInput("""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: far-client
+            spec:
+              nodeName: w2-node-1
+              containers:
+              - name: sh
+                image: busybox
+                command: ["sleep", "3600"]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: web-nodeport
+            spec:
+              type: NodePort
+              selector: {app: web}
+              ports:
+              - port: 80
+            """, "apply", "-f", "-")).Succeeded();
+        (await kubectl.Run("wait", "--for=condition=Ready", "pod/far-client", "--timeout=60s")).Succeeded();
+        await Eventually(async () => (await kubectl.Run("exec", "far-client", "--", "wget", "-qO-", "http://web.default.svc.cluster.local")).Stdout.Contains("<title>Welcome to nginx!</title>", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the Service reached from a pod in another process than its endpoint");
+        var webIp = (await kubectl.Run("get", "pod", "web", "-o", "jsonpath={.status.podIP}")).Succeeded().Stdout;
+        Assert.Contains("<title>Welcome to nginx!</title>", (await kubectl.Run("exec", "far-client", "--", "wget", "-qO-", $"http://{webIp}/")).Succeeded().Stdout);
+        var nodePort = (await kubectl.Run("get", "svc", "web-nodeport", "-o", "jsonpath={.spec.ports[0].nodePort}")).Succeeded().Stdout;
+        using (var host = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await Eventually(async () =>
+            {
+                try
+                {
+                    return (await host.GetStringAsync($"http://127.0.0.1:{nodePort}/")).Contains("<title>Welcome to nginx!</title>", StringComparison.Ordinal);
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60), "the node port answered from the host");
+        }
+
         // attach: the main process of a container on w2 (its output reaches the client and the log; exit ends it).
         var attach = await kubectl.RunWithInput("echo attached\nexit 2\n", "attach", "-i", "console");
         Assert.Contains("attached", attach.Stdout);

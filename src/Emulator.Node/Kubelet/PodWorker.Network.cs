@@ -42,18 +42,9 @@ public sealed partial class PodWorker
     /// <summary>Tells the cluster network what listens at the pod's address now (pods and Services dial it).</summary>
     private void PublishListeners()
     {
-        var servers = new Dictionary<int, EmulatedServer>();
-        foreach (var c in All.Where(c => c.Current is { IsRunning: true }))
-        {
-            if (ServerOf(c) is { } server)
-            {
-                foreach (var port in server.Ports)
-                {
-                    servers.TryAdd(port, server);
-                }
-            }
-        }
-        _published = servers.Count == 0 ? null : new PodListeners(Namespace, PodName, _node.Name, servers);
+        var listeners = PodListeners.Of(Namespace, PodName, _node.Name,
+            All.Where(c => c.Current is { IsRunning: true }).Select(ServerOf).OfType<EmulatedServer>());
+        _published = listeners.Servers.Count == 0 ? null : listeners;
         ClusterNetwork.Get(Context.System).SetListeners(_record.PodIp, _published);
     }
 

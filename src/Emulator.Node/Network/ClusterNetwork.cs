@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Event;
 using Emulator.Node.Containers.Network;
 using Emulator.Node.Network.Dns;
 using Emulator.Runtime.Time;
@@ -11,11 +12,41 @@ namespace Emulator.Node.Network;
 /// <param name="Name">The pod's name.</param>
 /// <param name="NodeName">The pod's node.</param>
 /// <param name="Servers">The listening servers by TCP port.</param>
-public sealed record PodListeners(string Namespace, string Name, string NodeName, IReadOnlyDictionary<int, EmulatedServer> Servers);
+public sealed record PodListeners(string Namespace, string Name, string NodeName, IReadOnlyDictionary<int, EmulatedServer> Servers)
+{
+    /// <summary>
+    /// The listeners of a pod whose containers' servers are <paramref name="servers"/>, in container order: a port two
+    /// containers claim goes to the first (the second's bind would fail).
+    /// </summary>
+    public static PodListeners Of(string @namespace, string name, string nodeName, IEnumerable<EmulatedServer> servers)
+    {
+        var byPort = new Dictionary<int, EmulatedServer>();
+        foreach (var server in servers)
+        {
+            foreach (var port in server.Ports)
+            {
+                byPort.TryAdd(port, server);
+            }
+        }
+        return new PodListeners(@namespace, name, nodeName, byPort);
+    }
+
+    /// <summary>The distinct servers, in the order they claimed their ports.</summary>
+    public IEnumerable<EmulatedServer> DistinctServers => Servers.Values.Distinct();
+}
+
+/// <summary>
+/// Published on the system's event stream when what listens at a pod address of this process changes (read
+/// <see cref="ClusterNetwork.LocalListenersAt"/> for the current value: changes of one address may be published from
+/// two pod workers, the old pod's and the new one's).
+/// </summary>
+/// <param name="PodIp">The pod address.</param>
+public sealed record PodListenersChanged(string PodIp);
 
 /// <summary>
 /// The emulated cluster network of one actor system: the DNS zone the <see cref="ClusterDns"/> actor keeps current and
-/// the servers each running pod listens with (kept by the pod workers), read by the emulated network tools in containers
+/// the servers each running pod listens with (kept by the pod workers of this process, and announced by the other
+/// processes of a cluster for theirs), read by the emulated network tools in containers
 /// (name resolution, connections through the service proxy) and the kubelets (Service environment variables). One per
 /// system, so tests on separate systems do not share it.
 /// </summary>
@@ -25,11 +56,20 @@ public sealed class ClusterNetwork : IExtension
     public const string DnsServiceIp = "10.96.0.10";
 
     private readonly ConcurrentDictionary<string, PodListeners> _listeners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Member, PodListeners Listeners)> _remote = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, NodeDataPath> _nodes = new(StringComparer.Ordinal);
     private readonly IEmulatedClock _clock;
+    private readonly EventStream? _events;
 
-    /// <summary>Creates the network of a system whose emulated clock times session affinity.</summary>
-    public ClusterNetwork(IEmulatedClock clock) => _clock = clock;
+    /// <summary>
+    /// Creates the network of a system whose emulated clock times session affinity; changes of this process's
+    /// listeners are published on <paramref name="events"/>.
+    /// </summary>
+    public ClusterNetwork(IEmulatedClock clock, EventStream? events = null)
+    {
+        _clock = clock;
+        _events = events;
+    }
 
     /// <summary>The cluster's DNS zone (and kube-proxy's view of the Services), as last built.</summary>
     public ClusterDnsZoneHolder Dns { get; } = new();
@@ -45,19 +85,65 @@ public sealed class ClusterNetwork : IExtension
     {
         if (listeners is null || listeners.Servers.Count == 0)
         {
-            _listeners.TryRemove(podIp, out _);
+            if (_listeners.TryRemove(podIp, out _))
+            {
+                _events?.Publish(new PodListenersChanged(podIp));
+            }
         }
         else
         {
             _listeners[podIp] = listeners;
+            _events?.Publish(new PodListenersChanged(podIp));
         }
     }
 
     /// <summary>Forgets what a stopped pod listened with (unless the address already belongs to a newer pod).</summary>
-    public void RemoveListeners(string podIp, PodListeners published) => _listeners.TryRemove(KeyValuePair.Create(podIp, published));
+    public void RemoveListeners(string podIp, PodListeners published)
+    {
+        if (_listeners.TryRemove(KeyValuePair.Create(podIp, published)))
+        {
+            _events?.Publish(new PodListenersChanged(podIp));
+        }
+    }
 
-    /// <summary>What listens at a pod address, or null.</summary>
-    public PodListeners? ListenersAt(string podIp) => _listeners.GetValueOrDefault(podIp);
+    /// <summary>What listens at a pod address of this process, or null.</summary>
+    public PodListeners? LocalListenersAt(string podIp) => _listeners.GetValueOrDefault(podIp);
+
+    /// <summary>Every pod address of this process that something listens at, with its listeners.</summary>
+    public IReadOnlyList<KeyValuePair<string, PodListeners>> LocalListeners => [.. _listeners];
+
+    /// <summary>
+    /// Records what another process (<paramref name="member"/>) announced listening at one of its pod addresses (null:
+    /// nothing any more).
+    /// </summary>
+    public void SetRemoteListeners(string member, string podIp, PodListeners? listeners)
+    {
+        if (listeners is null || listeners.Servers.Count == 0)
+        {
+            // Only the announcer's own entry: the address may have moved to a pod of another member since.
+            if (_remote.TryGetValue(podIp, out var entry) && entry.Member == member)
+            {
+                _remote.TryRemove(KeyValuePair.Create(podIp, entry));
+            }
+        }
+        else
+        {
+            _remote[podIp] = (member, listeners);
+        }
+    }
+
+    /// <summary>Forgets everything <paramref name="member"/> announced (it left the cluster, or announces afresh).</summary>
+    public void ForgetRemoteListeners(string member)
+    {
+        foreach (var entry in _remote.Where(e => e.Value.Member == member).ToList())
+        {
+            _remote.TryRemove(entry);
+        }
+    }
+
+    /// <summary>What listens at a pod address, in this process or as another process announced it, or null.</summary>
+    public PodListeners? ListenersAt(string podIp) =>
+        _listeners.GetValueOrDefault(podIp) ?? (_remote.TryGetValue(podIp, out var remote) ? remote.Listeners : null);
 
     /// <summary>
     /// Where a TCP connection from a pod at <paramref name="clientIp"/> on <paramref name="clientNode"/> to
@@ -97,5 +183,5 @@ public sealed class ClusterNetwork : IExtension
 public sealed class ClusterNetworkProvider : ExtensionIdProvider<ClusterNetwork>
 {
     /// <inheritdoc />
-    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new(system.EmulatedClock());
+    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new(system.EmulatedClock(), system.EventStream);
 }

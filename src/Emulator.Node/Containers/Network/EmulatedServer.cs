@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
 
@@ -29,6 +30,20 @@ public enum ServerFlavor
 }
 
 /// <summary>
+/// What an <see cref="EmulatedServer"/> is, as plain data: enough to answer exactly as the server does, so a process
+/// that hosts no part of the pod can serve a connection to it (the servers are stateless).
+/// </summary>
+/// <param name="Flavor">The kind of server.</param>
+/// <param name="Ports">The TCP ports it listens on.</param>
+/// <param name="Hostname">The container's <c>HOSTNAME</c>.</param>
+/// <param name="PodIp">The pod's address.</param>
+/// <param name="Text">What <c>http-echo</c> answers (its <c>-text</c>).</param>
+/// <param name="Version">The image's version (nginx's <c>Server</c> header).</param>
+public sealed record EmulatedServerDescription(
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ServerFlavor>))] ServerFlavor Flavor,
+    IReadOnlyList<int> Ports, string Hostname, string PodIp, string Text, string Version);
+
+/// <summary>
 /// The server a running container is in the emulated network: which TCP ports it listens on and what it answers. A
 /// container whose process serves (its image's entrypoint, or a program the emulator does not know) listens on the
 /// ports its image's server uses, its declared <c>containerPort</c>s and — for images the emulator does not know, whose
@@ -51,6 +66,13 @@ public sealed class EmulatedServer
         _text = text;
         _version = version;
     }
+
+    /// <summary>The server as plain data (what another process needs to answer as it does).</summary>
+    public EmulatedServerDescription Description => new(Flavor, [.. Ports], _hostname, _podIp, _text, _version);
+
+    /// <summary>The server <paramref name="description"/> describes.</summary>
+    public static EmulatedServer Of(EmulatedServerDescription description) =>
+        new(description.Flavor, new SortedSet<int>(description.Ports), description.Hostname, description.PodIp, description.Text, description.Version);
 
     /// <summary>What kind of server it is.</summary>
     public ServerFlavor Flavor { get; }

@@ -216,10 +216,11 @@ public sealed class ClusterHost : IAsyncDisposable
                     nodeOptions = nodeOptions with { NamePrefix = worker + "-node-", Host = worker };
                 }
                 nodes = system.ActorOf(Props.Create(() => new NodeHost(nodeOptions, store, hub, events)), "nodes");
-                // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports, entering at this process's
-                // first node (a second worker on the same machine finds the ports taken: an event, not a failure).
+                // NodePort and LoadBalancer Services answer on 127.0.0.1 at their node ports (and at loopback ingress
+                // addresses), entering at this process's first node (a second worker on the same machine finds the
+                // ports taken: an event, not a failure).
                 var firstNode = nodeOptions.NamePrefix + "1";
-                KubeControllerManager.Supervised(system, "node-port-listeners", Props.Create(() => new NodePortListeners(store, hub, events, firstNode, null)));
+                KubeControllerManager.Supervised(system, "service-host-listeners", Props.Create(() => new ServiceHostListeners(store, hub, events, firstNode, null)));
                 if (!membership.IsControlPlane)
                 {
                     // The process's one view of the Services and EndpointSlices, for its nodes' proxies and pods' names

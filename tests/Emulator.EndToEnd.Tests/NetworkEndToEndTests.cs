@@ -176,6 +176,58 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
     }
 
     [Fact]
+    public async Task A_load_balancer_address_on_the_loopback_answers_the_host_at_the_service_port()
+    {
+        // A pool of loopback addresses (the host has all of 127.0.0.0/8), in a block of its own so that parallel runs
+        // do not meet.
+        var block = Random.Shared.Next(1, 250);
+        var file = Path.Combine(cluster.Root, $"lb-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(file, $"emulator.load-balancer.addresses = [\"127.77.{block}.200-127.77.{block}.210\"]\n");
+        await using var emulator = await EmulatorProcess.StartAsync(Path.Combine(cluster.Root, "lb-" + Guid.NewGuid().ToString("N")),
+            "--nodes", "2", "--time-scale", "20", "--image-pull-delay", "0", "--config", file);
+        var kubectl = new Kubectl(Kubectl.BinaryFor("1.33"), emulator.Kubeconfig, Directory.CreateDirectory(Path.Combine(cluster.Root, "lb-home-" + Guid.NewGuid().ToString("N"))).FullName);
+        var ns = "net-lb-host";
+        (await kubectl.RunWithInput(Web(ns), "apply", "-f", "-")).Succeeded();
+        (await kubectl.RunWithInput($"""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: public
+              namespace: {ns}
+            spec:
+              type: LoadBalancer
+              selector:
+                app: web
+              ports:
+              - port: 8080
+                targetPort: http
+            """, "apply", "-f", "-")).Succeeded();
+        var ip = await Eventually("public's ingress address", async () => (await kubectl.Run("get", "service", "public", "-n", ns,
+            "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")).Succeeded().Stdout, o => o.Length > 0);
+        Assert.Equal($"127.77.{block}.200", ip);
+        (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+
+        // EXTERNAL-IP:PORT answers from the host, as with a cloud load balancer.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        async Task<string> Fetch()
+        {
+            try
+            {
+                return await http.GetStringAsync($"http://{ip}:8080/");
+            }
+            catch (HttpRequestException e)
+            {
+                return "failed: " + e.Message;
+            }
+        }
+        Assert.Equal("hello from web\n", await Eventually("the load-balancer address's answer", Fetch, o => !o.StartsWith("failed", StringComparison.Ordinal)));
+
+        // Back to ClusterIP: the address is released and nothing listens there any more.
+        (await kubectl.Run("patch", "service", "public", "-n", ns, "-p", "{\"spec\":{\"type\":\"ClusterIP\"}}")).Succeeded();
+        Assert.StartsWith("failed", await Eventually("the listener closed", Fetch, o => o.StartsWith("failed", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_pods_later_wget_sees_a_service_created_after_the_pod_started()
     {
         var kubectl = cluster.NewClient("1.33");

@@ -172,11 +172,25 @@ public sealed class ClusterNetwork : IExtension
     public (EmulatedServer Server, int Port)? DialNodePort(string nodeName, int nodePort, string clientIp)
     {
         var path = Node(nodeName);
-        return path.Rules.AtNodePort(nodePort) is { } route && path.Choose(route, clientIp, external: true) is { } endpoint
+        return Land(path, path.Rules.AtNodePort(nodePort), clientIp);
+    }
+
+    /// <summary>
+    /// Where a connection from outside the cluster to a Service's external or load-balancer address
+    /// <paramref name="ip"/>:<paramref name="port"/> lands when it enters at <paramref name="nodeName"/> (traffic policy
+    /// External), or null when nothing answers.
+    /// </summary>
+    public (EmulatedServer Server, int Port)? DialExternal(string nodeName, string ip, int port, string clientIp)
+    {
+        var path = Node(nodeName);
+        return Land(path, path.Rules.At(ip, port), clientIp);
+    }
+
+    private (EmulatedServer Server, int Port)? Land(NodeDataPath path, ServiceRoute? route, string clientIp) =>
+        route is not null && path.Choose(route, clientIp, external: true) is { } endpoint
             && ListenersAt(endpoint.Ip) is { } pod && pod.Servers.TryGetValue(endpoint.Port, out var server)
             ? (server, endpoint.Port)
             : null;
-    }
 }
 
 /// <summary>Creates the <see cref="ClusterNetwork"/> extension.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using Emulator.Api.Admission;
 using Emulator.Api.Authorization;
 using Emulator.Api.Discovery;
 using Emulator.Api.Metrics;
@@ -112,7 +113,10 @@ public sealed class ApiServer : IAsyncDisposable
         var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var discovery = system.ActorOf(Props.Create(() => new CustomResourceDiscovery(store, watchHub, catalog, synced)));
         await synced.Task.WaitAsync(options.StoreTimeout).ConfigureAwait(false);
-        var handler = new ResourceHandler(system, store, watchHub, catalog, options);
+        // The webhook configurations, kept by list and watch rather than read from the store on every write.
+        var webhookConfigurations = new WebhookConfigurations();
+        var webhookInformer = system.ActorOf(Props.Create(() => new WebhookConfigurationInformer(store, watchHub, webhookConfigurations)));
+        var handler = new ResourceHandler(system, store, watchHub, catalog, options, webhookConfigurations);
         var openApi = new OpenApiV3(catalog, OpenApiSchemas.Default);
         var openApiV2 = new OpenApiV2(catalog, openApi, TimeProvider.System);
         var management = new NodeManagement(options);
@@ -134,7 +138,11 @@ public sealed class ApiServer : IAsyncDisposable
         {
             address = new UriBuilder(address) { Host = options.Address.Equals(IPAddress.Any) ? "127.0.0.1" : "[::1]" }.Uri;
         }
-        return new ApiServer(app, address, () => system.Stop(discovery));
+        return new ApiServer(app, address, () =>
+        {
+            system.Stop(discovery);
+            system.Stop(webhookInformer);
+        });
     }
 
     /// <summary>

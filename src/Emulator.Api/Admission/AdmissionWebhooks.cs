@@ -16,12 +16,15 @@ namespace Emulator.Api.Admission;
 /// <c>admission webhook "NAME" denied the request: MESSAGE</c>; a webhook that cannot be called fails the request
 /// (<c>failurePolicy: Fail</c>, the default) or is skipped (<c>Ignore</c>).
 /// </summary>
-public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout)
+public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout, WebhookConfigurations? configurations = null)
 {
     private const string Group = "admissionregistration.k8s.io";
 
-    private static readonly ResourceType MutatingConfigurations = ResourceTypes.Of(Group, "mutatingwebhookconfigurations");
-    private static readonly ResourceType ValidatingConfigurations = ResourceTypes.Of(Group, "validatingwebhookconfigurations");
+    /// <summary>The mutating webhook configurations.</summary>
+    internal static readonly ResourceType MutatingConfigurations = ResourceTypes.Of(Group, "mutatingwebhookconfigurations");
+
+    /// <summary>The validating webhook configurations.</summary>
+    internal static readonly ResourceType ValidatingConfigurations = ResourceTypes.Of(Group, "validatingwebhookconfigurations");
 
     private readonly WebhookCaller _caller = new(store, storeTimeout);
 
@@ -36,14 +39,26 @@ public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout)
             // Webhook and policy configurations are never sent to webhooks: a bad webhook could not be removed.
             return command;
         }
-        // Every write reads both: asked together, they cost one store round trip.
-        var mutatingList = List(MutatingConfigurations);
-        var validatingList = List(ValidatingConfigurations);
-        var mutating = await mutatingList.ConfigureAwait(false);
-        var validating = await validatingList.ConfigureAwait(false);
-        if (mutating.Count == 0 && validating.Count == 0)
+        IReadOnlyList<JsonObject> mutating, validating;
+        if (configurations?.Current is { Synced: true } known)
         {
-            return command;
+            if (known.Mutating.Count == 0 && known.Validating.Count == 0)
+            {
+                return command;
+            }
+            // Parsed for this request: the cached objects are shared between requests and must not be changed.
+            (mutating, validating) = ([.. known.Mutating.Select(c => c.ToJsonObject())], [.. known.Validating.Select(c => c.ToJsonObject())]);
+        }
+        else
+        {
+            // Not known yet: both read from the store, asked together (one round trip).
+            var mutatingList = List(MutatingConfigurations);
+            var validatingList = List(ValidatingConfigurations);
+            (mutating, validating) = (await mutatingList.ConfigureAwait(false), await validatingList.ConfigureAwait(false));
+            if (mutating.Count == 0 && validating.Count == 0)
+            {
+                return command;
+            }
         }
         var oldObject = write.Operation == "CREATE" ? null : await Current(write).ConfigureAwait(false);
         var ns = write.Type.Namespaced && write.Namespace.Length > 0 ? await Namespace(write.Namespace).ConfigureAwait(false) : null;
@@ -73,6 +88,16 @@ public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout)
             _ => command,
         };
     }
+
+    /// <summary>
+    /// After a successful write of a webhook configuration: waits until the configurations reflect it, so it applies
+    /// to the writer's next request.
+    /// </summary>
+    public Task Written(StoreCommand command, StoreReply reply) =>
+        configurations is not null && Describe(command) is { DryRun: false } write && write.Type.Group == Group
+            && reply.Object is { } written && (write.Type.Key == MutatingConfigurations.Key || write.Type.Key == ValidatingConfigurations.Key)
+            ? configurations.WaitFor(write.Type.Key, written.ResourceVersion, storeTimeout)
+            : Task.CompletedTask;
 
     private sealed record Write(ResourceType Type, string Subresource, string Operation, string Namespace, string Name, JsonObject? Object, bool DryRun);
 

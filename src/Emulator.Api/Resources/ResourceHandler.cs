@@ -24,9 +24,10 @@ namespace Emulator.Api.Resources;
 /// Serves one resource request: reads become store queries, writes become store commands (the store is the only
 /// writer), and answers are objects, lists, Tables, watch streams or <c>Status</c> errors.
 /// </summary>
-public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiResourceCatalog catalog, ApiServerOptions options)
+public sealed partial class ResourceHandler(ActorSystem system, IActorRef store, IActorRef watchHub, ApiResourceCatalog catalog, ApiServerOptions options,
+    WebhookConfigurations? webhookConfigurations = null)
 {
-    private readonly AdmissionWebhooks _webhooks = new(store, options.StoreTimeout);
+    private readonly AdmissionWebhooks _webhooks = new(store, options.StoreTimeout, webhookConfigurations);
 
     /// <summary>Serves the request addressed by <paramref name="route"/>.</summary>
     public async Task Handle(HttpContext context, ResourceRoute route)
@@ -179,7 +180,9 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
     private async Task<StoreReply> Write(StoreCommand command, HttpContext context)
     {
         var admitted = await _webhooks.Admit(command, context).ConfigureAwait(false);
-        return await store.Ask<StoreReply>(admitted, options.StoreTimeout).ConfigureAwait(false);
+        var reply = await store.Ask<StoreReply>(admitted, options.StoreTimeout).ConfigureAwait(false);
+        await _webhooks.Written(admitted, reply).ConfigureAwait(false);
+        return reply;
     }
 
     private static void AddWarnings(HttpContext context, StoreReply reply)

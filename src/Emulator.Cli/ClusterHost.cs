@@ -11,8 +11,11 @@ using Emulator.ControlPlane;
 using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.CertificateSigning;
 using Emulator.ControlPlane.Events;
+using Emulator.ControlPlane.LoadBalancer;
 using Emulator.ControlPlane.Metrics;
+using Emulator.ControlPlane.NodeIpam;
 using Emulator.ControlPlane.ServiceAccount;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.ControlPlane.Store;
 using Emulator.Node.Containers;
 using Emulator.Node.Hosting;
@@ -133,6 +136,19 @@ public sealed class ClusterHost : IAsyncDisposable
             .WithFallback(membership.ToConfig(TimeScaleOf(options, journal)))
             .WithFallback(HostDefaults)
             .WithFallback(RuntimeConfig.Defaults);
+        ServiceCidrSettings services;
+        try
+        {
+            // The settings the cluster is built on are checked before anything starts: a bad one is a one-line error.
+            var settings = config.WithFallback(RuntimeConfig.Defaults);
+            services = ServiceCidrSettings.From(settings);
+            _ = LoadBalancerSettings.From(settings);
+            _ = NodeIpamSettings.From(settings);
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ClusterStartException(ErrorText.OneLine(e.Message), e);
+        }
         ActorSystem system;
         var loggerFactory = CreateLoggerFactory();
         try
@@ -165,7 +181,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 // A journal write that fails stops the store (Akka persistence); it comes back after the back-off and recovers.
                 // The store is a cluster singleton on the oldest control-plane member; it moves when that member dies.
                 ClusterSingletons.StartManager(system, "api-store", BackoffSupervisor.Props(Backoff.OnStop(
-                    Props.Create(() => new ApiStore(KubernetesAdmission.Default, changes, 50_000)), "api-store",
+                    Props.Create(() => new ApiStore(KubernetesAdmission.With(services), changes, 50_000)), "api-store",
                     TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)));
             }
             var storeProxy = ClusterSingletons.Proxy(system, "api-store");
@@ -225,7 +241,7 @@ public sealed class ClusterHost : IAsyncDisposable
                 {
                     // The process's one view of the Services and EndpointSlices, for its nodes' proxies and pods' names
                     // (the cluster DNS server itself answers on the control-plane members).
-                    system.ActorOf(Props.Create(() => new ClusterDns(store, hub, ClusterNetwork.Get(system).Dns, null, ClusterNetwork.DnsServiceIp, false)), "cluster-dns");
+                    system.ActorOf(Props.Create(() => new ClusterDns(store, hub, ClusterNetwork.Get(system).Dns, null, ClusterNetwork.Get(system).DnsServiceIp, false)), "cluster-dns");
                 }
             }
             // Logs and usage requests reach a node's kubelet in whichever process hosts it (the Node names the member).
@@ -238,7 +254,7 @@ public sealed class ClusterHost : IAsyncDisposable
             }
             // The cluster DNS (CoreDNS's place): answers from Services and EndpointSlices on a loopback port.
             var dnsZone = ClusterNetwork.Get(system).Dns;
-            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), "10.96.0.10", ensureService: true)), "cluster-dns");
+            var dns = system.ActorOf(Props.Create(() => new ClusterDns(store, hub, dnsZone, new ClusterDnsOptions(IPAddress.Loopback, options.DnsPort), ClusterNetwork.Get(system).DnsServiceIp, ensureService: true)), "cluster-dns");
             var dnsListening = await dns.Ask<ClusterDnsListening>(new GetClusterDnsAddress(), TimeSpan.FromSeconds(30), cancellationToken);
             if (dnsListening.EndPoint is null)
             {

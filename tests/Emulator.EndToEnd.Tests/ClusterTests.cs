@@ -270,6 +270,18 @@ public sealed partial class ClusterTests(ClusterFixture cluster) : IClassFixture
         await AssertRejectedWithOneLine($"--config {file}: not valid HOCON", "up", "--api-port", "0", "--state", state, "--config", file);
     }
 
+    [Theory]
+    [InlineData("emulator.services.cluster-ip-range = \"10.0.0.0/8\"", "emulator.services.cluster-ip-range 10.0.0.0/8: the prefix must be from /12 to /28")]
+    [InlineData("emulator.load-balancer.addresses = [\"pool\"]", "emulator.load-balancer.addresses: 'pool' is not an IPv4 range (A-B) or CIDR")]
+    [InlineData("emulator.node-ipam.cluster-cidr = \"10.244.0.0\"", "emulator.node-ipam.cluster-cidr must be an IPv4 CIDR, not '10.244.0.0'")]
+    public async Task Emulator_up_rejects_malformed_network_settings_with_one_line(string setting, string message)
+    {
+        var file = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N") + ".conf");
+        await File.WriteAllTextAsync(file, setting + "\n");
+        var state = Path.Combine(cluster.Root, "bad-" + Guid.NewGuid().ToString("N"));
+        await AssertRejectedWithOneLine(message, "up", "--api-port", "0", "--state", state, "--config", file);
+    }
+
     [Fact]
     public async Task Emulator_up_rejects_a_state_whose_journal_is_not_a_database_with_one_line()
     {

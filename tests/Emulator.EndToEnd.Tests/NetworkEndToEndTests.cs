@@ -176,13 +176,14 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
     }
 
     [Fact]
-    public async Task A_load_balancer_address_on_the_loopback_answers_the_host_at_the_service_port()
+    public async Task Configured_ranges_give_cluster_ips_and_a_loopback_load_balancer_address_that_answers_the_host()
     {
-        // A pool of loopback addresses (the host has all of 127.0.0.0/8), in a block of its own so that parallel runs
-        // do not meet.
+        // A service range of its own, and a pool of loopback addresses (the host has all of 127.0.0.0/8) in a block of
+        // its own so that parallel runs do not meet.
         var block = Random.Shared.Next(1, 250);
         var file = Path.Combine(cluster.Root, $"lb-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(file, $"emulator.load-balancer.addresses = [\"127.77.{block}.200-127.77.{block}.210\"]\n");
+        await File.WriteAllTextAsync(file, $"emulator.load-balancer.addresses = [\"127.77.{block}.200-127.77.{block}.210\"]\n"
+            + "emulator.services.cluster-ip-range = \"10.100.0.0/16\"\n");
         await using var emulator = await EmulatorProcess.StartAsync(Path.Combine(cluster.Root, "lb-" + Guid.NewGuid().ToString("N")),
             "--nodes", "2", "--time-scale", "20", "--image-pull-delay", "0", "--config", file);
         var kubectl = new Kubectl(Kubectl.BinaryFor("1.33"), emulator.Kubeconfig, Directory.CreateDirectory(Path.Combine(cluster.Root, "lb-home-" + Guid.NewGuid().ToString("N"))).FullName);
@@ -206,6 +207,16 @@ public sealed partial class NetworkEndToEndTests(ClusterFixture cluster) : IClas
             "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")).Succeeded().Stdout, o => o.Length > 0);
         Assert.Equal($"127.77.{block}.200", ip);
         (await kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=60s")).Succeeded();
+
+        // The service range: the kubernetes and kube-dns Services at its first and tenth addresses, the default
+        // ServiceCIDR holding it, and pods resolving through the DNS Service there.
+        Assert.Equal("10.100.0.1", (await kubectl.Run("get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout);
+        Assert.Equal("10.100.0.10", (await kubectl.Run("get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout);
+        Assert.Equal("10.100.0.0/16", (await kubectl.Run("get", "servicecidr", "kubernetes", "-o", "jsonpath={.spec.cidrs[0]}")).Succeeded().Stdout);
+        var publicIp = (await kubectl.Run("get", "service", "public", "-n", ns, "-o", "jsonpath={.spec.clusterIP}")).Succeeded().Stdout;
+        Assert.StartsWith("10.100.", publicIp, StringComparison.Ordinal);
+        Assert.Contains("nameserver 10.100.0.10", (await kubectl.Run("exec", "deploy/web", "-n", ns, "--", "cat", "/etc/resolv.conf")).Succeeded().Stdout);
+        Assert.Contains(publicIp, (await kubectl.Run("exec", "deploy/web", "-n", ns, "--", "nslookup", "public")).Succeeded().Stdout);
 
         // EXTERNAL-IP:PORT answers from the host, as with a cloud load balancer.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.ControlPlane.Store;
 using Emulator.ControlPlane.Volumes;
 using Emulator.Kubernetes;
@@ -16,10 +17,15 @@ namespace Emulator.ControlPlane.Admission;
 /// invalid objects with a 422 <c>Invalid</c> status naming each field; then the LimitRanger and ResourceQuota plugins,
 /// which refuse with a 403 Forbidden, and the Service address allocation.
 /// </summary>
-public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
+public sealed class KubernetesAdmission(KindRegistry registry, ServiceCidrSettings? services = null) : IAdmission
 {
-    /// <summary>Admission over the built-in kinds.</summary>
+    private readonly ServiceCidrSettings _services = services ?? ServiceCidrSettings.Default;
+
+    /// <summary>Admission over the built-in kinds, with the default service range.</summary>
     public static KubernetesAdmission Default { get; } = new(KindRegistry.Default);
+
+    /// <summary>Admission over the built-in kinds, cluster IPs allocated from <paramref name="services"/>.</summary>
+    public static KubernetesAdmission With(ServiceCidrSettings services) => services == ServiceCidrSettings.Default ? Default : new(KindRegistry.Default, services);
 
     /// <inheritdoc />
     public void Admit(ResourceType type, JsonObject obj, JsonObject? old, AdmissionOperation operation, IAdmissionContext stored)
@@ -98,11 +104,11 @@ public sealed class KubernetesAdmission(KindRegistry registry) : IAdmission
         ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.AdmitDelete(type, existing, stored);
 
     /// <summary>The Service storage's cluster IP and node port allocation (<see cref="ServiceAllocation"/>), after validation.</summary>
-    private static void AllocateServiceAddresses(ResourceType type, JsonObject obj, JsonObject? old, IAdmissionContext stored)
+    private void AllocateServiceAddresses(ResourceType type, JsonObject obj, JsonObject? old, IAdmissionContext stored)
     {
         if (type.Key == ServiceAllocationKey)
         {
-            ServiceAllocation.Allocate(obj, old, stored);
+            ServiceAllocation.Allocate(obj, old, stored, _services);
         }
     }
 

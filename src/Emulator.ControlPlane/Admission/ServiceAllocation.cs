@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Validation;
@@ -7,35 +8,26 @@ using Emulator.Kubernetes.Validation;
 namespace Emulator.ControlPlane.Admission;
 
 /// <summary>
-/// The Service REST storage's allocators: a cluster IP from the service range (10.96.0.0/12, kubeadm's and kind's
-/// default; the first address is the <c>kubernetes</c> Service's) and node ports from 30000–32767, each unique in the
+/// The Service REST storage's allocators: a cluster IP from the service range (<see cref="ServiceCidrSettings"/>:
+/// 10.96.0.0/12, kubeadm's and kind's default, unless configured; the first address is the <c>kubernetes</c> Service's) and node ports from 30000–32767, each unique in the
 /// cluster, requested ones checked with the API server's messages. Allocations live in the stored Services themselves,
 /// so they survive restarts and a deleted Service frees them. Addresses are picked from a hash of the Service's
 /// namespace and name (probing on), so a replayed run allocates the same ones.
 /// </summary>
 public static class ServiceAllocation
 {
-    /// <summary>The service range.</summary>
-    public const string ServiceRange = "10.96.0.0/12";
-
     /// <summary>The first node port.</summary>
     public const int NodePortMin = 30000;
 
     /// <summary>The last node port.</summary>
     public const int NodePortMax = 32767;
 
-    private static readonly IPNetwork Range = IPNetwork.Parse(ServiceRange);
-    private static readonly uint RangeStart = ToNumber(Range.BaseAddress);
-    private static readonly uint RangeSize = 1u << (32 - Range.PrefixLength);
-    // The lower band is left to requested addresses, as the allocator's static band: min(max(16, size/16), 256).
-    private static readonly uint StaticBand = Math.Min(Math.Max(16u, RangeSize / 16), 256u);
-
-    /// <summary>The <c>kubernetes</c> Service's address: the first of the range.</summary>
-    public static string KubernetesServiceIP => ToAddress(RangeStart + 1).ToString();
-
-    /// <summary>Allocates (or keeps, on update) the cluster IP and node ports of a Service being written.</summary>
+    /// <summary>
+    /// Allocates (or keeps, on update) the cluster IP (from <paramref name="range"/>) and node ports of a Service being
+    /// written.
+    /// </summary>
     /// <exception cref="InvalidObjectException">When a requested address or port is taken or out of range.</exception>
-    public static void Allocate(JsonObject service, JsonObject? old, IAdmissionContext stored)
+    public static void Allocate(JsonObject service, JsonObject? old, IAdmissionContext stored, ServiceCidrSettings range)
     {
         var spec = service["spec"] as JsonObject;
         if (spec is null)
@@ -48,7 +40,7 @@ public static class ServiceAllocation
             .Where(s => s.Namespace != ns || s.Name != name)
             .Select(s => s.ToJsonObject()["spec"] as JsonObject).OfType<JsonObject>().ToList();
         var errors = new List<FieldError>();
-        AllocateClusterIP(spec, old?["spec"] as JsonObject, ns, name, others, errors);
+        AllocateClusterIP(spec, old?["spec"] as JsonObject, ns, name, others, errors, range);
         AllocateNodePorts(spec, old?["spec"] as JsonObject, ns, name, others, errors);
         if (errors.Count > 0)
         {
@@ -56,7 +48,7 @@ public static class ServiceAllocation
         }
     }
 
-    private static void AllocateClusterIP(JsonObject spec, JsonObject? old, string ns, string name, List<JsonObject> others, List<FieldError> errors)
+    private static void AllocateClusterIP(JsonObject spec, JsonObject? old, string ns, string name, List<JsonObject> others, List<FieldError> errors, ServiceCidrSettings range)
     {
         var type = JsonTree.AsString(spec["type"]);
         if (type == "ExternalName")
@@ -81,10 +73,10 @@ public static class ServiceAllocation
         else if (requested.Length > 0)
         {
             var taken = others.Select(o => JsonTree.AsString(o["clusterIP"])).ToHashSet(StringComparer.Ordinal);
-            if (!IPAddress.TryParse(requested, out var ip) || !Range.Contains(ip))
+            if (!IPAddress.TryParse(requested, out var ip) || !range.Contains(ip))
             {
                 errors.Add(FieldError.InvalidWithoutValue("spec.clusterIPs",
-                    $"{GoStrings(requested)}: failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {ServiceRange}"));
+                    $"{GoStrings(requested)}: failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {range.Cidr}"));
                 return;
             }
             if (taken.Contains(requested))
@@ -97,9 +89,9 @@ public static class ServiceAllocation
         else
         {
             var taken = others.Select(o => JsonTree.AsString(o["clusterIP"])).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            address = ns == "default" && name == "kubernetes" && !taken.Contains(KubernetesServiceIP)
-                ? KubernetesServiceIP
-                : PickAddress($"{ns}/{name}", taken);
+            address = ns == "default" && name == "kubernetes" && !taken.Contains(range.KubernetesServiceIp)
+                ? range.KubernetesServiceIp
+                : PickAddress($"{ns}/{name}", taken, range);
         }
         spec["clusterIP"] = address;
         spec["clusterIPs"] = new JsonArray(address);
@@ -157,13 +149,17 @@ public static class ServiceAllocation
     /// <summary>The value as the API server prints the Service's clusterIPs (Go's <c>%#v</c> of a []string).</summary>
     private static string GoStrings(string ip) => $"[]string{{\"{ip}\"}}";
 
-    private static string PickAddress(string key, HashSet<string> taken)
+    private static string PickAddress(string key, HashSet<string> taken, ServiceCidrSettings range)
     {
-        var dynamicSize = RangeSize - StaticBand - 1;
+        var (rangeStart, rangeSize) = range.Range;
+        // The lower band is left to requested addresses, as the allocator's static band: min(max(16, size/16), 256).
+        var staticBand = Math.Min(Math.Max(16u, rangeSize / 16), 256u);
+        // Neither the network address nor the broadcast address is handed out.
+        var dynamicSize = rangeSize - staticBand - 1;
         var start = Hash(key) % dynamicSize;
         for (uint probe = 0; probe < dynamicSize; probe++)
         {
-            var candidate = ToAddress(RangeStart + StaticBand + ((start + probe) % dynamicSize)).ToString();
+            var candidate = ServiceCidrSettings.Address(rangeStart + staticBand + ((start + probe) % dynamicSize));
             if (!taken.Contains(candidate))
             {
                 return candidate;
@@ -197,13 +193,4 @@ public static class ServiceAllocation
         }
         return hash;
     }
-
-    private static uint ToNumber(IPAddress address)
-    {
-        var bytes = address.GetAddressBytes();
-        return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
-    }
-
-    private static IPAddress ToAddress(uint number) =>
-        new([(byte)(number >> 24), (byte)(number >> 16), (byte)(number >> 8), (byte)number]);
 }

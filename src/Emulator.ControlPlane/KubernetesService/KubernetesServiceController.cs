@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
-using Emulator.ControlPlane.Admission;
 using Emulator.ControlPlane.Endpoints;
 using Emulator.ControlPlane.EndpointSlice;
 using Emulator.ControlPlane.Informers;
@@ -61,7 +60,6 @@ public sealed class KubernetesServiceController : Controller
                 ["spec"] = new JsonObject
                 {
                     ["type"] = "ClusterIP",
-                    ["clusterIP"] = ServiceAllocation.KubernetesServiceIP,
                     ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = _port }),
                     ["sessionAffinity"] = "None",
                 },

@@ -4,12 +4,13 @@ using Emulator.ControlPlane.Informers;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 using Emulator.Kubernetes.Views;
+using Emulator.Runtime;
 
 namespace Emulator.ControlPlane.ServiceCidr;
 
 /// <summary>
 /// The API server's <c>kubernetes-service-cidr-controller</c>: the ServiceCIDR named <c>kubernetes</c> holds the
-/// cluster's service range (kubeadm's and kind's default, 10.96.0.0/12: the emulator has no service range setting), is
+/// cluster's service range (<c>emulator.services.cluster-ip-range</c>, kubeadm's and kind's 10.96.0.0/12 by default), is
 /// created again when deleted, and is marked <c>Ready</c> while its ranges are the configured ones.
 /// </summary>
 public sealed class DefaultServiceCidrController : Controller
@@ -17,8 +18,7 @@ public sealed class DefaultServiceCidrController : Controller
     /// <summary>The name of the default ServiceCIDR.</summary>
     public const string DefaultName = "kubernetes";
 
-    /// <summary>The cluster's service range.</summary>
-    public const string DefaultRange = Admission.ServiceAllocation.ServiceRange;
+    private readonly string _range;
 
     /// <summary><c>networking.k8s.io/v1</c> ServiceCIDRs.</summary>
     public static readonly ResourceType ServiceCidrs = ResourceTypes.Of("networking.k8s.io", "servicecidrs");
@@ -27,9 +27,11 @@ public sealed class DefaultServiceCidrController : Controller
     /// <param name="store">The API store.</param>
     /// <param name="watchHub">The store's watch hub.</param>
     /// <param name="resync">Periodic resync (null: none).</param>
-    public DefaultServiceCidrController(IActorRef store, IActorRef watchHub, TimeSpan? resync = null)
+    /// <param name="settings">The service range (null: the actor system's settings).</param>
+    public DefaultServiceCidrController(IActorRef store, IActorRef watchHub, TimeSpan? resync = null, ServiceCidrSettings? settings = null)
         : base(store, watchHub, [ServiceCidrs], resync)
     {
+        _range = (settings ?? ServiceCidrSettings.From(Context.System.Settings.Config.WithFallback(RuntimeConfig.Defaults))).Cidr;
     }
 
     /// <inheritdoc />
@@ -55,11 +57,11 @@ public sealed class DefaultServiceCidrController : Controller
                 ["apiVersion"] = "networking.k8s.io/v1",
                 ["kind"] = "ServiceCIDR",
                 ["metadata"] = new JsonObject { ["name"] = DefaultName },
-                ["spec"] = new JsonObject { ["cidrs"] = new JsonArray(DefaultRange) },
+                ["spec"] = new JsonObject { ["cidrs"] = new JsonArray(_range) },
             });
             return;
         }
-        if (current.Stored.IsDeleting || current.Object.Spec?["cidrs"] is not JsonArray { Count: 1 } cidrs || JsonTree.AsString(cidrs[0]) != DefaultRange)
+        if (current.Stored.IsDeleting || current.Object.Spec?["cidrs"] is not JsonArray { Count: 1 } cidrs || JsonTree.AsString(cidrs[0]) != _range)
         {
             return;
         }

@@ -94,7 +94,7 @@ public static class NetworkCommands
 
     /// <summary>Asks the cluster DNS (the nameserver of resolv.conf must be it; another one knows nothing of the cluster).</summary>
     private static DnsAnswer Query(ContainerNetwork net, Resolver resolver, string name, DnsRecordType type) =>
-        resolver.Nameserver == ClusterNetwork.DnsServiceIp
+        resolver.Nameserver == net.Cluster.DnsServiceIp
             ? net.Cluster.Dns.Current.Resolve(name, type)
             : new DnsAnswer(DnsResponseCode.ServerFailure, [], [], false);
 

@@ -72,7 +72,7 @@ public sealed partial class PodWorker : EmulatedActor
         var kubernetes = zone.ServiceLinks("default").FirstOrDefault(s => s.Name == "kubernetes");
         var network = ClusterNetwork.Get(Context.System);
         var hostname = Hostname(pod);
-        var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1");
+        var resolvConf = PodNetworkFiles.ResolvConf(pod, node.InternalIp[..(node.InternalIp.LastIndexOf('.') + 1)] + "1", network.DnsServiceIp);
         var hosts = PodNetworkFiles.Hosts(pod, record.PodIp, hostname);
         ContainerNetwork NetworkOf(ContainerView spec) => new(spec.Image, record.PodIp, node.Name, hostname, resolvConf, hosts, network);
         _networkOf = NetworkOf;

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
+using Emulator.ControlPlane.ServiceCidr;
 using Emulator.Node.Containers.Network;
 using Emulator.Node.Network.Dns;
+using Emulator.Runtime;
 using Emulator.Runtime.Time;
 
 namespace Emulator.Node.Network;
@@ -52,8 +54,8 @@ public sealed record PodListenersChanged(string PodIp);
 /// </summary>
 public sealed class ClusterNetwork : IExtension
 {
-    /// <summary>The cluster DNS service's address (kubeadm's <c>clusterDNS</c>, the <c>kube-dns</c> Service).</summary>
-    public const string DnsServiceIp = "10.96.0.10";
+    /// <summary>The cluster DNS service's address with the default service range.</summary>
+    public const string DefaultDnsServiceIp = "10.96.0.10";
 
     private readonly ConcurrentDictionary<string, PodListeners> _listeners = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Member, PodListeners Listeners)> _remote = new(StringComparer.Ordinal);
@@ -65,11 +67,18 @@ public sealed class ClusterNetwork : IExtension
     /// Creates the network of a system whose emulated clock times session affinity; changes of this process's
     /// listeners are published on <paramref name="events"/>.
     /// </summary>
-    public ClusterNetwork(IEmulatedClock clock, EventStream? events = null)
+    public ClusterNetwork(IEmulatedClock clock, EventStream? events = null, string dnsServiceIp = DefaultDnsServiceIp)
     {
         _clock = clock;
         _events = events;
+        DnsServiceIp = dnsServiceIp;
     }
+
+    /// <summary>
+    /// The cluster DNS service's address (kubeadm's <c>clusterDNS</c>, the <c>kube-dns</c> Service): the tenth address of
+    /// the service range.
+    /// </summary>
+    public string DnsServiceIp { get; }
 
     /// <summary>The cluster's DNS zone (and kube-proxy's view of the Services), as last built.</summary>
     public ClusterDnsZoneHolder Dns { get; } = new();
@@ -197,5 +206,6 @@ public sealed class ClusterNetwork : IExtension
 public sealed class ClusterNetworkProvider : ExtensionIdProvider<ClusterNetwork>
 {
     /// <inheritdoc />
-    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new(system.EmulatedClock(), system.EventStream);
+    public override ClusterNetwork CreateExtension(ExtendedActorSystem system) => new(system.EmulatedClock(), system.EventStream,
+        ServiceCidrSettings.From(system.Settings.Config.WithFallback(RuntimeConfig.Defaults)).DnsServiceIp);
 }

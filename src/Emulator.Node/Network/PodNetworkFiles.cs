@@ -18,7 +18,7 @@ public static class PodNetworkFiles
     /// <c>ndots:5</c>. Default: the node's resolver (<paramref name="nodeResolver"/>). None: <c>dnsConfig</c> alone.
     /// <c>dnsConfig</c> nameservers and searches are appended (without duplicates), its options override by name.
     /// </summary>
-    public static string ResolvConf(KubeObject pod, string nodeResolver, string clusterDns = ClusterNetwork.DnsServiceIp)
+    public static string ResolvConf(KubeObject pod, string nodeResolver, string clusterDns = ClusterNetwork.DefaultDnsServiceIp)
     {
         var spec = pod.Document["spec"] as JsonObject;
         var policy = JsonTree.GetString(spec, "dnsPolicy") ?? "ClusterFirst";

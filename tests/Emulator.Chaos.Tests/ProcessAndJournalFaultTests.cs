@@ -96,6 +96,17 @@ public sealed class ProcessAndJournalFaultTests
     }
 
     [Fact]
+    public async Task A_process_kill_experiment_replays_with_the_same_digest_by_seed()
+    {
+        // The killed worker comes back after eight minutes: its container runtime recovers from the journal and its
+        // nodes start again, all inside the seeded order.
+        var schedule = new ScheduleSpec(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(9), TimeSpan.FromSeconds(5));
+        var first = await Digest("kill-worker-process.yaml", 3, schedule);
+        Assert.Equal(first, await Digest("kill-worker-process.yaml", 3, schedule));
+        Assert.NotEqual(first, await Digest("kill-worker-process.yaml", 4, schedule));
+    }
+
+    [Fact]
     public async Task A_journal_delay_experiment_replays_with_the_same_digest_by_seed()
     {
         var schedule = new ScheduleSpec(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(1));

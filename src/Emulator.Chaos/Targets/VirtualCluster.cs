@@ -294,7 +294,10 @@ public sealed class VirtualCluster : IChaosTarget
             return;
         }
         worker.Host = null;
+        // Every outside message goes in while the actors are idle: one arriving mid-run would land at a point of the
+        // seeded order that depends on the machine's timing.
         _workerNodes.Tell(new WorkerHostChanged(name, null));
+        _run.Settle();
         var terminated = host.WatchAsync();
         _system.Stop(host);
         await Settled(terminated);
@@ -326,7 +329,10 @@ public sealed class VirtualCluster : IChaosTarget
                 _run.Settle();
             }
         }
+        // The node host starts (its container runtime recovers, then its nodes start) before anything else goes in.
+        _run.Settle();
         _workerNodes.Tell(new WorkerHostChanged(name, worker.Host));
+        _run.Settle();
         // The container runtime recovers from the journal through the journal's own tasks: the run goes on only once it
         // has (a command waits in its stash until then), so what the restarted kubelets do next does not depend on how
         // fast the recovery was.

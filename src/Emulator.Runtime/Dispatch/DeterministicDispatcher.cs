@@ -9,13 +9,17 @@ namespace Emulator.Runtime.Dispatch;
 /// whenever the actors are idle, so everything one outside message (a test's tell, a virtual timer) sets off runs in
 /// the same order every time. It also knows when the actors are
 /// idle (<see cref="IsIdle"/>), which virtual time uses to let actors react to one timer before the next fires.
-/// Plugged in by HOCON: <c>type = "Emulator.Runtime.Dispatch.DeterministicDispatcherConfigurator, Emulator.Runtime"</c>
+/// Each mailbox runs with the dispatcher's own <see cref="TaskScheduler"/> as the current one, so the task
+/// continuations actors and plugins chain without naming a scheduler (Akka's snapshot store answers through
+/// <c>ContinueWith</c> and <c>PipeTo</c>) run on the same thread, in the seeded order, instead of arriving from the
+/// thread pool whenever it gets to them. Plugged in by HOCON: <c>type = "Emulator.Runtime.Dispatch.DeterministicDispatcherConfigurator, Emulator.Runtime"</c>
 /// with <c>seed = N</c>.
 /// </summary>
 public sealed class DeterministicDispatcher : MessageDispatcher
 {
     private readonly List<IRunnable> _ready = [];
     private readonly object _gate = new();
+    private readonly RunScheduler _scheduler;
     private Random _random;
     private Thread? _thread;
     private int _pending;
@@ -31,6 +35,7 @@ public sealed class DeterministicDispatcher : MessageDispatcher
         Throughput = throughput;
         _random = new Random(seed);
         ShutdownTimeout = TimeSpan.FromSeconds(1);
+        _scheduler = new RunScheduler(this);
     }
 
     /// <summary>The seed of the run order.</summary>
@@ -115,7 +120,14 @@ public sealed class DeterministicDispatcher : MessageDispatcher
             }
             try
             {
-                next.Run();
+                // Run as a task of the dispatcher's scheduler (inline, on this thread): it is then TaskScheduler.Current
+                // for whatever the run chains.
+                var run = new Task(next.Run);
+                run.RunSynchronously(_scheduler);
+                if (run.Exception is { } failure)
+                {
+                    ReportFailure(failure.InnerExceptions.Count == 1 ? failure.InnerExceptions[0] : failure);
+                }
             }
             catch (Exception e)
             {
@@ -139,6 +151,29 @@ public sealed class DeterministicDispatcher : MessageDispatcher
             {
                 BecameIdle?.Invoke();
             }
+        }
+    }
+
+    /// <summary>
+    /// The dispatcher as a task scheduler: a queued task is one more piece of work in the seeded order, run on the
+    /// dispatcher's thread; a task is inlined only there.
+    /// </summary>
+    private sealed class RunScheduler(DeterministicDispatcher dispatcher) : TaskScheduler
+    {
+        public override int MaximumConcurrencyLevel => 1;
+
+        protected override void QueueTask(Task task) => dispatcher.ExecuteTask(new TaskRun(this, task));
+
+        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
+            Thread.CurrentThread == dispatcher._thread && TryExecuteTask(task);
+
+        protected override IEnumerable<Task> GetScheduledTasks() => [];
+
+        private sealed class TaskRun(RunScheduler scheduler, Task task) : IRunnable
+        {
+            public void Run() => scheduler.TryExecuteTask(task);
+
+            public void Execute() => Run();
         }
     }
 }

@@ -100,6 +100,51 @@ public sealed class DeterministicDispatcherTests : EmulatorTestKit
         }
     }
 
+    [Fact]
+    public void Task_continuations_an_actor_chains_run_on_the_dispatcher_before_it_counts_as_idle()
+    {
+        // Akka's snapshot store answers through ContinueWith and PipeTo without naming a scheduler: the continuation
+        // belongs to the run, not to the thread pool, so it cannot arrive at a moment that depends on the machine.
+        var dispatcher = Deterministic!;
+        var seen = new List<string>();
+        var chainer = ActorOf(Props.Create(() => new Chainer(seen)), "chainer");
+        Assert.True(dispatcher.WaitForIdle(TimeSpan.FromSeconds(10)));
+
+        chainer.Tell("go");
+
+        Assert.True(dispatcher.WaitForIdle(TimeSpan.FromSeconds(10)));
+        lock (seen)
+        {
+            Assert.Equal(["received on deterministic-akka.actor.default-dispatcher", "continued on deterministic-akka.actor.default-dispatcher", "piped back"], seen);
+        }
+    }
+
+    private sealed class Chainer : ReceiveActor
+    {
+        public Chainer(List<string> seen)
+        {
+            void Add(string entry)
+            {
+                lock (seen)
+                {
+                    seen.Add(entry);
+                }
+            }
+            Receive<string>(message => message == "go", _ =>
+            {
+                Add("received on " + Thread.CurrentThread.Name);
+                Task.FromResult(1)
+                    .ContinueWith(_ =>
+                    {
+                        Add("continued on " + Thread.CurrentThread.Name);
+                        return "piped back";
+                    })
+                    .PipeTo(Self);
+            });
+            Receive<string>(Add);
+        }
+    }
+
     /// <summary>
     /// Five actors each send numbered messages, one per turn, to a recorder and pass a token to their neighbour; returns
     /// the order in which the recorder saw them, on a fresh system with the given seed.

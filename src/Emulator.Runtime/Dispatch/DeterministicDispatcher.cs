@@ -11,7 +11,7 @@ namespace Emulator.Runtime.Dispatch;
 /// idle (<see cref="IsIdle"/>), which virtual time uses to let actors react to one timer before the next fires.
 /// Each mailbox runs with the dispatcher's own <see cref="TaskScheduler"/> as the current one, so the task
 /// continuations actors and plugins chain without naming a scheduler (Akka's snapshot store answers through
-/// <c>ContinueWith</c> and <c>PipeTo</c>) run on the same thread, in the seeded order, instead of arriving from the
+/// <c>ContinueWith</c> and <c>PipeTo</c>) run on the same thread as part of the run, instead of arriving from the
 /// thread pool whenever it gets to them. Plugged in by HOCON: <c>type = "Emulator.Runtime.Dispatch.DeterministicDispatcherConfigurator, Emulator.Runtime"</c>
 /// with <c>seed = N</c>.
 /// </summary>
@@ -162,7 +162,20 @@ public sealed class DeterministicDispatcher : MessageDispatcher
     {
         public override int MaximumConcurrencyLevel => 1;
 
-        protected override void QueueTask(Task task) => dispatcher.ExecuteTask(new TaskRun(this, task));
+        // On the dispatcher's thread (a continuation chained in a run, its antecedent done): run it at once, as part of
+        // the run, so what it sets off (a PipeTo's tell) is part of the run too. A continuation whose antecedent
+        // finishes on another thread later is one more piece of work in the seeded order.
+        protected override void QueueTask(Task task)
+        {
+            if (Thread.CurrentThread == dispatcher._thread)
+            {
+                TryExecuteTask(task);
+            }
+            else
+            {
+                dispatcher.ExecuteTask(new TaskRun(this, task));
+            }
+        }
 
         protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
             Thread.CurrentThread == dispatcher._thread && TryExecuteTask(task);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Emulator.Chaos.Experiments;
 using Emulator.Chaos.Invariants;
@@ -94,7 +95,7 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                 var when = schedule.Warmup + at;
                 var occurrence = order++;
                 actions.Add(new PlannedAction(when, occurrence, () => InjectAsync(fault, actions, occurrence)));
-                var ends = fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition or FaultAction.KillProcess or FaultAction.DelayJournal ? when + length : when;
+                var ends = fault.For is { } length && fault.Action is FaultAction.StopNode or FaultAction.Partition or FaultAction.LossyLink or FaultAction.KillProcess or FaultAction.DelayJournal ? when + length : when;
                 lastFaultEnd = ends > lastFaultEnd ? ends : lastFaultEnd;
                 if (fault.Every is null || at + fault.Every.Value >= schedule.Duration)
                 {
@@ -211,6 +212,19 @@ public sealed class ExperimentRunner(Experiment experiment, IChaosTarget target,
                     {
                         Record(fault, "restore-journal", "writes acknowledged at once");
                         await target.SetJournalDelayAsync(TimeSpan.Zero, fault.Member);
+                    }));
+                }
+                break;
+            case FaultAction.LossyLink:
+                var drop = fault.Drop!.Value.ToString("0.###", CultureInfo.InvariantCulture);
+                Record(fault, "lossy-link", $"{fault.Target} (drop {drop})");
+                await target.SetLinkLossAsync(fault.Target, fault.Drop.Value, fault.Member);
+                if (fault.For is { } lossy)
+                {
+                    actions.Add(new PlannedAction(_elapsed + lossy, order, async () =>
+                    {
+                        Record(fault, "restore-link", fault.Target);
+                        await target.SetLinkLossAsync(fault.Target, 0, fault.Member);
                     }));
                 }
                 break;

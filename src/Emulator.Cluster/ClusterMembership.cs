@@ -75,6 +75,10 @@ public sealed record ClusterMembership(IReadOnlyList<string> Roles, string Host 
             # Unused, they pass bytes through; they prefix the protocol: akka.trttl.gremlin.tcp://emulator@HOST:PORT.
             applied-adapters = [trttl, gremlin]
           }
+          # Each member sends over the connection it opened itself, never over one the other member opened: the failure
+          # injector knows a link by the address it dialled (an accepted connection carries the peer's ephemeral
+          # port), so only then can it lose what this member sends on it (the console's `remote drop`).
+          remote.use-passive-connections = off
           cluster {
             roles = [{{string.Join(", ", Roles.Append(TimeScaleRole(timeScale)).Select(r => "\"" + r + "\""))}}]
             seed-node-timeout = 1s

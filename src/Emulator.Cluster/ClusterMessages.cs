@@ -62,6 +62,8 @@ public static class ClusterMessages
         (typeof(PodConnectionClosed), "connection.closed.v1"),
         // Where pods listen, announced by each member to the others (PodRoutes).
         (typeof(PodRoutesAnnounced), "network.pod-routes.v1"),
+        (typeof(PodRoutesSequence), "network.pod-routes-sequence.v1"),
+        (typeof(PodRoutesWanted), "network.pod-routes-wanted.v1"),
     ];
 
     private static readonly Dictionary<Type, string> Manifests = Registered.ToDictionary(r => r.Type, r => r.Manifest);

@@ -19,8 +19,17 @@ public sealed record AnnouncedPodRoute(string PodIp, string? Namespace, string? 
 /// receiver had from that member, an incremental one changes the addresses it names.
 /// </summary>
 /// <param name="Complete">Whether this is the member's whole table.</param>
+/// <param name="Sequence">The announcing member's change count: an incremental announcement is the next one after the
+/// previous; a complete one is the table as of that count.</param>
 /// <param name="Routes">The routes.</param>
-public sealed record PodRoutesAnnounced(bool Complete, IReadOnlyList<AnnouncedPodRoute> Routes);
+public sealed record PodRoutesAnnounced(bool Complete, long Sequence, IReadOnlyList<AnnouncedPodRoute> Routes);
+
+/// <summary>A member's latest change count, sent now and then: a receiver that is behind lost an announcement.</summary>
+/// <param name="Sequence">The announcing member's change count.</param>
+public sealed record PodRoutesSequence(long Sequence);
+
+/// <summary>Asks a member for its whole table (the asker lost one of its announcements).</summary>
+public sealed record PodRoutesWanted;
 
 /// <summary>
 /// One per member (<c>/user/pod-routes</c>), the part of a CNI plugin that tells every host where each pod address
@@ -29,9 +38,13 @@ public sealed record PodRoutesAnnounced(bool Complete, IReadOnlyList<AnnouncedPo
 /// records what the others announce in this process's <see cref="ClusterNetwork"/>, so a pod or a node port here reaches
 /// an endpoint pod that runs in another process. A member that leaves the cluster takes its routes with it. The
 /// emulated servers are stateless, so the receiving process answers a connection exactly as the pod's own would.
+/// Announcements are numbered: a receiver that sees a gap, or hears of a later number than it has, lost one on a lossy
+/// link and asks for the whole table again.
 /// </summary>
-public sealed class PodRoutes : ReceiveActor
+public sealed class PodRoutes : ReceiveActor, IWithTimers
 {
+    private static readonly TimeSpan SequenceInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>The actor's name under <c>/user</c> on every member.</summary>
     public const string Name = "pod-routes";
 
@@ -39,6 +52,10 @@ public sealed class PodRoutes : ReceiveActor
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly HashSet<Address> _peers = [];
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    // The last announcement number applied from each member, and the members asked for their whole table.
+    private readonly Dictionary<Address, long> _received = [];
+    private readonly HashSet<Address> _asked = [];
+    private long _sequence;
     private bool _flushQueued;
 
     /// <summary>Creates the member's pod routes.</summary>
@@ -58,11 +75,28 @@ public sealed class PodRoutes : ReceiveActor
         });
         Receive<Flush>(_ => AnnounceChanges());
         Receive<PodRoutesAnnounced>(Record);
+        Receive<PodRoutesSequence>(latest =>
+        {
+            if (!_received.TryGetValue(Sender.Path.Address, out var applied) || applied < latest.Sequence)
+            {
+                AskForTable(Sender);
+            }
+        });
+        Receive<PodRoutesWanted>(_ => Sender.Tell(Table()));
+        Receive<Tick>(_ =>
+        {
+            foreach (var peer in _peers)
+            {
+                Peer(peer).Tell(new PodRoutesSequence(_sequence));
+            }
+        });
         Receive<ClusterEvent.MemberUp>(up => Greet(up.Member));
         Receive<ClusterEvent.ReachableMember>(reachable => Greet(reachable.Member));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             _peers.Remove(removed.Member.Address);
+            _received.Remove(removed.Member.Address);
+            _asked.Remove(removed.Member.Address);
             _network.ForgetRemoteListeners(removed.Member.Address.ToString());
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
@@ -70,8 +104,13 @@ public sealed class PodRoutes : ReceiveActor
     }
 
     /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
     protected override void PreStart()
     {
+        // Real time: the links lose messages on the wall clock, whatever the emulated world's speed.
+        Timers.StartPeriodicTimer("sequence", Tick.Instance, SequenceInterval);
         Context.System.EventStream.Subscribe(Self, typeof(PodListenersChanged));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
@@ -92,8 +131,17 @@ public sealed class PodRoutes : ReceiveActor
             return;
         }
         _peers.Add(member.Address);
-        var routes = _network.LocalListeners.Select(l => Route(l.Key, l.Value)).ToList();
-        Peer(member.Address).Tell(new PodRoutesAnnounced(true, routes));
+        Peer(member.Address).Tell(Table());
+    }
+
+    private PodRoutesAnnounced Table() => new(true, _sequence, [.. _network.LocalListeners.Select(l => Route(l.Key, l.Value))]);
+
+    private void AskForTable(IActorRef member)
+    {
+        if (_asked.Add(member.Path.Address))
+        {
+            member.Tell(new PodRoutesWanted());
+        }
     }
 
     private void AnnounceChanges()
@@ -107,7 +155,7 @@ public sealed class PodRoutes : ReceiveActor
         {
             return;
         }
-        var announcement = new PodRoutesAnnounced(false, routes);
+        var announcement = new PodRoutesAnnounced(false, ++_sequence, routes);
         foreach (var peer in _peers)
         {
             Peer(peer).Tell(announcement);
@@ -116,11 +164,19 @@ public sealed class PodRoutes : ReceiveActor
 
     private void Record(PodRoutesAnnounced announced)
     {
-        var member = Sender.Path.Address.ToString();
+        var address = Sender.Path.Address;
+        var member = address.ToString();
         if (announced.Complete)
         {
             _network.ForgetRemoteListeners(member);
+            _asked.Remove(address);
         }
+        else if (!_received.TryGetValue(address, out var applied) || announced.Sequence != applied + 1)
+        {
+            // One was lost (or the table never came): this one still applies, and the whole table puts right the rest.
+            AskForTable(Sender);
+        }
+        _received[address] = Math.Max(announced.Sequence, _received.GetValueOrDefault(address));
         foreach (var route in announced.Routes)
         {
             _network.SetRemoteListeners(member, route.PodIp, Listeners(route));
@@ -140,5 +196,10 @@ public sealed class PodRoutes : ReceiveActor
     private sealed class Flush
     {
         public static readonly Flush Instance = new();
+    }
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
     }
 }

@@ -41,15 +41,20 @@ public sealed class RemoteLinks : IExtension
     public LinkFault? FaultOf(Address address) => _faults.TryGetValue(Key(address), out var fault) ? fault : null;
 
     /// <summary>
-    /// Puts <paramref name="fault"/> on the link to <paramref name="address"/> (null restores it) through the throttle
-    /// adapter: on the associations open now and on those made later. Returns false when the transport has no
-    /// throttle adapter.
+    /// Puts <paramref name="fault"/> on the link to <paramref name="address"/> (null restores it): a blackhole or a
+    /// throttle through the throttle adapter, message loss through the failure injector ("gremlin") adapter, on the
+    /// associations open now and on those made later; whatever the other adapter did to the link is taken off. Returns
+    /// false when the transport lacks the adapter the fault needs.
     /// </summary>
     public async Task<bool> SetFaultAsync(Address address, LinkFault? fault)
     {
+        if (_system.Provider is not IRemoteActorRefProvider remote)
+        {
+            return false;
+        }
         ThrottleMode mode = fault switch
         {
-            null => Unthrottled.Instance,
+            null or LinkFault.Lossy => Unthrottled.Instance,
             LinkFault.Blackhole => Blackhole.Instance,
             // A bucket as deep as one second of traffic (at least 1000 bytes, as Akka's test conductor uses): a
             // message larger than the bucket still passes, after which the link owes the difference.
@@ -62,11 +67,14 @@ public sealed class RemoteLinks : IExtension
             LinkDirection.Receive => ThrottleTransportAdapter.Direction.Receive,
             _ => ThrottleTransportAdapter.Direction.Both,
         };
-        if (_system.Provider is not IRemoteActorRefProvider remote)
-        {
-            return false;
-        }
-        var applied = await remote.Transport.ManagementCommand(new SetThrottle(address, direction, mode)).ConfigureAwait(false);
+        // Each message (a whole frame) this member sends on the link is lost with the probability, independently: what a
+        // lossy network does to Akka.Remote's user messages (system messages are redelivered until acknowledged).
+        FailureInjectorTransportAdapter.IGremlinMode loss = fault is LinkFault.Lossy lossy
+            ? new FailureInjectorTransportAdapter.Drop(lossy.Probability, 0)
+            : FailureInjectorTransportAdapter.PassThru.Instance;
+        var throttled = await remote.Transport.ManagementCommand(new SetThrottle(address, direction, mode)).ConfigureAwait(false);
+        var dropping = await remote.Transport.ManagementCommand(new FailureInjectorTransportAdapter.One(address, loss)).ConfigureAwait(false);
+        var applied = fault is LinkFault.Lossy ? dropping : throttled;
         if (applied)
         {
             if (fault is null)
@@ -155,4 +163,11 @@ public abstract record LinkFault(LinkDirection Direction)
 
     /// <summary>Bytes pass at most at <paramref name="BytesPerSecond"/> (a slow link): the rest wait their turn.</summary>
     public sealed record Throttle(long BytesPerSecond, LinkDirection Direction) : LinkFault(Direction);
+
+    /// <summary>
+    /// Each message this member sends on the link is lost with <paramref name="Probability"/> (0 to 1), independently
+    /// (a lossy link; the failure injector knows only the connections a member opened, so loss is on the sending side:
+    /// for a link lossy both ways, make it lossy at both ends).
+    /// </summary>
+    public sealed record Lossy(double Probability) : LinkFault(LinkDirection.Send);
 }

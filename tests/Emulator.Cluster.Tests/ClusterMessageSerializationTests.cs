@@ -101,7 +101,9 @@ public sealed class ClusterMessageSerializationTests : Akka.TestKit.Xunit2.TestK
         yield return new PodConnectionData("7", Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"));
         yield return new PodConnectionWriteClosed("7");
         yield return new PodConnectionClosed("7", "connection reset by peer");
-        yield return new PodRoutesAnnounced(true, [
+        yield return new PodRoutesSequence(12);
+        yield return new PodRoutesWanted();
+        yield return new PodRoutesAnnounced(true, 12, [
             new AnnouncedPodRoute("10.244.1.5", "default", "a", "worker-1-node-0",
                 [new EmulatedServerDescription(ServerFlavor.HttpEcho, [5678], "a", "10.244.1.5", "hello", "1.0"), new EmulatedServerDescription(ServerFlavor.Nginx, [80], "a", "10.244.1.5", "", "1.27.3")]),
             new AnnouncedPodRoute("10.244.1.6", null, null, null, null),

@@ -97,3 +97,44 @@ public sealed class PodRoutesTests
         }
     }
 }
+
+/// <summary>
+/// A lost pod-route announcement (a lossy link between members) is noticed and put right: a gap in the announcement
+/// numbers, or a later number heard of, makes the receiver ask the announcer for its whole table, once until it comes.
+/// </summary>
+public sealed class PodRouteLossTests() : Akka.TestKit.Xunit2.TestKit(new ClusterMembership([ClusterRoles.Worker], "127.0.0.1", 0).ToConfig(1.0).WithFallback(RuntimeConfig.Defaults), "emulator")
+{
+    private static AnnouncedPodRoute Route(string ip, string name) =>
+        new(ip, "default", name, "w1-node-1", [new EmulatedServerDescription(ServerFlavor.Nginx, [80], name, ip, "", "1.27.3")]);
+
+    [Fact]
+    public void A_gap_or_a_later_number_makes_the_receiver_ask_for_the_whole_table_once()
+    {
+        var routes = Sys.ActorOf(Props.Create(() => new PodRoutes()), PodRoutes.Name);
+        var network = ClusterNetwork.Get(Sys);
+        var announcer = CreateTestProbe();
+
+        // The whole table as of announcement 3, then 4: in order, nothing is asked.
+        routes.Tell(new PodRoutesAnnounced(true, 3, [Route("10.244.1.5", "a")]), announcer.Ref);
+        routes.Tell(new PodRoutesAnnounced(false, 4, [Route("10.244.1.6", "b")]), announcer.Ref);
+        routes.Tell(new PodRoutesSequence(4), announcer.Ref);
+        announcer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        AwaitAssert(() => Assert.NotNull(network.ListenersAt("10.244.1.6")));
+
+        // Announcement 5 was lost: 6 still applies, and the table is asked for — once, however often the gap shows.
+        routes.Tell(new PodRoutesAnnounced(false, 6, [Route("10.244.1.7", "c")]), announcer.Ref);
+        announcer.ExpectMsg<PodRoutesWanted>();
+        AwaitAssert(() => Assert.NotNull(network.ListenersAt("10.244.1.7")));
+        routes.Tell(new PodRoutesSequence(7), announcer.Ref);
+        announcer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // The table comes (what 5 said is in it: a gone), and replaces what was held.
+        routes.Tell(new PodRoutesAnnounced(true, 7, [Route("10.244.1.6", "b"), Route("10.244.1.7", "c"), Route("10.244.1.8", "d")]), announcer.Ref);
+        AwaitAssert(() => Assert.Null(network.ListenersAt("10.244.1.5")));
+        Assert.NotNull(network.ListenersAt("10.244.1.8"));
+
+        // The last announcement lost, with nothing after it: the periodic number reveals it.
+        routes.Tell(new PodRoutesSequence(8), announcer.Ref);
+        announcer.ExpectMsg<PodRoutesWanted>();
+    }
+}

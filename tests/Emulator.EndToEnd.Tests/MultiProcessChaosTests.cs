@@ -6,7 +6,7 @@ namespace Emulator.EndToEnd.Tests;
 /// <summary>
 /// <c>emulator chaos run</c> against the four-member cluster of <see cref="MultiProcessTests"/> (its start-up, on the
 /// PostgreSQL journal of EMULATOR_TEST_POSTGRES): the shipped attached experiments, pointed at the members' consoles,
-/// cut a worker off with a network partition, and SIGKILL a worker's process found through its console; the report
+/// cut a worker off with a network partition, make its links lossy, and SIGKILL a worker's process found through its console; the report
 /// names each fault, and every invariant holds as the other worker takes the pods over.
 /// </summary>
 public sealed partial class MultiProcessTests
@@ -26,6 +26,24 @@ public sealed partial class MultiProcessTests
         // The majority downed the cut-off worker: its process left the cluster and exited.
         Assert.Equal(1, await w1.ExitCode.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.All(await RunningPodNodes(api), n => Assert.StartsWith("w2-", n, StringComparison.Ordinal));
+    }
+
+    [PostgresFact]
+    public async Task The_chaos_runner_makes_a_workers_links_lossy_and_the_cluster_rides_it_out()
+    {
+        var (cp1, cp2, w1, w2, _) = await StartFourMembers();
+        using var api = new HttpClient { BaseAddress = cp1.Api!, Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually(async () => (await ReadyNodes(api)).Count == 4, TimeSpan.FromSeconds(60), "4 Ready nodes");
+
+        var report = await RunAttachedExperiment("lossy-link-worker.yaml", cp1, cp2, w1, w2);
+
+        var faults = report["faults"]!.AsArray();
+        Assert.Equal(6, faults.Count(f => f!["action"]!.GetValue<string>() == "lossy-link" && f["target"]!.GetValue<string>().EndsWith(" (drop 0.1)", StringComparison.Ordinal)));
+        Assert.Equal(3, faults.Count(f => f!["action"]!.GetValue<string>() == "lossy-link" && f["target"]!.GetValue<string>().StartsWith(w1.ClusterAddress + " ", StringComparison.Ordinal)));
+        Assert.Equal(6, faults.Count(f => f!["action"]!.GetValue<string>() == "restore-link"));
+        // Restored: every link is normal again, as w1's console shows it.
+        var links = await EmulatorProcess.RunCliAsync("pbm", w1.ConsoleAddress, "remote", "connections");
+        Assert.DoesNotContain("drop", links.Stdout, StringComparison.Ordinal);
     }
 
     [PostgresFact]
@@ -85,6 +103,9 @@ public sealed partial class MultiProcessTests
             .Replace("""["127.0.0.1:9110", "127.0.0.1:9111", "127.0.0.1:9112", "127.0.0.1:9113"]""", $"""["{cp1.ConsoleAddress}", "{cp2.ConsoleAddress}", "{w1.ConsoleAddress}", "{w2.ConsoleAddress}"]""", StringComparison.Ordinal)
             .Replace("http://127.0.0.1:6443", cp1.Api!.ToString().TrimEnd('/'), StringComparison.Ordinal)
             .Replace("127.0.0.1:25523", w1.ClusterAddress, StringComparison.Ordinal)
+            .Replace("127.0.0.1:25520", cp1.ClusterAddress, StringComparison.Ordinal)
+            .Replace("127.0.0.1:25521", cp2.ClusterAddress, StringComparison.Ordinal)
+            .Replace("127.0.0.1:25524", w2.ClusterAddress, StringComparison.Ordinal)
             .Replace("- workloads/", $"- {directory}/workloads/", StringComparison.Ordinal);
         Directory.CreateDirectory(_root);
         var experiment = Path.Combine(_root, file);

@@ -10,7 +10,7 @@ namespace Emulator.Management.Tests;
 /// <summary>
 /// The <c>remote</c> and <c>cluster</c> palettes of a member of a real two-member Akka cluster on loopback (the
 /// members' own settings): a blackholed link makes the other member unreachable as the failure detector sees it,
-/// restoring it makes it reachable again; members are named by <c>HOST:PORT</c>.
+/// restoring it makes it reachable again; a lossy link loses some messages; members are named by <c>HOST:PORT</c>.
 /// </summary>
 public sealed class RemoteClusterTests : IAsyncLifetime
 {
@@ -68,6 +68,61 @@ public sealed class RemoteClusterTests : IAsyncLifetime
         Assert.Equal(0, (await console.Run("remote", "restore", B)).Exit);
         await Eventually(async () => Row(await console.Run("remote", "connections")).Contains(" yes ", StringComparison.Ordinal));
         Assert.Matches(@"\s+Up\s+yes\s+associated \(\w+\)\s+\S+Z\s+normal$", Row(await console.Run("remote", "connections")));
+    }
+
+    [Fact]
+    public async Task A_lossy_link_loses_some_messages_until_it_is_restored()
+    {
+        using var console = new ConsoleClient(_endpoint.Address);
+        var received = new int[1];
+        _b.ActorOf(Props.Create(() => new Counter(received)), "counter");
+        var counter = _a.ActorSelection(new RootActorPath(Akka.Cluster.Cluster.Get(_b).SelfAddress) / "user" / "counter");
+
+        var refused = await console.Run("remote", "drop", B, "--probability", "1.5");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("--probability must be a number from 0 to 1, got \"1.5\"", Assert.Single(refused.Err));
+
+        var dropping = await console.Run("remote", "drop", B, "--probability", "0.5");
+        Assert.Equal(0, dropping.Exit);
+        Assert.EndsWith(": drop 0.5 (send)", Assert.Single(dropping.Out));
+        Assert.EndsWith("drop 0.5 (send)", Assert.Single((await console.Run("remote", "connections")).Out, l => l.Contains("@" + B, StringComparison.Ordinal)));
+        for (var i = 0; i < 400; i++)
+        {
+            counter.Tell(i);
+        }
+        var lossy = await Settled(received);
+        // Each message is lost with probability 0.5: all 400 or none arriving is 2^-400 likely.
+        Assert.InRange(lossy, 1, 399);
+
+        Assert.Equal(0, (await console.Run("remote", "restore", B)).Exit);
+        for (var i = 0; i < 400; i++)
+        {
+            counter.Tell(i);
+        }
+        Assert.Equal(lossy + 400, await Settled(received, lossy + 400));
+    }
+
+    /// <summary>The count once it has stopped moving for half a second (or reached <paramref name="expected"/>).</summary>
+    private static async Task<int> Settled(int[] received, int expected = int.MaxValue)
+    {
+        var last = -1;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = Volatile.Read(ref received[0]);
+            if (now == expected || now == last)
+            {
+                return now;
+            }
+            last = now;
+            await Task.Delay(500);
+        }
+        return Volatile.Read(ref received[0]);
+    }
+
+    private sealed class Counter : ReceiveActor
+    {
+        public Counter(int[] received) => Receive<int>(_ => Interlocked.Increment(ref received[0]));
     }
 
     [Fact]

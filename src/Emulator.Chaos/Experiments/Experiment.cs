@@ -62,22 +62,28 @@ public enum FaultAction
 
     /// <summary>Make the journal acknowledge each write only after a delay, for a while.</summary>
     DelayJournal,
+
+    /// <summary>Lose each message on the link between two members with a probability (attached clusters: Akka.Remote's failure injector) for a while.</summary>
+    LossyLink,
 }
 
 /// <summary>One fault of an experiment.</summary>
 /// <param name="Index">Its position in the file (reports name it <c>faults[i]</c>).</param>
 /// <param name="Action">What it does.</param>
-/// <param name="Target">Actor path pattern, node name pattern, worker name pattern (kill-process), or (partition) the member's cluster address.</param>
+/// <param name="Target">Actor path pattern, node name pattern, worker name pattern (kill-process), or (partition, lossy-link) the member's cluster address.</param>
 /// <param name="At">First occurrence, after the warm-up.</param>
 /// <param name="Every">Repeat interval within the fault window (null: once).</param>
 /// <param name="Pick">How many matching targets each occurrence hits, chosen with the seed.</param>
-/// <param name="For">How long a stopped node, a partition, a killed worker or a journal delay lasts (null: to the end of the experiment).</param>
+/// <param name="For">How long a stopped node, a partition, a lossy link, a killed worker or a journal delay lasts (null: to the end of the experiment).</param>
 /// <param name="Manifest">The manifest an <see cref="FaultAction.Apply"/> applies.</param>
 /// <param name="Member">The console (index into the cluster's consoles) a fault of an attached cluster is sent to.</param>
 public sealed record FaultSpec(int Index, FaultAction Action, string Target, TimeSpan At, TimeSpan? Every, int Pick, TimeSpan? For, string? Manifest, int Member)
 {
     /// <summary>How long a <see cref="FaultAction.DelayJournal"/> holds each write's acknowledgement.</summary>
     public TimeSpan? Delay { get; init; }
+
+    /// <summary>The probability (0 to 1) with which a <see cref="FaultAction.LossyLink"/> loses each message.</summary>
+    public double? Drop { get; init; }
 }
 
 /// <summary>One invariant: its type and what it watches.</summary>

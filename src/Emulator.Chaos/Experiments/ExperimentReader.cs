@@ -187,7 +187,7 @@ public static class ExperimentReader
     {
         var field = $"faults[{index}].";
         var fault = node as JsonObject ?? throw new ExperimentException($"faults[{index}]: must be a mapping (action, target, at, every, pick, for)");
-        Unknown(fault, ["action", "target", "at", "every", "pick", "for", "manifest", "file", "member", "delay"], field);
+        Unknown(fault, ["action", "target", "at", "every", "pick", "for", "manifest", "file", "member", "delay", "drop"], field);
         var actionText = Text(fault, "action", field) ?? throw new ExperimentException($"{field}action: Required value");
         var action = actionText switch
         {
@@ -198,7 +198,8 @@ public static class ExperimentReader
             "partition" => FaultAction.Partition,
             "kill-process" => FaultAction.KillProcess,
             "delay-journal" => FaultAction.DelayJournal,
-            _ => throw new ExperimentException($"{field}action: Unsupported value: \"{actionText}\": supported values: \"kill-actor\", \"stop-actor\", \"stop-node\", \"apply\", \"partition\", \"kill-process\", \"delay-journal\""),
+            "lossy-link" => FaultAction.LossyLink,
+            _ => throw new ExperimentException($"{field}action: Unsupported value: \"{actionText}\": supported values: \"kill-actor\", \"stop-actor\", \"stop-node\", \"apply\", \"partition\", \"lossy-link\", \"kill-process\", \"delay-journal\""),
         };
         string? manifest = null;
         if (action == FaultAction.Apply)
@@ -221,6 +222,24 @@ public static class ExperimentReader
         if (action == FaultAction.Partition && cluster.Mode == ClusterMode.Virtual)
         {
             throw new ExperimentException($"{field}action: a partition cuts a link between processes: it needs cluster.mode attach");
+        }
+        if (action == FaultAction.LossyLink && cluster.Mode == ClusterMode.Virtual)
+        {
+            throw new ExperimentException($"{field}action: a lossy link is a link between processes: it needs cluster.mode attach");
+        }
+        double? drop = null;
+        if (action == FaultAction.LossyLink)
+        {
+            drop = fault["drop"] switch
+            {
+                null => throw new ExperimentException($"{field}drop: Required value: the probability (0 to 1) with which each message on the link is lost"),
+                JsonValue value when value.TryGetValue<double>(out var p) && p is > 0 and <= 1 => p,
+                var other => throw new ExperimentException($"{field}drop: must be a number above 0 and at most 1, got {other.ToJsonString()}"),
+            };
+        }
+        else if (fault["drop"] is not null)
+        {
+            throw new ExperimentException($"{field}drop: only a lossy-link fault has a drop probability");
         }
         var member = Integer(fault, "member", field, 0, 99) ?? 0;
         if (cluster.Mode == ClusterMode.Attach && member >= cluster.Consoles.Count)
@@ -249,6 +268,7 @@ public static class ExperimentReader
             Integer(fault, "pick", field, 1, 1000) ?? 1, Duration(fault, "for", field), manifest, member)
         {
             Delay = delay,
+            Drop = drop,
         };
     }
 

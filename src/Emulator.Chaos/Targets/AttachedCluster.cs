@@ -207,6 +207,11 @@ public sealed class AttachedCluster : IChaosTarget
     public async Task SetPartitionedAsync(string address, bool cut, int member) => await Run(member, "remote", cut ? "blackhole" : "restore", address);
 
     /// <inheritdoc />
+    public async Task SetLinkLossAsync(string address, double probability, int member) => await (probability > 0
+        ? Run(member, "remote", "drop", address, "--probability", probability.ToString("R", CultureInfo.InvariantCulture))
+        : Run(member, "remote", "restore", address));
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<ChaosProcess>> ProcessesAsync(int member)
     {
         var info = await ProcessInfoAsync(member);

@@ -58,6 +58,12 @@ public interface IChaosTarget : IAsyncDisposable
 
     /// <summary>Cuts (or restores) the link between <paramref name="member"/> and the member at <paramref name="address"/>.</summary>
     Task SetPartitionedAsync(string address, bool cut, int member);
+
+    /// <summary>
+    /// Makes the link between <paramref name="member"/> and the member at <paramref name="address"/> lose each message
+    /// with <paramref name="probability"/> (0 restores it).
+    /// </summary>
+    Task SetLinkLossAsync(string address, double probability, int member);
 }
 
 /// <summary>A process a <c>kill-process</c> fault may kill.</summary>

@@ -362,6 +362,10 @@ public sealed class VirtualCluster : IChaosTarget
     public Task SetPartitionedAsync(string address, bool cut, int member) =>
         throw new NotSupportedException("a virtual cluster is one process: there is no link to cut");
 
+    /// <inheritdoc />
+    public Task SetLinkLossAsync(string address, double probability, int member) =>
+        throw new NotSupportedException("a virtual cluster is one process: there is no link to make lossy");
+
     // Lets the actors run while a request is answered, and after it (what the reply set off settles too). While the
     // journal is delayed, a write is answered only once its delay has passed on virtual time: the client waits, and
     // emulated time goes on to the next timer each time the actors are idle without the answer — as the same wait

@@ -8,9 +8,9 @@ using Emulator.Cluster;
 namespace Emulator.Management.Palettes;
 
 /// <summary>
-/// <c>remote connections | blackhole ADDRESS | throttle ADDRESS --rate B | restore ADDRESS</c>: the links from this
-/// member to the others, and faults on them. A fault acts on this member's side of one link only (Akka.Remote's throttle
-/// transport adapter); to cut a member off, blackhole it from every other member, or every other member from it. The
+/// <c>remote connections | blackhole ADDRESS | throttle ADDRESS --rate B | drop ADDRESS --probability P | restore ADDRESS</c>:
+/// the links from this member to the others, and faults on them. A fault acts on this member's side of one link only
+/// (Akka.Remote's throttle and failure injector transport adapters); to cut a member off, blackhole it from every other member, or every other member from it. The
 /// cluster sees what a real network fault shows: missed heartbeats, unreachability, the Split Brain Resolver's decision.
 /// </summary>
 public sealed class RemotePalette(ActorSystem system) : Palette
@@ -29,6 +29,7 @@ public sealed class RemotePalette(ActorSystem system) : Palette
         new("connections", "connections", "every member this one knows or has had an association with: membership, reachability, association, link"),
         new("blackhole", "blackhole ADDRESS [--direction both|send|receive]", "drop every byte on the link to ADDRESS (a network partition, this member's side)"),
         new("throttle", "throttle ADDRESS --rate BYTES_PER_SECOND [--direction both|send|receive]", "let at most BYTES_PER_SECOND through on the link to ADDRESS"),
+        new("drop", "drop ADDRESS --probability P", "lose each message this member sends to ADDRESS with probability P, 0 to 1 (a lossy link; make it lossy at both ends for both ways)"),
         new("restore", "restore ADDRESS", "take the fault off the link to ADDRESS"),
     ];
 
@@ -52,6 +53,7 @@ public sealed class RemotePalette(ActorSystem system) : Palette
         {
             "blackhole" => new LinkFault.Blackhole(Direction(arguments)),
             "throttle" => new LinkFault.Throttle(Rate(arguments), Direction(arguments)),
+            "drop" => new LinkFault.Lossy(Probability(arguments)),
             _ => null,
         };
         arguments.Done();
@@ -72,7 +74,9 @@ public sealed class RemotePalette(ActorSystem system) : Palette
         }
         if (!applied)
         {
-            throw new ConsoleCommandException("this member's transport cannot throttle: akka.remote.dot-netty.tcp.applied-adapters lacks trttl");
+            throw new ConsoleCommandException(fault is LinkFault.Lossy
+                ? "this member's transport cannot drop messages: akka.remote.dot-netty.tcp.applied-adapters lacks gremlin"
+                : "this member's transport cannot throttle: akka.remote.dot-netty.tcp.applied-adapters lacks trttl");
         }
         await output.Value(new JsonObject { ["address"] = known.ToString(), ["link"] = LinkText(fault) }, () => $"{known}: {LinkText(fault)}").ConfigureAwait(false);
         return 0;
@@ -81,7 +85,7 @@ public sealed class RemotePalette(ActorSystem system) : Palette
     /// <inheritdoc />
     public override IEnumerable<string> Complete(string command, string partial)
     {
-        if (command is not ("blackhole" or "throttle" or "restore") || system is not ExtendedActorSystem { Provider: IRemoteActorRefProvider provider })
+        if (command is not ("blackhole" or "throttle" or "drop" or "restore") || system is not ExtendedActorSystem { Provider: IRemoteActorRefProvider provider })
         {
             return [];
         }
@@ -138,11 +142,20 @@ public sealed class RemotePalette(ActorSystem system) : Palette
     private static long Rate(CommandArguments arguments) =>
         arguments.Number("--rate", 1, 1_000_000_000_000) ?? throw new ConsoleUsageException("missing --rate BYTES_PER_SECOND");
 
+    private static double Probability(CommandArguments arguments)
+    {
+        var text = arguments.Option("--probability") ?? throw new ConsoleUsageException("missing --probability P");
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 1
+            ? p
+            : throw new ConsoleUsageException($"--probability must be a number from 0 to 1, got \"{text}\"");
+    }
+
     private static string LinkText(LinkFault? fault) => fault switch
     {
         null => "normal",
         LinkFault.Blackhole b => $"blackhole ({DirectionText(b.Direction)})",
         LinkFault.Throttle t => $"throttle {t.BytesPerSecond.ToString(CultureInfo.InvariantCulture)} B/s ({DirectionText(t.Direction)})",
+        LinkFault.Lossy l => $"drop {l.Probability.ToString("0.###", CultureInfo.InvariantCulture)} ({DirectionText(l.Direction)})",
         _ => fault.ToString(),
     };
 

@@ -44,6 +44,13 @@ public sealed partial class MultiProcessTests
         // Restored: every link is normal again, as w1's console shows it.
         var links = await EmulatorProcess.RunCliAsync("pbm", w1.ConsoleAddress, "remote", "connections");
         Assert.DoesNotContain("drop", links.Stdout, StringComparison.Ordinal);
+
+        // A member told to kill itself (what the runner does to a member on another machine) dies without a word.
+        var killed = await EmulatorProcess.RunCliAsync("pbm", w2.ConsoleAddress, "process", "kill");
+        Assert.Equal(0, killed.ExitCode);
+        Assert.StartsWith($"killing process {w2.ProcessId} on ", killed.Stdout, StringComparison.Ordinal);
+        Assert.NotEqual(0, await w2.ExitCode.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("this member was removed from the cluster", w2.Output, StringComparison.Ordinal);
     }
 
     [PostgresFact]

@@ -230,9 +230,10 @@ public sealed class AttachedCluster : IChaosTarget
 
     /// <inheritdoc />
     /// <remarks>
-    /// The member's console says which process it is (<c>process info</c>: its id, host and start time); the process is
-    /// killed only when it runs on this machine and the process of that id here started when the member did (a process
-    /// id alone may have been reused, or belong to another machine of the same name).
+    /// The member's console says which process it is (<c>process info</c>: its id, host and start time). On this machine
+    /// the runner SIGKILLs it, once the process of that id here is seen to have started when the member did (a process
+    /// id alone may have been reused, or belong to another machine of the same name). On another machine the member is
+    /// told to SIGKILL itself (<c>process kill</c>), and the runner waits until its console is gone.
     /// </remarks>
     public async Task KillProcessAsync(string name, int member)
     {
@@ -244,7 +245,10 @@ public sealed class AttachedCluster : IChaosTarget
         }
         if (!string.Equals(info.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ChaosTargetException($"the member {name} (console {console}) runs on host {info.Host}, not on this one ({Environment.MachineName}): kill-process can only SIGKILL a process on the machine the experiment runs on");
+            await Run(member, "process", "kill");
+            await WaitUntilGoneAsync(member, name);
+            _killed[name] = info;
+            return;
         }
         System.Diagnostics.Process process;
         try
@@ -283,6 +287,13 @@ public sealed class AttachedCluster : IChaosTarget
         {
             throw new ChaosTargetException($"the member {name} was not killed by this experiment: nothing to start again");
         }
+        if (!string.Equals(killed.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            // Another machine's member is started again by what supervises it there (a container's restart policy,
+            // systemd): the runner waits for its console to answer as a new process.
+            await WaitForNewProcessAsync(member, name, killed, $"it runs on host {killed.Host}, where the experiment cannot start it: whatever supervises it there (a container's restart policy) did not bring it back");
+            return;
+        }
         if (OperatingSystem.IsWindows())
         {
             throw new ChaosTargetException($"starting the member {name} again needs a POSIX shell: an attached cluster's kill-process has no for on Windows");
@@ -320,6 +331,32 @@ public sealed class AttachedCluster : IChaosTarget
         {
             throw new ChaosTargetException($"the member {name} could not be started again: {e.Message}", e);
         }
+        await WaitForNewProcessAsync(member, name, killed, $"started again, it did not answer (its output: {log})");
+    }
+
+    /// <summary>Waits until the console of <paramref name="member"/>, told to kill its process, no longer answers.</summary>
+    private async Task WaitUntilGoneAsync(int member, string name)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await ProcessInfoAsync(member);
+            }
+            catch (ChaosTargetException)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new ChaosTargetException($"the member {name} was told to kill its process (process kill), but its console at {_consoles[member].Address} still answers");
+    }
+
+    /// <summary>Waits until the console of <paramref name="member"/> answers as a process other than <paramref name="killed"/>.</summary>
+    private async Task WaitForNewProcessAsync(int member, string name, MemberProcess killed, string failure)
+    {
+        var address = _consoles[member].Address;
         var deadline = DateTime.UtcNow + RestartTimeout;
         while (true)
         {
@@ -340,7 +377,7 @@ public sealed class AttachedCluster : IChaosTarget
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new ChaosTargetException($"the member {name}, started again, did not answer at {address} within {RestartTimeout.TotalSeconds:0} s (its output: {log})");
+                throw new ChaosTargetException($"the member {name} did not answer at {address} within {RestartTimeout.TotalSeconds:0} s: {failure}");
             }
             await Task.Delay(250);
         }

@@ -8,8 +8,10 @@ namespace Emulator.Management.Palettes;
 /// <summary>
 /// <c>process info</c>: the operating-system process this console belongs to — its id, the machine it runs on and when
 /// it started — beside its cluster address and roles. It is what a tool needs to act on the process itself, as a chaos
-/// experiment's <c>kill-process</c> does (it SIGKILLs a member it finds on its own machine, and only there) — and its
-/// command line and working directory, with which the experiment starts it again after the fault's <c>for</c>.
+/// experiment's <c>kill-process</c> does (it SIGKILLs a member it finds on its own machine) — and its command line and
+/// working directory, with which the experiment starts it again after the fault's <c>for</c>. <c>process kill</c>: the
+/// process SIGKILLs itself once the answer is out (nothing shuts down gracefully), which is how an experiment kills a
+/// member on another machine, such as a container whose restart policy brings it back.
 /// </summary>
 public sealed class ProcessPalette(ActorSystem system) : Palette
 {
@@ -23,6 +25,7 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     public override IReadOnlyList<ConsoleCommandInfo> Commands { get; } =
     [
         new("info", "info", "process id, host, start time, cluster address, roles, command line and working directory of this member"),
+        new("kill", "kill", "SIGKILL this member's process once the answer is out (no graceful shutdown: a crash as the cluster sees it)"),
     ];
 
     /// <inheritdoc />
@@ -30,6 +33,20 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     {
         arguments.Done();
         using var process = Process.GetCurrentProcess();
+        if (command == "kill")
+        {
+            var pid = process.Id;
+            await output.Value(new System.Text.Json.Nodes.JsonObject { ["pid"] = pid.ToString(CultureInfo.InvariantCulture), ["host"] = Environment.MachineName },
+                () => $"killing process {pid.ToString(CultureInfo.InvariantCulture)} on {Environment.MachineName}").ConfigureAwait(false);
+            // After the answer has reached the client: Process.Kill is SIGKILL on Unix (TerminateProcess on Windows).
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(KillDelay).ConfigureAwait(false);
+                using var self = Process.GetCurrentProcess();
+                self.Kill(entireProcessTree: false);
+            }, CancellationToken.None);
+            return 0;
+        }
         var member = system is ExtendedActorSystem { Provider: IClusterActorRefProvider } ? Akka.Cluster.Cluster.Get(system) : null;
         await output.Table(["PID", "HOST", "STARTED", "ADDRESS", "ROLES", "COMMAND", "DIRECTORY"],
         [[
@@ -48,6 +65,8 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     /// The process's command line: the executable's full path, then the arguments it was given (on Linux as the kernel
     /// keeps them; elsewhere as .NET reports them, the entry assembly first when a host such as <c>dotnet</c> runs it).
     /// </summary>
+    private static readonly TimeSpan KillDelay = TimeSpan.FromMilliseconds(200);
+
     private static IReadOnlyList<string> CommandLine()
     {
         var executable = Environment.ProcessPath ?? "";

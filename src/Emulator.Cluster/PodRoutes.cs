@@ -147,6 +147,12 @@ public sealed class PodRoutes : ReceiveActor, IWithTimers
     private void AnnounceChanges()
     {
         _flushQueued = false;
+        if (_peers.Count == 0)
+        {
+            // Nobody to tell (a single process): a member that comes up later gets the whole table.
+            _changed.Clear();
+            return;
+        }
         // The current value of each address, not the one the change carried: an old pod's removal and a new pod's
         // publication of one address can come from two pod workers in either order.
         var routes = _changed.Select(ip => Route(ip, _network.LocalListenersAt(ip))).ToList();

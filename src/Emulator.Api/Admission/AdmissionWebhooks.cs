@@ -39,27 +39,14 @@ public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout, We
             // Webhook and policy configurations are never sent to webhooks: a bad webhook could not be removed.
             return command;
         }
-        IReadOnlyList<JsonObject> mutating, validating;
-        if (configurations?.Current is { Synced: true } known)
+        var (mutatingStored, validatingStored) = await Configurations().ConfigureAwait(false);
+        if (mutatingStored.Count == 0 && validatingStored.Count == 0)
         {
-            if (known.Mutating.Count == 0 && known.Validating.Count == 0)
-            {
-                return command;
-            }
-            // Parsed for this request: the cached objects are shared between requests and must not be changed.
-            (mutating, validating) = ([.. known.Mutating.Select(c => c.ToJsonObject())], [.. known.Validating.Select(c => c.ToJsonObject())]);
+            return command;
         }
-        else
-        {
-            // Not known yet: both read from the store, asked together (one round trip).
-            var mutatingList = List(MutatingConfigurations);
-            var validatingList = List(ValidatingConfigurations);
-            (mutating, validating) = (await mutatingList.ConfigureAwait(false), await validatingList.ConfigureAwait(false));
-            if (mutating.Count == 0 && validating.Count == 0)
-            {
-                return command;
-            }
-        }
+        // Parsed for this request: the informer's objects are shared between requests and must not be changed.
+        IReadOnlyList<JsonObject> mutating = [.. mutatingStored.Select(c => c.ToJsonObject())];
+        IReadOnlyList<JsonObject> validating = [.. validatingStored.Select(c => c.ToJsonObject())];
         var oldObject = write.Operation == "CREATE" ? null : await Current(write).ConfigureAwait(false);
         var ns = write.Type.Namespaced && write.Namespace.Length > 0 ? await Namespace(write.Namespace).ConfigureAwait(false) : null;
         var obj = write.Object?.DeepClone().AsObject();
@@ -142,10 +129,17 @@ public sealed class AdmissionWebhooks(IActorRef store, TimeSpan storeTimeout, We
         configurations.OrderBy(c => NameOf(c), StringComparer.Ordinal)
             .SelectMany(c => JsonTree.Objects(c["webhooks"] as JsonArray).Select(w => (c, w)));
 
-    private async Task<IReadOnlyList<JsonObject>> List(ResourceType type)
+    /// <summary>The webhook configurations: the informer's once it has listed them, until then the store's.</summary>
+    private async Task<(IReadOnlyList<StoredObject> Mutating, IReadOnlyList<StoredObject> Validating)> Configurations()
     {
-        var reply = await store.Ask<ListReply>(new ListObjects(type, null), storeTimeout).ConfigureAwait(false);
-        return reply.Items.Select(i => i.ToJsonObject()).ToList();
+        if (configurations?.Current is { Synced: true } known)
+        {
+            return (known.Mutating, known.Validating);
+        }
+        // Both asked together: one round trip.
+        var mutating = store.Ask<ListReply>(new ListObjects(MutatingConfigurations, null), storeTimeout);
+        var validating = store.Ask<ListReply>(new ListObjects(ValidatingConfigurations, null), storeTimeout);
+        return ((await mutating.ConfigureAwait(false)).Items, (await validating.ConfigureAwait(false)).Items);
     }
 
     private async Task<JsonObject?> Current(Write write)

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Emulator.ControlPlane.Store;
-using Emulator.Kubernetes;
 
 namespace Emulator.Api.Admission;
 
@@ -84,15 +83,13 @@ public sealed class WebhookConfigurations
 public sealed class WebhookConfigurationInformer : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan RelistAfter = TimeSpan.FromSeconds(5);
+    private static readonly ResourceType[] Types = [AdmissionWebhooks.MutatingConfigurations, AdmissionWebhooks.ValidatingConfigurations];
 
     private readonly IActorRef _store;
     private readonly IActorRef _watchHub;
     private readonly WebhookConfigurations _target;
-    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _objects = new(StringComparer.Ordinal)
-    {
-        [AdmissionWebhooks.MutatingConfigurations.Key] = new(StringComparer.Ordinal),
-        [AdmissionWebhooks.ValidatingConfigurations.Key] = new(StringComparer.Ordinal),
-    };
+    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _objects =
+        Types.ToDictionary(t => t.Key, _ => new SortedDictionary<string, StoredObject>(StringComparer.Ordinal), StringComparer.Ordinal);
     private readonly HashSet<string> _unlisted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _resourceVersions = new(StringComparer.Ordinal);
     private bool _synced;
@@ -127,11 +124,10 @@ public sealed class WebhookConfigurationInformer : ReceiveActor, IWithTimers
     private void ListAll()
     {
         _watchHub.Tell(new StopWatch(Self), Self);
-        foreach (var type in _objects.Keys)
+        foreach (var type in Types)
         {
-            _unlisted.Add(type);
-            var resourceType = type == AdmissionWebhooks.MutatingConfigurations.Key ? AdmissionWebhooks.MutatingConfigurations : AdmissionWebhooks.ValidatingConfigurations;
-            _store.Tell(new ListObjects(resourceType, null) { Correlation = type }, Self);
+            _unlisted.Add(type.Key);
+            _store.Tell(new ListObjects(type, null) { Correlation = type.Key }, Self);
         }
         Timers.StartSingleTimer("relist", new Relist(), RelistAfter);
     }

@@ -129,7 +129,7 @@ public sealed class ApiServer : IAsyncDisposable
         {
             if (await handler.Authenticate(context).ConfigureAwait(false) && await authorization.Authorize(context).ConfigureAwait(false))
             {
-                await Route(context, catalog, openApi, openApiV2, handler, management, metrics).ConfigureAwait(false);
+                await Route(context, catalog, openApi, openApiV2, handler, management, metrics, inFlight).ConfigureAwait(false);
             }
         }));
         await app.StartAsync().ConfigureAwait(false);
@@ -177,7 +177,7 @@ public sealed class ApiServer : IAsyncDisposable
         }
     }
 
-    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, OpenApiV2 openApiV2, ResourceHandler handler, NodeManagement management, MetricsApi? metrics)
+    private static Task Route(HttpContext context, ApiResourceCatalog catalog, OpenApiV3 openApi, OpenApiV2 openApiV2, ResourceHandler handler, NodeManagement management, MetricsApi? metrics, InFlightLimits inFlight)
     {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -213,6 +213,8 @@ public sealed class ApiServer : IAsyncDisposable
                 return ServiceAccountIssuerDiscovery.ServeKeys(context, handler.TokenIssuer);
             case ["healthz"] or ["readyz"] or ["livez"]:
                 return ApiResponses.WriteText(context, "ok");
+            case ["metrics"]:
+                return inFlight.WriteMetrics(context);
             case ["emulator", "v1", "nodes", .. var nodePath]:
                 return management.Handle(context, nodePath);
             case ["api", "v1", .. var rest]:
@@ -313,6 +315,20 @@ internal sealed class InFlightLimits(ApiServerOptions options)
 
     /// <summary>Gives a slot back.</summary>
     public void Exit(RequestKind kind) => Interlocked.Decrement(ref Counter(kind));
+
+    /// <summary>
+    /// The API server's <c>/metrics</c> gauges of the slots in use (Prometheus text format), so that an operator sees
+    /// how close the server is to its 429s; the request reading them holds a read-only slot, as it does there.
+    /// </summary>
+    public Task WriteMetrics(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        return context.Response.WriteAsync(
+            "# HELP apiserver_current_inflight_requests [STABLE] Number of currently used inflight request limit of this apiserver per request kind.\n"
+            + "# TYPE apiserver_current_inflight_requests gauge\n"
+            + $"apiserver_current_inflight_requests{{request_kind=\"mutating\"}} {Volatile.Read(ref _mutating)}\n"
+            + $"apiserver_current_inflight_requests{{request_kind=\"readOnly\"}} {Volatile.Read(ref _readOnly)}\n");
+    }
 
     private int Limit(RequestKind kind) => kind switch
     {

@@ -177,22 +177,10 @@ public sealed class LimitsTests : IAsyncLifetime
     {
         await Start(new ApiServerOptions { MaxMutatingRequestsInFlight = 1, RequestTimeout = TimeSpan.FromSeconds(8) });
         using var stalled = await StalledPost("/api/v1/namespaces/default/configmaps");
-        // The stalled write holds the only mutating slot (give the server a moment to take it; its timeout leaves room
-        // for a loaded machine to get the refusal in before the slot frees).
-        HttpStatusCode status = default;
-        string text = "";
-        HttpResponseMessage? refused = null;
-        // Tried for up to 6 s: with the other test classes running beside it, the server may take a while to start
-        // serving the stalled request.
-        var tries = System.Diagnostics.Stopwatch.StartNew();
-        for (var attempt = 0; tries.Elapsed < TimeSpan.FromSeconds(6) && status != HttpStatusCode.TooManyRequests; attempt++)
-        {
-            (status, text, refused) = await Post("/api/v1/namespaces/default/configmaps", Json(ConfigMap($"try-{attempt}")));
-            if (status != HttpStatusCode.TooManyRequests)
-            {
-                await Task.Delay(20);
-            }
-        }
+        // The stalled write holds the only mutating slot once the server has its headers: the server's own gauge says
+        // when (on a loaded machine that can take a while; its timeout leaves room for the refusal after that).
+        await MutatingInFlight(1);
+        var (status, text, refused) = await Post("/api/v1/namespaces/default/configmaps", Json(ConfigMap("refused")));
         Assert.Equal(HttpStatusCode.TooManyRequests, status);
         Assert.Equal("Too many requests, please try again later.\n", text);
         Assert.Equal("1", refused!.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -200,8 +188,39 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/v1/namespaces/default/configmaps")).StatusCode);
 
         Assert.StartsWith("HTTP/1.1 504", await ReadResponse(stalled, TimeSpan.FromSeconds(15)), StringComparison.Ordinal);
+        await MutatingInFlight(0);
         var (after, _, _) = await Post("/api/v1/namespaces/default/configmaps", Json(ConfigMap("after")));
         Assert.Equal(HttpStatusCode.Created, after);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/namespaces/default/configmaps/refused")).StatusCode);
+    }
+
+    /// <summary>Waits until the server's <c>/metrics</c> shows <paramref name="expected"/> writes in flight.</summary>
+    private async Task MutatingInFlight(int expected)
+    {
+        var line = $"apiserver_current_inflight_requests{{request_kind=\"mutating\"}} {expected}\n";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        string metrics;
+        do
+        {
+            metrics = await _client.GetStringAsync("/metrics");
+            if (metrics.Contains(line, StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(10);
+        }
+        while (waited.Elapsed < TimeSpan.FromSeconds(60));
+        Assert.Fail($"never {expected} writes in flight:\n{metrics}");
+    }
+
+    [Fact]
+    public async Task Metrics_count_the_requests_in_flight_by_kind_including_the_one_reading_them()
+    {
+        await Start();
+        var metrics = await _client.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE apiserver_current_inflight_requests gauge\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("apiserver_current_inflight_requests{request_kind=\"mutating\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("apiserver_current_inflight_requests{request_kind=\"readOnly\"} 1\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -118,6 +118,7 @@ public static class ApiBenchmarks
     {
         var until = DateTime.UtcNow + window;
         var latencies = new List<double>[clients];
+        var runtime = RuntimeCosts.Start();
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
         {
@@ -129,6 +130,7 @@ public static class ApiBenchmarks
                 latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }));
+        Console.Error.WriteLine($"    {runtime.Describe()}");
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return (all.Length / sw.Elapsed.TotalSeconds, all[all.Length / 2], all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]);
     }

@@ -44,3 +44,28 @@ public static class Table
         _ => $"{value:0.###}",
     };
 }
+
+/// <summary>
+/// What the runtime itself spent during a measurement (garbage collections and their pauses, methods compiled and
+/// the compiler's time), printed beside a latency figure so that a tail can be told apart from the work measured.
+/// </summary>
+public sealed class RuntimeCosts
+{
+    private readonly TimeSpan _pauses = GC.GetTotalPauseDuration();
+    private readonly int[] _collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly long _compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private readonly TimeSpan _compiling = System.Runtime.JitInfo.GetCompilationTime();
+
+    private RuntimeCosts()
+    {
+    }
+
+    /// <summary>Starts counting.</summary>
+    public static RuntimeCosts Start() => new();
+
+    /// <summary>The costs since <see cref="Start"/>, as one line.</summary>
+    public string Describe() =>
+        $"GC: {GC.CollectionCount(0) - _collections[0]} gen0, {GC.CollectionCount(1) - _collections[1]} gen1, {GC.CollectionCount(2) - _collections[2]} gen2 collections, "
+        + $"{(GC.GetTotalPauseDuration() - _pauses).TotalMilliseconds:0} ms paused; JIT: {System.Runtime.JitInfo.GetCompiledMethodCount() - _compiled} methods, "
+        + $"{(System.Runtime.JitInfo.GetCompilationTime() - _compiling).TotalMilliseconds:0} ms";
+}

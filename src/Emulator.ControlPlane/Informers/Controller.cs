@@ -109,6 +109,12 @@ public abstract partial class Controller : EmulatedActor
         }
     }
 
+    /// <summary>
+    /// Which objects of <paramref name="type"/> the controller caches (null: all), as an informer's list options narrow
+    /// its list and watch: a controller that needs a few objects of a common type keeps only those.
+    /// </summary>
+    protected virtual ObjectSelector? Selects(ResourceType type) => null;
+
     /// <summary>Messages other than the controller machinery's.</summary>
     protected virtual void OnOtherMessage(object message) => Unhandled(message);
 
@@ -213,7 +219,7 @@ public abstract partial class Controller : EmulatedActor
         {
             OnChange(type, before, after);
         }
-        WatchHub.Tell(new StartWatch(type.Key, null, listed.ResourceVersion, null, Self), Self);
+        WatchHub.Tell(new StartWatch(type.Key, null, listed.ResourceVersion, Selects(type)?.Compile(), Self), Self);
         if (_unsynced.Remove(type.Key) && _unsynced.Count == 0)
         {
             OnSynced();
@@ -225,7 +231,7 @@ public abstract partial class Controller : EmulatedActor
     {
         foreach (var cache in _caches.Values)
         {
-            Store.Tell(new ListObjects(cache.Type, null) { Correlation = new Relist(cache.Type) }, Self);
+            Store.Tell(new ListObjects(cache.Type, null, Selects(cache.Type)) { Correlation = new Relist(cache.Type) }, Self);
         }
     }
 

@@ -54,6 +54,11 @@ public sealed class RootCaCertPublisher : Controller
     }
 
     /// <inheritdoc />
+    /// <remarks>Only the published ConfigMaps: caching every ConfigMap of the cluster would cost each ConfigMap write a parse.</remarks>
+    protected override ObjectSelector? Selects(ResourceType type) =>
+        type.Key == ConfigMaps.Key ? new ObjectSelector(Fields: $"metadata.name={ServiceAccountDefaults.RootCaConfigMap}") : null;
+
+    /// <inheritdoc />
     protected override void OnChange(ResourceType type, CachedObject? before, CachedObject? after)
     {
         if (type.Key == ConfigMaps.Key)

@@ -46,7 +46,7 @@ public sealed partial class DaemonSetController : Controller
     {
         _events = events;
         Cache(Pods).AddIndex(ByController, ControllerUid);
-        Cache(Pods).AddIndex(OrphansByNamespace, pod => pod.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
         Cache(DaemonSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
         ControllerHistory.AddControllerIndex(Cache(Revisions));
     }
@@ -199,8 +199,8 @@ public sealed partial class DaemonSetController : Controller
         JsonTree.DeepEquals(JsonTree.Get(before.Document, "metadata", "labels"), JsonTree.Get(after.Document, "metadata", "labels"))
         && JsonTree.DeepEquals(JsonTree.Get(before.Document, "spec", "taints"), JsonTree.Get(after.Document, "spec", "taints"));
 
-    private static IEnumerable<string> ControllerUid(KubeObject pod) =>
-        pod.ControllerReference is { } owner ? [owner.Uid] : [];
+    private static IEnumerable<string> ControllerUid(CachedObject pod) =>
+        pod.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private static bool Selects(KubeObject ds, KubeObject obj) => new WorkloadView(ds).Selects(obj);
 

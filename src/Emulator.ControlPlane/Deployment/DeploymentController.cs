@@ -57,7 +57,7 @@ public sealed partial class DeploymentController : Controller
             {
                 continue;
             }
-            if (CachedOwner.ControllerOf(obj.Object) is not { } owner)
+            if (obj.Stored.ControllerReference is not { } owner)
             {
                 if (type.Key == ReplicaSets.Key && obj.Object.DeletionTimestamp is null)
                 {
@@ -74,7 +74,7 @@ public sealed partial class DeploymentController : Controller
                 // Pods matter only to Recreate, which waits for the old ones to go.
                 foreach (var rs in Cache(ReplicaSets).ByIndex(ByUid, owner.Uid))
                 {
-                    if (CachedOwner.ControllerOf(rs.Object) is { Kind: "Deployment" } deploymentRef
+                    if (rs.Stored.ControllerReference is { Kind: "Deployment" } deploymentRef
                         && Cache(Deployments).Get(rs.Namespace, deploymentRef.Name) is { } d
                         && new WorkloadView(d.Object).StrategyType == "Recreate")
                     {
@@ -147,8 +147,8 @@ public sealed partial class DeploymentController : Controller
     /// <summary>A sum of replica counts as an int32, saturated: several ReplicaSets may each ask for int32's maximum.</summary>
     private static int Saturated(long total) => (int)Math.Clamp(total, int.MinValue, int.MaxValue);
 
-    private static IEnumerable<string> ControllerUid(KubeObject obj) =>
-        CachedOwner.ControllerOf(obj) is { } owner ? [owner.Uid] : [];
+    private static IEnumerable<string> ControllerUid(CachedObject obj) =>
+        obj.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private void EnqueueOwner(string? ns, OwnerReference owner)
     {

@@ -39,8 +39,8 @@ public sealed partial class DisruptionController : Controller
         : base(store, watchHub, [Budgets, Pods, ReplicaSets, Deployments, StatefulSets, ReplicationControllers], resync)
     {
         _events = events;
-        Cache(Pods).AddIndex(ByNamespace, pod => [pod.Namespace ?? ""]);
-        Cache(Budgets).AddIndex(ByNamespace, budget => [budget.Namespace ?? ""]);
+        Cache(Pods).AddIndex(ByNamespace, (CachedObject pod) => [pod.Namespace ?? ""]);
+        Cache(Budgets).AddIndex(ByNamespace, (CachedObject budget) => [budget.Namespace ?? ""]);
     }
 
     /// <inheritdoc />

@@ -47,7 +47,10 @@ public sealed class ObjectCache
     public IEnumerable<CachedObject> InNamespace(string ns) => _objects.Values.Where(o => o.Namespace == ns);
 
     /// <summary>Adds an index: <paramref name="keys"/> gives the index keys of an object.</summary>
-    public void AddIndex(string name, Func<KubeObject, IEnumerable<string>> keys)
+    public void AddIndex(string name, Func<KubeObject, IEnumerable<string>> keys) => AddIndex(name, (CachedObject obj) => keys(obj.Object));
+
+    /// <summary>Adds an index whose keys come from a cached object (its stored fields need no parsed tree).</summary>
+    public void AddIndex(string name, Func<CachedObject, IEnumerable<string>> keys)
     {
         var index = new Index(keys);
         foreach (var obj in _objects.Values)
@@ -158,27 +161,42 @@ public sealed class ObjectCache
         return before;
     }
 
-    private sealed class Index(Func<KubeObject, IEnumerable<string>> keys)
+    private sealed class Index(Func<CachedObject, IEnumerable<string>> keys)
     {
+        // Each object's keys as computed when it was added: removing it must not compute them again.
+        private readonly Dictionary<(string, string), string[]> _keysOf = [];
+
         public Dictionary<string, Dictionary<(string, string), CachedObject>> Entries { get; } = new(StringComparer.Ordinal);
 
         public void Add(CachedObject obj)
         {
-            foreach (var key in keys(obj.Object))
+            var id = (obj.Namespace ?? "", obj.Name);
+            var objectKeys = keys(obj).ToArray();
+            if (objectKeys.Length == 0)
+            {
+                return;
+            }
+            _keysOf[id] = objectKeys;
+            foreach (var key in objectKeys)
             {
                 if (!Entries.TryGetValue(key, out var set))
                 {
                     Entries[key] = set = [];
                 }
-                set[(obj.Namespace ?? "", obj.Name)] = obj;
+                set[id] = obj;
             }
         }
 
         public void Remove(CachedObject obj)
         {
-            foreach (var key in keys(obj.Object))
+            var id = (obj.Namespace ?? "", obj.Name);
+            if (!_keysOf.Remove(id, out var objectKeys))
             {
-                if (Entries.TryGetValue(key, out var set) && set.Remove((obj.Namespace ?? "", obj.Name)) && set.Count == 0)
+                return;
+            }
+            foreach (var key in objectKeys)
+            {
+                if (Entries.TryGetValue(key, out var set) && set.Remove(id) && set.Count == 0)
                 {
                     Entries.Remove(key);
                 }

@@ -36,7 +36,7 @@ public partial class ReplicaSetController
         foreach (var cached in Cache(Pods).ByIndex(OrphansByNamespace, rs.Namespace ?? "").ToArray())
         {
             var pod = cached.Object;
-            if (!cached.Stored.IsDeleting && CachedOwner.ControllerOf(pod) is null && selector.Matches(cached.Stored.Labels))
+            if (!cached.Stored.IsDeleting && cached.Stored.ControllerReference is null && selector.Matches(cached.Stored.Labels))
             {
                 var adopted = pod.DeepClone();
                 adopted.SetOwnerReferences([.. pod.OwnerReferences, OwnerReferenceTo(_kind, rs)]);

@@ -66,7 +66,7 @@ public partial class ReplicaSetController : Controller
         _burstPause = burstPause;
         Cache(Pods).AddIndex(ByController, ControllerUid);
         // Adoption looks at orphans only: scanning every pod of the namespace per sync would be quadratic.
-        Cache(Pods).AddIndex(OrphansByNamespace, pod => CachedOwner.ControllerOf(pod) is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
         Cache(_kind.Type).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 
@@ -84,7 +84,7 @@ public partial class ReplicaSetController : Controller
             {
                 continue;
             }
-            if (CachedOwner.ControllerOf(pod.Object) is { } owner)
+            if (pod.Stored.ControllerReference is { } owner)
             {
                 foreach (var rs in Cache(_kind.Type).ByIndex(ByUid, owner.Uid))
                 {
@@ -150,8 +150,8 @@ public partial class ReplicaSetController : Controller
         EnqueueWhenWritten(tag.Key);
     }
 
-    private static IEnumerable<string> ControllerUid(KubeObject pod) =>
-        CachedOwner.ControllerOf(pod) is { } owner ? [owner.Uid] : [];
+    private static IEnumerable<string> ControllerUid(CachedObject pod) =>
+        pod.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private void Event(KubeObject rs, string type, string reason, string message) =>
         _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, _kind.Component), Self);

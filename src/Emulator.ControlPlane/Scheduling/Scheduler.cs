@@ -68,7 +68,7 @@ public sealed partial class Scheduler : Controller
     {
         _events = events;
         _turn = seed;
-        Cache(ResourceTypes.Pods).AddIndex(ByNode, pod => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 } node ? [node] : []);
+        Cache(ResourceTypes.Pods).AddIndex(ByNode, (CachedObject pod) => pod.Stored.NodeName is { Length: > 0 } node ? [node] : []);
     }
 
     private sealed record BindTag(ObjectKey Key, string Node, KubeObject Pod);

@@ -12,9 +12,10 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, IReadOnlyList<string> finalizers, string? nodeName)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName)
     {
         NodeName = nodeName;
+        ControllerReference = controllerReference;
         OwnerUids = ownerUids;
         Finalizers = finalizers;
         Resource = resource;
@@ -47,6 +48,12 @@ public sealed class StoredObject
 
     /// <summary>The uids in <c>metadata.ownerReferences</c> (for the garbage collector).</summary>
     public IReadOnlyList<string> OwnerUids { get; }
+
+    /// <summary>
+    /// The owner reference with <c>controller: true</c>, if any: the workload controllers ask it of every pod change
+    /// (their caches' indexes), so it is read with the other indexed fields instead of from the parsed object.
+    /// </summary>
+    public OwnerReference? ControllerReference { get; }
 
     /// <summary><c>metadata.finalizers</c>.</summary>
     public IReadOnlyList<string> Finalizers { get; }
@@ -141,9 +148,13 @@ public sealed class StoredObject
             labels = dict;
         }
         IReadOnlyList<string> owners = [];
+        OwnerReference? controller = null;
         if (metadata.TryGetProperty("ownerReferences", out var o) && o.ValueKind == JsonValueKind.Array)
         {
             owners = o.EnumerateArray().Select(r => r.TryGetProperty("uid", out var ou) ? ou.GetString() ?? "" : "").ToArray();
+            controller = o.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("controller", out var c) && c.ValueKind == JsonValueKind.True)
+                .Select(r => new OwnerReference(Text(r, "apiVersion"), Text(r, "kind"), Text(r, "name"), Text(r, "uid"), true, Flag(r, "blockOwnerDeletion")))
+                .FirstOrDefault();
         }
         IReadOnlyList<string> finalizers = [];
         if (metadata.TryGetProperty("finalizers", out var f) && f.ValueKind == JsonValueKind.Array)
@@ -156,8 +167,14 @@ public sealed class StoredObject
         {
             nodeName = node.GetString();
         }
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, finalizers, nodeName);
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName);
     }
+
+    private static string Text(JsonElement obj, string field) =>
+        obj.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+
+    private static bool? Flag(JsonElement obj, string field) =>
+        obj.TryGetProperty(field, out var value) ? value.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
 
     /// <summary>Serializes a mutable object about to be written and indexes it (strictly: see <see cref="From(string, byte[], bool)"/>).</summary>
     public static StoredObject From(string resource, JsonObject obj) => From(resource, JsonSerializer.SerializeToUtf8Bytes(obj), strict: true);

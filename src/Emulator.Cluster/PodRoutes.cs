@@ -174,7 +174,6 @@ public sealed class PodRoutes : ReceiveActor, IWithTimers
         var member = address.ToString();
         if (announced.Complete)
         {
-            _network.ForgetRemoteListeners(member);
             _asked.Remove(address);
         }
         else if (!_received.TryGetValue(address, out var applied) || announced.Sequence != applied + 1)
@@ -183,6 +182,11 @@ public sealed class PodRoutes : ReceiveActor, IWithTimers
             AskForTable(Sender);
         }
         _received[address] = Math.Max(announced.Sequence, _received.GetValueOrDefault(address));
+        if (announced.Complete)
+        {
+            _network.ReplaceRemoteListeners(member, [.. announced.Routes.Select(route => (route.PodIp, Listeners(route)))]);
+            return;
+        }
         foreach (var route in announced.Routes)
         {
             _network.SetRemoteListeners(member, route.PodIp, Listeners(route));

@@ -141,6 +141,28 @@ public sealed class ClusterNetwork : IExtension
         }
     }
 
+    /// <summary>
+    /// Replaces everything <paramref name="member"/> announced with its whole table: the table's addresses are set
+    /// before the others go, so an address in both never disappears for a moment (a connection to it meanwhile would
+    /// be refused).
+    /// </summary>
+    public void ReplaceRemoteListeners(string member, IReadOnlyCollection<(string PodIp, PodListeners? Listeners)> table)
+    {
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (podIp, listeners) in table)
+        {
+            SetRemoteListeners(member, podIp, listeners);
+            if (listeners is { Servers.Count: > 0 })
+            {
+                kept.Add(podIp);
+            }
+        }
+        foreach (var entry in _remote.Where(e => e.Value.Member == member && !kept.Contains(e.Key)).ToList())
+        {
+            _remote.TryRemove(entry);
+        }
+    }
+
     /// <summary>Forgets everything <paramref name="member"/> announced (it left the cluster, or announces afresh).</summary>
     public void ForgetRemoteListeners(string member)
     {

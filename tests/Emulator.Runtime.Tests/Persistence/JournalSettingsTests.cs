@@ -28,7 +28,7 @@ public sealed class JournalSettingsTests
 
         // The SQL plugin's own defaults (batch-size 100, buffer-size 5000, parallelism 3, refresh 1 s) must not win.
         Assert.Equal(1000, config.GetInt("akka.persistence.journal.sql.batch-size"));
-        Assert.Equal(2000, config.GetInt("akka.persistence.journal.sql.db-round-trip-max-batch-size"));
+        Assert.Equal(20, config.GetInt("akka.persistence.journal.sql.db-round-trip-max-batch-size"));
         Assert.Equal(20000, config.GetInt("akka.persistence.journal.sql.buffer-size"));
         Assert.Equal(2, config.GetInt("akka.persistence.journal.sql.parallelism"));
         Assert.Equal(TimeSpan.FromMilliseconds(50), config.GetTimeSpan("akka.persistence.query.journal.sql.refresh-interval"));

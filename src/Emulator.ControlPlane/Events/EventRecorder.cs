@@ -26,7 +26,8 @@ public sealed record RecordEvent(InvolvedObject Object, string Type, string Reas
 /// <summary>
 /// Writes <c>Event</c> objects for the components of a process, as client-go's event recorder does: a repeat of the same
 /// event (same object, type, reason, message and source) within the TTL bumps <c>count</c> and <c>lastTimestamp</c> of
-/// the existing Event instead of writing a new one; events are removed one hour after their last occurrence (the API
+/// the existing Event instead of writing a new one, similar events are combined and a source's events about one object
+/// are rate limited (<see cref="EventCorrelator"/>); events are removed one hour after their last occurrence (the API
 /// server's event TTL).
 /// </summary>
 public sealed class EventRecorder : EmulatedActor
@@ -42,7 +43,17 @@ public sealed class EventRecorder : EmulatedActor
     /// <summary>Creates the recorder writing to <paramref name="store"/>.</summary>
     public EventRecorder(IActorRef store) => _store = store;
 
-    private sealed record Recorded(JsonObject Event, LinkedListNode<string> Node);
+    private readonly EventCorrelator _correlator = new();
+
+    private sealed class Recorded(JsonObject ev, LinkedListNode<string> node, bool written)
+    {
+        public JsonObject Event { get; } = ev;
+
+        public LinkedListNode<string> Node { get; } = node;
+
+        /// <summary>False while the spam filter has kept every occurrence from the store.</summary>
+        public bool Written { get; set; } = written;
+    }
 
     private sealed record Expire;
 
@@ -69,21 +80,29 @@ public sealed class EventRecorder : EmulatedActor
         }
     }
 
-    private void Record(RecordEvent record)
+    private void Record(RecordEvent incoming)
     {
         var now = Clock.UtcNow;
         var stamp = ApiStore.Timestamp(now);
-        var key = string.Join('\u0001', record.Object.Uid, record.Object.Kind, record.Object.Namespace, record.Object.Name, record.Object.FieldPath,
-            record.Type, record.Reason, record.Message, record.Component, record.Host);
+        // The scheduler records through the events.k8s.io API, whose recorder has no correlator.
+        var correlated = incoming.Component != Scheduling.Scheduler.Name;
+        var (record, key) = correlated ? _correlator.Aggregate(incoming, now) : (incoming, EventCorrelator.EventKey(incoming));
+        var allowed = !correlated || _correlator.Allows(record, now);
         if (_recorded.TryGetValue(key, out var seen))
         {
+            // Counted even when the spam filter then drops it (client-go observes before it filters).
             var ev = seen.Event;
             ev["count"] = (ev["count"]?.GetValue<int>() ?? 1) + 1;
             ev["lastTimestamp"] = stamp;
+            ev["message"] = record.Message;
             ev["metadata"]!.AsObject().Remove("resourceVersion");
             _order.Remove(seen.Node);
             _order.AddLast(seen.Node);
-            _store.Tell(new UpdateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()), Self);
+            if (allowed)
+            {
+                _store.Tell(seen.Written ? new UpdateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()) : new CreateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()), Self);
+                seen.Written = true;
+            }
             return;
         }
         var involved = new JsonObject
@@ -128,13 +147,16 @@ public sealed class EventRecorder : EmulatedActor
             ["reportingInstance"] = record.Host ?? "",
         };
         var node = _order.AddLast(key);
-        _recorded[key] = new Recorded(created, node);
+        _recorded[key] = new Recorded(created, node, allowed);
         if (_recorded.Count > MaxRemembered && _order.First is { } oldest)
         {
             _recorded.Remove(oldest.Value);
             _order.RemoveFirst();
         }
-        _store.Tell(new CreateObject(ResourceTypes.Events, (JsonObject)created.DeepClone()), Self);
+        if (allowed)
+        {
+            _store.Tell(new CreateObject(ResourceTypes.Events, (JsonObject)created.DeepClone()), Self);
+        }
     }
 
     private readonly HashSet<string> _namesThisTick = new(StringComparer.Ordinal);
@@ -166,7 +188,10 @@ public sealed class EventRecorder : EmulatedActor
             && Rfc3339Time.Parse(recorded.Event["lastTimestamp"]!.GetValue<string>()) < cutoff)
         {
             var metadata = recorded.Event["metadata"]!;
-            _store.Tell(new DeleteObject(ResourceTypes.Events, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>(), new DeleteOptions()), Self);
+            if (recorded.Written)
+            {
+                _store.Tell(new DeleteObject(ResourceTypes.Events, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>(), new DeleteOptions()), Self);
+            }
             _recorded.Remove(first.Value);
             _order.RemoveFirst();
         }

@@ -158,25 +158,7 @@ public sealed class KubeObject
     }
 
     /// <summary>The owner reference with <c>controller: true</c>, if any.</summary>
-    /// <remarks>Only that reference is read: informers' indexes ask every pod change for it.</remarks>
-    public OwnerReference? ControllerReference
-    {
-        get
-        {
-            if (JsonTree.GetArray(Document, "metadata", "ownerReferences") is not { } references)
-            {
-                return null;
-            }
-            foreach (var reference in references)
-            {
-                if (reference is JsonObject obj && JsonTree.GetBool(obj, "controller") == true)
-                {
-                    return OwnerReference.FromJson(obj);
-                }
-            }
-            return null;
-        }
-    }
+    public OwnerReference? ControllerReference => OwnerReferences.FirstOrDefault(r => r.Controller == true);
 
     /// <summary><c>spec</c>, or null when absent.</summary>
     public JsonObject? Spec => Document["spec"] as JsonObject;

@@ -24,8 +24,8 @@ internal sealed class EventCorrelator
     private const string CombinedPrefix = "(combined from similar events): ";
 
     // client-go keeps both in LRU caches of maxLruCacheEntries (4096).
-    private readonly Remembered<Similar> _similar = new(4096);
-    private readonly Remembered<Budget> _budgets = new(4096);
+    private readonly RecentlyUsed<Similar> _similar = new(4096);
+    private readonly RecentlyUsed<Budget> _budgets = new(4096);
 
     private sealed class Similar
     {
@@ -91,37 +91,4 @@ internal sealed class EventCorrelator
     // client-go's getSpamKey: the source and the object.
     private static string SpamKey(RecordEvent record) =>
         string.Join('\u0001', record.Component, record.Host, record.Object.Kind, record.Object.Namespace, record.Object.Name, record.Object.Uid, record.Object.ApiVersion);
-
-    /// <summary>A bounded map that forgets the least recently used entry first.</summary>
-    private sealed class Remembered<T>(int capacity)
-        where T : class
-    {
-        private readonly Dictionary<string, LinkedListNode<(string Key, T Value)>> _entries = new(StringComparer.Ordinal);
-        private readonly LinkedList<(string Key, T Value)> _order = new();
-
-        public T? Get(string key)
-        {
-            if (!_entries.TryGetValue(key, out var node))
-            {
-                return null;
-            }
-            _order.Remove(node);
-            _order.AddLast(node);
-            return node.Value.Value;
-        }
-
-        public void Put(string key, T value)
-        {
-            if (_entries.Remove(key, out var existing))
-            {
-                _order.Remove(existing);
-            }
-            _entries[key] = _order.AddLast((key, value));
-            if (_entries.Count > capacity && _order.First is { } oldest)
-            {
-                _entries.Remove(oldest.Value.Key);
-                _order.RemoveFirst();
-            }
-        }
-    }
 }

@@ -37,19 +37,16 @@ public sealed class EventRecorder : EmulatedActor
 
     private const int MaxRemembered = 4096;
     private readonly IActorRef _store;
-    private readonly Dictionary<string, Recorded> _recorded = new(StringComparer.Ordinal);
-    private readonly LinkedList<string> _order = new();
+    private readonly RecentlyUsed<Recorded> _recorded = new(MaxRemembered);
 
     /// <summary>Creates the recorder writing to <paramref name="store"/>.</summary>
     public EventRecorder(IActorRef store) => _store = store;
 
     private readonly EventCorrelator _correlator = new();
 
-    private sealed class Recorded(JsonObject ev, LinkedListNode<string> node, bool written)
+    private sealed class Recorded(JsonObject ev, bool written)
     {
         public JsonObject Event { get; } = ev;
-
-        public LinkedListNode<string> Node { get; } = node;
 
         /// <summary>False while the spam filter has kept every occurrence from the store.</summary>
         public bool Written { get; set; } = written;
@@ -88,7 +85,7 @@ public sealed class EventRecorder : EmulatedActor
         var correlated = incoming.Component != Scheduling.Scheduler.Name;
         var (record, key) = correlated ? _correlator.Aggregate(incoming, now) : (incoming, EventCorrelator.EventKey(incoming));
         var allowed = !correlated || _correlator.Allows(record, now);
-        if (_recorded.TryGetValue(key, out var seen))
+        if (_recorded.Get(key) is { } seen)
         {
             // Counted even when the spam filter then drops it (client-go observes before it filters).
             var ev = seen.Event;
@@ -96,8 +93,6 @@ public sealed class EventRecorder : EmulatedActor
             ev["lastTimestamp"] = stamp;
             ev["message"] = record.Message;
             ev["metadata"]!.AsObject().Remove("resourceVersion");
-            _order.Remove(seen.Node);
-            _order.AddLast(seen.Node);
             if (allowed)
             {
                 _store.Tell(seen.Written ? new UpdateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()) : new CreateObject(ResourceTypes.Events, (JsonObject)ev.DeepClone()), Self);
@@ -146,13 +141,7 @@ public sealed class EventRecorder : EmulatedActor
             ["reportingComponent"] = record.Component,
             ["reportingInstance"] = record.Host ?? "",
         };
-        var node = _order.AddLast(key);
-        _recorded[key] = new Recorded(created, node, allowed);
-        if (_recorded.Count > MaxRemembered && _order.First is { } oldest)
-        {
-            _recorded.Remove(oldest.Value);
-            _order.RemoveFirst();
-        }
+        _recorded.Put(key, new Recorded(created, allowed));
         if (allowed)
         {
             _store.Tell(new CreateObject(ResourceTypes.Events, (JsonObject)created.DeepClone()), Self);
@@ -184,16 +173,14 @@ public sealed class EventRecorder : EmulatedActor
     private void ExpireOld()
     {
         var cutoff = Clock.UtcNow - Ttl;
-        while (_order.First is { } first && _recorded.TryGetValue(first.Value, out var recorded)
-            && Rfc3339Time.Parse(recorded.Event["lastTimestamp"]!.GetValue<string>()) < cutoff)
+        while (_recorded.Oldest is { } recorded && Rfc3339Time.Parse(recorded.Event["lastTimestamp"]!.GetValue<string>()) < cutoff)
         {
             var metadata = recorded.Event["metadata"]!;
             if (recorded.Written)
             {
                 _store.Tell(new DeleteObject(ResourceTypes.Events, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>(), new DeleteOptions()), Self);
             }
-            _recorded.Remove(first.Value);
-            _order.RemoveFirst();
+            _recorded.RemoveOldest();
         }
     }
 }

@@ -21,6 +21,9 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     /// <inheritdoc />
     public override string Description => "the operating-system process of this member";
 
+    // Long enough for the answer to reach the client before the process dies.
+    private static readonly TimeSpan KillDelay = TimeSpan.FromMilliseconds(200);
+
     /// <inheritdoc />
     public override IReadOnlyList<ConsoleCommandInfo> Commands { get; } =
     [
@@ -65,8 +68,6 @@ public sealed class ProcessPalette(ActorSystem system) : Palette
     /// The process's command line: the executable's full path, then the arguments it was given (on Linux as the kernel
     /// keeps them; elsewhere as .NET reports them, the entry assembly first when a host such as <c>dotnet</c> runs it).
     /// </summary>
-    private static readonly TimeSpan KillDelay = TimeSpan.FromMilliseconds(200);
-
     private static IReadOnlyList<string> CommandLine()
     {
         var executable = Environment.ProcessPath ?? "";

@@ -163,14 +163,8 @@ public sealed class ClusterNetwork : IExtension
         }
     }
 
-    /// <summary>Forgets everything <paramref name="member"/> announced (it left the cluster, or announces afresh).</summary>
-    public void ForgetRemoteListeners(string member)
-    {
-        foreach (var entry in _remote.Where(e => e.Value.Member == member).ToList())
-        {
-            _remote.TryRemove(entry);
-        }
-    }
+    /// <summary>Forgets everything <paramref name="member"/> announced (it left the cluster).</summary>
+    public void ForgetRemoteListeners(string member) => ReplaceRemoteListeners(member, []);
 
     /// <summary>What listens at a pod address, in this process or as another process announced it, or null.</summary>
     public PodListeners? ListenersAt(string podIp) =>

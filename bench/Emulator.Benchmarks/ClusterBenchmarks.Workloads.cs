@@ -147,12 +147,14 @@ public static partial class ClusterBenchmarks
             {
                 return new WorkloadRun(null, Process.GetCurrentProcess().WorkingSet64, 0, target, 0, "nodes never Ready");
             }
+            var costs = RuntimeCosts.Start();
             var clock = Stopwatch.StartNew();
             await create(cluster);
             var createSeconds = clock.Elapsed.TotalSeconds;
             var last = 0;
             var done = await Until(async () => (last = await reached(cluster)) >= target);
             var elapsed = clock.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"    {costs.Describe()}");
             var memory = Process.GetCurrentProcess().WorkingSet64;
             var state = check is null ? "" : await check(cluster);
             return new WorkloadRun(done ? elapsed : null, memory, last, target, createSeconds, state);

@@ -53,6 +53,8 @@ public sealed class RuntimeCosts
 {
     private readonly TimeSpan _pauses = GC.GetTotalPauseDuration();
     private readonly int[] _collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly long _allocated = GC.GetTotalAllocatedBytes();
+    private readonly TimeSpan _cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
     private readonly long _compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
     private readonly TimeSpan _compiling = System.Runtime.JitInfo.GetCompilationTime();
 
@@ -65,7 +67,7 @@ public sealed class RuntimeCosts
 
     /// <summary>The costs since <see cref="Start"/>, as one line.</summary>
     public string Describe() =>
-        $"GC: {GC.CollectionCount(0) - _collections[0]} gen0, {GC.CollectionCount(1) - _collections[1]} gen1, {GC.CollectionCount(2) - _collections[2]} gen2 collections, "
+        $"CPU: {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds:0.0} s; GC: {(GC.GetTotalAllocatedBytes() - _allocated) / 1048576.0:N0} MiB allocated, {GC.CollectionCount(0) - _collections[0]} gen0, {GC.CollectionCount(1) - _collections[1]} gen1, {GC.CollectionCount(2) - _collections[2]} gen2 collections, "
         + $"{(GC.GetTotalPauseDuration() - _pauses).TotalMilliseconds:0} ms paused; JIT: {System.Runtime.JitInfo.GetCompiledMethodCount() - _compiled} methods, "
         + $"{(System.Runtime.JitInfo.GetCompilationTime() - _compiling).TotalMilliseconds:0} ms";
 }

@@ -10,7 +10,7 @@ namespace Emulator.Kubernetes;
 public static class JsonTree
 {
     /// <summary>Returns the node at <paramref name="path"/>, or null when any step is missing or not an object.</summary>
-    public static JsonNode? Get(JsonObject? root, params string[] path)
+    public static JsonNode? Get(JsonObject? root, params ReadOnlySpan<string> path)
     {
         JsonNode? current = root;
         foreach (var step in path)
@@ -24,19 +24,19 @@ public static class JsonTree
     }
 
     /// <summary>Returns the object at <paramref name="path"/>, or null.</summary>
-    public static JsonObject? GetObject(JsonObject? root, params string[] path) => Get(root, path) as JsonObject;
+    public static JsonObject? GetObject(JsonObject? root, params ReadOnlySpan<string> path) => Get(root, path) as JsonObject;
 
     /// <summary>Returns the array at <paramref name="path"/>, or null.</summary>
-    public static JsonArray? GetArray(JsonObject? root, params string[] path) => Get(root, path) as JsonArray;
+    public static JsonArray? GetArray(JsonObject? root, params ReadOnlySpan<string> path) => Get(root, path) as JsonArray;
 
     /// <summary>Returns the string at <paramref name="path"/>, or null when absent or not a string.</summary>
-    public static string? GetString(JsonObject? root, params string[] path) => AsString(Get(root, path));
+    public static string? GetString(JsonObject? root, params ReadOnlySpan<string> path) => AsString(Get(root, path));
 
     /// <summary>Returns the integer at <paramref name="path"/>, or null when absent or not an integral number.</summary>
-    public static long? GetInt(JsonObject? root, params string[] path) => AsInt(Get(root, path));
+    public static long? GetInt(JsonObject? root, params ReadOnlySpan<string> path) => AsInt(Get(root, path));
 
     /// <summary>Returns the boolean at <paramref name="path"/>, or null when absent or not a boolean.</summary>
-    public static bool? GetBool(JsonObject? root, params string[] path) => AsBool(Get(root, path));
+    public static bool? GetBool(JsonObject? root, params ReadOnlySpan<string> path) => AsBool(Get(root, path));
 
     /// <summary>The string value of a node, or null when it is not a JSON string.</summary>
     public static string? AsString(JsonNode? node) =>
@@ -85,7 +85,7 @@ public static class JsonTree
     };
 
     /// <summary>Returns the object at <paramref name="path"/>, creating empty objects along the way (replacing non-objects).</summary>
-    public static JsonObject Ensure(JsonObject root, params string[] path)
+    public static JsonObject Ensure(JsonObject root, params ReadOnlySpan<string> path)
     {
         var current = root;
         foreach (var step in path)

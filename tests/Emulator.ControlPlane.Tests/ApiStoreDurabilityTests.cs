@@ -58,7 +58,7 @@ public sealed class ApiStoreDurabilityTests() : ApiStoreTestKit(snapshotEvery: 5
             new ObjectRemoved("nodes", null, "n1"),
             new StoreSnapshot(["pods", "nodes"], [json, Encoding.UTF8.GetBytes("""{"metadata":{"name":"n1"}}""")]),
         };
-        Assert.Equal(["api-store.object-stored.v1", "api-store.object-removed.v1", "api-store.object-removed.v1", "api-store.snapshot.v1"],
+        Assert.Equal(["api-store.object-stored.v2", "api-store.object-removed.v1", "api-store.object-removed.v1", "api-store.snapshot.v1"],
             values.Select(v => Manifests.ManifestOf(v.GetType())));
         foreach (var value in values)
         {
@@ -83,5 +83,22 @@ public sealed class ApiStoreDurabilityTests() : ApiStoreTestKit(snapshotEvery: 5
                     break;
             }
         }
+    }
+
+    [Fact]
+    public void An_object_stored_event_embeds_the_object_and_events_written_with_base64_still_read()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"metadata":{"name":"a","namespace":"default","resourceVersion":"7"},"data":{"k":"v"}}""");
+        var (manifest, payload) = Manifests.Serialize(new ObjectStored("configmaps", json));
+        Assert.Equal("api-store.object-stored.v2", manifest);
+        Assert.Equal("""{"resource":"configmaps","json":{"metadata":{"name":"a","namespace":"default","resourceVersion":"7"},"data":{"k":"v"}}}""",
+            Encoding.UTF8.GetString(payload));
+        Assert.Equal(json, Assert.IsType<ObjectStored>(Manifests.Deserialize(manifest, payload)).Json);
+
+        // A journal written before the object was embedded carries it as base64 under the retired manifest.
+        var v1 = Encoding.UTF8.GetBytes($$"""{"resource":"configmaps","json":"{{Convert.ToBase64String(json)}}"}""");
+        var upcast = Assert.IsType<ObjectStored>(Manifests.Deserialize("api-store.object-stored.v1", v1));
+        Assert.Equal("configmaps", upcast.Resource);
+        Assert.Equal(json, upcast.Json);
     }
 }

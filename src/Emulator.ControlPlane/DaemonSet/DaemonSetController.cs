@@ -98,14 +98,14 @@ public sealed partial class DaemonSetController : Controller
             {
                 continue;
             }
-            if (obj.Object.ControllerReference is { Kind: "DaemonSet" } owner)
+            if (obj.Stored.ControllerReference is { Kind: "DaemonSet" } owner)
             {
                 foreach (var ds in Cache(DaemonSets).ByIndex(ByUid, owner.Uid))
                 {
                     Enqueue(KeyOf(DaemonSets, ds));
                 }
             }
-            else if (obj.Object.ControllerReference is null && obj.Object.DeletionTimestamp is null)
+            else if (obj.Stored.ControllerReference is null && !obj.Stored.IsDeleting)
             {
                 // An orphan: every DaemonSet that selects it may adopt it.
                 foreach (var ds in Cache(DaemonSets).InNamespace(obj.Namespace ?? ""))

@@ -64,8 +64,8 @@ public sealed partial class JobController : Controller
         : base(store, watchHub, [Jobs, Pods], resync)
     {
         _events = events;
-        Cache(Pods).AddIndex(ByController, pod => pod.ControllerReference is { Kind: "Job" } owner ? [owner.Uid] : []);
-        Cache(Pods).AddIndex(OrphansByNamespace, pod => pod.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddIndex(ByController, (CachedObject pod) => pod.Stored.ControllerReference is { Kind: "Job" } owner ? [owner.Uid] : []);
+        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
         Cache(Jobs).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 
@@ -91,11 +91,11 @@ public sealed partial class JobController : Controller
             {
                 continue;
             }
-            if (pod.Object.ControllerReference is { Kind: "Job" } owner && OwnerOf(owner.Uid) is { } job)
+            if (pod.Stored.ControllerReference is { Kind: "Job" } owner && OwnerOf(owner.Uid) is { } job)
             {
                 Enqueue(KeyOf(Jobs, job));
             }
-            else if (pod.Object.ControllerReference is null && pod.Object.DeletionTimestamp is null)
+            else if (pod.Stored.ControllerReference is null && !pod.Stored.IsDeleting)
             {
                 foreach (var job2 in Cache(Jobs).InNamespace(pod.Namespace ?? ""))
                 {

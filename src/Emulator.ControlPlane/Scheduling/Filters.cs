@@ -31,30 +31,35 @@ public static class Filters
     /// <summary>The taint NodeUnschedulable lets a pod tolerate.</summary>
     public const string UnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 
+    // The taint a cordoned node is treated as having (tolerations are matched against it, never changed).
+    private static readonly JsonObject UnschedulableTaint = new() { ["key"] = UnschedulableTaintKey, ["effect"] = Taints.NoSchedule };
+
     /// <summary>Runs the filters of one node; an empty list means the node fits.</summary>
-    /// <param name="pod">The pod.</param>
+    /// <param name="pod">The pod's terms.</param>
     /// <param name="podRequests">Its effective requests.</param>
     /// <param name="podPorts">Its host ports.</param>
     /// <param name="node">The node.</param>
     /// <param name="volumes">What VolumeBinding's PreFilter found about its claims (null: none).</param>
     /// <param name="spread">PodTopologySpread's PreFilter state (null: no DoNotSchedule constraint).</param>
     /// <param name="podAffinity">InterPodAffinity's PreFilter state (null: no rule can fail).</param>
-    public static IReadOnlyList<FilterFailure> Run(KubeObject pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null,
+    public static IReadOnlyList<FilterFailure> Run(PodSchedulingTerms pod, ResourceAmount podRequests, IReadOnlyList<HostPort> podPorts, NodeInfo node, PodVolumes? volumes = null,
         PodTopologySpread? spread = null, InterPodAffinity? podAffinity = null)
     {
-        var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")).ToList();
-        if (JsonTree.GetBool(node.Node.Document, "spec", "unschedulable") == true
-            && !Taints.Tolerated(tolerations, new JsonObject { ["key"] = UnschedulableTaintKey, ["effect"] = Taints.NoSchedule }))
+        var tolerations = pod.Tolerations;
+        if (node.Unschedulable && !Taints.Tolerated(tolerations, UnschedulableTaint))
         {
             return [new FilterFailure(Unschedulable, false)];
         }
-        if (JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 } wanted && wanted != node.Name)
+        if (pod.NodeName is { } wanted && wanted != node.Name)
         {
             return [new FilterFailure(NodeNameMismatch, false)];
         }
-        if (Taints.Of(node.Node).Any(t => Taints.Effect(t) is Taints.NoSchedule or Taints.NoExecute && !Taints.Tolerated(tolerations, t)))
+        foreach (var taint in node.Taints)
         {
-            return [new FilterFailure(UntoleratedTaint, false)];
+            if (Taints.Effect(taint) is Taints.NoSchedule or Taints.NoExecute && !Taints.Tolerated(tolerations, taint))
+            {
+                return [new FilterFailure(UntoleratedTaint, false)];
+            }
         }
         if (!NodeAffinity.Matches(pod, node.Node))
         {

@@ -8,11 +8,14 @@ namespace Emulator.ControlPlane.Scheduling;
 public static class NodeAffinity
 {
     /// <summary>True when the node has every nodeSelector label and matches one of the required node selector terms (if any).</summary>
-    public static bool Matches(KubeObject pod, KubeObject node)
+    public static bool Matches(KubeObject pod, KubeObject node) => Matches(new PodSchedulingTerms(pod), node);
+
+    /// <summary>As <see cref="Matches(KubeObject, KubeObject)"/>, with the pod's terms already decoded.</summary>
+    public static bool Matches(PodSchedulingTerms pod, KubeObject node)
     {
         // The node's labels are read only when the pod selects on them: most pods do not, and this runs per pod and node.
         IReadOnlyDictionary<string, string>? labels = null;
-        foreach (var (key, value) in JsonTree.StringMap(JsonTree.Get(pod.Document, "spec", "nodeSelector")))
+        foreach (var (key, value) in pod.NodeSelector)
         {
             labels ??= node.Labels;
             if (!labels.TryGetValue(key, out var actual) || actual != value)
@@ -20,7 +23,7 @@ public static class NodeAffinity
                 return false;
             }
         }
-        var required = JsonTree.GetObject(pod.Document, "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution");
+        var required = pod.RequiredNodeAffinity;
         if (required is null)
         {
             return true;

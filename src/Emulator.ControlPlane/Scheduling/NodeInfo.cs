@@ -21,6 +21,8 @@ public sealed class NodeInfo
         var allocatable = JsonTree.GetObject(node.Document, "status", "allocatable") ?? JsonTree.GetObject(node.Document, "status", "capacity");
         Allocatable = new ResourceAmount(Parse(allocatable?["cpu"], q => q.MilliValue) ?? 0, Parse(allocatable?["memory"], q => q.Value) ?? 0);
         MaxPods = Parse(allocatable?["pods"], q => q.Value) ?? DefaultMaxPods;
+        Unschedulable = JsonTree.GetBool(node.Document, "spec", "unschedulable") == true;
+        Taints = Scheduling.Taints.Of(node).ToList();
     }
 
     /// <summary>The node.</summary>
@@ -34,6 +36,12 @@ public sealed class NodeInfo
     /// and decoding the node's document on each look-up dominated their cost.
     /// </summary>
     public IReadOnlyDictionary<string, string> Labels { get; }
+
+    /// <summary><c>spec.unschedulable</c> (cordoned).</summary>
+    public bool Unschedulable { get; }
+
+    /// <summary><c>spec.taints</c>, decoded once: the filters and scores read them per node for every pod.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Taints { get; }
 
     /// <summary>Allocatable CPU and memory.</summary>
     public ResourceAmount Allocatable { get; }

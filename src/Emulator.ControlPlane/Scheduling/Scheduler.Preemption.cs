@@ -135,7 +135,7 @@ public sealed partial class Scheduler
     {
         var trial = Copy(node, pods);
         var view = nodes.Select(n => n.Name == node.Name ? trial : n).ToList();
-        return Filters.Run(pod, usage.Requests, usage.HostPorts, trial, volumes,
+        return Filters.Run(new PodSchedulingTerms(pod), usage.Requests, usage.HostPorts, trial, volumes,
             PodTopologySpread.PreFilter(pod, view), InterPodAffinity.PreFilter(pod, view, NamespaceLabels)).Count == 0;
     }
 

@@ -222,9 +222,10 @@ public sealed partial class Scheduler : Controller
         var podAffinity = InterPodAffinity.PreFilter(pod, nodes, NamespaceLabels);
         var feasible = new List<NodeInfo>();
         var failures = new List<(NodeInfo Node, IReadOnlyList<FilterFailure> Failures)>();
+        var terms = new PodSchedulingTerms(pod);
         foreach (var node in nodes)
         {
-            var failed = Filters.Run(pod, requests, ports, node, volumes.Volumes, spread, podAffinity);
+            var failed = Filters.Run(terms, requests, ports, node, volumes.Volumes, spread, podAffinity);
             if (failed.Count == 0)
             {
                 feasible.Add(node);
@@ -250,7 +251,7 @@ public sealed partial class Scheduler : Controller
             }, (outcome as PreemptionOutcome.Nominated)?.Node);
             return;
         }
-        var chosen = Scoring.Pick(Scoring.Score(pod, feasible, nodes, NamespaceLabels), _turn++);
+        var chosen = Scoring.Pick(Scoring.Score(terms, feasible, nodes, NamespaceLabels), _turn++);
         _unschedulable.Remove(key);
         _waitingForPods.Remove(key);
         _nominated.Remove(key);

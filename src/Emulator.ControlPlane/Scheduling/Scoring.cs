@@ -12,18 +12,19 @@ namespace Emulator.ControlPlane.Scheduling;
 public static class Scoring
 {
     /// <summary>The total score of each feasible node.</summary>
-    /// <param name="pod">The pod.</param>
+    /// <param name="terms">The pod's terms.</param>
     /// <param name="feasible">The nodes that passed the filters.</param>
     /// <param name="nodes">Every node (other pods' domains count), or null for the feasible ones only.</param>
     /// <param name="namespaceLabels">Namespace labels, for affinity terms with a namespace selector.</param>
-    public static Dictionary<string, long> Score(KubeObject pod, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo>? nodes = null,
+    public static Dictionary<string, long> Score(PodSchedulingTerms terms, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo>? nodes = null,
         Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
     {
+        var pod = terms.Pod;
         nodes ??= feasible;
         namespaceLabels ??= _ => null;
         var explicitSpread = PodTopologySpread.Score(pod, feasible, nodes);
         var request = PodResources.NonZeroRequests(pod);
-        var owner = pod.ControllerReference?.Uid;
+        var owner = PodUsage.Of(pod).Owner;
         var maxOwned = owner is null ? 0 : feasible.Max(n => n.Owners.GetValueOrDefault(owner));
         var scores = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var node in feasible)
@@ -45,10 +46,13 @@ public static class Scoring
                 scores[name] += 2 * (max > min ? 100 * (value - min) / (max - min) : 0);
             }
         }
-        AddNormalized(scores, feasible, node => PreferredAffinity(pod, node.Node), reverse: false, weight: 2);
-        var tolerations = JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations"))
-            .Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
-        AddNormalized(scores, feasible, node => Taints.Of(node.Node).Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
+        // Without preferred terms every node scores 0, and a normalized 0 adds nothing.
+        if (terms.PreferredNodeAffinity.Count > 0)
+        {
+            AddNormalized(scores, feasible, node => PreferredAffinity(terms.PreferredNodeAffinity, node.Node), reverse: false, weight: 2);
+        }
+        var tolerations = terms.Tolerations.Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
+        AddNormalized(scores, feasible, node => node.Taints.Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
             reverse: true, weight: 3);
         return scores;
     }
@@ -56,20 +60,25 @@ public static class Scoring
     private const string PreferNoSchedule = "PreferNoSchedule";
 
     /// <summary>Sum of the weights of the pod's preferred node affinity terms the node matches (NodeAffinity score).</summary>
-    public static long PreferredAffinity(KubeObject pod, KubeObject node) =>
-        JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"))
+    public static long PreferredAffinity(IReadOnlyList<System.Text.Json.Nodes.JsonObject> preferred, KubeObject node) =>
+        preferred
             .Where(term => term["preference"] is System.Text.Json.Nodes.JsonObject preference && NodeAffinity.TermMatches(preference, node))
             .Sum(term => JsonTree.GetInt(term, "weight") ?? 0);
 
     /// <summary>Adds a raw per-node count scaled to 0–100 by the largest (reversed: fewer is better), times its weight.</summary>
     private static void AddNormalized(Dictionary<string, long> scores, IReadOnlyList<NodeInfo> feasible, Func<NodeInfo, long> raw, bool reverse, long weight)
     {
-        var values = feasible.ToDictionary(n => n.Name, raw, StringComparer.Ordinal);
-        var max = values.Values.DefaultIfEmpty(0).Max();
-        foreach (var (name, value) in values)
+        var values = new long[feasible.Count];
+        var max = 0L;
+        for (var i = 0; i < values.Length; i++)
         {
-            var normalized = max <= 0 ? (reverse ? 100 : 0) : 100 * value / max;
-            scores[name] += weight * (reverse ? 100 - normalized : normalized);
+            values[i] = raw(feasible[i]);
+            max = Math.Max(max, values[i]);
+        }
+        for (var i = 0; i < values.Length; i++)
+        {
+            var normalized = max <= 0 ? (reverse ? 100 : 0) : 100 * values[i] / max;
+            scores[feasible[i].Name] += weight * (reverse ? 100 - normalized : normalized);
         }
     }
 

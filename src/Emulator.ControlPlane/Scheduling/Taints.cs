@@ -40,7 +40,17 @@ public static class Taints
     }
 
     /// <summary>Whether any of <paramref name="tolerations"/> tolerates <paramref name="taint"/>.</summary>
-    public static bool Tolerated(IEnumerable<JsonObject> tolerations, JsonObject taint) => tolerations.Any(t => Tolerates(t, taint));
+    public static bool Tolerated(IEnumerable<JsonObject> tolerations, JsonObject taint)
+    {
+        foreach (var toleration in tolerations)
+        {
+            if (Tolerates(toleration, taint))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>The taint's effect.</summary>
     public static string Effect(JsonObject taint) => JsonTree.GetString(taint, "effect") ?? "";

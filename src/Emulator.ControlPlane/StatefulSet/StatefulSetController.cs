@@ -75,14 +75,14 @@ public sealed partial class StatefulSetController : Controller
                 }
                 continue;
             }
-            if (obj.ControllerReference is { } owner)
+            if (changed.Stored.ControllerReference is { } owner)
             {
                 foreach (var set in Cache(StatefulSets).ByIndex(ByUid, owner.Uid))
                 {
                     Enqueue(KeyOf(StatefulSets, set));
                 }
             }
-            else if (type.Key == Pods.Key && obj.DeletionTimestamp is null)
+            else if (type.Key == Pods.Key && !changed.Stored.IsDeleting)
             {
                 foreach (var set in Cache(StatefulSets).InNamespace(changed.Namespace ?? ""))
                 {

@@ -78,8 +78,22 @@ public sealed class LabelSelector
     }
 
     /// <summary>True when the labels satisfy every requirement.</summary>
-    public bool Matches(IReadOnlyDictionary<string, string> labels) =>
-        !MatchesNothing && Requirements.All(r => r.Matches(labels));
+    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    {
+        if (MatchesNothing)
+        {
+            return false;
+        }
+        // A loop, not LINQ: controllers match every pod change against their selectors.
+        for (var i = 0; i < Requirements.Count; i++)
+        {
+            if (!Requirements[i].Matches(labels))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>True when the object's labels satisfy every requirement.</summary>
     public bool Matches(KubeObject obj) => Matches(obj.Labels);

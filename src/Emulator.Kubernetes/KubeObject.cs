@@ -13,8 +13,19 @@ public sealed class KubeObject
     /// <summary>Wraps a document; the document is shared, not copied.</summary>
     public KubeObject(JsonObject document)
     {
-        Document = document ?? throw new ArgumentNullException(nameof(document));
+        _document = document ?? throw new ArgumentNullException(nameof(document));
     }
+
+    private KubeObject(Func<JsonObject> load) => _load = load;
+
+    private JsonObject? _document;
+    private readonly Func<JsonObject>? _load;
+
+    /// <summary>
+    /// An object whose document is obtained at its first read (once, whichever thread reads first): a holder that
+    /// rarely reads it — the scheduler's view of a bound pod — does not make it exist.
+    /// </summary>
+    public static KubeObject Deferred(Func<JsonObject> load) => new(load ?? throw new ArgumentNullException(nameof(load)));
 
     /// <summary>Creates an object with <c>apiVersion</c>, <c>kind</c> and <c>metadata.name</c> (and namespace when given).</summary>
     public static KubeObject Create(string apiVersion, string kind, string name, string? @namespace = null)
@@ -32,7 +43,7 @@ public sealed class KubeObject
     public static KubeObject ParseJson(string json) => Serialization.ManifestReader.ParseSingleJson(json);
 
     /// <summary>The whole document.</summary>
-    public JsonObject Document { get; }
+    public JsonObject Document => _document ?? LazyInitializer.EnsureInitialized(ref _document, _load!);
 
     /// <summary><c>apiVersion</c>.</summary>
     public string ApiVersion

@@ -48,7 +48,11 @@ public sealed partial class DisruptionController : Controller
     {
         if (type.Key == Pods.Key)
         {
-            PodChanged(before?.Object, after?.Object);
+            // Most pods are covered by no budget: their versions are not even parsed.
+            if (Cache(Budgets).ByIndex(ByNamespace, (after ?? before)!.Namespace ?? "").Count > 0)
+            {
+                PodChanged(before?.Object, after?.Object);
+            }
             return;
         }
         if (type.Key != Budgets.Key)

@@ -3,9 +3,26 @@ using Emulator.Kubernetes;
 
 namespace Emulator.ControlPlane.Informers;
 
-/// <summary>An object in a cache: the stored version and its parsed form. The parsed form is shared: read it, never change it (clone to write).</summary>
-public sealed record CachedObject(StoredObject Stored, KubeObject Object)
+/// <summary>
+/// An object in a cache: the stored version and its parsed form. The parsed form is shared: read it, never change it
+/// (clone to write). It is parsed at the first read of <see cref="Object"/>: a version that no controller reads beyond
+/// its stored fields (<see cref="StoredObject.Labels"/>, <see cref="StoredObject.ControllerReference"/>, …) is never
+/// parsed into a tree, which is most of what a short-lived version would cost the garbage collector.
+/// </summary>
+public sealed class CachedObject(StoredObject stored)
 {
+    /// <summary>The stored version.</summary>
+    public StoredObject Stored { get; } = stored;
+
+    /// <summary>The parsed form, shared by every reader of this version.</summary>
+    public KubeObject Object => Stored.Parsed;
+
+    /// <summary>
+    /// The version for a read that keeps nothing of it (an index key, a derived fact): the shared tree when a reader
+    /// already parsed it, else a private copy parsed only as far as it is read, garbage once the read is done.
+    /// </summary>
+    public KubeObject Peek() => Stored.ParsedIfAny ?? new KubeObject(Stored.ToJsonObject());
+
     /// <summary>The object's resourceVersion.</summary>
     public long ResourceVersion => Stored.ResourceVersion;
 
@@ -139,7 +156,7 @@ public sealed class ObjectCache
     {
         var key = (item.Namespace ?? "", item.Name);
         Delete(key);
-        var cached = new CachedObject(item, item.Parsed);
+        var cached = new CachedObject(item);
         _objects[key] = cached;
         foreach (var index in _indexes.Values)
         {

@@ -105,7 +105,7 @@ public sealed partial class JobController : Controller
                     }
                 }
             }
-            if (pod == after && JobPodFacts.HasTrackingFinalizer(pod.Object))
+            if (pod == after && pod.Stored.Finalizers.Contains(TrackingFinalizer))
             {
                 Enqueue(KeyOf(Pods, pod));
             }

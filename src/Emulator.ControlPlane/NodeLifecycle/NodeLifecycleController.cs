@@ -61,7 +61,7 @@ public sealed class NodeLifecycleController : Controller
         : base(store, watchHub, [ResourceTypes.Nodes, ResourceTypes.Leases, ResourceTypes.Pods])
     {
         _events = events;
-        Cache(ResourceTypes.Pods).AddIndex(ByNode, pod => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 } node ? [node] : []);
+        Cache(ResourceTypes.Pods).AddIndex(ByNode, (CachedObject pod) => pod.Stored.NodeName is { Length: > 0 } node ? [node] : []);
     }
 
     private sealed record Monitor;
@@ -114,7 +114,7 @@ public sealed class NodeLifecycleController : Controller
             // A pod arriving on a NoExecute-tainted node is for the taint manager.
             foreach (var obj in new[] { before, after })
             {
-                if (obj is not null && JsonTree.GetString(obj.Object.Document, "spec", "nodeName") is { Length: > 0 } nodeName
+                if (obj is not null && obj.Stored.NodeName is { Length: > 0 } nodeName
                     && Cache(ResourceTypes.Nodes).Get(null, nodeName) is { } node && HasNoExecuteTaint(node.Object))
                 {
                     Enqueue(new ObjectKey(ResourceTypes.Nodes.Key, null, nodeName));

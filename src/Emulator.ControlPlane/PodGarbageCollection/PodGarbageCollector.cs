@@ -56,8 +56,8 @@ public sealed class PodGarbageCollector : Controller
         : base(store, watchHub, [Pods, Nodes])
     {
         _terminatedPodThreshold = terminatedPodThreshold;
-        Cache(Pods).AddIndex(Terminated, pod => new PodView(pod).IsTerminal ? [""] : []);
-        Cache(Pods).AddIndex(UnscheduledTerminating, pod => pod.DeletionTimestamp is not null && string.IsNullOrEmpty(new PodView(pod).NodeName) ? [""] : []);
+        Cache(Pods).AddIndex(Terminated, (CachedObject pod) => pod.Stored.IsTerminalPod ? [""] : []);
+        Cache(Pods).AddIndex(UnscheduledTerminating, (CachedObject pod) => pod.Stored.IsDeleting && string.IsNullOrEmpty(pod.Stored.NodeName) ? [""] : []);
     }
 
     private sealed record Tick;
@@ -105,12 +105,12 @@ public sealed class PodGarbageCollector : Controller
             }
             return;
         }
-        var pod = after.Object;
-        var view = new PodView(pod);
-        var becameTerminal = view.IsTerminal && (before is null || !new PodView(before.Object).IsTerminal);
+        // Read from the stored fields: the collector looks at every pod change, and parses none of them.
+        var pod = after.Stored;
+        var becameTerminal = pod.IsTerminalPod && (before is null || !before.Stored.IsTerminalPod);
         if ((becameTerminal && _terminatedPodThreshold > 0 && Cache(Pods).ByIndex(Terminated, "").Count > _terminatedPodThreshold)
-            || (pod.DeletionTimestamp is not null && string.IsNullOrEmpty(view.NodeName))
-            || (view.NodeName is { Length: > 0 } node && Cache(Nodes).Get(null, node) is null))
+            || (pod.IsDeleting && string.IsNullOrEmpty(pod.NodeName))
+            || (pod.NodeName is { Length: > 0 } node && Cache(Nodes).Get(null, node) is null))
         {
             Enqueue(Sweep);
         }

@@ -20,7 +20,11 @@ public static class PodState
     /// and re-reading their JSON on each sync made large ReplicaSets quadratic.
     /// </summary>
     public static PodFacts Of(Informers.CachedObject pod) =>
-        Memo.GetValue(pod, static p => new PodFacts(IsActive(p.Object), IsReady(p.Object), ReadySince(p.Object)));
+        Memo.GetValue(pod, static p =>
+        {
+            var read = p.Peek();
+            return new PodFacts(IsActive(read), IsReady(read), ReadySince(read));
+        });
 
     /// <summary>Ready for at least <paramref name="minReadySeconds"/>, from the facts.</summary>
     public static bool IsAvailable(PodFacts pod, int minReadySeconds, DateTimeOffset now) =>

@@ -20,7 +20,7 @@ public partial class ReplicaSetController
     private sealed record PodDelete(KubeObject ReplicaSet, string Pod);
 
     /// <summary>Creates or deletes pods so that the active ones match <c>spec.replicas</c>; returns when creating may resume after a failure.</summary>
-    private DateTimeOffset? ManageReplicas(ObjectKey key, KubeObject rs, List<KubeObject> active)
+    private DateTimeOffset? ManageReplicas(ObjectKey key, KubeObject rs, List<Informers.CachedObject> active)
     {
         var diff = active.Count - new WorkloadView(rs).Replicas;
         if (diff < 0)
@@ -54,7 +54,9 @@ public partial class ReplicaSetController
         _slowStart.Remove(key);
         if (diff > 0)
         {
-            var victims = new ScaleDownRanking(active, Now).Order(active).Take(Math.Min(diff, BurstReplicas));
+            // Only a scale-down reads the pods themselves (a count decides everything else).
+            var pods = active.Select(p => p.Object).ToList();
+            var victims = new ScaleDownRanking(pods, Now).Order(pods).Take(Math.Min(diff, BurstReplicas));
             foreach (var pod in victims)
             {
                 DeleteObject(key, Pods, pod.Namespace, pod.Name ?? "", pod.Uid, state: new PodDelete(rs, pod.Name ?? ""));

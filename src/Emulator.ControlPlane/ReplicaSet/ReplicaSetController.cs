@@ -130,7 +130,7 @@ public partial class ReplicaSetController : Controller
             return;
         }
         var active = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Where(p => PodState.Of(p).Active).ToList();
-        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active.Select(p => p.Object).ToList()) : null;
+        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active) : null;
         UpdateStatus(key, cached, active, retryAt);
     }
 

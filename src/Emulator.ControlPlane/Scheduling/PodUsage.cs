@@ -13,11 +13,18 @@ public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroReq
     private static readonly ConditionalWeakTable<KubeObject, PodUsage> Computed = new();
 
     /// <summary>The usage of <paramref name="pod"/> (memoized per object instance).</summary>
-    public static PodUsage Of(KubeObject pod) =>
-        Computed.GetValue(pod, p => new PodUsage(
-            PodResources.Requests(p),
-            PodResources.NonZeroRequests(p),
-            PodResources.HostPorts(p).ToList(),
-            p.ControllerReference?.Uid is { Length: > 0 } owner ? owner : null,
-            PodAffinityTerm.HasAny(p)));
+    public static PodUsage Of(KubeObject pod) => Computed.GetValue(pod, Compute);
+
+    /// <summary>
+    /// The usage of <paramref name="pod"/>, read from <paramref name="source"/> (the same version, parsed privately):
+    /// a <see cref="KubeObject.Deferred"/> pod then never needs its document for its usage.
+    /// </summary>
+    public static PodUsage Of(KubeObject pod, KubeObject source) => Computed.GetValue(pod, _ => Compute(source));
+
+    private static PodUsage Compute(KubeObject pod) => new(
+        PodResources.Requests(pod),
+        PodResources.NonZeroRequests(pod),
+        PodResources.HostPorts(pod).ToList(),
+        pod.ControllerReference?.Uid is { Length: > 0 } owner ? owner : null,
+        PodAffinityTerm.HasAny(pod));
 }

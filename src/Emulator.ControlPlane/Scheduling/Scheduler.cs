@@ -46,6 +46,7 @@ public sealed partial class Scheduler : Controller
     // info, and which version of each pod is counted on which node (its bound version, or its assumed one).
     private readonly Dictionary<string, NodeInfo> _nodeInfos = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _counted = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CachedObject, KubeObject> _boundPods = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
     private readonly HashSet<ObjectKey> _waitingForPods = [];
@@ -118,7 +119,7 @@ public sealed partial class Scheduler : Controller
         }
         var key = KeyOf(type, (after ?? before)!);
         Recount(key);
-        if (after is not null && NeedsScheduling(after.Object))
+        if (after is not null && NeedsScheduling(after))
         {
             _queuedAt.TryAdd(key, _queueClock++);
             // A pod that already failed is retried on cluster changes, not on its own status write; a spec change counts.
@@ -133,14 +134,14 @@ public sealed partial class Scheduler : Controller
         _nominated.Remove(key);
         // A pod placed or relabelled may satisfy another's pod affinity or change a spread's counts (the AssignedPodAdd
         // and AssignedPodUpdate events that re-queue pods InterPodAffinity or PodTopologySpread turned away).
-        if (after is not null && IsBound(after.Object)
-            && (before is null || !IsBound(before.Object) || !JsonTree.DeepEquals(JsonTree.Get(before.Object.Document, "metadata", "labels"), JsonTree.Get(after.Object.Document, "metadata", "labels"))))
+        if (after is not null && IsBound(after)
+            && (before is null || !IsBound(before) || !SameLabels(before.Stored.Labels, after.Stored.Labels)))
         {
             RetryWaitingForPods();
         }
         // A bound pod that went (or just finished) may have freed room.
-        if (before is not null && IsBound(before.Object)
-            && (after is null || !IsBound(after.Object) || (!new PodView(before.Object).IsTerminal && new PodView(after.Object).IsTerminal)))
+        if (before is not null && IsBound(before)
+            && (after is null || !IsBound(after) || (!before.Stored.IsTerminalPod && after.Stored.IsTerminalPod)))
         {
             RetryUnschedulable();
         }
@@ -193,7 +194,7 @@ public sealed partial class Scheduler : Controller
 
     private void ScheduleOne(ObjectKey key, IReadOnlyList<NodeInfo> allNodes)
     {
-        if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached.Object) || _assumed.ContainsKey(key))
+        if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is not { } cached || !NeedsScheduling(cached) || _assumed.ContainsKey(key))
         {
             _unschedulable.Remove(key);
             return;
@@ -457,11 +458,11 @@ public sealed partial class Scheduler : Controller
         (string Node, KubeObject Pod)? now = null;
         if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current)
         {
-            if (JsonTree.GetString(current.Object.Document, "spec", "nodeName") is { Length: > 0 } node)
+            if (current.Stored.NodeName is { Length: > 0 } node)
             {
-                if (!new PodView(current.Object).IsTerminal)
+                if (!current.Stored.IsTerminalPod)
                 {
-                    now = (node, current.Object);
+                    now = (node, BoundPod(current));
                 }
             }
             else if (_assumed.TryGetValue(key, out var assumed))
@@ -491,10 +492,27 @@ public sealed partial class Scheduler : Controller
         }
     }
 
-    private static bool IsBound(KubeObject pod) => JsonTree.GetString(pod.Document, "spec", "nodeName") is { Length: > 0 };
+    /// <summary>
+    /// A bound pod as the node infos count it: its usage read from a private parse, its document shared only once a
+    /// plugin reads it (affinity, spread, preemption). Most bound pods are never read again, and a parsed tree held
+    /// for each would be most of what the scheduler costs the garbage collector. One per cached version, so that
+    /// <see cref="Recount"/> sees an unchanged version as the same pod.
+    /// </summary>
+    private KubeObject BoundPod(CachedObject cached) =>
+        _boundPods.GetValue(cached, static c =>
+        {
+            var pod = KubeObject.Deferred(() => c.Object.Document);
+            PodUsage.Of(pod, c.Peek());
+            return pod;
+        });
 
-    private static bool NeedsScheduling(KubeObject pod) =>
-        !IsBound(pod) && pod.DeletionTimestamp is null && new PodView(pod).SchedulerName == Name && !new PodView(pod).IsTerminal;
+    private static bool IsBound(CachedObject pod) => pod.Stored.NodeName is { Length: > 0 };
+
+    private static bool NeedsScheduling(CachedObject pod) =>
+        !IsBound(pod) && !pod.Stored.IsDeleting && !pod.Stored.IsTerminalPod && new PodView(pod.Object).SchedulerName == Name;
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(label => b.TryGetValue(label.Key, out var value) && value == label.Value);
 
     /// <summary>What of a node can change a scheduling decision (not its heartbeats).</summary>
     private static string SchedulingSignature(KubeObject node) =>

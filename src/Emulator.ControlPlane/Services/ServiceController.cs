@@ -28,8 +28,8 @@ public abstract class ServiceController : Controller
             var ns = (after ?? before)!.Namespace ?? "";
             foreach (var service in Cache(Services).InNamespace(ns))
             {
-                if ((before is not null && ServiceEndpoints.Selects(service.Object, before.Object))
-                    || (after is not null && ServiceEndpoints.Selects(service.Object, after.Object)))
+                if ((before is not null && ServiceEndpoints.Selects(service.Object, before))
+                    || (after is not null && ServiceEndpoints.Selects(service.Object, after)))
                 {
                     Enqueue(KeyOf(Services, service));
                 }

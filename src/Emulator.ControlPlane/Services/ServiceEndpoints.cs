@@ -42,6 +42,11 @@ public static class ServiceEndpoints
         IsManaged(service) && pod.Namespace == service.Namespace
         && LabelSelector.FromSet(JsonTree.StringMap(service.Spec!["selector"])).Matches(pod.Labels);
 
+    /// <summary>As <see cref="Selects(KubeObject, KubeObject)"/>, from the cached pod's stored labels (no parse of the pod).</summary>
+    public static bool Selects(KubeObject service, Informers.CachedObject pod) =>
+        IsManaged(service) && pod.Namespace == service.Namespace
+        && LabelSelector.FromSet(JsonTree.StringMap(service.Spec!["selector"])).Matches(pod.Stored.Labels);
+
     /// <summary>The endpoints of <paramref name="service"/> among <paramref name="pods"/> (the namespace's pods), ordered by pod name.</summary>
     public static IReadOnlyList<ServiceEndpoint> Of(KubeObject service, IEnumerable<KubeObject> pods)
     {

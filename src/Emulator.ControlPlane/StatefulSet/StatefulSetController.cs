@@ -62,7 +62,6 @@ public sealed partial class StatefulSetController : Controller
         }
         foreach (var changed in new[] { before, after }.OfType<CachedObject>())
         {
-            var obj = changed.Object;
             if (type.Key == Claims.Key)
             {
                 // A claim of ours appeared, went or was bound: the set waiting on it (named <template>-<set>-<i>) looks again.
@@ -86,7 +85,7 @@ public sealed partial class StatefulSetController : Controller
             {
                 foreach (var set in Cache(StatefulSets).InNamespace(changed.Namespace ?? ""))
                 {
-                    if (IsMemberOf(set.Object, obj))
+                    if (IsMemberOf(set.Object, changed.Object))
                     {
                         Enqueue(KeyOf(StatefulSets, set));
                     }

@@ -12,9 +12,10 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName, string? podPhase)
     {
         NodeName = nodeName;
+        PodPhase = podPhase;
         ControllerReference = controllerReference;
         OwnerUids = ownerUids;
         Finalizers = finalizers;
@@ -61,6 +62,15 @@ public sealed class StoredObject
     /// <summary>A pod's <c>spec.nodeName</c> (null when unbound, and for every other resource): the watch hub indexes kubelets' watches by it.</summary>
     public string? NodeName { get; }
 
+    /// <summary>
+    /// A pod's <c>status.phase</c> (null when unset, and for every other resource): controllers that only need to know
+    /// whether a pod finished read it here instead of parsing the version.
+    /// </summary>
+    public string? PodPhase { get; }
+
+    /// <summary>A pod whose phase is Succeeded or Failed.</summary>
+    public bool IsTerminalPod => PodPhase is "Succeeded" or "Failed";
+
     /// <summary>True once <c>metadata.deletionTimestamp</c> is set.</summary>
     public bool IsDeleting { get; }
 
@@ -81,6 +91,9 @@ public sealed class StoredObject
     public KubeObject Parsed => LazyInitializer.EnsureInitialized(ref _parsed, () => new KubeObject(Materialized(ToJsonObject())));
 
     private KubeObject? _parsed;
+
+    /// <summary>The shared parsed form when a reader already made it, else null.</summary>
+    public KubeObject? ParsedIfAny => Volatile.Read(ref _parsed);
 
     // JsonNode.Parse builds objects and arrays lazily on first access, and that first access is not safe from several
     // threads at once: the shared tree is built completely before it is published.
@@ -162,12 +175,21 @@ public sealed class StoredObject
             finalizers = f.EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
         }
         string? nodeName = null;
-        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
-            && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
+        string? podPhase = null;
+        if (resource == ResourceTypes.Pods.Key)
         {
-            nodeName = node.GetString();
+            if (root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
+                && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
+            {
+                nodeName = node.GetString();
+            }
+            if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
+                && status.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String)
+            {
+                podPhase = phase.GetString();
+            }
         }
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName);
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase);
     }
 
     private static string Text(JsonElement obj, string field) =>

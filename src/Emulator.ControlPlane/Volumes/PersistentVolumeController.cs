@@ -46,7 +46,7 @@ public sealed partial class PersistentVolumeController : Controller
     {
         _events = events;
         _ensureStandardClass = ensureStandardClass;
-        Cache(Pods).AddIndex(PodsByClaim, pod => StorageObjects.PodClaimNames(pod).Select(c => $"{pod.Namespace}/{c}"));
+        Cache(Pods).AddIndex(PodsByClaim, (CachedObject pod) => StorageObjects.PodClaimNames(pod.Peek()).Select(c => $"{pod.Namespace}/{c}"));
         Cache(Volumes).AddIndex(VolumesByClaim, volume =>
             JsonTree.GetObject(volume.Document, "spec", "claimRef") is { } claimRef
                 ? [$"{JsonTree.GetString(claimRef, "namespace")}/{JsonTree.GetString(claimRef, "name")}"]
@@ -100,7 +100,7 @@ public sealed partial class PersistentVolumeController : Controller
             // Pods matter to the claims they use: protection, while those are being deleted.
             foreach (var pod in new[] { before, after }.OfType<CachedObject>())
             {
-                foreach (var claim in StorageObjects.PodClaimNames(pod.Object))
+                foreach (var claim in StorageObjects.PodClaimNames(pod.Peek()))
                 {
                     if (Cache(Claims).Get(pod.Namespace, claim) is { Object.DeletionTimestamp: not null })
                     {

@@ -43,7 +43,7 @@ public sealed partial class CronJobController : Controller
         : base(store, watchHub, [CronJobs, Jobs], resync)
     {
         _events = events;
-        Cache(Jobs).AddIndex(ByController, job => job.ControllerReference is { Kind: "CronJob" } owner ? [owner.Uid] : []);
+        Cache(Jobs).AddControllerIndex(ByController, "CronJob");
         Cache(CronJobs).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 

@@ -45,8 +45,8 @@ public sealed partial class DaemonSetController : Controller
         : base(store, watchHub, [DaemonSets, Pods, Nodes, Revisions], resync)
     {
         _events = events;
-        Cache(Pods).AddIndex(ByController, ControllerUid);
-        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddControllerIndex(ByController);
+        Cache(Pods).AddOrphanIndex(OrphansByNamespace);
         Cache(DaemonSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
         ControllerHistory.AddControllerIndex(Cache(Revisions));
     }
@@ -198,9 +198,6 @@ public sealed partial class DaemonSetController : Controller
     private static bool SameSchedulingFacts(KubeObject before, KubeObject after) =>
         JsonTree.DeepEquals(JsonTree.Get(before.Document, "metadata", "labels"), JsonTree.Get(after.Document, "metadata", "labels"))
         && JsonTree.DeepEquals(JsonTree.Get(before.Document, "spec", "taints"), JsonTree.Get(after.Document, "spec", "taints"));
-
-    private static IEnumerable<string> ControllerUid(CachedObject pod) =>
-        pod.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private static bool Selects(KubeObject ds, KubeObject obj) => new WorkloadView(ds).Selects(obj);
 

@@ -38,9 +38,9 @@ public sealed partial class DeploymentController : Controller
         : base(store, watchHub, [Deployments, ReplicaSets, Pods], resync)
     {
         _events = events;
-        Cache(ReplicaSets).AddIndex(ByController, ControllerUid);
+        Cache(ReplicaSets).AddControllerIndex(ByController);
         Cache(ReplicaSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
-        Cache(Pods).AddIndex(ByController, ControllerUid);
+        Cache(Pods).AddControllerIndex(ByController);
     }
 
     /// <inheritdoc />
@@ -146,9 +146,6 @@ public sealed partial class DeploymentController : Controller
 
     /// <summary>A sum of replica counts as an int32, saturated: several ReplicaSets may each ask for int32's maximum.</summary>
     private static int Saturated(long total) => (int)Math.Clamp(total, int.MinValue, int.MaxValue);
-
-    private static IEnumerable<string> ControllerUid(CachedObject obj) =>
-        obj.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private void EnqueueOwner(string? ns, OwnerReference owner)
     {

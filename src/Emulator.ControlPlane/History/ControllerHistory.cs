@@ -134,8 +134,8 @@ public static class ControllerHistory
     /// </summary>
     public static void AddControllerIndex(ObjectCache revisions)
     {
-        revisions.AddIndex(ByControllerIndex, r => r.ControllerReference is { } owner ? [owner.Uid] : []);
-        revisions.AddIndex(OrphansIndex, r => r.ControllerReference is null ? [r.Namespace ?? ""] : []);
+        revisions.AddControllerIndex(ByControllerIndex);
+        revisions.AddOrphanIndex(OrphansIndex);
     }
 
     /// <summary>

@@ -77,6 +77,17 @@ public sealed class ObjectCache
         _indexes[name] = index;
     }
 
+    /// <summary>
+    /// Adds an index of the objects by their controller's uid (<c>ownerReferences</c> with <c>controller: true</c>; of
+    /// kind <paramref name="kind"/> only, when given): what a workload controller owns.
+    /// </summary>
+    public void AddControllerIndex(string name, string? kind = null) =>
+        AddIndex(name, (CachedObject obj) => obj.Stored.ControllerReference is { } owner && (kind is null || owner.Kind == kind) ? [owner.Uid] : []);
+
+    /// <summary>Adds an index of the objects without a controller, by namespace: the orphans a controller may adopt.</summary>
+    public void AddOrphanIndex(string name) =>
+        AddIndex(name, (CachedObject obj) => obj.Stored.ControllerReference is null ? [obj.Namespace ?? ""] : []);
+
     /// <summary>The objects whose index <paramref name="index"/> has key <paramref name="key"/>.</summary>
     public IReadOnlyCollection<CachedObject> ByIndex(string index, string key) =>
         _indexes[index].Entries.TryGetValue(key, out var set) ? set.Values : [];

@@ -64,8 +64,8 @@ public sealed partial class JobController : Controller
         : base(store, watchHub, [Jobs, Pods], resync)
     {
         _events = events;
-        Cache(Pods).AddIndex(ByController, (CachedObject pod) => pod.Stored.ControllerReference is { Kind: "Job" } owner ? [owner.Uid] : []);
-        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddControllerIndex(ByController, "Job");
+        Cache(Pods).AddOrphanIndex(OrphansByNamespace);
         Cache(Jobs).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 

@@ -64,9 +64,9 @@ public partial class ReplicaSetController : Controller
         _kind = kind;
         _events = events;
         _burstPause = burstPause;
-        Cache(Pods).AddIndex(ByController, ControllerUid);
+        Cache(Pods).AddControllerIndex(ByController);
         // Adoption looks at orphans only: scanning every pod of the namespace per sync would be quadratic.
-        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddOrphanIndex(OrphansByNamespace);
         Cache(_kind.Type).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
     }
 
@@ -149,9 +149,6 @@ public partial class ReplicaSetController : Controller
         }
         EnqueueWhenWritten(tag.Key);
     }
-
-    private static IEnumerable<string> ControllerUid(CachedObject pod) =>
-        pod.Stored.ControllerReference is { } owner ? [owner.Uid] : [];
 
     private void Event(KubeObject rs, string type, string reason, string message) =>
         _events.Tell(new Events.RecordEvent(Events.InvolvedObject.Of(rs), type, reason, message, _kind.Component), Self);

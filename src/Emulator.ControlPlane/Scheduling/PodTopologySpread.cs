@@ -33,6 +33,7 @@ public sealed class PodTopologySpread
         _pod = pod;
         _constraints = constraints;
         _counts = [.. constraints.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal))];
+        var terms = new PodSchedulingTerms(pod);
         foreach (var node in nodes)
         {
             var labels = node.Labels;
@@ -42,7 +43,7 @@ public sealed class PodTopologySpread
             }
             for (var i = 0; i < constraints.Count; i++)
             {
-                if (constraints[i].Includes(pod, node))
+                if (constraints[i].Includes(terms, node))
                 {
                     var domain = labels[constraints[i].TopologyKey];
                     _counts[i][domain] = _counts[i].GetValueOrDefault(domain) + constraints[i].CountMatching(node, pod.Namespace);
@@ -54,10 +55,9 @@ public sealed class PodTopologySpread
     /// <summary>A constraint as evaluated: its selector with <c>matchLabelKeys</c> merged, and its policies.</summary>
     private sealed record Constraint(string TopologyKey, long MaxSkew, long? MinDomains, LabelSelector Selector, bool HonorNodeAffinity, bool HonorTaints)
     {
-        public bool Includes(KubeObject pod, NodeInfo node) =>
+        public bool Includes(PodSchedulingTerms pod, NodeInfo node) =>
             (!HonorNodeAffinity || NodeAffinity.Matches(pod, node.Node))
-            && (!HonorTaints || Taints.Of(node.Node).All(t => Taints.Effect(t) is not (Taints.NoSchedule or Taints.NoExecute)
-                || Taints.Tolerated(JsonTree.Objects(JsonTree.GetArray(pod.Document, "spec", "tolerations")), t)));
+            && (!HonorTaints || node.Taints.All(t => Taints.Effect(t) is not (Taints.NoSchedule or Taints.NoExecute) || Taints.Tolerated(pod.Tolerations, t)));
 
         /// <summary>The node's pods in the pod's namespace that the selector matches, leaving out terminating ones.</summary>
         public long CountMatching(NodeInfo node, string? ns) =>
@@ -112,6 +112,7 @@ public sealed class PodTopologySpread
         }
         var scored = feasible.Where(n => constraints.All(c => n.Labels.ContainsKey(c.TopologyKey))).ToList();
         var raw = new Dictionary<string, long>(StringComparer.Ordinal);
+        var terms = new PodSchedulingTerms(pod);
         for (var i = 0; i < constraints.Count; i++)
         {
             var constraint = constraints[i];
@@ -123,7 +124,7 @@ public sealed class PodTopologySpread
             {
                 foreach (var node in nodes)
                 {
-                    if (node.Labels.TryGetValue(constraint.TopologyKey, out var domain) && domains.Contains(domain) && constraint.Includes(pod, node))
+                    if (node.Labels.TryGetValue(constraint.TopologyKey, out var domain) && domains.Contains(domain) && constraint.Includes(terms, node))
                     {
                         counts[domain] = counts.GetValueOrDefault(domain) + constraint.CountMatching(node, pod.Namespace);
                     }

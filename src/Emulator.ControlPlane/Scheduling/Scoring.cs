@@ -23,8 +23,7 @@ public static class Scoring
         nodes ??= feasible;
         namespaceLabels ??= _ => null;
         var explicitSpread = PodTopologySpread.Score(pod, feasible, nodes);
-        var request = PodResources.NonZeroRequests(pod);
-        var owner = PodUsage.Of(pod).Owner;
+        var (request, owner) = (PodUsage.Of(pod).NonZeroRequests, PodUsage.Of(pod).Owner);
         var maxOwned = owner is null ? 0 : feasible.Max(n => n.Owners.GetValueOrDefault(owner));
         var scores = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var node in feasible)

@@ -38,14 +38,15 @@ public static class ServiceEndpoints
         service.Spec?["selector"] is JsonObject { Count: > 0 } && JsonTree.GetString(service.Document, "spec", "type") != "ExternalName";
 
     /// <summary>True when the pod is selected by the Service.</summary>
-    public static bool Selects(KubeObject service, KubeObject pod) =>
-        IsManaged(service) && pod.Namespace == service.Namespace
-        && LabelSelector.FromSet(JsonTree.StringMap(service.Spec!["selector"])).Matches(pod.Labels);
+    public static bool Selects(KubeObject service, KubeObject pod) => Selects(service, pod.Namespace, () => pod.Labels);
 
     /// <summary>As <see cref="Selects(KubeObject, KubeObject)"/>, from the cached pod's stored labels (no parse of the pod).</summary>
-    public static bool Selects(KubeObject service, Informers.CachedObject pod) =>
-        IsManaged(service) && pod.Namespace == service.Namespace
-        && LabelSelector.FromSet(JsonTree.StringMap(service.Spec!["selector"])).Matches(pod.Stored.Labels);
+    public static bool Selects(KubeObject service, Informers.CachedObject pod) => Selects(service, pod.Namespace, () => pod.Stored.Labels);
+
+    // The labels are read only for a service with a selector in the pod's namespace.
+    private static bool Selects(KubeObject service, string? podNamespace, Func<IReadOnlyDictionary<string, string>> podLabels) =>
+        IsManaged(service) && podNamespace == service.Namespace
+        && LabelSelector.FromSet(JsonTree.StringMap(service.Spec!["selector"])).Matches(podLabels());
 
     /// <summary>The endpoints of <paramref name="service"/> among <paramref name="pods"/> (the namespace's pods), ordered by pod name.</summary>
     public static IReadOnlyList<ServiceEndpoint> Of(KubeObject service, IEnumerable<KubeObject> pods)

@@ -46,8 +46,8 @@ public sealed partial class StatefulSetController : Controller
         : base(store, watchHub, [StatefulSets, Pods, Claims, Revisions], resync)
     {
         _events = events;
-        Cache(Pods).AddIndex(ByController, (CachedObject pod) => pod.Stored.ControllerReference is { Kind: "StatefulSet" } owner ? [owner.Uid] : []);
-        Cache(Pods).AddIndex(OrphansByNamespace, (CachedObject pod) => pod.Stored.ControllerReference is null ? [pod.Namespace ?? ""] : []);
+        Cache(Pods).AddControllerIndex(ByController, "StatefulSet");
+        Cache(Pods).AddOrphanIndex(OrphansByNamespace);
         Cache(StatefulSets).AddIndex(ByUid, o => o.Uid is { } uid ? [uid] : []);
         ControllerHistory.AddControllerIndex(Cache(Revisions));
     }

@@ -23,6 +23,7 @@ public sealed partial class PersistentVolumeController : Controller
 
     private const string PodsByClaim = "claim";
     private const string VolumesByClaim = "claim";
+    private const string DeletingByNamespace = "deleting";
     private static readonly ResourceType Claims = StorageObjects.Claims;
     private static readonly ResourceType Volumes = StorageObjects.Volumes;
     private static readonly ResourceType Classes = StorageObjects.StorageClasses;
@@ -47,6 +48,7 @@ public sealed partial class PersistentVolumeController : Controller
         _events = events;
         _ensureStandardClass = ensureStandardClass;
         Cache(Pods).AddIndex(PodsByClaim, (CachedObject pod) => StorageObjects.PodClaimNames(pod.Peek()).Select(c => $"{pod.Namespace}/{c}"));
+        Cache(Claims).AddIndex(DeletingByNamespace, (CachedObject claim) => claim.Stored.IsDeleting ? [claim.Namespace ?? ""] : []);
         Cache(Volumes).AddIndex(VolumesByClaim, volume =>
             JsonTree.GetObject(volume.Document, "spec", "claimRef") is { } claimRef
                 ? [$"{JsonTree.GetString(claimRef, "namespace")}/{JsonTree.GetString(claimRef, "name")}"]
@@ -95,14 +97,14 @@ public sealed partial class PersistentVolumeController : Controller
             // A new default class, or the class a claim waits for.
             EnqueuePendingClaims();
         }
-        else if (type.Key == Pods.Key)
+        else if (type.Key == Pods.Key && Cache(Claims).ByIndex(DeletingByNamespace, obj.Namespace ?? "").Count > 0)
         {
-            // Pods matter to the claims they use: protection, while those are being deleted.
+            // Pods matter to the claims they use: protection, while those are being deleted (none: nothing to read).
             foreach (var pod in new[] { before, after }.OfType<CachedObject>())
             {
                 foreach (var claim in StorageObjects.PodClaimNames(pod.Peek()))
                 {
-                    if (Cache(Claims).Get(pod.Namespace, claim) is { Object.DeletionTimestamp: not null })
+                    if (Cache(Claims).Get(pod.Namespace, claim) is { Stored.IsDeleting: true })
                     {
                         Enqueue(new ObjectKey(Claims.Key, pod.Namespace, claim));
                     }

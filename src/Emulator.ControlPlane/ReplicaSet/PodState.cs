@@ -4,27 +4,21 @@ using Emulator.Kubernetes.Views;
 
 namespace Emulator.ControlPlane.ReplicaSet;
 
-/// <summary>What the workload controllers read from a pod version, computed once (cached objects never change).</summary>
+/// <summary>What the workload controllers read from a pod version.</summary>
 /// <param name="Active">Not Succeeded/Failed and not being deleted.</param>
 /// <param name="Ready">The Ready condition is True.</param>
 /// <param name="ReadySince">When it became ready (null when not ready).</param>
-public sealed record PodFacts(bool Active, bool Ready, DateTimeOffset? ReadySince);
+public readonly record struct PodFacts(bool Active, bool Ready, DateTimeOffset? ReadySince);
 
 /// <summary>What the workload controllers read from a pod: activity, readiness, availability.</summary>
 public static class PodState
 {
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Informers.CachedObject, PodFacts> Memo = [];
-
     /// <summary>
-    /// The facts of a cached pod version, computed once per version: a ReplicaSet's status sync reads every pod it owns,
-    /// and re-reading their JSON on each sync made large ReplicaSets quadratic.
+    /// The facts of a cached pod version, from the fields the store reads when it stores the version: a ReplicaSet's
+    /// sync reads every pod it owns, and parsing each pod version for it made large ReplicaSets quadratic.
     /// </summary>
     public static PodFacts Of(Informers.CachedObject pod) =>
-        Memo.GetValue(pod, static p =>
-        {
-            var read = p.Peek();
-            return new PodFacts(IsActive(read), IsReady(read), ReadySince(read));
-        });
+        new(!pod.Stored.IsDeleting && !pod.Stored.IsTerminalPod, pod.Stored.IsPodReady, pod.Stored.PodReadySince);
 
     /// <summary>Ready for at least <paramref name="minReadySeconds"/>, from the facts.</summary>
     public static bool IsAvailable(PodFacts pod, int minReadySeconds, DateTimeOffset now) =>

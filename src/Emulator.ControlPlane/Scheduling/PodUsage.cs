@@ -21,6 +21,9 @@ public sealed record PodUsage(ResourceAmount Requests, ResourceAmount NonZeroReq
     /// </summary>
     public static PodUsage Of(KubeObject pod, KubeObject source) => Computed.GetValue(pod, _ => Compute(source));
 
+    /// <summary>Gives <paramref name="pod"/> the usage already computed for another version with the same spec and owner.</summary>
+    public static PodUsage Of(KubeObject pod, PodUsage same) => Computed.GetValue(pod, _ => same);
+
     private static PodUsage Compute(KubeObject pod) => new(
         PodResources.Requests(pod),
         PodResources.NonZeroRequests(pod),

@@ -47,6 +47,7 @@ public sealed partial class Scheduler : Controller
     private readonly Dictionary<string, NodeInfo> _nodeInfos = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _counted = [];
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CachedObject, KubeObject> _boundPods = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<KubeObject, StoredObject> _boundVersions = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
     private readonly HashSet<ObjectKey> _waitingForPods = [];
@@ -462,7 +463,7 @@ public sealed partial class Scheduler : Controller
             {
                 if (!current.Stored.IsTerminalPod)
                 {
-                    now = (node, BoundPod(current));
+                    now = (node, BoundPod(current, _counted.TryGetValue(key, out var before) && before.Node == node ? before.Pod : null));
                 }
             }
             else if (_assumed.TryGetValue(key, out var assumed))
@@ -495,16 +496,30 @@ public sealed partial class Scheduler : Controller
     /// <summary>
     /// A bound pod as the node infos count it: its usage read from a private parse, its document shared only once a
     /// plugin reads it (affinity, spread, preemption). Most bound pods are never read again, and a parsed tree held
-    /// for each would be most of what the scheduler costs the garbage collector. One per cached version, so that
-    /// <see cref="Recount"/> sees an unchanged version as the same pod.
+    /// for each would be most of what the scheduler costs the garbage collector. A version with the spec and owner of
+    /// the one counted before (<paramref name="before"/>: the kubelet's status writes) takes its usage without a parse.
+    /// One per cached version, so that <see cref="Recount"/> sees an unchanged version as the same pod.
     /// </summary>
-    private KubeObject BoundPod(CachedObject cached) =>
-        _boundPods.GetValue(cached, static c =>
+    private KubeObject BoundPod(CachedObject cached, KubeObject? before)
+    {
+        if (_boundPods.TryGetValue(cached, out var known))
         {
-            var pod = KubeObject.Deferred(() => c.Object.Document);
-            PodUsage.Of(pod, c.Peek());
-            return pod;
-        });
+            return known;
+        }
+        var pod = KubeObject.Deferred(() => cached.Object.Document);
+        if (before is not null && _boundVersions.TryGetValue(before, out var was) && was.HasSamePodSpec(cached.Stored)
+            && was.ControllerReference?.Uid == cached.Stored.ControllerReference?.Uid)
+        {
+            PodUsage.Of(pod, PodUsage.Of(before));
+        }
+        else
+        {
+            PodUsage.Of(pod, cached.Peek());
+        }
+        _boundPods.Add(cached, pod);
+        _boundVersions.Add(pod, cached.Stored);
+        return pod;
+    }
 
     private static bool IsBound(CachedObject pod) => pod.Stored.NodeName is { Length: > 0 };
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emulator.Kubernetes;
@@ -12,8 +14,11 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName, string? podPhase)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName, string? podPhase, Range podSpec, bool podReady, DateTimeOffset? podReadySince)
     {
+        _podSpec = podSpec;
+        IsPodReady = podReady;
+        PodReadySince = podReadySince;
         NodeName = nodeName;
         PodPhase = podPhase;
         ControllerReference = controllerReference;
@@ -67,6 +72,26 @@ public sealed class StoredObject
     /// whether a pod finished read it here instead of parsing the version.
     /// </summary>
     public string? PodPhase { get; }
+
+    // Where a pod's spec lies in Json (an empty range for every other resource).
+    private readonly Range _podSpec;
+
+    /// <summary>
+    /// True when <paramref name="other"/> is a version of the same pod with the same spec, byte for byte: what a pod takes
+    /// from its node (its requests, host ports, affinity) is read from the spec, which most pod writes (status, binding
+    /// aside) leave as it was.
+    /// </summary>
+    public bool HasSamePodSpec(StoredObject other) =>
+        Uid == other.Uid && _podSpec.End.Value > 0 && Json.AsSpan(_podSpec).SequenceEqual(other.Json.AsSpan(other._podSpec));
+
+    /// <summary>
+    /// A pod whose <c>Ready</c> condition is True (false for every other resource): a ReplicaSet counts the ready pods
+    /// of its thousands on every sync, from these fields instead of each pod version's parse.
+    /// </summary>
+    public bool IsPodReady { get; }
+
+    /// <summary>A ready pod's <c>Ready</c> condition's lastTransitionTime (null when not ready or unreadable).</summary>
+    public DateTimeOffset? PodReadySince { get; }
 
     /// <summary>A pod whose phase is Succeeded or Failed.</summary>
     public bool IsTerminalPod => PodPhase is "Succeeded" or "Failed";
@@ -176,20 +201,51 @@ public sealed class StoredObject
         }
         string? nodeName = null;
         string? podPhase = null;
-        if (resource == ResourceTypes.Pods.Key)
+        var podSpec = default(Range);
+        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object)
         {
-            if (root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
-                && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
+            // The document reads json in place: the spec's raw text is a slice of it.
+            var raw = JsonMarshal.GetRawUtf8Value(spec);
+            var start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(json), ref MemoryMarshal.GetReference(raw));
+            podSpec = start..(start + raw.Length);
+            if (spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
             {
                 nodeName = node.GetString();
             }
-            if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
-                && status.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String)
+        }
+        var podReady = false;
+        DateTimeOffset? podReadySince = null;
+        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
+        {
+            if (status.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String)
             {
                 podPhase = phase.GetString();
             }
+            (podReady, podReadySince) = Readiness(status);
         }
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase);
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase, podSpec, podReady, podReadySince);
+    }
+
+    // The first Ready condition, as Conditions.Find reads it.
+    private static (bool Ready, DateTimeOffset? Since) Readiness(JsonElement status)
+    {
+        if (!status.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
+        {
+            return (false, null);
+        }
+        foreach (var condition in conditions.EnumerateArray())
+        {
+            if (condition.ValueKind != JsonValueKind.Object || Text(condition, "type") != "Ready")
+            {
+                continue;
+            }
+            if (Text(condition, "status") != "True")
+            {
+                return (false, null);
+            }
+            return (true, Rfc3339Time.TryParse(Text(condition, "lastTransitionTime"), out var since) ? since : null);
+        }
+        return (false, null);
     }
 
     private static string Text(JsonElement obj, string field) =>

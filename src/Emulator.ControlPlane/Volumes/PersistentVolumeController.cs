@@ -47,7 +47,7 @@ public sealed partial class PersistentVolumeController : Controller
     {
         _events = events;
         _ensureStandardClass = ensureStandardClass;
-        Cache(Pods).AddIndex(PodsByClaim, (CachedObject pod) => StorageObjects.PodClaimNames(pod.Peek()).Select(c => $"{pod.Namespace}/{c}"));
+        Cache(Pods).AddIndex(PodsByClaim, (CachedObject pod) => StorageObjects.PodClaimNames(pod).Select(c => $"{pod.Namespace}/{c}"));
         Cache(Claims).AddIndex(DeletingByNamespace, (CachedObject claim) => claim.Stored.IsDeleting ? [claim.Namespace ?? ""] : []);
         Cache(Volumes).AddIndex(VolumesByClaim, volume =>
             JsonTree.GetObject(volume.Document, "spec", "claimRef") is { } claimRef
@@ -102,7 +102,7 @@ public sealed partial class PersistentVolumeController : Controller
             // Pods matter to the claims they use: protection, while those are being deleted (none: nothing to read).
             foreach (var pod in new[] { before, after }.OfType<CachedObject>())
             {
-                foreach (var claim in StorageObjects.PodClaimNames(pod.Peek()))
+                foreach (var claim in StorageObjects.PodClaimNames(pod))
                 {
                     if (Cache(Claims).Get(pod.Namespace, claim) is { Stored.IsDeleting: true })
                     {

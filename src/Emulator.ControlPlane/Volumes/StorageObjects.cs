@@ -110,6 +110,14 @@ public static class StorageObjects
             .OfType<string>()
             .Where(n => n.Length > 0);
 
+    /// <summary>
+    /// The claims a cached pod version's volumes name. Stored JSON names a field only as a property name (a quote
+    /// inside a string is escaped), so a version without the <c>persistentVolumeClaim</c> field's name has none and is
+    /// not parsed: most pods, while the claim index reads every pod version.
+    /// </summary>
+    public static IEnumerable<string> PodClaimNames(Informers.CachedObject pod) =>
+        pod.Stored.Json.AsSpan().IndexOf("\"persistentVolumeClaim\""u8) < 0 ? [] : PodClaimNames(pod.Peek());
+
     /// <summary>The storage a claim requests (zero when unset or unreadable).</summary>
     public static Quantity RequestedStorage(KubeObject claim) =>
         Quantity.TryParse(JsonTree.GetString(claim.Document, "spec", "resources", "requests", "storage"), out var q) ? q : Quantity.Zero;

@@ -48,6 +48,7 @@ public sealed partial class Scheduler : Controller
     private readonly Dictionary<ObjectKey, (string Node, KubeObject Pod)> _counted = [];
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CachedObject, KubeObject> _boundPods = [];
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<KubeObject, StoredObject> _boundVersions = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CachedObject, KubeObject> _unboundPods = [];
     private readonly HashSet<ObjectKey> _unschedulable = [];
     // Unschedulable pods turned away by InterPodAffinity or PodTopologySpread: other pods' placement can change that.
     private readonly HashSet<ObjectKey> _waitingForPods = [];
@@ -124,7 +125,7 @@ public sealed partial class Scheduler : Controller
         {
             _queuedAt.TryAdd(key, _queueClock++);
             // A pod that already failed is retried on cluster changes, not on its own status write; a spec change counts.
-            if (!_unschedulable.Contains(key) || before is null || !JsonTree.DeepEquals(before.Object.Spec, after.Object.Spec))
+            if (!_unschedulable.Contains(key) || before is null || !JsonTree.DeepEquals(Unbound(before).Spec, Unbound(after).Spec))
             {
                 Enqueue(key);
             }
@@ -167,7 +168,7 @@ public sealed partial class Scheduler : Controller
         _roundScheduled = false;
         var pods = Cache(ResourceTypes.Pods);
         var order = _pending
-            .Select(key => (Key: key, Pod: pods.Get(key.Namespace, key.Name)?.Object))
+            .Select(key => (Key: key, Pod: pods.Get(key.Namespace, key.Name) is { } cached ? Unbound(cached) : null))
             .OrderByDescending(p => p.Pod is null ? 0 : JsonTree.GetInt(p.Pod.Document, "spec", "priority") ?? 0)
             .ThenBy(p => _queuedAt.GetValueOrDefault(p.Key, long.MaxValue))
             .ThenBy(p => p.Pod?.CreationTimestamp ?? DateTimeOffset.MinValue)
@@ -200,7 +201,7 @@ public sealed partial class Scheduler : Controller
             _unschedulable.Remove(key);
             return;
         }
-        var pod = cached.Object;
+        var pod = Unbound(cached);
         if (JsonTree.GetArray(pod.Document, "spec", "schedulingGates") is { Count: > 0 })
         {
             // Gated pods wait, visibly, until every gate is removed (a spec change re-queues them).
@@ -375,13 +376,13 @@ public sealed partial class Scheduler : Controller
         _unschedulable.Add(key);
         // Back in the queue after the pods queued meanwhile (the queue refreshes a failed pod's timestamp).
         _queuedAt[key] = _queueClock++;
-        _events.Tell(new RecordEvent(InvolvedObject.Of(cached.Object), "Warning", "FailedScheduling", message, Name), Self);
+        _events.Tell(new RecordEvent(InvolvedObject.Of(Unbound(cached)), "Warning", "FailedScheduling", message, Name), Self);
         SetScheduledCondition(key, cached, "Unschedulable", message, nominatedNode);
     }
 
     private void SetScheduledCondition(ObjectKey key, CachedObject cached, string reason, string message, string? nominatedNode = null)
     {
-        var updated = (JsonObject)cached.Object.Document.DeepClone();
+        var updated = (JsonObject)Unbound(cached).Document.DeepClone();
         var status = updated["status"] as JsonObject ?? [];
         updated["status"] = status;
         var changed = Conditions.Set(status, "PodScheduled", "False", reason, message, Now);
@@ -521,10 +522,17 @@ public sealed partial class Scheduler : Controller
         return pod;
     }
 
+    /// <summary>
+    /// A pod version the scheduler reads while the pod waits to be placed, parsed privately once per version. The shared
+    /// parse would live as long as the watch window keeps the version (long after the pod is bound), and thousands of
+    /// pending pods' trees outliving their use were most of what the garbage collector promoted.
+    /// </summary>
+    private KubeObject Unbound(CachedObject cached) => _unboundPods.GetValue(cached, static c => c.Peek());
+
     private static bool IsBound(CachedObject pod) => pod.Stored.NodeName is { Length: > 0 };
 
-    private static bool NeedsScheduling(CachedObject pod) =>
-        !IsBound(pod) && !pod.Stored.IsDeleting && !pod.Stored.IsTerminalPod && new PodView(pod.Object).SchedulerName == Name;
+    private bool NeedsScheduling(CachedObject pod) =>
+        !IsBound(pod) && !pod.Stored.IsDeleting && !pod.Stored.IsTerminalPod && new PodView(Unbound(pod)).SchedulerName == Name;
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(label => b.TryGetValue(label.Key, out var value) && value == label.Value);

@@ -17,6 +17,66 @@ public class DefaultingTests
 
     private static long? I(KubeObject obj, params string[] path) => JsonTree.GetInt(obj.Document, path);
 
+    [Theory]
+    [InlineData("""
+        apiVersion: v1
+        kind: Node
+        metadata: {name: n1}
+        status:
+          capacity: {cpu: "2", memory: 1024Mi, pods: "110"}
+        """)]
+    [InlineData("""
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: c, namespace: default}
+        spec: {resources: {requests: {storage: 1024Mi}}}
+        status: {capacity: {storage: 1024Mi}}
+        """)]
+    [InlineData("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: default}
+        spec:
+          containers:
+          - name: app
+            image: nginx
+            resources: {requests: {memory: 1024Mi}}
+        status:
+          phase: Running
+          containerStatuses:
+          - {name: app, ready: true, allocatedResources: {memory: 1024Mi}}
+        """)]
+    public void A_status_write_gets_the_status_the_full_defaults_give_and_leaves_the_stored_rest_as_it_is(string yaml)
+    {
+        var full = ManifestReader.ReadSingle(yaml);
+        ObjectDefaulter.Apply(full);
+        var statusOnly = ManifestReader.ReadSingle(yaml);
+        var spec = statusOnly.Document["spec"]?.DeepClone();
+
+        ObjectDefaulter.ApplyStatus(statusOnly);
+
+        Assert.True(JsonNode.DeepEquals(full.Document["status"], statusOnly.Document["status"]), statusOnly.Document["status"]?.ToJsonString());
+        if (statusOnly.Kind == "Pod")
+        {
+            Assert.True(JsonNode.DeepEquals(spec, statusOnly.Document["spec"]));
+        }
+    }
+
+    [Fact]
+    public void A_node_status_write_gets_allocatable_from_capacity_in_canonical_form()
+    {
+        var node = ManifestReader.ReadSingle("""
+            apiVersion: v1
+            kind: Node
+            metadata: {name: n1}
+            status:
+              capacity: {cpu: "2", memory: 1024Mi}
+            """);
+        ObjectDefaulter.ApplyStatus(node);
+        Assert.Equal("1Gi", S(node, "status", "allocatable", "memory"));
+        Assert.Equal("1Gi", S(node, "status", "capacity", "memory"));
+    }
+
     private const string PodYaml = """
         apiVersion: v1
         kind: Pod

@@ -74,6 +74,28 @@ public sealed class KubeletTests : NodeTestKit
     }
 
     [Fact]
+    public void A_status_someone_else_writes_is_written_back_and_the_kubelets_own_writes_are_not_written_again()
+    {
+        StartHost(pullDelay: TimeSpan.Zero);
+        CreatePod();
+        Run(TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Equal(true, JsonTree.GetBool(ContainerStatus(Pod()), "ready")));
+        // Its own writes came back and were recognised: idle, nothing more is written.
+        var settled = Pod().ResourceVersion;
+        Run(TimeSpan.FromSeconds(30));
+        Assert.Equal(settled, Pod().ResourceVersion);
+
+        var changed = Pod().DeepClone();
+        ContainerStatus(changed)["ready"] = false;
+        Ok(new UpdateObject(ResourceTypes.Pods, changed.Document, UpdateScope.Status));
+        Run(TimeSpan.FromSeconds(1));
+        AwaitAssert(() => Assert.Equal(true, JsonTree.GetBool(ContainerStatus(Pod()), "ready")));
+        var restored = Pod().ResourceVersion;
+        Run(TimeSpan.FromSeconds(30));
+        Assert.Equal(restored, Pod().ResourceVersion);
+    }
+
+    [Fact]
     public void Crashing_container_backs_off_10s_then_20s_and_keeps_logs()
     {
         StartHost();

@@ -47,7 +47,14 @@ public sealed class KubernetesAdmission(KindRegistry registry, ServiceCidrSettin
         void AdmitPolicies() => ValidatingAdmissionPolicy.ValidatingAdmissionPolicyAdmission.Admit(type, obj, old, operation, stored);
         try
         {
-            ObjectDefaulter.Apply(candidate);
+            if (operation == AdmissionOperation.UpdateStatus)
+            {
+                ObjectDefaulter.ApplyStatus(candidate);
+            }
+            else
+            {
+                ObjectDefaulter.Apply(candidate);
+            }
             switch (operation)
             {
                 case AdmissionOperation.Create:

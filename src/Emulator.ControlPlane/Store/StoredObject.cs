@@ -14,9 +14,9 @@ public sealed class StoredObject
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName, string? podPhase, Range podSpec, bool podReady, DateTimeOffset? podReadySince)
+    private StoredObject(string resource, string? ns, string name, string uid, long resourceVersion, IReadOnlyDictionary<string, string> labels, bool deleting, byte[] json, IReadOnlyList<string> ownerUids, OwnerReference? controllerReference, IReadOnlyList<string> finalizers, string? nodeName, string? podPhase, PodSections podSections, bool podReady, DateTimeOffset? podReadySince)
     {
-        _podSpec = podSpec;
+        _pod = podSections;
         IsPodReady = podReady;
         PodReadySince = podReadySince;
         NodeName = nodeName;
@@ -73,8 +73,10 @@ public sealed class StoredObject
     /// </summary>
     public string? PodPhase { get; }
 
-    // Where a pod's spec lies in Json (an empty range for every other resource).
-    private readonly Range _podSpec;
+    // Where a pod's sections lie in Json (empty ranges for every other resource).
+    private readonly PodSections _pod;
+
+    private readonly record struct PodSections(Range Spec, Range Annotations, Range Status);
 
     /// <summary>
     /// True when <paramref name="other"/> is a version of the same pod with the same spec, byte for byte: what a pod takes
@@ -82,7 +84,20 @@ public sealed class StoredObject
     /// aside) leave as it was.
     /// </summary>
     public bool HasSamePodSpec(StoredObject other) =>
-        Uid == other.Uid && _podSpec.End.Value > 0 && Json.AsSpan(_podSpec).SequenceEqual(other.Json.AsSpan(other._podSpec));
+        Uid == other.Uid && _pod.Spec.End.Value > 0 && Json.AsSpan(_pod.Spec).SequenceEqual(other.Json.AsSpan(other._pod.Spec));
+
+    /// <summary>
+    /// True when this version of a pod differs from <paramref name="before"/> in its status only (and the store's
+    /// bookkeeping: resourceVersion, managed fields): same spec, labels and annotations, and neither is being deleted.
+    /// A kubelet sees its own status writes come back as such versions.
+    /// </summary>
+    public bool IsPodStatusChangeOf(StoredObject before) =>
+        HasSamePodSpec(before) && !IsDeleting && !before.IsDeleting
+        && Json.AsSpan(_pod.Annotations).SequenceEqual(before.Json.AsSpan(before._pod.Annotations))
+        && Labels.Count == before.Labels.Count && Labels.All(l => before.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
+    /// <summary>True when a pod's status is <paramref name="json"/>, byte for byte.</summary>
+    public bool HasPodStatus(ReadOnlySpan<byte> json) => _pod.Status.End.Value > 0 && Json.AsSpan(_pod.Status).SequenceEqual(json);
 
     /// <summary>
     /// A pod whose <c>Ready</c> condition is True (false for every other resource): a ReplicaSet counts the ready pods
@@ -201,14 +216,12 @@ public sealed class StoredObject
         }
         string? nodeName = null;
         string? podPhase = null;
-        var podSpec = default(Range);
-        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object)
+        var pod = default(PodSections);
+        if (resource == ResourceTypes.Pods.Key)
         {
-            // The document reads json in place: the spec's raw text is a slice of it.
-            var raw = JsonMarshal.GetRawUtf8Value(spec);
-            var start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(json), ref MemoryMarshal.GetReference(raw));
-            podSpec = start..(start + raw.Length);
-            if (spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
+            pod = new PodSections(RangeOf(json, root, "spec"), RangeOf(json, metadata, "annotations"), RangeOf(json, root, "status"));
+            if (root.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
+                && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String)
             {
                 nodeName = node.GetString();
             }
@@ -223,7 +236,19 @@ public sealed class StoredObject
             }
             (podReady, podReadySince) = Readiness(status);
         }
-        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase, podSpec, podReady, podReadySince);
+        return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase, pod, podReady, podReadySince);
+    }
+
+    // Where a field's value lies in json: the document reads json in place, so its raw text is a slice of it.
+    private static Range RangeOf(byte[] json, JsonElement parent, string field)
+    {
+        if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(field, out var value))
+        {
+            return default;
+        }
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(json), ref MemoryMarshal.GetReference(raw));
+        return start..(start + raw.Length);
     }
 
     // The first Ready condition, as Conditions.Find reads it.

@@ -19,6 +19,25 @@ public static class ObjectDefaulter
         }
     }
 
+    /// <summary>
+    /// The defaults of a status write. The status subresource changes only the status; the rest of the object is the
+    /// stored version, defaulted when it was written, and defaulting is idempotent. So only the kinds whose defaults set
+    /// status fields (a namespace's or volume's phase, a node's allocatable) are defaulted, and only the status's
+    /// quantities are put in canonical form: a pod's status write no longer walks its whole spec.
+    /// </summary>
+    public static void ApplyStatus(KubeObject obj)
+    {
+        if ((obj.GroupVersionKind.Group, obj.Kind) is ("", "Namespace" or "Node" or "PersistentVolumeClaim" or "PersistentVolume"))
+        {
+            ApplyDefaults(obj);
+        }
+        if (obj.Document["status"] is { } status && KindRegistry.Default.TryResolve(obj.ApiVersion, obj.Kind, out var kind)
+            && FieldSchema.Default.Find(kind.SchemaType)?.Field("status") is { } field)
+        {
+            CanonicalQuantities.Apply(status, field.Type);
+        }
+    }
+
     private static void ApplyDefaults(KubeObject obj)
     {
         switch ((obj.GroupVersionKind.Group, obj.Kind))

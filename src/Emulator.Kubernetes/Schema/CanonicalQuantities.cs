@@ -12,10 +12,15 @@ public static class CanonicalQuantities
     /// <summary>Canonicalizes the quantities of a document of the given type in place.</summary>
     public static void Apply(JsonObject document, TypeDefinition type) => WalkStruct(document, type);
 
+    /// <summary>Rewrites the quantities of one value of type <paramref name="type"/> (a field's value) in canonical form.</summary>
+    public static void Apply(JsonNode value, TypeReference type) => Walk(value, type);
+
     private static void WalkStruct(JsonObject obj, TypeDefinition type)
     {
-        foreach (var (key, value) in obj.ToList())
+        // By position: a quantity is replaced in place, and the walk allocates nothing for the many objects without one.
+        for (var i = 0; i < obj.Count; i++)
         {
+            var (key, value) = obj.GetAt(i);
             if (type.Field(key) is not { } field)
             {
                 continue;
@@ -24,7 +29,7 @@ public static class CanonicalQuantities
             {
                 if (Canonical(value) is { } text)
                 {
-                    obj[key] = text;
+                    obj.SetAt(i, text);
                 }
                 continue;
             }
@@ -48,11 +53,11 @@ public static class CanonicalQuantities
             case TypeShape.Map when value is JsonObject map:
                 if (type.Element is { Shape: TypeShape.Scalar, Name: "quantity" })
                 {
-                    foreach (var (key, item) in map.ToList())
+                    for (var i = 0; i < map.Count; i++)
                     {
-                        if (Canonical(item) is { } text)
+                        if (Canonical(map.GetAt(i).Value) is { } text)
                         {
-                            map[key] = text;
+                            map.SetAt(i, text);
                         }
                     }
                 }

@@ -292,14 +292,17 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
 
     private void Sync(StoredObject stored)
     {
-        var pod = new KubeObject(stored.ToJsonObject());
         var uid = stored.Uid;
+        var before = _pods.GetValueOrDefault(uid);
         _pods[uid] = stored;
         if (_workers.TryGetValue(uid, out var worker))
         {
-            worker.Tell(new PodChanged(pod), Self);
+            // A version that changed only the status (most often the worker's own write coming back) is not parsed here:
+            // the worker compares it with what it wrote.
+            worker.Tell(before is not null && stored.IsPodStatusChangeOf(before) ? new PodStatusChanged(stored) : new PodChanged(new KubeObject(stored.ToJsonObject())), Self);
             return;
         }
+        var pod = new KubeObject(stored.ToJsonObject());
         if (!_records.TryGetValue(uid, out var record))
         {
             var phase = JsonTree.GetString(pod.Document, "status", "phase");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Akka.Event;
 using Emulator.ControlPlane.Nodes;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
@@ -265,11 +266,17 @@ public sealed partial class PodWorker
             return;
         }
         var status = BuildStatus();
-        if (_written is not null && JsonTree.DeepEquals(status, _written))
+        if (_written is not null && !_rewriteStatus && JsonTree.DeepEquals(status, _written))
         {
             return;
         }
+        _rewriteStatus = false;
         _written = status;
+        _statusWrites.Add((status, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(status)));
+        if (_statusWrites.Count > MaxStatusWritesInFlight)
+        {
+            _statusWrites.RemoveAt(0);
+        }
         var pod = new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -277,8 +284,24 @@ public sealed partial class PodWorker
             ["metadata"] = new JsonObject { ["name"] = PodName, ["namespace"] = Namespace, ["uid"] = _record.PodUid },
             ["status"] = status.DeepClone(),
         };
-        _store.Tell(new UpdateObject(ResourceTypes.Pods, pod, UpdateScope.Status), Self);
+        _store.Tell(new UpdateObject(ResourceTypes.Pods, pod, UpdateScope.Status) { Correlation = new StatusWrite() }, Self);
     }
+
+    private const int MaxStatusWritesInFlight = 8;
+
+    /// <summary>
+    /// A status write failed: what the store holds is not known, so none of the writes in flight is relied on, and the
+    /// status is written again at the kubelet's status sync period (10 s), as its status manager retries.
+    /// </summary>
+    private void OnStatusWriteFailed(StoreReply reply)
+    {
+        Log.Debug("Status write of pod {0}/{1} failed: {2}", Namespace, PodName, reply.Error?.Message);
+        _statusWrites.Clear();
+        _rewriteStatus = true;
+        Timers.StartSingleTimer("status-retry", new WriteStatus(), StatusSyncPeriod);
+    }
+
+    private static readonly TimeSpan StatusSyncPeriod = TimeSpan.FromSeconds(10);
 
     private string Phase()
     {

@@ -18,6 +18,9 @@ namespace Emulator.Node.Kubelet;
 /// <summary>The kubelet saw a new version of the pod (spec, annotations, deletion).</summary>
 public sealed record PodChanged(KubeObject Pod);
 
+/// <summary>The kubelet saw a new version of the pod that changed its status only (unparsed: see <see cref="StoredObject.IsPodStatusChangeOf"/>).</summary>
+public sealed record PodStatusChanged(StoredObject Pod);
+
 /// <summary>
 /// Runs one pod on an emulated node, as the kubelet's pod worker does: pulls images, runs the init containers one by one
 /// and then the app containers, restarts them under the pod's restartPolicy with the crash-loop back-off, runs the
@@ -48,6 +51,11 @@ public sealed partial class PodWorker : EmulatedActor
     private readonly Func<ContainerView, KubeObject, (IReadOnlyList<KeyValuePair<string, string>> Env, string? Error)> _environmentOf;
     private KubeObject _pod;
     private JsonObject? _written;
+    // The statuses written whose versions have not come back yet, oldest first, with their JSON as the store serializes
+    // it: the worker's own writes are recognised when they come back.
+    private readonly List<(JsonObject Status, byte[] Json)> _statusWrites = [];
+    // The next write goes out even if the status has not changed since the last one: that one failed.
+    private bool _rewriteStatus;
     private bool _writeScheduled;
     private bool _failed;
     private bool _initialized;
@@ -113,6 +121,9 @@ public sealed partial class PodWorker : EmulatedActor
 
     private sealed record WriteStatus;
 
+    // Marks a status write's reply.
+    private sealed record StatusWrite;
+
     private sealed record PullDone(string Container, int Attempt);
 
     private sealed record PullBackOff(string Container, int Attempt);
@@ -166,6 +177,9 @@ public sealed partial class PodWorker : EmulatedActor
         {
             case PodChanged changed:
                 OnPodChanged(changed.Pod);
+                break;
+            case PodStatusChanged changed:
+                OnPodStatusChanged(changed.Pod);
                 break;
             case PullDecision decision:
                 OnPullDecision(decision);
@@ -249,6 +263,9 @@ public sealed partial class PodWorker : EmulatedActor
                 c.ConfigRetryDue = true;
                 ReadSources();
                 break;
+            case StoreReply { Correlation: StatusWrite } reply when !reply.IsSuccess:
+                OnStatusWriteFailed(reply);
+                break;
             case StoreReply:
                 break;
             default:
@@ -263,6 +280,27 @@ public sealed partial class PodWorker : EmulatedActor
 
     private Container? Find(string name) => All.FirstOrDefault(c => c.Name == name);
 
+    /// <summary>
+    /// A version that changed only the status. When the status is one this worker wrote, byte for byte (its own write
+    /// come back), nothing else changed: the pod's status is brought up to date when it is the last write, and an
+    /// earlier write is simply passed (the later one is on its way). Otherwise someone else changed the status, and the
+    /// version is read as any other (the kubelet's status is written back).
+    /// </summary>
+    private void OnPodStatusChanged(StoredObject stored)
+    {
+        var written = _statusWrites.FindIndex(w => stored.HasPodStatus(w.Json));
+        if (written < 0)
+        {
+            OnPodChanged(new KubeObject(stored.ToJsonObject()));
+            return;
+        }
+        if (written == _statusWrites.Count - 1)
+        {
+            _pod.Document["status"] = _statusWrites[written].Status.DeepClone();
+        }
+        _statusWrites.RemoveRange(0, written + 1);
+    }
+
     private void OnPodChanged(KubeObject pod)
     {
         var annotationsChanged = !JsonTree.DeepEquals(JsonTree.Get(_pod.Document, "metadata", "annotations"), JsonTree.Get(pod.Document, "metadata", "annotations"));
@@ -275,6 +313,7 @@ public sealed partial class PodWorker : EmulatedActor
         }
         // What the store holds is what a write is compared with: a status someone else changed is written back.
         _written = pod.Status?.DeepClone().AsObject();
+        _statusWrites.Clear();
         if (pod.DeletionTimestamp is not null && !_terminating)
         {
             BeginTermination();

@@ -164,9 +164,10 @@ public sealed partial class DeploymentController
         {
             return true;
         }
+        // The phase is a stored field: old ReplicaSets' pods are not parsed for it.
         return old.Where(r => r != newRs)
             .SelectMany(r => Cache(Pods).ByIndex(ByController, r.Object.Uid ?? ""))
-            .Any(p => ReplicaSet.PodState.IsNonTerminal(p.Object));
+            .Any(p => !p.Stored.IsTerminalPod);
     }
 
     private static bool IsScalingEvent(Pass pass)

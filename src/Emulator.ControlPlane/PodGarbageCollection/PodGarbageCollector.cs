@@ -180,7 +180,8 @@ public sealed class PodGarbageCollector : Controller
         var missing = new Dictionary<string, List<KubeObject>>(StringComparer.Ordinal);
         foreach (var cached in Cache(Pods).All)
         {
-            if (new PodView(cached.Object).NodeName is { Length: > 0 } node && Cache(Nodes).Get(null, node) is null)
+            // The node name is a stored field: a sweep over every pod parses only those of missing nodes.
+            if (cached.Stored.NodeName is { Length: > 0 } node && Cache(Nodes).Get(null, node) is null)
             {
                 if (!missing.TryGetValue(node, out var pods))
                 {

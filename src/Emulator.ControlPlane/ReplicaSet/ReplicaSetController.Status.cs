@@ -21,10 +21,24 @@ public partial class ReplicaSetController
         var templateLabels = LabelSelector.FromSet(view.TemplateLabels);
         var now = Now;
         var status = rs.Status?.DeepClone() as JsonObject ?? [];
+        // One pass over the pods: a large ReplicaSet syncs on every change of any of its pods.
+        int fullyLabeled = 0, ready = 0, available = 0;
+        var wake = retryAt ?? DateTimeOffset.MaxValue;
+        foreach (var pod in active)
+        {
+            var facts = PodState.Of(pod);
+            fullyLabeled += templateLabels.Matches(pod.Stored.Labels) ? 1 : 0;
+            ready += facts.Ready ? 1 : 0;
+            available += PodState.IsAvailable(facts, minReady, now) ? 1 : 0;
+            if (PodState.AvailableAt(facts, minReady, now) is { } at && at + TimeSpan.FromSeconds(1) < wake)
+            {
+                wake = at + TimeSpan.FromSeconds(1);
+            }
+        }
         status["replicas"] = active.Count;
-        status["fullyLabeledReplicas"] = active.Count(p => templateLabels.Matches(p.Stored.Labels));
-        status["readyReplicas"] = active.Count(p => PodState.Of(p).Ready);
-        status["availableReplicas"] = active.Count(p => PodState.IsAvailable(PodState.Of(p), minReady, now));
+        status["fullyLabeledReplicas"] = fullyLabeled;
+        status["readyReplicas"] = ready;
+        status["availableReplicas"] = available;
         status["observedGeneration"] = rs.Generation ?? 1;
         if (_failures.TryGetValue(key, out var failure))
         {
@@ -39,8 +53,6 @@ public partial class ReplicaSetController
             }
         }
         // One timer per key: wake for the earliest of a pod becoming available and a create retry.
-        var wake = active.Select(p => PodState.AvailableAt(PodState.Of(p), minReady, now)).Where(t => t is not null).Select(t => t!.Value + TimeSpan.FromSeconds(1))
-            .Append(retryAt ?? DateTimeOffset.MaxValue).Min();
         if (wake != DateTimeOffset.MaxValue)
         {
             EnqueueAfter(key, wake - now);

@@ -18,7 +18,7 @@ public sealed partial class PersistentVolumeController
             return;
         }
         var inUse = Cache(Pods).ByIndex(PodsByClaim, $"{claim.Namespace}/{claim.Name}")
-            .Any(p => JsonTree.GetString(p.Object.Document, "spec", "nodeName") is { Length: > 0 } && PodState.IsNonTerminal(p.Object));
+            .Any(p => p.Stored.NodeName is { Length: > 0 } && !p.Stored.IsTerminalPod);
         if (inUse)
         {
             return;

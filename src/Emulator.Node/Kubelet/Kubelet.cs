@@ -38,6 +38,8 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     private readonly IActorRef _events;
     private readonly IActorRef _runtime;
     private readonly Dictionary<string, PodRecord> _records = new(StringComparer.Ordinal);
+    // The addresses of the records' sandboxes, kept with them: an allocation looks a candidate up instead of gathering them.
+    private readonly HashSet<string> _ipsInUse = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Name), string> _uidByName = [];
     private readonly Dictionary<string, StoredObject> _waitingForIp = new(StringComparer.Ordinal);
@@ -121,6 +123,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 foreach (var pod in recalled.State.Pods)
                 {
                     _records[pod.PodUid] = pod;
+                    _ipsInUse.Add(pod.PodIp);
                 }
                 _images.UnionWith(recalled.State.Images);
                 Become(OnReceive);
@@ -337,6 +340,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             var admitted = new PodAdmitted(uid, stored.Namespace ?? "default", stored.Name, ip, Clock.UtcNow);
             record = PodRecord.Admitted(admitted);
             _records[uid] = record;
+            _ipsInUse.Add(ip);
             Record(admitted);
         }
         var self = Self;
@@ -359,6 +363,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
         }
         if (_records.Remove(uid, out var record))
         {
+            _ipsInUse.Remove(record.PodIp);
             _uidByName.Remove((record.Namespace, record.Name));
             Record(new PodForgotten(uid));
             // An address is free again: a pod that found the network full can start now.
@@ -443,14 +448,13 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
     /// </summary>
     private string? AllocateIp()
     {
-        var used = _records.Values.Select(r => r.PodIp).ToHashSet(StringComparer.Ordinal);
         var hosts = _networkSize - 3;
         for (var attempt = 0u; attempt < hosts; attempt++)
         {
             var value = _networkBase + _nextIp;
             var candidate = $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}";
             _nextIp = _nextIp >= _networkSize - 2 ? 2 : _nextIp + 1;
-            if (!used.Contains(candidate))
+            if (!_ipsInUse.Contains(candidate))
             {
                 return candidate;
             }

@@ -174,7 +174,8 @@ public sealed partial class ApiStore
             SetManagedFields(nextMetadata, obj["metadata"]?["managedFields"]);
         }
         RecordManagedFields(type, old, next, decoded, ownership, scope == UpdateScope.Status);
-        if (JsonNode.DeepEquals(old, next))
+        // The status first: a status write differs there if anywhere, and the comparison then ends before the spec.
+        if (JsonNode.DeepEquals(old["status"], next["status"]) && JsonNode.DeepEquals(old, next))
         {
             // A no-op update writes nothing and keeps the resourceVersion, as the API server does.
             return current;

@@ -324,6 +324,8 @@ public sealed partial class PodWorker
         return _app.Any(c => c.Current is not null) ? "Running" : "Pending";
     }
 
+    private static readonly string[] ConditionOrder = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
+
     private JsonObject BuildStatus()
     {
         var now = Now;
@@ -361,12 +363,15 @@ public sealed partial class PodWorker
             Conditions.Set(conditions, "PodScheduled", "True", null, null, now);
         }
         // kubelet's order: PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled, then others.
-        var order = new[] { "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled" };
+        var list = (JsonArray)conditions["conditions"]!;
+        var ordered = list.OfType<JsonObject>()
+            .OrderBy(c => Array.IndexOf(ConditionOrder, JsonTree.GetString(c, "type")) is var i && i < 0 ? ConditionOrder.Length : i).ToList();
+        // Cleared, the conditions have no parent: they move into the sorted list instead of being copied again.
+        list.Clear();
         var sorted = new JsonArray();
-        foreach (var condition in ((JsonArray)conditions["conditions"]!).OfType<JsonObject>()
-            .OrderBy(c => Array.IndexOf(order, JsonTree.GetString(c, "type")) is var i && i < 0 ? order.Length : i).ToList())
+        foreach (var condition in ordered)
         {
-            sorted.Add(condition.DeepClone());
+            sorted.Add(condition);
         }
         var status = new JsonObject
         {

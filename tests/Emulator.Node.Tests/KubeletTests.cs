@@ -23,6 +23,39 @@ public sealed class KubeletTests : NodeTestKit
         }
     }
 
+    /// <summary>Forwards to the store, failing the first pod status write (as a store that is moving would answer it).</summary>
+    private sealed class FirstStatusWriteFails(IActorRef store) : UntypedActor
+    {
+        private bool _failed;
+
+        protected override void OnReceive(object message)
+        {
+            if (message is UpdateObject { Type.Resource: "pods", Scope: UpdateScope.Status } update && !_failed)
+            {
+                _failed = true;
+                Sender.Tell(new StoreReply(null, ApiStatus.Internal("the store is moving")) { Correlation = update.Correlation });
+                return;
+            }
+            store.Forward(message);
+        }
+    }
+
+    [Fact]
+    public void A_failed_status_write_is_written_again_at_the_status_sync_period()
+    {
+        StartHost(pullDelay: TimeSpan.FromMinutes(5), store: Sys.ActorOf(Props.Create(() => new FirstStatusWriteFails(Store))));
+        CreatePod();
+        Run(TimeSpan.FromSeconds(5));
+        // The first status (Pending, ContainerCreating) was refused and nothing else changed since: none is stored yet.
+        Assert.Null(Phase(Pod()));
+        Run(TimeSpan.FromSeconds(6));
+        AwaitAssert(() =>
+        {
+            Assert.Equal("Pending", Phase(Pod()));
+            Assert.Equal("ContainerCreating", Waiting(Pod()));
+        });
+    }
+
     [Fact]
     public void A_kubelet_whose_first_list_is_lost_lists_again_and_runs_its_pods()
     {

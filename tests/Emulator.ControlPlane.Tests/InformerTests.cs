@@ -70,6 +70,40 @@ public sealed class InformerTests : ApiStoreTestKit
     }
 
     [Fact]
+    public void An_index_holds_each_objects_latest_version_under_its_current_keys()
+    {
+        var cache = new ObjectCache(Pods);
+        cache.AddIndex("by-tier", (CachedObject pod) => pod.Stored.Labels.TryGetValue("tier", out var tier) ? [tier] : []);
+        var v1 = Ok(new CreateObject(Pods, Pod("web")));
+        cache.Observe(v1);
+        Assert.Empty(cache.ByIndex("by-tier", "front"));
+
+        var labelled = v1.ToJsonObject();
+        labelled["metadata"]!["labels"] = new System.Text.Json.Nodes.JsonObject { ["tier"] = "front" };
+        var v2 = Ok(new UpdateObject(Pods, labelled));
+        cache.Observe(v2);
+        Assert.Equal(v2.ResourceVersion, Assert.Single(cache.ByIndex("by-tier", "front")).ResourceVersion);
+
+        // Same keys: the entry takes the new version.
+        var annotated = v2.ToJsonObject();
+        annotated["metadata"]!["annotations"] = new System.Text.Json.Nodes.JsonObject { ["note"] = "x" };
+        var v3 = Ok(new UpdateObject(Pods, annotated));
+        cache.Observe(v3);
+        Assert.Equal(v3.ResourceVersion, Assert.Single(cache.ByIndex("by-tier", "front")).ResourceVersion);
+
+        // Other keys: it moves.
+        var moved = v3.ToJsonObject();
+        moved["metadata"]!["labels"]!["tier"] = "back";
+        var v4 = Ok(new UpdateObject(Pods, moved));
+        cache.Observe(v4);
+        Assert.Empty(cache.ByIndex("by-tier", "front"));
+        Assert.Equal(v4.ResourceVersion, Assert.Single(cache.ByIndex("by-tier", "back")).ResourceVersion);
+
+        cache.Forget("default", "web", v4.ResourceVersion);
+        Assert.Empty(cache.ByIndex("by-tier", "back"));
+    }
+
+    [Fact]
     public void Binding_sets_the_node_once_and_refuses_a_second_binding()
     {
         Ok(new CreateObject(Pods, Pod("web")));

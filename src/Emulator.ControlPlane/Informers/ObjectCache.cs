@@ -166,13 +166,22 @@ public sealed class ObjectCache
     private CachedObject Put(StoredObject item)
     {
         var key = (item.Namespace ?? "", item.Name);
-        Delete(key);
         var cached = new CachedObject(item);
-        _objects[key] = cached;
-        foreach (var index in _indexes.Values)
+        if (_objects.Remove(key, out var before))
         {
-            index.Add(cached);
+            foreach (var index in _indexes.Values)
+            {
+                index.Replace(before, cached);
+            }
         }
+        else
+        {
+            foreach (var index in _indexes.Values)
+            {
+                index.Add(cached);
+            }
+        }
+        _objects[key] = cached;
         return cached;
     }
 
@@ -196,10 +205,11 @@ public sealed class ObjectCache
 
         public Dictionary<string, Dictionary<(string, string), CachedObject>> Entries { get; } = new(StringComparer.Ordinal);
 
-        public void Add(CachedObject obj)
+        public void Add(CachedObject obj) => Add(obj, keys(obj).ToArray());
+
+        private void Add(CachedObject obj, string[] objectKeys)
         {
             var id = (obj.Namespace ?? "", obj.Name);
-            var objectKeys = keys(obj).ToArray();
             if (objectKeys.Length == 0)
             {
                 return;
@@ -213,6 +223,26 @@ public sealed class ObjectCache
                 }
                 set[id] = obj;
             }
+        }
+
+        /// <summary>
+        /// A new version of an indexed object. Most changes keep an object's keys (its owner, its node): the entries
+        /// then take the new version in place instead of being removed and added again.
+        /// </summary>
+        public void Replace(CachedObject before, CachedObject after)
+        {
+            var id = (after.Namespace ?? "", after.Name);
+            var objectKeys = keys(after).ToArray();
+            if (_keysOf.TryGetValue(id, out var previous) && previous.AsSpan().SequenceEqual(objectKeys))
+            {
+                foreach (var key in objectKeys)
+                {
+                    Entries[key][id] = after;
+                }
+                return;
+            }
+            Remove(before);
+            Add(after, objectKeys);
         }
 
         public void Remove(CachedObject obj)

@@ -167,7 +167,7 @@ public sealed class ObjectCache
     {
         var key = (item.Namespace ?? "", item.Name);
         var cached = new CachedObject(item);
-        if (_objects.Remove(key, out var before))
+        if (_objects.TryGetValue(key, out var before))
         {
             foreach (var index in _indexes.Values)
             {

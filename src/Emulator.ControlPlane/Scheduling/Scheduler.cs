@@ -137,7 +137,7 @@ public sealed partial class Scheduler : Controller
         // A pod placed or relabelled may satisfy another's pod affinity or change a spread's counts (the AssignedPodAdd
         // and AssignedPodUpdate events that re-queue pods InterPodAffinity or PodTopologySpread turned away).
         if (after is not null && IsBound(after)
-            && (before is null || !IsBound(before) || !SameLabels(before.Stored.Labels, after.Stored.Labels)))
+            && (before is null || !IsBound(before) || !before.Stored.HasSameLabels(after.Stored)))
         {
             RetryWaitingForPods();
         }
@@ -457,6 +457,7 @@ public sealed partial class Scheduler : Controller
     /// </summary>
     private void Recount(ObjectKey key)
     {
+        var had = _counted.TryGetValue(key, out var was);
         (string Node, KubeObject Pod)? now = null;
         if (Cache(ResourceTypes.Pods).Get(key.Namespace, key.Name) is { } current)
         {
@@ -464,7 +465,7 @@ public sealed partial class Scheduler : Controller
             {
                 if (!current.Stored.IsTerminalPod)
                 {
-                    now = (node, BoundPod(current, _counted.TryGetValue(key, out var before) && before.Node == node ? before.Pod : null));
+                    now = (node, BoundPod(current, had && was.Node == node ? was.Pod : null));
                 }
             }
             else if (_assumed.TryGetValue(key, out var assumed))
@@ -472,7 +473,6 @@ public sealed partial class Scheduler : Controller
                 now = assumed;
             }
         }
-        var had = _counted.TryGetValue(key, out var was);
         if (had && now is { } same && same.Node == was.Node)
         {
             if (!ReferenceEquals(same.Pod, was.Pod))
@@ -533,9 +533,6 @@ public sealed partial class Scheduler : Controller
 
     private bool NeedsScheduling(CachedObject pod) =>
         !IsBound(pod) && !pod.Stored.IsDeleting && !pod.Stored.IsTerminalPod && new PodView(Unbound(pod)).SchedulerName == Name;
-
-    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(label => b.TryGetValue(label.Key, out var value) && value == label.Value);
 
     /// <summary>What of a node can change a scheduling decision (not its heartbeats).</summary>
     private static string SchedulingSignature(KubeObject node) =>

@@ -93,8 +93,11 @@ public sealed class StoredObject
     /// </summary>
     public bool IsPodStatusChangeOf(StoredObject before) =>
         HasSamePodSpec(before) && !IsDeleting && !before.IsDeleting
-        && Json.AsSpan(_pod.Annotations).SequenceEqual(before.Json.AsSpan(before._pod.Annotations))
-        && Labels.Count == before.Labels.Count && Labels.All(l => before.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+        && Json.AsSpan(_pod.Annotations).SequenceEqual(before.Json.AsSpan(before._pod.Annotations)) && HasSameLabels(before);
+
+    /// <summary>True when <paramref name="other"/> has the same labels.</summary>
+    public bool HasSameLabels(StoredObject other) =>
+        Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
 
     /// <summary>True when a pod's status is <paramref name="json"/>, byte for byte.</summary>
     public bool HasPodStatus(ReadOnlySpan<byte> json) => _pod.Status.End.Value > 0 && Json.AsSpan(_pod.Status).SequenceEqual(json);
@@ -217,6 +220,8 @@ public sealed class StoredObject
         string? nodeName = null;
         string? podPhase = null;
         var pod = default(PodSections);
+        var podReady = false;
+        DateTimeOffset? podReadySince = null;
         if (resource == ResourceTypes.Pods.Key)
         {
             pod = new PodSections(RangeOf(json, root, "spec"), RangeOf(json, metadata, "annotations"), RangeOf(json, root, "status"));
@@ -225,16 +230,11 @@ public sealed class StoredObject
             {
                 nodeName = node.GetString();
             }
-        }
-        var podReady = false;
-        DateTimeOffset? podReadySince = null;
-        if (resource == ResourceTypes.Pods.Key && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
-        {
-            if (status.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String)
+            if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
             {
-                podPhase = phase.GetString();
+                podPhase = status.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String ? phase.GetString() : null;
+                (podReady, podReadySince) = Readiness(status);
             }
-            (podReady, podReadySince) = Readiness(status);
         }
         return new StoredObject(resource, ns, name, uid, rv, labels, deleting, json, owners, controller, finalizers, nodeName, podPhase, pod, podReady, podReadySince);
     }

@@ -9,26 +9,22 @@ namespace Emulator.ControlPlane.ReplicaSet;
 public partial class ReplicaSetController
 {
     /// <summary>
-    /// Adopts orphan pods the selector matches (not while the ReplicaSet is being deleted) and releases owned pods it no
-    /// longer matches. Returns true when any such write was sent. Labels and deletion are read from the stored
-    /// object's index fields: this runs over every pod of the ReplicaSet on each sync.
+    /// Releases the owned pods the selector no longer matches (<paramref name="released"/>, found by the census) and
+    /// adopts orphan pods it matches (not while the ReplicaSet is being deleted). Returns true when any such write was
+    /// sent.
     /// </summary>
-    private bool ClaimPods(ObjectKey key, KubeObject rs, LabelSelector selector)
+    private bool ClaimPods(ObjectKey key, KubeObject rs, LabelSelector selector, List<CachedObject> released)
     {
-        var sent = false;
         var uid = rs.Uid ?? "";
         var deleting = rs.DeletionTimestamp is not null;
-        foreach (var cached in Cache(Pods).ByIndex(ByController, uid).ToArray())
+        foreach (var cached in released)
         {
-            if (!deleting && !cached.Stored.IsDeleting && !selector.Matches(cached.Stored.Labels))
-            {
-                var pod = cached.Object;
-                var released = pod.DeepClone();
-                released.SetOwnerReferences(pod.OwnerReferences.Where(r => r.Uid != uid));
-                UpdateObject(key, Pods, released.Document);
-                sent = true;
-            }
+            var pod = cached.Object;
+            var release = pod.DeepClone();
+            release.SetOwnerReferences(pod.OwnerReferences.Where(r => r.Uid != uid));
+            UpdateObject(key, Pods, release.Document);
         }
+        var sent = released.Count > 0;
         if (deleting || selector.IsEmpty)
         {
             return sent;

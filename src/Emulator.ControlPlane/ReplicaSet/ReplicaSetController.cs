@@ -124,14 +124,14 @@ public partial class ReplicaSetController : Controller
             Log.Warning("{0} {1} has an invalid selector: {2}", _kind.Kind, key, e.Message);
             return;
         }
-        if (ClaimPods(key, rs, selector))
+        var census = TakeCensus(rs, selector);
+        if (ClaimPods(key, rs, selector, census.Released))
         {
             // Adoptions and releases are in flight: their replies queue the next pass with the settled ownership.
             return;
         }
-        var active = Cache(Pods).ByIndex(ByController, rs.Uid ?? "").Where(p => PodState.Of(p).Active).ToList();
-        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, active) : null;
-        UpdateStatus(key, cached, active, retryAt);
+        var retryAt = rs.DeletionTimestamp is null ? ManageReplicas(key, rs, census.Active) : null;
+        UpdateStatus(key, cached, census, retryAt);
     }
 
     /// <inheritdoc />

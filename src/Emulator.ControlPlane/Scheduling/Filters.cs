@@ -54,8 +54,9 @@ public static class Filters
         {
             return [new FilterFailure(NodeNameMismatch, false)];
         }
-        foreach (var taint in node.Taints)
+        for (var i = 0; i < node.Taints.Count; i++)
         {
+            var taint = node.Taints[i];
             if (Taints.Effect(taint) is Taints.NoSchedule or Taints.NoExecute && !Taints.Tolerated(tolerations, taint))
             {
                 return [new FilterFailure(UntoleratedTaint, false)];
@@ -65,36 +66,52 @@ public static class Filters
         {
             return [new FilterFailure(AffinityMismatch, false)];
         }
-        if (podPorts.Any(p => node.UsedPorts.Any(p.Conflicts)))
+        if (PortsConflict(podPorts, node.UsedPorts))
         {
             return [new FilterFailure(PortsInUse, true)];
         }
-        var failures = new List<FilterFailure>();
+        // Every pending pod is filtered against every node: a node that fits costs no allocation.
+        List<FilterFailure>? failures = null;
         if (node.PodCount + 1 > node.MaxPods)
         {
-            failures.Add(new FilterFailure(TooManyPods, true));
+            (failures ??= []).Add(new FilterFailure(TooManyPods, true));
         }
         if (podRequests.MilliCpu > 0 && podRequests.MilliCpu > node.Allocatable.MilliCpu - node.Requested.MilliCpu)
         {
-            failures.Add(new FilterFailure("Insufficient cpu", true));
+            (failures ??= []).Add(new FilterFailure("Insufficient cpu", true));
         }
         if (podRequests.Memory > 0 && podRequests.Memory > node.Allocatable.Memory - node.Requested.Memory)
         {
-            failures.Add(new FilterFailure("Insufficient memory", true));
+            (failures ??= []).Add(new FilterFailure("Insufficient memory", true));
         }
-        if (failures.Count == 0 && volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
+        if (failures is null && volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
         {
-            failures.Add(volumeFailure);
+            return [volumeFailure];
         }
-        if (failures.Count == 0 && spread?.Filter(node) is { } spreadFailure)
+        if (failures is null && spread?.Filter(node) is { } spreadFailure)
         {
-            failures.Add(spreadFailure);
+            return [spreadFailure];
         }
-        if (failures.Count == 0 && podAffinity?.Filter(node) is { } affinityFailure)
+        if (failures is null && podAffinity?.Filter(node) is { } affinityFailure)
         {
-            failures.Add(affinityFailure);
+            return [affinityFailure];
         }
-        return failures;
+        return failures ?? (IReadOnlyList<FilterFailure>)[];
+    }
+
+    private static bool PortsConflict(IReadOnlyList<HostPort> wanted, List<HostPort> used)
+    {
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            foreach (var taken in used)
+            {
+                if (wanted[i].Conflicts(taken))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -13,24 +13,25 @@ public static class NodeAffinity
     /// <summary>As <see cref="Matches(KubeObject, KubeObject)"/>, with the pod's terms already decoded.</summary>
     public static bool Matches(PodSchedulingTerms pod, KubeObject node)
     {
-        // The node's labels are read only when the pod selects on them: most pods do not, and this runs per pod and node.
-        IReadOnlyDictionary<string, string>? labels = null;
-        foreach (var (key, value) in pod.NodeSelector)
+        // The node's labels are read only when the pod selects on them: most pods do not, and this runs per pod and
+        // node (without allocating when there is nothing to match).
+        if (pod.NodeSelector.Count > 0)
         {
-            labels ??= node.Labels;
-            if (!labels.TryGetValue(key, out var actual) || actual != value)
+            var labels = node.Labels;
+            foreach (var (key, value) in pod.NodeSelector)
             {
-                return false;
+                if (!labels.TryGetValue(key, out var actual) || actual != value)
+                {
+                    return false;
+                }
             }
         }
-        var required = pod.RequiredNodeAffinity;
-        if (required is null)
-        {
-            return true;
-        }
-        // Terms are ORed; a selector without terms matches nothing.
-        return JsonTree.Objects(required["nodeSelectorTerms"] as JsonArray).Any(term => TermMatches(term, node));
+        return pod.RequiredNodeAffinity is not { } required || AnyTermMatches(required, node);
     }
+
+    // Terms are ORed; a selector without terms matches nothing.
+    private static bool AnyTermMatches(JsonObject required, KubeObject node) =>
+        JsonTree.Objects(required["nodeSelectorTerms"] as JsonArray).Any(term => TermMatches(term, node));
 
     /// <summary>One node selector term: its expressions and fields ANDed; an empty term matches nothing.</summary>
     public static bool TermMatches(JsonObject term, KubeObject node)

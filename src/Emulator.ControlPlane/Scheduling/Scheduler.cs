@@ -254,7 +254,7 @@ public sealed partial class Scheduler : Controller
             }, (outcome as PreemptionOutcome.Nominated)?.Node);
             return;
         }
-        var chosen = Scoring.Pick(Scoring.Score(terms, feasible, nodes, NamespaceLabels), _turn++);
+        var chosen = Scoring.Pick(feasible, Scoring.Score(terms, feasible, nodes, NamespaceLabels), _turn++);
         _unschedulable.Remove(key);
         _waitingForPods.Remove(key);
         _nominated.Remove(key);

@@ -11,12 +11,12 @@ namespace Emulator.ControlPlane.Scheduling;
 /// </summary>
 public static class Scoring
 {
-    /// <summary>The total score of each feasible node.</summary>
+    /// <summary>The total score of each feasible node, in the order of <paramref name="feasible"/>.</summary>
     /// <param name="terms">The pod's terms.</param>
     /// <param name="feasible">The nodes that passed the filters.</param>
     /// <param name="nodes">Every node (other pods' domains count), or null for the feasible ones only.</param>
     /// <param name="namespaceLabels">Namespace labels, for affinity terms with a namespace selector.</param>
-    public static Dictionary<string, long> Score(PodSchedulingTerms terms, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo>? nodes = null,
+    public static long[] Score(PodSchedulingTerms terms, IReadOnlyList<NodeInfo> feasible, IReadOnlyList<NodeInfo>? nodes = null,
         Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
     {
         var pod = terms.Pod;
@@ -24,25 +24,37 @@ public static class Scoring
         namespaceLabels ??= _ => null;
         var explicitSpread = PodTopologySpread.Score(pod, feasible, nodes);
         var (request, owner) = (PodUsage.Of(pod).NonZeroRequests, PodUsage.Of(pod).Owner);
-        var maxOwned = owner is null ? 0 : feasible.Max(n => n.Owners.GetValueOrDefault(owner));
-        var scores = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var node in feasible)
+        var maxOwned = 0;
+        if (owner is not null)
         {
+            for (var i = 0; i < feasible.Count; i++)
+            {
+                maxOwned = Math.Max(maxOwned, feasible[i].Owners.GetValueOrDefault(owner));
+            }
+        }
+        // An array beside the feasible nodes, not a map by name: every pending pod is scored on every feasible node.
+        var scores = new long[feasible.Count];
+        for (var i = 0; i < feasible.Count; i++)
+        {
+            var node = feasible[i];
             var cpu = node.NonZeroRequested.MilliCpu + request.MilliCpu;
             var memory = node.NonZeroRequested.Memory + request.Memory;
             var least = (LeastAllocated(cpu, node.Allocatable.MilliCpu) + LeastAllocated(memory, node.Allocatable.Memory)) / 2;
             var balanced = Balanced(cpu, node.Allocatable.MilliCpu, memory, node.Allocatable.Memory);
             var spread = explicitSpread?[node.Name]
                 ?? (owner is null || maxOwned == 0 ? 100 : 100L * (maxOwned - node.Owners.GetValueOrDefault(owner)) / maxOwned);
-            scores[node.Name] = least + balanced + (2 * spread);
+            scores[i] = least + balanced + (2 * spread);
         }
         if (InterPodAffinity.Score(pod, feasible, nodes, namespaceLabels) is { } affinity)
         {
             // Normalized from the lowest to the highest raw score, which may be negative (anti-affinity).
             var (min, max) = (affinity.Values.Min(), affinity.Values.Max());
-            foreach (var (name, value) in affinity)
+            for (var i = 0; i < feasible.Count; i++)
             {
-                scores[name] += 2 * (max > min ? 100 * (value - min) / (max - min) : 0);
+                if (affinity.TryGetValue(feasible[i].Name, out var value))
+                {
+                    scores[i] += 2 * (max > min ? 100 * (value - min) / (max - min) : 0);
+                }
             }
         }
         // Without preferred terms every node scores 0, and a normalized 0 adds nothing.
@@ -50,10 +62,37 @@ public static class Scoring
         {
             AddNormalized(scores, feasible, node => PreferredAffinity(terms.PreferredNodeAffinity, node.Node), reverse: false, weight: 2);
         }
-        var tolerations = terms.Tolerations.Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
-        AddNormalized(scores, feasible, node => node.Taints.Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
-            reverse: true, weight: 3);
+        if (AnyPreferNoSchedule(feasible))
+        {
+            var tolerations = terms.Tolerations.Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
+            AddNormalized(scores, feasible, node => node.Taints.Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
+                reverse: true, weight: 3);
+        }
+        else
+        {
+            // No node has a PreferNoSchedule taint: TaintToleration scores every node 100 (its normalized count is 0).
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] += 3 * 100;
+            }
+        }
         return scores;
+    }
+
+    private static bool AnyPreferNoSchedule(IReadOnlyList<NodeInfo> nodes)
+    {
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var taints = nodes[i].Taints;
+            for (var t = 0; t < taints.Count; t++)
+            {
+                if (Taints.Effect(taints[t]) == PreferNoSchedule)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private const string PreferNoSchedule = "PreferNoSchedule";
@@ -65,7 +104,7 @@ public static class Scoring
             .Sum(term => JsonTree.GetInt(term, "weight") ?? 0);
 
     /// <summary>Adds a raw per-node count scaled to 0–100 by the largest (reversed: fewer is better), times its weight.</summary>
-    private static void AddNormalized(Dictionary<string, long> scores, IReadOnlyList<NodeInfo> feasible, Func<NodeInfo, long> raw, bool reverse, long weight)
+    private static void AddNormalized(long[] scores, IReadOnlyList<NodeInfo> feasible, Func<NodeInfo, long> raw, bool reverse, long weight)
     {
         var values = new long[feasible.Count];
         var max = 0L;
@@ -76,16 +115,28 @@ public static class Scoring
         }
         for (var i = 0; i < values.Length; i++)
         {
-            var normalized = max <= 0 ? (reverse ? 100 : 0) : 100 * values[i] / max;
-            scores[feasible[i].Name] += weight * (reverse ? 100 - normalized : normalized);
+            // DefaultNormalizeScore: all zero scores 0, or 100 reversed.
+            var normalized = max <= 0 ? 0 : 100 * values[i] / max;
+            scores[i] += weight * (reverse ? 100 - normalized : normalized);
         }
     }
 
-    /// <summary>Picks the best node; among equals the <paramref name="turn"/>-th (modulo) in name order.</summary>
-    public static string Pick(Dictionary<string, long> scores, long turn)
+    /// <summary>
+    /// Picks the best of <paramref name="feasible"/> by <paramref name="scores"/> (same order); among equals the
+    /// <paramref name="turn"/>-th (modulo) in name order.
+    /// </summary>
+    public static string Pick(IReadOnlyList<NodeInfo> feasible, long[] scores, long turn)
     {
-        var best = scores.Values.Max();
-        var top = scores.Where(kv => kv.Value == best).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        var best = scores.Max();
+        var top = new List<string>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (scores[i] == best)
+            {
+                top.Add(feasible[i].Name);
+            }
+        }
+        top.Sort(StringComparer.Ordinal);
         return top[(int)(turn % top.Count)];
     }
 

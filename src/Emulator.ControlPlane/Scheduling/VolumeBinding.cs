@@ -89,20 +89,22 @@ public static class VolumeBinding
     /// <summary>The plugin's verdict for one node: null when the node fits.</summary>
     public static FilterFailure? Filter(PodVolumes volumes, NodeInfo node)
     {
-        foreach (var volume in volumes.BoundVolumes)
+        for (var i = 0; i < volumes.BoundVolumes.Count; i++)
         {
+            var volume = volumes.BoundVolumes[i];
             if (volume is null)
             {
                 return new FilterFailure(VolumeMissing, false);
             }
             if (JsonTree.GetArray(volume.Document, "spec", "nodeAffinity", "required", "nodeSelectorTerms") is { } terms
-                && !JsonTree.Objects(terms).Any(term => NodeAffinity.TermMatches(term, node.Node)))
+                && !AnyTermMatches(terms, node))
             {
                 return new FilterFailure(NodeConflict, false);
             }
         }
-        foreach (var claim in volumes.DelayedClaims)
+        for (var i = 0; i < volumes.DelayedClaims.Count; i++)
         {
+            var claim = volumes.DelayedClaims[i];
             // Provisioning already started for another node: the claim's volume will live there.
             if (claim.Annotations.TryGetValue(StorageObjects.SelectedNodeAnnotation, out var selected) && selected != node.Name)
             {
@@ -111,6 +113,9 @@ public static class VolumeBinding
         }
         return null;
     }
+
+    // Apart from Filter: its closure would be allocated for every pod and node, volumes or not.
+    private static bool AnyTermMatches(JsonArray terms, NodeInfo node) => JsonTree.Objects(terms).Any(term => NodeAffinity.TermMatches(term, node.Node));
 
     /// <summary>The delayed claims that still need the chosen node written on them (<c>volume.kubernetes.io/selected-node</c>).</summary>
     public static IEnumerable<JsonObject> SelectNode(PodVolumes volumes, string node)

@@ -305,11 +305,9 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             worker.Tell(before is not null && stored.IsPodStatusChangeOf(before) ? new PodStatusChanged(stored) : new PodChanged(new KubeObject(stored.ToJsonObject())), Self);
             return;
         }
-        var pod = new KubeObject(stored.ToJsonObject());
         if (!_records.TryGetValue(uid, out var record))
         {
-            var phase = JsonTree.GetString(pod.Document, "status", "phase");
-            if (phase is "Succeeded" or "Failed" && !stored.IsDeleting)
+            if (stored.IsTerminalPod && !stored.IsDeleting)
             {
                 // Finished before this kubelet knew it (or its record is gone): nothing to run.
                 return;
@@ -320,7 +318,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
                 // the sandbox cannot be created and the pod stays Pending, as the kubelet reports it.
                 if (_waitingForIp.TryAdd(uid, stored))
                 {
-                    _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "NetworkNotReady",
+                    _events.Tell(new RecordEvent(InvolvedObject.Of(stored.Parsed), "Warning", "NetworkNotReady",
                         "network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",
                         "kubelet", _node.Name), Self);
                 }
@@ -330,7 +328,7 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             if (AllocateIp() is not { } ip)
             {
                 // The pod network of the node is full: the sandbox cannot be created; the pod waits (Pending).
-                _events.Tell(new RecordEvent(InvolvedObject.Of(pod), "Warning", "FailedCreatePodSandBox",
+                _events.Tell(new RecordEvent(InvolvedObject.Of(stored.Parsed), "Warning", "FailedCreatePodSandBox",
                     $"Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set: {_podCidr}",
                     "kubelet", _node.Name), Self);
                 _waitingForIp[uid] = stored;
@@ -344,7 +342,9 @@ public sealed class Kubelet : EmulatedActor, IWithUnboundedStash
             Record(admitted);
         }
         var self = Self;
-        worker = Context.ActorOf(Props.Create(() => new PodWorker(_node, pod, record, self, _store, _events)), $"pod-{uid}");
+        // The worker is made from the stored version (which the kubelet keeps anyway), not a parsed tree: Props keep
+        // their arguments for the actor's life, to restart it, and a tree kept there outlived every later version.
+        worker = Context.ActorOf(Props.Create(() => new PodWorker(_node, stored, record, self, _store, _events)), $"pod-{uid}");
         Context.Watch(worker);
         _workers[uid] = worker;
         _uidByName[(record.Namespace, record.Name)] = uid;

@@ -63,9 +63,10 @@ public sealed partial class PodWorker : EmulatedActor
     private bool _deleteSent;
     private int _nextRunId;
 
-    /// <summary>Creates the worker of <paramref name="pod"/>, adopting what <paramref name="record"/> says already runs.</summary>
-    public PodWorker(NodeOptions node, KubeObject pod, PodRecord record, IActorRef kubelet, IActorRef store, IActorRef events)
+    /// <summary>Creates the worker of <paramref name="stored"/>, adopting what <paramref name="record"/> says already runs.</summary>
+    public PodWorker(NodeOptions node, StoredObject stored, PodRecord record, IActorRef kubelet, IActorRef store, IActorRef events)
     {
+        var pod = new KubeObject(stored.ToJsonObject());
         _node = node;
         _pod = pod;
         _record = record;

@@ -124,7 +124,11 @@ public sealed class StoredObject
     public ObjectKey Key => new(Resource, Namespace, Name);
 
     /// <summary>A fresh mutable copy of the object.</summary>
-    public JsonObject ToJsonObject() => JsonNode.Parse(Json)!.AsObject();
+    /// <remarks>
+    /// The tree reads the stored bytes in place (they never change) instead of a copy of them, which it would keep for
+    /// as long as it lives.
+    /// </remarks>
+    public JsonObject ToJsonObject() => JsonObject.Create(JsonDocument.Parse(Json.AsMemory()).RootElement)!;
 
     /// <summary>
     /// The object parsed once and shared by every reader in this process (each informer cache of every controller

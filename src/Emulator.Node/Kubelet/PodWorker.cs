@@ -73,7 +73,7 @@ public sealed partial class PodWorker : EmulatedActor
         _kubelet = kubelet;
         _store = store;
         _events = events;
-        _written = pod.Status?.DeepClone().AsObject();
+        _written = pod.Status;
         var view = new PodView(pod);
         // The Services of the namespace as the cluster DNS last saw them: the ones that exist as the containers start.
         var zone = ClusterNetwork.Get(Context.System).Dns.Current;
@@ -297,7 +297,10 @@ public sealed partial class PodWorker : EmulatedActor
         }
         if (written == _statusWrites.Count - 1)
         {
-            _pod.Document["status"] = _statusWrites[written].Status.DeepClone();
+            // The pod takes the written status itself: statuses are never changed once built, and a worker keeps one
+            // copy of its status instead of two (ten thousand workers keep ten thousand).
+            var status = _statusWrites[written].Status;
+            _pod.Document["status"] = status.Parent is null ? status : status.DeepClone();
         }
         _statusWrites.RemoveRange(0, written + 1);
     }
@@ -313,7 +316,7 @@ public sealed partial class PodWorker : EmulatedActor
             Step();
         }
         // What the store holds is what a write is compared with: a status someone else changed is written back.
-        _written = pod.Status?.DeepClone().AsObject();
+        _written = pod.Status;
         _statusWrites.Clear();
         if (pod.DeletionTimestamp is not null && !_terminating)
         {

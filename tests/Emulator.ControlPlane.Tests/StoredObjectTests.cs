@@ -61,4 +61,24 @@ public sealed class StoredObjectTests
         Assert.False(bound.HasSamePodSpec(PodWith("u2", spec, """{"phase":"Pending"}""")));
         Assert.False(StoredObject.From("configmaps", Encoding.UTF8.GetBytes("""{"metadata":{"name":"c","uid":"u1"},"spec":{}}""")).HasSamePodSpec(bound));
     }
+
+    private static System.Text.Json.Nodes.JsonObject Labelled(string labels) =>
+        System.Text.Json.Nodes.JsonNode.Parse($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","labels":{{{labels}}}}}""")!.AsObject();
+
+    [Theory]
+    [InlineData("""{"app":"web","tier":"front"}""", true)]
+    [InlineData("""{"tier":"front","app":"web"}""", true)]
+    [InlineData("""{"app":"web"}""", false)]
+    [InlineData("""{"app":"web","tier":"back"}""", false)]
+    [InlineData("""{"app":"web","tier":"front","x":"y"}""", false)]
+    public void A_new_version_with_the_same_labels_shares_the_previous_versions_label_map(string labels, bool shared)
+    {
+        var previous = StoredObject.From("pods", Labelled("""{"app":"web","tier":"front"}"""));
+
+        var next = StoredObject.From("pods", Labelled(labels), previous);
+
+        Assert.Equal(shared, ReferenceEquals(previous.Labels, next.Labels));
+        Assert.Equal(shared, next.HasSameLabels(previous));
+        Assert.Equal(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(labels), next.Labels);
+    }
 }

@@ -192,7 +192,7 @@ public sealed partial class ApiStore
             return current;
         }
         nextMetadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
-        var stored = StoredObject.From(type.Key, next);
+        var stored = StoredObject.From(type.Key, next, current);
         Commit(stored, WatchEventType.Modified, removed: false);
         CommitWritesAlong();
         return stored;
@@ -337,7 +337,7 @@ public sealed partial class ApiStore
         Kubernetes.Views.Conditions.Set(status, "PodScheduled", "True", null, null, Now);
         var metadata = (JsonObject)obj["metadata"]!;
         metadata["resourceVersion"] = NextResourceVersion().ToString(CultureInfo.InvariantCulture);
-        var stored = StoredObject.From(pods.Key, obj);
+        var stored = StoredObject.From(pods.Key, obj, current);
         Commit(stored, WatchEventType.Modified, removed: false);
         return stored;
     }

@@ -97,7 +97,7 @@ public sealed class StoredObject
 
     /// <summary>True when <paramref name="other"/> has the same labels.</summary>
     public bool HasSameLabels(StoredObject other) =>
-        Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+        ReferenceEquals(Labels, other.Labels) || Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
 
     /// <summary>True when a pod's status is <paramref name="json"/>, byte for byte.</summary>
     public bool HasPodStatus(ReadOnlySpan<byte> json) => _pod.Status.End.Value > 0 && Json.AsSpan(_pod.Status).SequenceEqual(json);
@@ -183,7 +183,7 @@ public sealed class StoredObject
     /// and its watchers read to have its Kubernetes types (names, labels, annotations, finalizers, owner references),
     /// throwing <see cref="InvalidDataException"/> otherwise. Recovery reads leniently: what was stored must load.
     /// </summary>
-    private static StoredObject From(string resource, byte[] json, bool strict)
+    private static StoredObject From(string resource, byte[] json, bool strict, StoredObject? previous = null)
     {
         using var reader = JsonDocument.Parse(json);
         var root = reader.RootElement;
@@ -198,7 +198,12 @@ public sealed class StoredObject
         var rv = metadata.TryGetProperty("resourceVersion", out var r) && long.TryParse(r.GetString(), out var parsed) ? parsed : 0;
         var deleting = metadata.TryGetProperty("deletionTimestamp", out var d) && d.ValueKind == JsonValueKind.String;
         IReadOnlyDictionary<string, string> labels = NoLabels;
-        if (metadata.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object)
+        if (metadata.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object && previous is not null && SameLabels(l, previous.Labels))
+        {
+            // Most writes leave the labels as they were: the versions share one map (no copy kept per version).
+            labels = previous.Labels;
+        }
+        else if (l.ValueKind == JsonValueKind.Object)
         {
             var dict = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var p in l.EnumerateObject())
@@ -283,8 +288,29 @@ public sealed class StoredObject
     private static bool? Flag(JsonElement obj, string field) =>
         obj.TryGetProperty(field, out var value) ? value.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
 
-    /// <summary>Serializes a mutable object about to be written and indexes it (strictly: see <see cref="From(string, byte[], bool)"/>).</summary>
+    /// <summary>Serializes a mutable object about to be written and indexes it (strictly: see <see cref="From(string, byte[], bool, StoredObject)"/>).</summary>
     public static StoredObject From(string resource, JsonObject obj) => From(resource, JsonSerializer.SerializeToUtf8Bytes(obj), strict: true);
+
+    /// <summary>As <see cref="From(string, JsonObject)"/>, for a new version of <paramref name="previous"/> (whose label map it shares when the labels are the same).</summary>
+    public static StoredObject From(string resource, JsonObject obj, StoredObject previous) =>
+        From(resource, JsonSerializer.SerializeToUtf8Bytes(obj), strict: true, previous);
+
+    // Whether a labels object holds exactly the entries of a map, read without allocating.
+    private static bool SameLabels(JsonElement labels, IReadOnlyDictionary<string, string> map)
+    {
+        if (labels.GetPropertyCount() != map.Count)
+        {
+            return false;
+        }
+        foreach (var (key, value) in map)
+        {
+            if (!labels.TryGetProperty(key, out var actual) || actual.ValueKind != JsonValueKind.String || !actual.ValueEquals(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private static readonly string[] StringFields = ["name", "namespace", "generateName", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"];
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Emulator.ControlPlane.Store;
 using Emulator.Kubernetes;
 
@@ -119,35 +120,42 @@ public sealed class ObjectCache
     internal (CachedObject? Before, CachedObject? After)? Apply(WatchEvent change)
     {
         var item = change.Object;
+        if (change.Type != WatchEventType.Deleted)
+        {
+            return Observe(item);
+        }
         var key = (item.Namespace ?? "", item.Name);
         var before = _objects.GetValueOrDefault(key);
-        if (change.Type == WatchEventType.Deleted)
+        _removed.Remove(key);
+        if (before is null || before.ResourceVersion > item.ResourceVersion)
         {
-            _removed.Remove(key);
-            if (before is null || before.ResourceVersion > item.ResourceVersion)
-            {
-                return null;
-            }
-            Delete(key);
-            return (before, null);
+            return null;
         }
-        return Observe(item);
+        Delete(key);
+        return (before, null);
     }
 
     /// <summary>Takes in an object a write returned (it may be ahead of the watch); returns the change, or null when the cache already had it.</summary>
     internal (CachedObject? Before, CachedObject? After)? Observe(StoredObject item)
     {
         var key = (item.Namespace ?? "", item.Name);
-        var before = _objects.GetValueOrDefault(key);
-        if (before is not null && before.ResourceVersion >= item.ResourceVersion)
+        // One lookup finds the version held and takes the new one: every informer of every controller does this for
+        // every change of its types.
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, key, out var exists);
+        var before = slot;
+        if ((before is not null && before.ResourceVersion >= item.ResourceVersion)
+            || (_removed.Count > 0 && _removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion))
         {
+            if (!exists)
+            {
+                _objects.Remove(key);
+            }
             return null;
         }
-        if (_removed.TryGetValue(key, out var removedAt) && removedAt >= item.ResourceVersion)
-        {
-            return null;
-        }
-        return (before, Put(item));
+        var cached = new CachedObject(item);
+        slot = cached;
+        Indexed(before, cached);
+        return (before, cached);
     }
 
     /// <summary>Forgets an object this controller's delete removed; changes up to <paramref name="resourceVersion"/> cannot bring it back.</summary>
@@ -165,24 +173,28 @@ public sealed class ObjectCache
 
     private CachedObject Put(StoredObject item)
     {
-        var key = (item.Namespace ?? "", item.Name);
         var cached = new CachedObject(item);
-        if (_objects.TryGetValue(key, out var before))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, (item.Namespace ?? "", item.Name), out _);
+        var before = slot;
+        slot = cached;
+        Indexed(before, cached);
+        return cached;
+    }
+
+    // The indexes take a new version (in place of the one before, if any).
+    private void Indexed(CachedObject? before, CachedObject cached)
+    {
+        foreach (var index in _indexes.Values)
         {
-            foreach (var index in _indexes.Values)
+            if (before is not null)
             {
                 index.Replace(before, cached);
             }
-        }
-        else
-        {
-            foreach (var index in _indexes.Values)
+            else
             {
                 index.Add(cached);
             }
         }
-        _objects[key] = cached;
-        return cached;
     }
 
     private CachedObject? Delete((string, string) key)
@@ -232,17 +244,38 @@ public sealed class ObjectCache
         public void Replace(CachedObject before, CachedObject after)
         {
             var id = (after.Namespace ?? "", after.Name);
-            var objectKeys = keys(after).ToArray();
-            if (_keysOf.TryGetValue(id, out var previous) && previous.AsSpan().SequenceEqual(objectKeys))
+            var fresh = keys(after);
+            if (_keysOf.TryGetValue(id, out var previous) && SameKeys(previous, fresh))
             {
-                foreach (var key in objectKeys)
+                foreach (var key in previous)
                 {
                     Entries[key][id] = after;
                 }
                 return;
             }
             Remove(before);
-            Add(after, objectKeys);
+            Add(after, fresh.ToArray());
+        }
+
+        // Compared without copying the keys: every change of every cached object comes through here.
+        private static bool SameKeys(string[] previous, IEnumerable<string> fresh)
+        {
+            if (fresh is not IReadOnlyList<string> list)
+            {
+                return previous.AsSpan().SequenceEqual(fresh.ToArray());
+            }
+            if (list.Count != previous.Length)
+            {
+                return false;
+            }
+            for (var i = 0; i < previous.Length; i++)
+            {
+                if (!string.Equals(list[i], previous[i], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public void Remove(CachedObject obj)

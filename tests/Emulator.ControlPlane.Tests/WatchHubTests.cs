@@ -37,4 +37,37 @@ public sealed class WatchHubTests : ApiStoreTestKit
         Assert.Equal(6, watcher.ExpectMsg<WatchEvent>().ResourceVersion);
         watcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
+
+    private static WatchEvent Added(long resourceVersion, string kind, string resource, string name) =>
+        new(WatchEventType.Added, StoredObject.From(resource, Encoding.UTF8.GetBytes(
+            $$$$"""{"apiVersion":"v1","kind":"{{{{kind}}}}","metadata":{"name":"{{{{name}}}}","namespace":"default","resourceVersion":"{{{{resourceVersion}}}}"}}""")));
+
+    [Fact]
+    public void A_watch_sees_the_changes_of_its_resource_and_a_watch_of_every_resource_sees_them_all_until_its_subscriber_stops()
+    {
+        var hub = Sys.ActorOf(Props.Create(() => new WatchHub(100)), "resource-hub");
+        var configMaps = CreateTestProbe();
+        var secrets = CreateTestProbe();
+        var everything = CreateTestProbe();
+        hub.Tell(new StartWatch(ConfigMaps.Key, null, 0, null, configMaps.Ref));
+        hub.Tell(new StartWatch("secrets", null, 0, null, secrets.Ref));
+        hub.Tell(new StartWatch(null, null, 0, null, everything.Ref));
+        hub.Tell(Added(1, "ConfigMap", ConfigMaps.Key, "a"));
+        hub.Tell(Added(2, "Secret", "secrets", "b"));
+
+        Assert.Equal("a", configMaps.ExpectMsg<WatchEvent>().Object.Name);
+        Assert.Equal("b", secrets.ExpectMsg<WatchEvent>().Object.Name);
+        Assert.Equal(["a", "b"], [everything.ExpectMsg<WatchEvent>().Object.Name, everything.ExpectMsg<WatchEvent>().Object.Name]);
+        configMaps.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        secrets.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        // A stopped subscriber's watches end, whatever they watch; the others go on.
+        hub.Tell(new StopWatch(configMaps.Ref));
+        hub.Tell(new StopWatch(everything.Ref));
+        hub.Tell(Added(3, "ConfigMap", ConfigMaps.Key, "c"));
+        hub.Tell(Added(4, "Secret", "secrets", "d"));
+        Assert.Equal("d", secrets.ExpectMsg<WatchEvent>().Object.Name);
+        configMaps.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        everything.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
 }

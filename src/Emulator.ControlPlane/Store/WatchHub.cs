@@ -28,6 +28,9 @@ public sealed class WatchHub : UntypedActor
     private readonly Queue<WatchEvent> _window = new();
     private readonly int _windowSize;
     private readonly List<StartWatch> _watches = [];
+    // The same watches by resource (null: every resource): a change is offered to the watches of its resource only.
+    private readonly Dictionary<string, List<StartWatch>> _byResource = new(StringComparer.Ordinal);
+    private readonly List<StartWatch> _anyResource = [];
     // Watches with a node name, by that name: a pod change concerns at most the watches of its old and new node.
     private readonly Dictionary<string, List<StartWatch>> _byNode = new(StringComparer.Ordinal);
     private long _lastResourceVersion;
@@ -51,7 +54,14 @@ public sealed class WatchHub : UntypedActor
                 {
                     _window.Dequeue();
                 }
-                foreach (var watch in _watches)
+                if (_byResource.TryGetValue(change.Object.Resource, out var watching))
+                {
+                    foreach (var watch in watching)
+                    {
+                        Deliver(watch, change);
+                    }
+                }
+                foreach (var watch in _anyResource)
                 {
                     Deliver(watch, change);
                 }
@@ -113,15 +123,19 @@ public sealed class WatchHub : UntypedActor
         }
         if (start.NodeName is { } node)
         {
-            if (!_byNode.TryGetValue(node, out var watches))
-            {
-                _byNode[node] = watches = [];
-            }
-            watches.Add(start);
+            AddTo(_byNode, node, start);
         }
         else
         {
             _watches.Add(start);
+            if (start.Resource is { } resource)
+            {
+                AddTo(_byResource, resource, start);
+            }
+            else
+            {
+                _anyResource.Add(start);
+            }
         }
         Context.Watch(start.Subscriber);
     }
@@ -140,11 +154,27 @@ public sealed class WatchHub : UntypedActor
     private void Remove(IActorRef subscriber)
     {
         _watches.RemoveAll(w => w.Subscriber.Equals(subscriber));
-        foreach (var (node, watches) in _byNode.ToArray())
+        _anyResource.RemoveAll(w => w.Subscriber.Equals(subscriber));
+        RemoveFrom(_byResource, subscriber);
+        RemoveFrom(_byNode, subscriber);
+    }
+
+    private static void AddTo(Dictionary<string, List<StartWatch>> map, string key, StartWatch watch)
+    {
+        if (!map.TryGetValue(key, out var watches))
+        {
+            map[key] = watches = [];
+        }
+        watches.Add(watch);
+    }
+
+    private static void RemoveFrom(Dictionary<string, List<StartWatch>> map, IActorRef subscriber)
+    {
+        foreach (var (key, watches) in map.ToArray())
         {
             if (watches.RemoveAll(w => w.Subscriber.Equals(subscriber)) > 0 && watches.Count == 0)
             {
-                _byNode.Remove(node);
+                map.Remove(key);
             }
         }
     }

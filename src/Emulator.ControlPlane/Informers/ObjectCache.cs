@@ -152,10 +152,7 @@ public sealed class ObjectCache
             }
             return null;
         }
-        var cached = new CachedObject(item);
-        slot = cached;
-        Indexed(before, cached);
-        return (before, cached);
+        return (before, Take(ref slot, item));
     }
 
     /// <summary>Forgets an object this controller's delete removed; changes up to <paramref name="resourceVersion"/> cannot bring it back.</summary>
@@ -171,19 +168,15 @@ public sealed class ObjectCache
         return before;
     }
 
-    private CachedObject Put(StoredObject item)
-    {
-        var cached = new CachedObject(item);
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, (item.Namespace ?? "", item.Name), out _);
-        var before = slot;
-        slot = cached;
-        Indexed(before, cached);
-        return cached;
-    }
+    private CachedObject Put(StoredObject item) =>
+        Take(ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, (item.Namespace ?? "", item.Name), out _), item);
 
-    // The indexes take a new version (in place of the one before, if any).
-    private void Indexed(CachedObject? before, CachedObject cached)
+    // A new version takes the object's slot, and the indexes take it in place of the one before (if any).
+    private CachedObject Take(ref CachedObject? slot, StoredObject item)
     {
+        var before = slot;
+        var cached = new CachedObject(item);
+        slot = cached;
         foreach (var index in _indexes.Values)
         {
             if (before is not null)
@@ -195,6 +188,7 @@ public sealed class ObjectCache
                 index.Add(cached);
             }
         }
+        return cached;
     }
 
     private CachedObject? Delete((string, string) key)

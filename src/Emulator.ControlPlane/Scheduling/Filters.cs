@@ -84,19 +84,23 @@ public static class Filters
         {
             (failures ??= []).Add(new FilterFailure("Insufficient memory", true));
         }
-        if (failures is null && volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
+        if (failures is not null)
+        {
+            return failures;
+        }
+        if (volumes is not null && VolumeBinding.Filter(volumes, node) is { } volumeFailure)
         {
             return [volumeFailure];
         }
-        if (failures is null && spread?.Filter(node) is { } spreadFailure)
+        if (spread?.Filter(node) is { } spreadFailure)
         {
             return [spreadFailure];
         }
-        if (failures is null && podAffinity?.Filter(node) is { } affinityFailure)
+        if (podAffinity?.Filter(node) is { } affinityFailure)
         {
             return [affinityFailure];
         }
-        return failures ?? (IReadOnlyList<FilterFailure>)[];
+        return [];
     }
 
     private static bool PortsConflict(IReadOnlyList<HostPort> wanted, List<HostPort> used)

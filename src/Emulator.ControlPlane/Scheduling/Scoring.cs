@@ -62,20 +62,14 @@ public static class Scoring
         {
             AddNormalized(scores, feasible, node => PreferredAffinity(terms.PreferredNodeAffinity, node.Node), reverse: false, weight: 2);
         }
+        // TaintToleration: the pod's tolerations are read only when a node has a PreferNoSchedule taint (most have none).
+        Func<NodeInfo, long> untolerated = static _ => 0;
         if (AnyPreferNoSchedule(feasible))
         {
             var tolerations = terms.Tolerations.Where(t => (JsonTree.GetString(t, "effect") ?? "") is "" or PreferNoSchedule).ToList();
-            AddNormalized(scores, feasible, node => node.Taints.Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t)),
-                reverse: true, weight: 3);
+            untolerated = node => node.Taints.Count(t => Taints.Effect(t) == PreferNoSchedule && !Taints.Tolerated(tolerations, t));
         }
-        else
-        {
-            // No node has a PreferNoSchedule taint: TaintToleration scores every node 100 (its normalized count is 0).
-            for (var i = 0; i < scores.Length; i++)
-            {
-                scores[i] += 3 * 100;
-            }
-        }
+        AddNormalized(scores, feasible, untolerated, reverse: true, weight: 3);
         return scores;
     }
 

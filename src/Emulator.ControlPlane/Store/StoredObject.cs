@@ -97,7 +97,7 @@ public sealed class StoredObject
 
     /// <summary>True when <paramref name="other"/> has the same labels.</summary>
     public bool HasSameLabels(StoredObject other) =>
-        ReferenceEquals(Labels, other.Labels) || Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+        ReferenceEquals(Labels, other.Labels) || (Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
 
     /// <summary>True when a pod's status is <paramref name="json"/>, byte for byte.</summary>
     public bool HasPodStatus(ReadOnlySpan<byte> json) => _pod.Status.End.Value > 0 && Json.AsSpan(_pod.Status).SequenceEqual(json);
@@ -198,19 +198,10 @@ public sealed class StoredObject
         var rv = metadata.TryGetProperty("resourceVersion", out var r) && long.TryParse(r.GetString(), out var parsed) ? parsed : 0;
         var deleting = metadata.TryGetProperty("deletionTimestamp", out var d) && d.ValueKind == JsonValueKind.String;
         IReadOnlyDictionary<string, string> labels = NoLabels;
-        if (metadata.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object && previous is not null && SameLabels(l, previous.Labels))
+        if (metadata.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object)
         {
-            // Most writes leave the labels as they were: the versions share one map (no copy kept per version).
-            labels = previous.Labels;
-        }
-        else if (l.ValueKind == JsonValueKind.Object)
-        {
-            var dict = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var p in l.EnumerateObject())
-            {
-                dict[p.Name] = p.Value.GetString() ?? "";
-            }
-            labels = dict;
+            // Most writes leave the labels as they were: the versions then share one map (no copy kept per version).
+            labels = previous is not null && SameLabels(l, previous.Labels) ? previous.Labels : ReadLabels(l);
         }
         IReadOnlyList<string> owners = [];
         OwnerReference? controller = null;
@@ -294,6 +285,16 @@ public sealed class StoredObject
     /// <summary>As <see cref="From(string, JsonObject)"/>, for a new version of <paramref name="previous"/> (whose label map it shares when the labels are the same).</summary>
     public static StoredObject From(string resource, JsonObject obj, StoredObject previous) =>
         From(resource, JsonSerializer.SerializeToUtf8Bytes(obj), strict: true, previous);
+
+    private static Dictionary<string, string> ReadLabels(JsonElement labels)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in labels.EnumerateObject())
+        {
+            map[p.Name] = p.Value.GetString() ?? "";
+        }
+        return map;
+    }
 
     // Whether a labels object holds exactly the entries of a map, read without allocating.
     private static bool SameLabels(JsonElement labels, IReadOnlyDictionary<string, string> map)

@@ -27,8 +27,8 @@ public sealed class WatchHub : UntypedActor
 {
     private readonly Queue<WatchEvent> _window = new();
     private readonly int _windowSize;
-    private readonly List<StartWatch> _watches = [];
-    // The same watches by resource (null: every resource): a change is offered to the watches of its resource only.
+    // Watches without a node name, by resource (and those of every resource): a change is offered to the watches of its
+    // resource only.
     private readonly Dictionary<string, List<StartWatch>> _byResource = new(StringComparer.Ordinal);
     private readonly List<StartWatch> _anyResource = [];
     // Watches with a node name, by that name: a pod change concerns at most the watches of its old and new node.
@@ -97,7 +97,7 @@ public sealed class WatchHub : UntypedActor
     {
         Context.GetLogger().Warning("Store changes {0} to {1} never arrived; every watch expires and relists", _lastResourceVersion + 1, arrived - 1);
         _window.Clear();
-        foreach (var watch in _watches.Concat(_byNode.Values.SelectMany(w => w)))
+        foreach (var watch in _anyResource.Concat(_byResource.Values.SelectMany(w => w)).Concat(_byNode.Values.SelectMany(w => w)))
         {
             watch.Subscriber.Tell(new WatchExpired(ApiStatus.Expired(_lastResourceVersion, arrived)), Self);
         }
@@ -127,7 +127,6 @@ public sealed class WatchHub : UntypedActor
         }
         else
         {
-            _watches.Add(start);
             if (start.Resource is { } resource)
             {
                 AddTo(_byResource, resource, start);
@@ -153,7 +152,6 @@ public sealed class WatchHub : UntypedActor
 
     private void Remove(IActorRef subscriber)
     {
-        _watches.RemoveAll(w => w.Subscriber.Equals(subscriber));
         _anyResource.RemoveAll(w => w.Subscriber.Equals(subscriber));
         RemoveFrom(_byResource, subscriber);
         RemoveFrom(_byNode, subscriber);

@@ -97,6 +97,30 @@ public sealed class RestApiTests(ApiServerFixture api) : IClassFixture<ApiServer
     }
 
     [Fact]
+    public async Task A_table_page_carries_the_continue_token_and_each_rows_metadata_as_stored()
+    {
+        const string Accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "table-pages" } });
+        foreach (var name in new[] { "paged-a", "paged-b", "paged-c" })
+        {
+            Assert.Equal(201, (await api.Send(HttpMethod.Post, "/api/v1/namespaces/table-pages/configmaps", ConfigMap(name))).Status);
+        }
+        var (_, list) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/table-pages/configmaps");
+        var (_, page) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/table-pages/configmaps?limit=2", accept: Accept);
+        Assert.Equal(list["metadata"]!["resourceVersion"]!.GetValue<string>(), page["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal(1, page["metadata"]!["remainingItemCount"]!.GetValue<long>());
+        Assert.Equal(["paged-a", "paged-b"], page["rows"]!.AsArray().Select(r => r!["cells"]![0]!.GetValue<string>()));
+        var stored = list["items"]!.AsArray().First(i => i!["metadata"]!["name"]!.GetValue<string>() == "paged-a")!["metadata"]!;
+        Assert.True(JsonNode.DeepEquals(stored, page["rows"]![0]!["object"]!["metadata"]));
+        var token = Uri.EscapeDataString(page["metadata"]!["continue"]!.GetValue<string>());
+        var (_, rest) = await api.Send(HttpMethod.Get, $"/api/v1/namespaces/table-pages/configmaps?limit=2&continue={token}", accept: Accept);
+        Assert.Equal(["paged-c"], rest["rows"]!.AsArray().Select(r => r!["cells"]![0]!.GetValue<string>()));
+        Assert.Null(rest["metadata"]!["continue"]);
+        var (_, one) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/table-pages/configmaps/paged-b", accept: Accept);
+        Assert.Equal(["paged-b"], one["rows"]!.AsArray().Select(r => r!["cells"]![0]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_watch_streams_changes_after_the_list_version()
     {
         var (_, list) = await api.Send(HttpMethod.Get, "/api/v1/namespaces/default/configmaps");

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emulator.Api.Discovery;
+using Emulator.Api.Resources;
 using Emulator.ControlPlane.Store;
 using Microsoft.AspNetCore.Http;
 
@@ -19,57 +22,123 @@ public static class Table
     public static bool Wants(HttpContext context) =>
         context.Request.Headers.Accept.Any(a => a is not null && a.Contains("as=Table", StringComparison.Ordinal));
 
-    /// <summary>Builds the Table of <paramref name="items"/>.</summary>
+    /// <summary>The Table of <paramref name="items"/> as a tree (one object, a watch event's).</summary>
     public static JsonObject For(ApiResource resource, IReadOnlyList<StoredObject> items, long resourceVersion, DateTimeOffset now)
     {
-        var columns = resource.CustomVersion is { } custom ? Columns.For(custom) : Columns.For(resource.Kind);
-        var definitions = new JsonArray();
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            var columns = ColumnsOf(resource);
+            WriteStart(writer, columns, resourceVersion, null, 0);
+            foreach (var item in Columns.InPrintOrder(resource.Kind, items))
+            {
+                WriteRow(writer, columns, item, now);
+            }
+            WriteEnd(writer);
+        }
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    /// <summary>
+    /// Answers with the Table of <paramref name="items"/>, written as it is built: the rows of ten thousand pods are
+    /// neither a tree nor one buffer. A null <paramref name="resourceVersion"/> leaves the Table's metadata empty (objects
+    /// the API server computes); <paramref name="continueToken"/> marks a page that is cut short.
+    /// </summary>
+    public static Task Write(HttpContext context, ApiResource resource, IReadOnlyList<StoredObject> items, long? resourceVersion, DateTimeOffset now,
+        string? continueToken = null, long remainingItemCount = 0) =>
+        ApiResponses.WriteChunked(context, async (writer, drain) =>
+        {
+            var columns = ColumnsOf(resource);
+            WriteStart(writer, columns, resourceVersion, continueToken, remainingItemCount);
+            foreach (var item in Columns.InPrintOrder(resource.Kind, items))
+            {
+                WriteRow(writer, columns, item, now);
+                await drain().ConfigureAwait(false);
+            }
+            WriteEnd(writer);
+        });
+
+    private static IReadOnlyList<Column> ColumnsOf(ApiResource resource) =>
+        resource.CustomVersion is { } custom ? Columns.For(custom) : Columns.For(resource.Kind);
+
+    private static void WriteStart(Utf8JsonWriter writer, IReadOnlyList<Column> columns, long? resourceVersion, string? continueToken, long remainingItemCount)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("kind", "Table");
+        writer.WriteString("apiVersion", "meta.k8s.io/v1");
+        writer.WriteStartObject("metadata");
+        if (resourceVersion is { } version)
+        {
+            writer.WriteString("resourceVersion", version.ToString(CultureInfo.InvariantCulture));
+        }
+        if (continueToken is not null)
+        {
+            writer.WriteString("continue", continueToken);
+            writer.WriteNumber("remainingItemCount", remainingItemCount);
+        }
+        writer.WriteEndObject();
+        writer.WriteStartArray("columnDefinitions");
         foreach (var c in columns)
         {
-            definitions.Add(new JsonObject
-            {
-                ["name"] = c.Name,
-                ["type"] = c.Type,
-                ["format"] = c.Format,
-                ["description"] = c.Description,
-                ["priority"] = c.Priority,
-            });
+            writer.WriteStartObject();
+            writer.WriteString("name", c.Name);
+            writer.WriteString("type", c.Type);
+            writer.WriteString("format", c.Format);
+            writer.WriteString("description", c.Description);
+            writer.WriteNumber("priority", c.Priority);
+            writer.WriteEndObject();
         }
-        var rows = new JsonArray();
-        foreach (var item in Columns.InPrintOrder(resource.Kind, items))
+        writer.WriteEndArray();
+        writer.WriteStartArray("rows");
+    }
+
+    private static void WriteEnd(Utf8JsonWriter writer)
+    {
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    // A row reads the stored version once: the cells from a view of it, the object's metadata copied as it is stored.
+    private static void WriteRow(Utf8JsonWriter writer, IReadOnlyList<Column> columns, StoredObject item, DateTimeOffset now)
+    {
+        using var document = JsonDocument.Parse(item.Json);
+        var obj = JsonObject.Create(document.RootElement)!;
+        writer.WriteStartObject();
+        writer.WriteStartArray("cells");
+        foreach (var c in columns)
         {
-            var obj = item.ToJsonObject();
-            var cells = new JsonArray();
-            foreach (var c in columns)
+            switch (c.Cell(obj, now))
             {
-                cells.Add(c.Cell(obj, now) switch
-                {
-                    null => null,
-                    int i => JsonValue.Create(i),
-                    long l => JsonValue.Create(l),
-                    bool b => JsonValue.Create(b),
-                    double d => JsonValue.Create(d),
-                    var v => JsonValue.Create(Convert.ToString(v, CultureInfo.InvariantCulture)),
-                });
+                case null:
+                    writer.WriteNullValue();
+                    break;
+                case int i:
+                    writer.WriteNumberValue(i);
+                    break;
+                case long l:
+                    writer.WriteNumberValue(l);
+                    break;
+                case bool b:
+                    writer.WriteBooleanValue(b);
+                    break;
+                case double d:
+                    writer.WriteNumberValue(d);
+                    break;
+                case var v:
+                    writer.WriteStringValue(Convert.ToString(v, CultureInfo.InvariantCulture));
+                    break;
             }
-            rows.Add(new JsonObject
-            {
-                ["cells"] = cells,
-                ["object"] = new JsonObject
-                {
-                    ["kind"] = "PartialObjectMetadata",
-                    ["apiVersion"] = "meta.k8s.io/v1",
-                    ["metadata"] = obj["metadata"]?.DeepClone(),
-                },
-            });
         }
-        return new JsonObject
+        writer.WriteEndArray();
+        writer.WriteStartObject("object");
+        writer.WriteString("kind", "PartialObjectMetadata");
+        writer.WriteString("apiVersion", "meta.k8s.io/v1");
+        if (document.RootElement.TryGetProperty("metadata", out var metadata))
         {
-            ["kind"] = "Table",
-            ["apiVersion"] = "meta.k8s.io/v1",
-            ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) },
-            ["columnDefinitions"] = definitions,
-            ["rows"] = rows,
-        };
+            writer.WritePropertyName("metadata");
+            metadata.WriteTo(writer);
+        }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 }

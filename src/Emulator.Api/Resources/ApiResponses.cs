@@ -114,19 +114,8 @@ public static class ApiResponses
     }
 
     /// <summary>Writes a <c>KindList</c> whose items are the stored JSON, without re-parsing them.</summary>
-    public static async Task WriteList(HttpContext context, string apiVersion, string listKind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0, Func<StoredObject, byte[]>? jsonOf = null)
-    {
-        context.Response.ContentType = "application/json";
-        // Streamed in chunks: a list of every pod must not be held twice in memory (items plus one big buffer).
-        const int ChunkBytes = 64 * 1024;
-        var buffer = new MemoryStream();
-        async Task Drain()
-        {
-            buffer.Position = 0;
-            await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
-            buffer.SetLength(0);
-        }
-        using (var writer = new Utf8JsonWriter(buffer))
+    public static Task WriteList(HttpContext context, string apiVersion, string listKind, IReadOnlyList<StoredObject> items, long resourceVersion, string? continueToken = null, long remainingItemCount = 0, Func<StoredObject, byte[]>? jsonOf = null) =>
+        WriteChunked(context, async (writer, drain) =>
         {
             writer.WriteStartObject();
             writer.WriteString("kind", listKind);
@@ -143,14 +132,39 @@ public static class ApiResponses
             foreach (var item in items)
             {
                 writer.WriteRawValue(jsonOf is null ? item.Json : jsonOf(item), skipInputValidation: true);
+                await drain().ConfigureAwait(false);
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+
+    /// <summary>
+    /// Writes a JSON document as <paramref name="write"/> builds it, sent on in chunks of about 64 KiB whenever
+    /// <paramref name="write"/> calls its second argument (after each item): a list of every pod is never held twice in
+    /// memory (the items plus one big buffer).
+    /// </summary>
+    public static async Task WriteChunked(HttpContext context, Func<Utf8JsonWriter, Func<ValueTask>, Task> write)
+    {
+        context.Response.ContentType = "application/json";
+        const int ChunkBytes = 64 * 1024;
+        var buffer = new MemoryStream();
+        async Task Drain()
+        {
+            buffer.Position = 0;
+            await buffer.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+            buffer.SetLength(0);
+        }
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            async ValueTask DrainWhenFull()
+            {
                 if (writer.BytesPending + buffer.Length >= ChunkBytes)
                 {
                     await writer.FlushAsync().ConfigureAwait(false);
                     await Drain().ConfigureAwait(false);
                 }
             }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            await write(writer, DrainWhenFull).ConfigureAwait(false);
         }
         await Drain().ConfigureAwait(false);
     }

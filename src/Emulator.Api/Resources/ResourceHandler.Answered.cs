@@ -95,9 +95,7 @@ public sealed partial class ResourceHandler
         var items = objects.Select(o => StoredObject.From(route.Resource.StoreType.Key, o)).ToList();
         if (Table.Wants(context))
         {
-            var table = Table.For(route.Resource, items, 0, system.EmulatedClock().UtcNow);
-            table["metadata"] = new JsonObject();
-            await ApiResponses.WriteJson(context, table).ConfigureAwait(false);
+            await Table.Write(context, route.Resource, items, null, system.EmulatedClock().UtcNow).ConfigureAwait(false);
             return;
         }
         if (single)

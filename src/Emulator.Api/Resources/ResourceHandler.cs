@@ -203,7 +203,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         }
         if (Table.Wants(context))
         {
-            await ApiResponses.WriteJson(context, Table.For(route.Resource, [obj], obj.ResourceVersion, system.EmulatedClock().UtcNow)).ConfigureAwait(false);
+            await Table.Write(context, route.Resource, [obj], obj.ResourceVersion, system.EmulatedClock().UtcNow).ConfigureAwait(false);
             return;
         }
         await ApiResponses.WriteRaw(context, route.Resource.JsonOf(obj)).ConfigureAwait(false);
@@ -218,13 +218,7 @@ public sealed partial class ResourceHandler(ActorSystem system, IActorRef store,
         var next = reply.HasMore && reply.Items.Count > 0 ? ContinueToken.For(reply.Items[^1]) : null;
         if (Table.Wants(context))
         {
-            var table = Table.For(route.Resource, reply.Items, reply.ResourceVersion, system.EmulatedClock().UtcNow);
-            if (next is not null)
-            {
-                table["metadata"]!["continue"] = next;
-                table["metadata"]!["remainingItemCount"] = reply.RemainingItemCount;
-            }
-            await ApiResponses.WriteJson(context, table).ConfigureAwait(false);
+            await Table.Write(context, route.Resource, reply.Items, reply.ResourceVersion, system.EmulatedClock().UtcNow, next, reply.RemainingItemCount).ConfigureAwait(false);
             return;
         }
         await ApiResponses.WriteList(context, route.Resource.ApiVersion, route.Resource.ListKind, reply.Items, reply.ResourceVersion, next, reply.RemainingItemCount, route.Resource.JsonOf).ConfigureAwait(false);

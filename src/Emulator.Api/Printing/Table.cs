@@ -66,17 +66,7 @@ public static class Table
         writer.WriteStartObject();
         writer.WriteString("kind", "Table");
         writer.WriteString("apiVersion", "meta.k8s.io/v1");
-        writer.WriteStartObject("metadata");
-        if (resourceVersion is { } version)
-        {
-            writer.WriteString("resourceVersion", version.ToString(CultureInfo.InvariantCulture));
-        }
-        if (continueToken is not null)
-        {
-            writer.WriteString("continue", continueToken);
-            writer.WriteNumber("remainingItemCount", remainingItemCount);
-        }
-        writer.WriteEndObject();
+        ApiResponses.WriteListMetadata(writer, resourceVersion, continueToken, remainingItemCount);
         writer.WriteStartArray("columnDefinitions");
         foreach (var c in columns)
         {

@@ -120,14 +120,7 @@ public static class ApiResponses
             writer.WriteStartObject();
             writer.WriteString("kind", listKind);
             writer.WriteString("apiVersion", apiVersion);
-            writer.WriteStartObject("metadata");
-            writer.WriteString("resourceVersion", resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (continueToken is not null)
-            {
-                writer.WriteString("continue", continueToken);
-                writer.WriteNumber("remainingItemCount", remainingItemCount);
-            }
-            writer.WriteEndObject();
+            WriteListMetadata(writer, resourceVersion, continueToken, remainingItemCount);
             writer.WriteStartArray("items");
             foreach (var item in items)
             {
@@ -137,6 +130,25 @@ public static class ApiResponses
             writer.WriteEndArray();
             writer.WriteEndObject();
         });
+
+    /// <summary>
+    /// Writes a list's <c>metadata</c>: its resourceVersion (null: none, for objects the API server computes) and, on a
+    /// page cut short, the continue token and how many items remain after it.
+    /// </summary>
+    public static void WriteListMetadata(Utf8JsonWriter writer, long? resourceVersion, string? continueToken, long remainingItemCount)
+    {
+        writer.WriteStartObject("metadata");
+        if (resourceVersion is { } version)
+        {
+            writer.WriteString("resourceVersion", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (continueToken is not null)
+        {
+            writer.WriteString("continue", continueToken);
+            writer.WriteNumber("remainingItemCount", remainingItemCount);
+        }
+        writer.WriteEndObject();
+    }
 
     /// <summary>
     /// Writes a JSON document as <paramref name="write"/> builds it, sent on in chunks of about 64 KiB whenever

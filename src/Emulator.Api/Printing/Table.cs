@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -22,21 +21,16 @@ public static class Table
     public static bool Wants(HttpContext context) =>
         context.Request.Headers.Accept.Any(a => a is not null && a.Contains("as=Table", StringComparison.Ordinal));
 
-    /// <summary>The Table of <paramref name="items"/> as a tree (one object, a watch event's).</summary>
-    public static JsonObject For(ApiResource resource, IReadOnlyList<StoredObject> items, long resourceVersion, DateTimeOffset now)
+    /// <summary>Writes the Table of <paramref name="items"/> as one value (a watch event's object).</summary>
+    public static void Write(Utf8JsonWriter writer, ApiResource resource, IReadOnlyList<StoredObject> items, long resourceVersion, DateTimeOffset now)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var columns = ColumnsOf(resource);
+        WriteStart(writer, columns, resourceVersion, null, 0);
+        foreach (var item in Columns.InPrintOrder(resource.Kind, items))
         {
-            var columns = ColumnsOf(resource);
-            WriteStart(writer, columns, resourceVersion, null, 0);
-            foreach (var item in Columns.InPrintOrder(resource.Kind, items))
-            {
-                WriteRow(writer, columns, item, now);
-            }
-            WriteEnd(writer);
+            WriteRow(writer, columns, item, now);
         }
-        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+        WriteEnd(writer);
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Akka.Actor;
 using Emulator.Api.Printing;
@@ -20,6 +20,9 @@ public static class WatchStream
 {
     /// <summary>Changes a watch buffers for a client that reads slower than they come, before the watch is closed.</summary>
     public const int BufferedEvents = 10_000;
+
+    // About how much one write to the client carries when events are waiting.
+    private const int BatchBytes = 64 * 1024;
 
     /// <summary>Serves one watch.</summary>
     public static async Task Serve(HttpContext context, ActorSystem system, IActorRef store, IActorRef hub, ResourceRoute route, ObjectSelector? filter, bool asTable)
@@ -59,24 +62,51 @@ public static class WatchStream
             deadline.CancelAfter(timeout);
             try
             {
-                await foreach (var item in channel.Reader.ReadAllAsync(deadline.Token).ConfigureAwait(false))
+                // The events waiting when the client can take more go out together, in one write and one flush: the
+                // initial ADDED of ten thousand objects is a few hundred writes, not ten thousand.
+                var batch = new ArrayBufferWriter<byte>();
+                using var writer = new Utf8JsonWriter(batch);
+                var expired = false;
+                while (!expired && await channel.Reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false))
                 {
-                    var line = item switch
+                    while (!expired && batch.WrittenCount < BatchBytes && channel.Reader.TryRead(out var item))
                     {
-                        WatchEvent change => Line(change, route, system.EmulatedClock().UtcNow, asTable),
-                        WatchExpired expired => new JsonObject { ["type"] = "ERROR", ["object"] = ApiResponses.StatusObject(expired.Status) },
-                        _ => null,
-                    };
-                    if (line is null)
-                    {
-                        continue;
+                        if (item is WatchEvent change)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("type", change.Type.ToString().ToUpper(CultureInfo.InvariantCulture));
+                            writer.WritePropertyName("object");
+                            if (asTable)
+                            {
+                                Table.Write(writer, route.Resource, [change.Object], change.ResourceVersion, system.EmulatedClock().UtcNow);
+                            }
+                            else
+                            {
+                                writer.WriteRawValue(route.Resource.JsonOf(change.Object), skipInputValidation: true);
+                            }
+                        }
+                        else if (item is WatchExpired gone)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("type", "ERROR");
+                            writer.WritePropertyName("object");
+                            ApiResponses.StatusObject(gone.Status).WriteTo(writer);
+                            expired = true;
+                        }
+                        else
+                        {
+                            continue;
+                        }
+                        writer.WriteEndObject();
+                        writer.Flush();
+                        writer.Reset();
+                        batch.Write("\n"u8);
                     }
-                    await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(line), deadline.Token).ConfigureAwait(false);
-                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), deadline.Token).ConfigureAwait(false);
-                    await context.Response.Body.FlushAsync(deadline.Token).ConfigureAwait(false);
-                    if (item is WatchExpired)
+                    if (batch.WrittenCount > 0)
                     {
-                        break;
+                        await context.Response.Body.WriteAsync(batch.WrittenMemory, deadline.Token).ConfigureAwait(false);
+                        await context.Response.Body.FlushAsync(deadline.Token).ConfigureAwait(false);
+                        batch.Clear();
                     }
                 }
             }
@@ -90,18 +120,6 @@ public static class WatchStream
             hub.Tell(new StopWatch(relay), ActorRefs.NoSender);
             system.Stop(relay);
         }
-    }
-
-    private static JsonObject Line(WatchEvent change, ResourceRoute route, DateTimeOffset now, bool asTable)
-    {
-        JsonNode obj = asTable
-            ? Table.For(route.Resource, [change.Object], change.ResourceVersion, now)
-            : route.Resource.ObjectOf(change.Object);
-        return new JsonObject
-        {
-            ["type"] = change.Type.ToString().ToUpper(CultureInfo.InvariantCulture),
-            ["object"] = obj,
-        };
     }
 
     /// <summary>Moves hub events into the HTTP request's channel.</summary>

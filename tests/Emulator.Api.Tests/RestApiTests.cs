@@ -134,6 +134,44 @@ public sealed class RestApiTests(ApiServerFixture api) : IClassFixture<ApiServer
         Assert.Equal("watched", change["object"]!["metadata"]!["name"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_watch_from_the_start_sends_each_object_on_its_own_line_as_stored(bool asTable)
+    {
+        var ns = asTable ? "watch-start-table" : "watch-start";
+        await api.Send(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+        var names = Enumerable.Range(0, 300).Select(i => $"start-{i:D3}").ToList();
+        foreach (var name in names)
+        {
+            Assert.Equal(201, (await api.Send(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap(name))).Status);
+        }
+        var (_, list) = await api.Send(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps?watch=true&timeoutSeconds=30");
+        if (asTable)
+        {
+            request.Headers.Accept.ParseAdd("application/json;as=Table;v=v1;g=meta.k8s.io");
+        }
+        using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        // The initial ADDED events go out together, many to a write: each is still one line, in the list's order.
+        for (var i = 0; i < names.Count; i++)
+        {
+            var change = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)))!)!;
+            Assert.Equal("ADDED", change["type"]!.GetValue<string>());
+            var obj = change["object"]!;
+            if (asTable)
+            {
+                Assert.Equal("Table", obj["kind"]!.GetValue<string>());
+                Assert.Equal(names[i], obj["rows"]![0]!["cells"]![0]!.GetValue<string>());
+            }
+            else
+            {
+                Assert.True(JsonNode.DeepEquals(list["items"]![i], obj));
+            }
+        }
+    }
+
     [Fact]
     public async Task Scale_subresource_answers_an_autoscaling_scale()
     {

@@ -71,33 +71,11 @@ public static class WatchStream
                 {
                     while (!expired && batch.WrittenCount < BatchBytes && channel.Reader.TryRead(out var item))
                     {
-                        if (item is WatchEvent change)
-                        {
-                            writer.WriteStartObject();
-                            writer.WriteString("type", change.Type.ToString().ToUpper(CultureInfo.InvariantCulture));
-                            writer.WritePropertyName("object");
-                            if (asTable)
-                            {
-                                Table.Write(writer, route.Resource, [change.Object], change.ResourceVersion, system.EmulatedClock().UtcNow);
-                            }
-                            else
-                            {
-                                writer.WriteRawValue(route.Resource.JsonOf(change.Object), skipInputValidation: true);
-                            }
-                        }
-                        else if (item is WatchExpired gone)
-                        {
-                            writer.WriteStartObject();
-                            writer.WriteString("type", "ERROR");
-                            writer.WritePropertyName("object");
-                            ApiResponses.StatusObject(gone.Status).WriteTo(writer);
-                            expired = true;
-                        }
-                        else
+                        if (!WriteEvent(writer, item, route, system, asTable))
                         {
                             continue;
                         }
-                        writer.WriteEndObject();
+                        expired = item is WatchExpired;
                         writer.Flush();
                         writer.Reset();
                         batch.Write("\n"u8);
@@ -120,6 +98,35 @@ public static class WatchStream
             hub.Tell(new StopWatch(relay), ActorRefs.NoSender);
             system.Stop(relay);
         }
+    }
+
+    /// <summary>
+    /// Writes one watch event, <c>{"type":...,"object":...}</c>: a change's object as stored (or as a Table), an expired
+    /// watch's Status. False for anything else the relay passed on, which is not sent.
+    /// </summary>
+    private static bool WriteEvent(Utf8JsonWriter writer, object item, ResourceRoute route, ActorSystem system, bool asTable)
+    {
+        if (item is not (WatchEvent or WatchExpired))
+        {
+            return false;
+        }
+        writer.WriteStartObject();
+        writer.WriteString("type", item is WatchEvent change ? change.Type.ToString().ToUpper(CultureInfo.InvariantCulture) : "ERROR");
+        writer.WritePropertyName("object");
+        switch (item)
+        {
+            case WatchEvent e when asTable:
+                Table.Write(writer, route.Resource, [e.Object], e.ResourceVersion, system.EmulatedClock().UtcNow);
+                break;
+            case WatchEvent e:
+                writer.WriteRawValue(route.Resource.JsonOf(e.Object), skipInputValidation: true);
+                break;
+            case WatchExpired gone:
+                ApiResponses.StatusObject(gone.Status).WriteTo(writer);
+                break;
+        }
+        writer.WriteEndObject();
+        return true;
     }
 
     /// <summary>Moves hub events into the HTTP request's channel.</summary>
